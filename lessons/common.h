@@ -1,0 +1,255 @@
+/*
+ * common.h: the plumbing every lesson shares, kept out of the lessons so that
+ * each one reads as the concurrency idea it teaches.
+ *
+ *   PT_CHECK(call)        run a pthread call (always), die with strerror(rc) if it failed
+ *   die / die_errno       one line on stderr and exit 1 (for calls that set errno)
+ *   cli_setup / usage_*   the program name and usage text; bad input exits 2
+ *   parse_long / _double  strict number parsing with a range: "12x", "", overflow all rejected
+ *   parse_choice          one word out of a fixed list (--mode unsafe|mutex|atomic)
+ *   now_s / now_ns        CLOCK_MONOTONIC, for timing and deadlines
+ *   deadline_after        an absolute time for pthread_cond_timedwait and friends
+ *   cond_init_monotonic   a condition variable whose timed waits use CLOCK_MONOTONIC
+ *   nap(seconds)          sleep seconds * time_scale (tests shrink time with --scale)
+ *   rng_next / rng_below  a tiny seeded generator (xorshift64*), one state per thread
+ *   verdict(ok, ...)      the final "RESULT ... OK|FAIL" line; returns the exit status
+ *
+ * Exit statuses shared by every lesson: 0 OK, 1 FAIL (or a system error), 2 bad usage,
+ * 3 STUCK (a watchdog caught a deadlock or a lost wakeup and ended the program).
+ */
+#ifndef LESSONS_COMMON_H
+#define LESSONS_COMMON_H
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_STUCK = 3 };
+
+/* ---- errors --------------------------------------------------------------------- */
+
+static const char *cli_prog = "lesson";
+static const char *cli_usage = "";
+
+/* pthread functions return an error number (they do not set errno). */
+static inline _Noreturn void die_rc(const char *what, int rc)
+{
+    fprintf(stderr, "%s: %s: %s\n", cli_prog, what, strerror(rc));
+    exit(EXIT_FAIL);
+}
+
+/* The call is always evaluated, whatever NDEBUG says; never hide it in assert(). */
+#define PT_CHECK(call)                                                                  \
+    do {                                                                                \
+        int rc_ = (call);                                                               \
+        if (rc_ != 0)                                                                   \
+            die_rc(#call, rc_);                                                         \
+    } while (0)
+
+/* For calls that report through errno (fork, pipe, socket, clock_gettime, ...). */
+static inline _Noreturn void die_errno(const char *what)
+{
+    die_rc(what, errno);
+}
+
+static inline _Noreturn void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", cli_prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(EXIT_FAIL);
+}
+
+/* ---- command line --------------------------------------------------------------- */
+
+/* Call first thing in main: names the program, remembers the usage text, and makes
+ * stdout line-buffered so piped output keeps whole lines. */
+static inline void cli_setup(const char *argv0, const char *usage)
+{
+    const char *slash = strrchr(argv0, '/');
+    cli_prog = slash ? slash + 1 : argv0;
+    cli_usage = usage;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+/* --help: the usage on stdout, exit 0. */
+static inline _Noreturn void usage_help(void)
+{
+    printf("usage: %s %s", cli_prog, cli_usage);
+    exit(EXIT_OK);
+}
+
+/* Bad input: one line saying what is wrong, then the usage, exit 2.
+ * Pass NULL when getopt has already printed its own line. */
+static inline _Noreturn void usage_error(const char *fmt, ...)
+{
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "%s: ", cli_prog);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+    }
+    fprintf(stderr, "usage: %s %s", cli_prog, cli_usage);
+    exit(EXIT_USAGE);
+}
+
+/* After the getopt loop: refuse stray positional arguments. */
+static inline void cli_no_operands(int optind_, int argc, char **argv)
+{
+    if (optind_ < argc)
+        usage_error("unexpected argument \"%s\"", argv[optind_]);
+}
+
+/* A whole-string integer in [min, max]; anything else is a usage error. */
+static inline long parse_long(const char *opt, const char *text, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || errno == ERANGE || v < min || v > max)
+        usage_error("%s: expected an integer from %ld to %ld, got \"%s\"", opt, min, max, text);
+    return v;
+}
+
+/* A whole-string finite number in [min, max]. */
+static inline double parse_double(const char *opt, const char *text, double min, double max)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v) || v < min || v > max)
+        usage_error("%s: expected a number from %g to %g, got \"%s\"", opt, min, max, text);
+    return v;
+}
+
+/* One of a NULL-terminated list of words; returns its index. */
+static inline int parse_choice(const char *opt, const char *text, const char *const choices[])
+{
+    for (int i = 0; choices[i]; i++)
+        if (strcmp(text, choices[i]) == 0)
+            return i;
+    char list[256] = "";
+    for (int i = 0; choices[i]; i++) {
+        if (i)
+            strncat(list, "|", sizeof list - strlen(list) - 1);
+        strncat(list, choices[i], sizeof list - strlen(list) - 1);
+    }
+    usage_error("%s: expected one of %s, got \"%s\"", opt, list, text);
+}
+
+/* ---- time ----------------------------------------------------------------------- */
+
+static inline struct timespec mono_now(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        die_errno("clock_gettime");
+    return ts;
+}
+
+static inline int64_t now_ns(void)
+{
+    struct timespec ts = mono_now();
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline double now_s(void)
+{
+    return (double)now_ns() / 1e9;
+}
+
+/* The absolute time `seconds` from now on clock `clk`, as timed waits want it. */
+static inline struct timespec deadline_on(clockid_t clk, double seconds)
+{
+    struct timespec ts;
+    if (clock_gettime(clk, &ts) != 0)
+        die_errno("clock_gettime");
+    int64_t ns = ts.tv_nsec + (int64_t)llround(seconds * 1e9);
+    ts.tv_sec += (time_t)(ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    if (ts.tv_nsec < 0) {
+        ts.tv_nsec += 1000000000;
+        ts.tv_sec -= 1;
+    }
+    return ts;
+}
+
+/* Deadlines for condition variables made by cond_init_monotonic. */
+static inline struct timespec deadline_after(double seconds)
+{
+    return deadline_on(CLOCK_MONOTONIC, seconds);
+}
+
+/* pthread_cond_timedwait measures against the condition's clock, CLOCK_REALTIME unless
+ * told otherwise; a jump of the wall clock would then stretch or cut the wait. */
+static inline void cond_init_monotonic(pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    PT_CHECK(pthread_condattr_init(&attr));
+    PT_CHECK(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC));
+    PT_CHECK(pthread_cond_init(cond, &attr));
+    PT_CHECK(pthread_condattr_destroy(&attr));
+}
+
+/* Every sleep in the lessons goes through nap(); --scale 0.01 makes a lesson 100x faster. */
+static double time_scale = 1.0;
+
+static inline void nap(double seconds)
+{
+    struct timespec until = deadline_after(seconds * time_scale);
+    int rc;
+    while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL)) == EINTR)
+        ;
+    if (rc != 0)
+        die_rc("clock_nanosleep", rc);
+}
+
+/* ---- randomness ----------------------------------------------------------------- */
+
+/* xorshift64*: small, fast, and each thread keeps its own state, so no lock is needed. */
+static inline uint64_t rng_next(uint64_t *state)
+{
+    uint64_t x = *state ? *state : 0x9E3779B97F4A7C15u;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545F4914F6CDD1Du;
+}
+
+/* A number in [0, n). */
+static inline uint64_t rng_below(uint64_t *state, uint64_t n)
+{
+    return rng_next(state) % n;
+}
+
+/* ---- the verdict ---------------------------------------------------------------- */
+
+/* Prints "RESULT <fields> OK" or "... FAIL" and returns the matching exit status:
+ *     return verdict(counter == expected, "counter=%ld expected=%ld", counter, expected); */
+static inline int verdict(bool ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("RESULT ", stdout);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf(" %s\n", ok ? "OK" : "FAIL");
+    fflush(stdout);
+    return ok ? EXIT_OK : EXIT_FAIL;
+}
+
+#endif

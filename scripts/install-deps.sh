@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# install-deps.sh GROUP...: install the Debian packages a job needs, only those missing.
+#
+#   test   what `make test` needs: compilers, bats with its libraries, valgrind
+#   bench  what `make bench` needs on top: hyperfine, gnuplot, GLib, OpenMP, python3
+#   mpi    OpenMPI (mpicc, mpirun) for the MPI lesson
+#
+# As root it runs apt-get; with password-less sudo it runs sudo apt-get; otherwise it
+# prints the exact command to run and exits 1. Nothing is installed when nothing is missing.
+set -euo pipefail
+
+packages_for() {
+    case "$1" in
+        test)  echo make gcc clang libc6-dev libclang-rt-14-dev bats bats-assert bats-support valgrind ;;
+        bench) echo make gcc libgomp1 hyperfine gnuplot-nox libglib2.0-dev pkg-config python3 procps ;;
+        mpi)   echo openmpi-bin libopenmpi-dev ;;
+        *)     echo "install-deps.sh: unknown group '$1' (expected test, bench or mpi)" >&2; exit 2 ;;
+    esac
+}
+
+[ $# -gt 0 ] || { echo "usage: scripts/install-deps.sh test|bench|mpi ..." >&2; exit 2; }
+
+missing=()
+for group in "$@"; do
+    for pkg in $(packages_for "$group"); do
+        status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+        [ "$status" = "install ok installed" ] || missing+=("$pkg")
+    done
+done
+[ ${#missing[@]} -gt 0 ] || exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo=(sudo)
+else
+    echo "install-deps.sh: missing Debian packages: ${missing[*]}" >&2
+    echo "install them with:  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "install-deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,34 @@
+# helper.bash: loaded by every tests/*.bats with `load helper`.
+#
+#   build TARGET...            make the named targets (quietly) from the top of the tree
+#   run_lesson SECS NAME ARGS  run $BUILD/NAME under `timeout SECS`, so a hang fails the test
+#   assert_usage_error WORD    after `run --separate-stderr`: exit 2, a line naming WORD
+#                              on stderr, the usage after it, nothing on stdout
+bats_require_minimum_version 1.5.0
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+BUILD="${BUILD:-build}"
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+
+setup() {
+    bats_load_library bats-support
+    bats_load_library bats-assert
+    cd "$ROOT"
+}
+
+build() {
+    make -C "$ROOT" -s BUILD="$BUILD" "$@" >&2
+}
+
+run_lesson() {
+    local secs=$1 name=$2
+    shift 2
+    run timeout "$secs" "$BUILD/$name" "$@"
+}
+
+assert_usage_error() {
+    assert_equal "$status" 2
+    assert_equal "$output" ""
+    [[ "$stderr" == *"$1"* ]] || fail "stderr does not mention '$1': $stderr"
+    [[ "$stderr" == *"usage: "* ]] || fail "stderr does not show the usage: $stderr"
+}
