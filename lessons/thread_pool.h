@@ -1,0 +1,376 @@
+/*
+ * thread_pool.h: a thread pool with futures, in one mutex and a few condition variables.
+ *
+ * What Python gives you in multiprocessing.pool.ThreadPool and
+ * concurrent.futures.ThreadPoolExecutor, in C you can read in one sitting:
+ *
+ *   Python                                   here
+ *   ---------------------------------------  ---------------------------------------------
+ *   ThreadPoolExecutor(max_workers, prefix,  tp_create(&pool, &(tp_options){ .workers = 4,
+ *     initializer, initargs)                   .name_prefix = "io", .initializer = f, ... })
+ *   executor.submit(fn, arg) -> Future       tp_submit(pool, fn, arg, &future)
+ *   (a bounded queue)                        tp_try_submit (refuses when full), tp_submit_timed
+ *   fire and forget                          tp_submit_detached(pool, fn, arg)
+ *   pool.apply(fn, args)                     tp_apply(pool, fn, arg, &result)
+ *   pool.apply_async(fn, args, callback)     tp_apply_async(pool, fn, arg, cb, ctx, &future)
+ *   future.result(timeout)                   tp_future_result(f, timeout_s, &result)
+ *   future.exception(timeout)                tp_future_exception(f, timeout_s, &status)
+ *   future.cancel() / cancelled / running    tp_future_cancel / tp_future_state
+ *   future.done() / AsyncResult.ready()      tp_future_done
+ *   AsyncResult.wait(timeout)                tp_future_wait(f, timeout_s)
+ *   AsyncResult.successful()                 tp_future_state(f) == TP_DONE_OK
+ *   future.add_done_callback(fn)             tp_future_add_done_callback(f, fn, ctx)
+ *   concurrent.futures.wait(fs, timeout,     tp_wait(fs, n, TP_FIRST_COMPLETED |
+ *     return_when)                             TP_FIRST_EXCEPTION | TP_ALL_COMPLETED, timeout_s)
+ *   concurrent.futures.as_completed(fs)      tp_as_completed_init / tp_as_completed_next
+ *   pool.map(fn, items, chunksize)           tp_map(pool, fn, args, n, chunksize, results, statuses)
+ *   pool.starmap(fn, [(a, b), ...])          tp_starmap(pool, fn, args, n, nargs, chunksize, ...)
+ *   pool.map_async / starmap_async           tp_map_async / tp_starmap_async -> a future
+ *   pool.imap / imap_unordered               tp_imap / tp_imap_unordered + tp_imap_next
+ *   pool.close(); pool.join()                tp_close(pool); tp_join(pool)
+ *   pool.terminate()                         tp_terminate(pool)
+ *   executor.shutdown(wait, cancel_futures)  tp_shutdown(pool, wait, cancel_pending)
+ *   threading.current_thread().name          tp_current_worker_name()
+ *
+ * TASKS.  A task is a C function
+ *
+ *     int task(void *arg, void **result);
+ *
+ * It returns 0 on success or any non-zero status on failure (use errno values, or your own
+ * codes: the pool never interprets them). That status is C's exception: it travels to whoever
+ * asks the future (tp_future_result returns TP_EFAILED, tp_future_exception gives the status).
+ * A failing task never harms the pool or the other tasks. *result starts as NULL; the task may
+ * store a pointer (or an integer cast through intptr_t) there, also when it fails (an error
+ * message, say).
+ *
+ * ERRORS.  Every call that can fail returns an int: TP_OK (0) or one of the negative TP_E*
+ * codes below; tp_strerror(code) says what it means. Task statuses and pool codes never mix:
+ * a task's status only ever comes out of tp_future_exception, a tp_item or a statuses[] array.
+ *
+ * TIMEOUTS are in seconds, measured on CLOCK_MONOTONIC (a wall-clock jump changes nothing).
+ * A negative timeout (or NaN) waits forever; 0 only looks. A timeout never cancels anything:
+ * the task keeps its place and its result can still be fetched later.
+ *
+ * STATE MACHINES (all state lives under the pool's one mutex).
+ *
+ *   A future:
+ *
+ *       PENDING --a worker starts it--> RUNNING --task returns 0------> DONE_OK
+ *          |                                    --task returns != 0--> DONE_FAILED
+ *          +--tp_future_cancel, tp_terminate, tp_shutdown(.., cancel_pending)--> CANCELLED
+ *
+ *     Only a PENDING future can be cancelled; once a worker has started it, it runs to the
+ *     end. DONE_OK, DONE_FAILED and CANCELLED are final ("done"). On the one transition into
+ *     a final state the future's done callbacks run, each exactly once, with no pool lock
+ *     held: in the worker that finished the task, in the thread that cancelled it, or at once
+ *     in the thread calling tp_future_add_done_callback if the future is already done.
+ *     A map future is RUNNING as soon as any chunk has started.
+ *
+ *   The pool:
+ *
+ *       OPEN --tp_close / tp_shutdown--> CLOSED: no new work; the queue drains
+ *         \                               |  (tp_terminate / cancel_pending: cancel the queue)
+ *          +--tp_terminate-------------> CLOSED, queue emptied, every queued future CANCELLED
+ *                                         |
+ *                                         v  workers finish their current task and exit
+ *                                       JOINED (tp_join / tp_shutdown(wait) / tp_destroy)
+ *
+ *     Submitting to a CLOSED pool returns TP_ECLOSED. Nothing queued is ever dropped without
+ *     a trace: it runs, or its future becomes CANCELLED, or (fire-and-forget) it is counted
+ *     in tp_stats.cancelled. Every worker is joined before tp_join returns.
+ *
+ *   A worker:  starting --initializer ok--> waiting for work <--> running a task
+ *                  |                              |
+ *                  +--initializer fails--> exit   +--pool CLOSED and queue empty--> exit
+ *
+ *     A failing initializer breaks the pool once and for all: tp_create waits for every
+ *     worker's initializer, and if one fails it stops the others and returns TP_EINIT. No
+ *     worker is ever respawned.
+ *
+ * OWNERSHIP.
+ *   - A future is reference counted. tp_submit hands you one reference; drop it with
+ *     tp_future_release when you no longer care (even while the task still runs: the pool
+ *     keeps its own reference until it is done with the future). tp_future_retain adds one,
+ *     e.g. for a second thread.
+ *   - Task arguments, results and the arrays given to the map family belong to the caller and
+ *     must stay valid until the task (or the map future) is done.
+ *   - tp_destroy joins the pool and frees it. Futures you still hold stay valid after it (they
+ *     are all done by then): the pool's last bytes are freed with the last future.
+ *
+ * CALLBACKS AND RE-ENTRY.  Callbacks and tasks may call any function here. The calls that
+ * would wait for the pool itself (tp_join, tp_drain, tp_shutdown with wait, tp_destroy)
+ * return TP_EDEADLK when made from one of the pool's own workers, and a blocking submit from
+ * a worker does not wait for queue space (workers are the only ones who make space): it
+ * returns TP_EFULL like tp_try_submit. A task waiting on another future of its own pool can
+ * still deadlock if every worker does it; give such waits a timeout.
+ *
+ * SPEED.  The queue is a ring of task slots (no allocation for a fire-and-forget task), a
+ * worker is signalled only when one is idle and not already being woken, submitters are
+ * woken only when one waits for space, and a worker finishes one task and takes the next in
+ * the same critical section. A map puts one slot in the queue however many items it has;
+ * workers claim its chunks from that slot.
+ */
+#ifndef LESSONS_THREAD_POOL_H
+#define LESSONS_THREAD_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tp_pool tp_pool;
+typedef struct tp_future tp_future;
+
+/* ---- errors -------------------------------------------------------------------------- */
+
+enum {
+    TP_OK = 0,
+    TP_EFAILED = -1,    /* the task returned a non-zero status (see tp_future_exception) */
+    TP_ETIMEDOUT = -2,  /* the timeout passed first; nothing was cancelled */
+    TP_ECANCELLED = -3, /* the future was cancelled before it ran */
+    TP_ECLOSED = -4,    /* the pool is closed (or terminated): no new work */
+    TP_EFULL = -5,      /* the queue is full (try-submit, timed submit, submit from a worker) */
+    TP_EINIT = -6,      /* a worker's initializer failed: the pool was not created */
+    TP_EINVAL = -7,     /* a bad argument, or a call that the pool's state does not allow */
+    TP_ENOMEM = -8,     /* out of memory */
+    TP_EDEADLK = -9,    /* a worker asked to wait for its own pool (join, drain, destroy) */
+    TP_EDONE = -10,     /* an iterator has no more items */
+    TP_ESYSTEM = -11,   /* the system refused a thread (pthread_create failed) */
+};
+
+/* A short English description of a TP_* code (never NULL). */
+const char *tp_strerror(int code);
+
+/* ---- tasks and callbacks ------------------------------------------------------------- */
+
+/* A task: 0 = success, non-zero = failure (the "exception"); may set *result. */
+typedef int tp_task_fn(void *arg, void **result);
+
+/* A starmap task: gets nargs arguments, like Python's fn(*args). */
+typedef int tp_star_fn(void *const argv[], size_t nargs, void **result);
+
+/* A done callback: runs exactly once when f becomes final. f is valid during the call (do
+ * not release it there unless you retained it for that purpose). */
+typedef void tp_done_fn(tp_future *f, void *ctx);
+
+/* A worker initializer: runs once in each worker before its first task; non-zero = failure. */
+typedef int tp_init_fn(void *arg);
+
+/* ---- creating and ending a pool ------------------------------------------------------ */
+
+typedef struct tp_options {
+    int workers;            /* number of threads; 0 = online CPUs (sysconf) */
+    size_t queue_capacity;  /* queued tasks at most; 0 = unbounded */
+    const char *name_prefix; /* workers are named "prefix-0", "prefix-1", ...; NULL = "tp" */
+    tp_init_fn *initializer; /* NULL = none */
+    void *initarg;          /* passed to the initializer */
+} tp_options;
+
+/* Starts the workers and waits until each has run its initializer. opts may be NULL (all
+ * defaults); a zeroed tp_options means the same. Returns TP_OK and sets *out, or TP_EINVAL,
+ * TP_ENOMEM, TP_ESYSTEM, TP_EINIT (and *out = NULL). */
+int tp_create(tp_pool **out, const tp_options *opts);
+
+/* No new work from now on; queued tasks still run. Idempotent. */
+void tp_close(tp_pool *p);
+
+/* Close, then cancel everything still queued (every waiter wakes; queued futures become
+ * CANCELLED); running tasks finish. Does not wait for them: call tp_join. Idempotent. */
+void tp_terminate(tp_pool *p);
+
+/* Waits until every worker has exited and been joined. The pool must be closed or terminated
+ * first (TP_EINVAL otherwise, like Python); TP_EDEADLK from a worker. Many threads may join. */
+int tp_join(tp_pool *p);
+
+/* concurrent.futures' shutdown: close; cancel the queue if cancel_pending; join if wait. */
+int tp_shutdown(tp_pool *p, bool wait, bool cancel_pending);
+
+/* Shuts down (wait, no cancel) if not done yet, joins, and frees the pool. p may be NULL.
+ * TP_EDEADLK (and nothing freed) from one of the pool's workers. */
+int tp_destroy(tp_pool *p);
+
+/* Waits until the queue is empty and no task is running, without closing the pool (useful
+ * between benchmark rounds). TP_OK, TP_ETIMEDOUT, or TP_EDEADLK from a worker. */
+int tp_drain(tp_pool *p, double timeout_s);
+
+/* Counters since tp_create. Tasks are counted per item: a map of n items counts n. After
+ * tp_join: submitted == succeeded + failed + cancelled. */
+typedef struct tp_stats {
+    uint64_t submitted, succeeded, failed, cancelled;
+    size_t queued;  /* slots in the queue right now (a whole map is one slot) */
+    size_t running; /* workers running a task right now */
+    int workers;
+} tp_stats;
+void tp_get_stats(tp_pool *p, tp_stats *out);
+
+int tp_pool_workers(const tp_pool *p);
+
+/* "prefix-N" when called from a pool worker (in a task, initializer or callback run by a
+ * worker), NULL from any other thread. The string lives as long as the worker. */
+const char *tp_current_worker_name(void);
+
+/* 0..workers-1 in a pool worker, -1 elsewhere. */
+int tp_current_worker_index(void);
+
+/* ---- submitting one task ------------------------------------------------------------- */
+
+/* Queues fn(arg). If out is not NULL, *out receives a new future (one reference, yours);
+ * if out is NULL the task is fire-and-forget (no future, no allocation). Blocks while a
+ * bounded queue is full. TP_OK, TP_ECLOSED, TP_ENOMEM, TP_EINVAL; TP_EFULL from a worker. */
+int tp_submit(tp_pool *p, tp_task_fn *fn, void *arg, tp_future **out);
+
+/* Like tp_submit but never blocks: TP_EFULL when the queue is full. */
+int tp_try_submit(tp_pool *p, tp_task_fn *fn, void *arg, tp_future **out);
+
+/* Like tp_submit but waits for queue space at most timeout_s: TP_EFULL when it passes. */
+int tp_submit_timed(tp_pool *p, tp_task_fn *fn, void *arg, double timeout_s, tp_future **out);
+
+/* Fire-and-forget, the cheapest submit: tp_submit(p, fn, arg, NULL). */
+int tp_submit_detached(tp_pool *p, tp_task_fn *fn, void *arg);
+
+/* Submit with a done callback attached before the task is queued, so it runs in the worker
+ * (Python's apply_async(callback=..., error_callback=...): the callback looks at the state).
+ * out may be NULL (then only the callback sees the future). */
+int tp_apply_async(tp_pool *p, tp_task_fn *fn, void *arg, tp_done_fn *cb, void *ctx,
+                   tp_future **out);
+
+/* Submit and wait: returns TP_OK (and *result), TP_EFAILED with *status set (status may be
+ * NULL), or a submit error. */
+int tp_apply(tp_pool *p, tp_task_fn *fn, void *arg, void **result, int *status);
+
+/* ---- futures ------------------------------------------------------------------------- */
+
+typedef enum tp_state {
+    TP_PENDING,
+    TP_RUNNING,
+    TP_DONE_OK,
+    TP_DONE_FAILED,
+    TP_CANCELLED,
+} tp_state;
+
+tp_state tp_future_state(tp_future *f);
+bool tp_future_done(tp_future *f); /* DONE_OK, DONE_FAILED or CANCELLED */
+const char *tp_state_name(tp_state s);
+
+/* Waits until f is done: TP_OK, or TP_ETIMEDOUT. */
+int tp_future_wait(tp_future *f, double timeout_s);
+
+/* Waits, then: TP_OK and *result (result may be NULL); TP_EFAILED (the task's status from
+ * tp_future_exception; *result is what the task stored); TP_ECANCELLED; TP_ETIMEDOUT. */
+int tp_future_result(tp_future *f, double timeout_s, void **result);
+
+/* Waits, then TP_OK and *status = the task's status (0 if it succeeded); or TP_ECANCELLED
+ * or TP_ETIMEDOUT. */
+int tp_future_exception(tp_future *f, double timeout_s, int *status);
+
+/* Cancels a PENDING future. true if f is now cancelled (also if it already was); false if it
+ * is running or finished. The callbacks of a freshly cancelled future run in this thread. */
+bool tp_future_cancel(tp_future *f);
+
+/* Runs fn(f, ctx) once when f is done; at once, in this thread, if it already is.
+ * TP_OK or TP_ENOMEM. */
+int tp_future_add_done_callback(tp_future *f, tp_done_fn *fn, void *ctx);
+
+void tp_future_retain(tp_future *f);
+void tp_future_release(tp_future *f); /* f may be NULL */
+
+/* ---- waiting on many futures --------------------------------------------------------- */
+
+typedef enum tp_wait_mode {
+    TP_FIRST_COMPLETED, /* any one is done */
+    TP_FIRST_EXCEPTION, /* any one is DONE_FAILED, or else all are done */
+    TP_ALL_COMPLETED,   /* all are done */
+} tp_wait_mode;
+
+/* Waits until the mode's condition holds: TP_OK, or TP_ETIMEDOUT. All futures must come
+ * from the same pool (TP_EINVAL otherwise). Look at each future's state for the outcome. */
+int tp_wait(tp_future *const fs[], size_t n, tp_wait_mode mode, double timeout_s);
+
+/* as_completed: yields the futures in the order they finish. The array is reordered in
+ * place: after k calls, fs[0..k) are the first k finished futures, in finishing order.
+ *
+ *     tp_as_completed_it it;
+ *     tp_as_completed_init(&it, fs, n);
+ *     for (tp_future *f; tp_as_completed_next(&it, -1, &f) == TP_OK; ) ...
+ */
+typedef struct tp_as_completed_it {
+    tp_future **fs;
+    size_t n, next;
+} tp_as_completed_it;
+void tp_as_completed_init(tp_as_completed_it *it, tp_future **fs, size_t n);
+/* TP_OK and *out (not a new reference), TP_EDONE after the last, or TP_ETIMEDOUT (timeout
+ * per call). */
+int tp_as_completed_next(tp_as_completed_it *it, double timeout_s, tp_future **out);
+
+/* ---- the map family ------------------------------------------------------------------ */
+
+/* Python's default chunk size: ceil(n / (4 * workers)), at least 1. */
+size_t tp_default_chunksize(size_t n, int workers);
+
+/* results[i] = fn(args[i]); statuses[i] = its status. The input order is kept whatever order
+ * the workers finish in. chunksize 0 = tp_default_chunksize; items of one chunk run one
+ * after another in one worker. results and statuses may be NULL. Items of chunks that never
+ * ran (tp_terminate) get status TP_ECANCELLED.
+ * Returns TP_OK (all succeeded), TP_EFAILED (at least one failed; see statuses),
+ * TP_ECANCELLED (terminated before any chunk started), or a submit error. */
+int tp_map(tp_pool *p, tp_task_fn *fn, void *const args[], size_t n, size_t chunksize,
+           void *results[], int statuses[]);
+
+/* The same without waiting: *out is a future that is done when every item is, whose result
+ * is `results` and whose exception is the status of the lowest-numbered failed item. The
+ * arrays must outlive the future's completion. n == 0 gives a future that is already done. */
+int tp_map_async(tp_pool *p, tp_task_fn *fn, void *const args[], size_t n, size_t chunksize,
+                 void *results[], int statuses[], tp_future **out);
+
+/* starmap: item i calls fn(&args[i * nargs], nargs, &results[i]), i.e. args is an n x nargs
+ * table, one row per call, like Python's list of argument tuples. */
+int tp_starmap(tp_pool *p, tp_star_fn *fn, void *const args[], size_t n, size_t nargs,
+               size_t chunksize, void *results[], int statuses[]);
+int tp_starmap_async(tp_pool *p, tp_star_fn *fn, void *const args[], size_t n, size_t nargs,
+                     size_t chunksize, void *results[], int statuses[], tp_future **out);
+
+/* ---- lazy maps: imap and imap_unordered ---------------------------------------------- */
+
+/* Produces the next input: true and *arg, or false when there are no more. Called only in
+ * the thread that calls tp_imap_next (or tp_imap*), so it needs no locking. */
+typedef bool tp_next_fn(void *ctx, void **arg);
+
+/* A ready-made tp_next_fn over an array: ctx is a tp_array_cursor. */
+typedef struct tp_array_cursor {
+    void *const *items;
+    size_t n, i;
+} tp_array_cursor;
+bool tp_array_next(void *ctx, void **arg);
+
+/* One item of an imap: its input index, its result and its status (0 = success). */
+typedef struct tp_item {
+    size_t index;
+    void *result;
+    int status;
+} tp_item;
+
+typedef struct tp_imap_it tp_imap_it;
+
+/* Starts a lazy map: at most max_inflight inputs (0 = 2 * workers) are pulled from next()
+ * and submitted ahead of the consumer; each tp_imap_next that hands out an item pulls one
+ * more. So a million-item input never sits in memory at once (backpressure). tp_imap yields
+ * in input order, tp_imap_unordered in finishing order. */
+int tp_imap(tp_pool *p, tp_task_fn *fn, tp_next_fn *next, void *ctx, size_t max_inflight,
+            tp_imap_it **out);
+int tp_imap_unordered(tp_pool *p, tp_task_fn *fn, tp_next_fn *next, void *ctx,
+                      size_t max_inflight, tp_imap_it **out);
+
+/* The next item: TP_OK (it succeeded), TP_EFAILED (item->status says how it failed),
+ * TP_ECANCELLED (the pool was terminated under it), TP_EDONE (no more items), TP_ETIMEDOUT
+ * (try again later), or a submit error from refilling (e.g. TP_ECLOSED: no more inputs are
+ * pulled; the items already in flight are still handed out, then TP_EDONE). */
+int tp_imap_next(tp_imap_it *it, double timeout_s, tp_item *item);
+
+/* How many inputs are submitted and not yet handed out (never above max_inflight). */
+size_t tp_imap_inflight(const tp_imap_it *it);
+
+/* Stops early: cancels the items still queued, releases everything. Running items finish
+ * on their own. The "first result wins" pattern: tp_imap_unordered, one tp_imap_next,
+ * tp_imap_free. it may be NULL. */
+void tp_imap_free(tp_imap_it *it);
+
+#endif
