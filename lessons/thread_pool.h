@@ -26,6 +26,7 @@
  *   pool.map(fn, items, chunksize)           tp_map(pool, fn, args, n, chunksize, results, statuses)
  *   pool.starmap(fn, [(a, b), ...])          tp_starmap(pool, fn, args, n, nargs, chunksize, ...)
  *   pool.map_async / starmap_async           tp_map_async / tp_starmap_async -> a future
+ *   executor.map(fn, items, timeout)         tp_map_async, then tp_future_wait(f, timeout)
  *   pool.imap / imap_unordered               tp_imap / tp_imap_unordered + tp_imap_next
  *   pool.close(); pool.join()                tp_close(pool); tp_join(pool)
  *   pool.terminate()                         tp_terminate(pool)
@@ -95,7 +96,9 @@
  *   - Task arguments, results and the arrays given to the map family belong to the caller and
  *     must stay valid until the task (or the map future) is done.
  *   - tp_destroy joins the pool and frees it. Futures you still hold stay valid after it (they
- *     are all done by then): the pool's last bytes are freed with the last future.
+ *     are all done by then): the pool's last bytes are freed with the last future. Like
+ *     free(), call it when no other thread is inside a tp_ call on the pool any more (to wake
+ *     threads blocked in a submit, tp_close or tp_terminate first, then join them).
  *
  * CALLBACKS AND RE-ENTRY.  Callbacks and tasks may call any function here. The calls that
  * would wait for the pool itself (tp_join, tp_drain, tp_shutdown with wait, tp_destroy)
@@ -188,8 +191,9 @@ int tp_shutdown(tp_pool *p, bool wait, bool cancel_pending);
  * TP_EDEADLK (and nothing freed) from one of the pool's workers. */
 int tp_destroy(tp_pool *p);
 
-/* Waits until the queue is empty and no task is running, without closing the pool (useful
- * between benchmark rounds). TP_OK, TP_ETIMEDOUT, or TP_EDEADLK from a worker. */
+/* Waits until the queue is empty and no task is running (nor its callbacks), without
+ * closing the pool (useful between benchmark rounds). TP_OK, TP_ETIMEDOUT, or TP_EDEADLK
+ * from a worker. */
 int tp_drain(tp_pool *p, double timeout_s);
 
 /* Counters since tp_create. Tasks are counted per item: a map of n items counts n. After
@@ -197,8 +201,10 @@ int tp_drain(tp_pool *p, double timeout_s);
 typedef struct tp_stats {
     uint64_t submitted, succeeded, failed, cancelled;
     size_t queued;  /* slots in the queue right now (a whole map is one slot) */
-    size_t running; /* workers running a task right now */
+    size_t running; /* workers running a task (or its callbacks) right now */
     int workers;
+    int waiting_for_space;   /* threads blocked in a submit on a full queue right now */
+    int waiting_for_futures; /* threads blocked in a future wait (result, tp_wait, ...) */
 } tp_stats;
 void tp_get_stats(tp_pool *p, tp_stats *out);
 
@@ -360,9 +366,11 @@ int tp_imap_unordered(tp_pool *p, tp_task_fn *fn, tp_next_fn *next, void *ctx,
                       size_t max_inflight, tp_imap_it **out);
 
 /* The next item: TP_OK (it succeeded), TP_EFAILED (item->status says how it failed),
- * TP_ECANCELLED (the pool was terminated under it), TP_EDONE (no more items), TP_ETIMEDOUT
- * (try again later), or a submit error from refilling (e.g. TP_ECLOSED: no more inputs are
- * pulled; the items already in flight are still handed out, then TP_EDONE). */
+ * TP_ECANCELLED (the pool was terminated under it), TP_EDONE (no more items), or
+ * TP_ETIMEDOUT (nothing is lost: call again). If refilling failed (say TP_ECLOSED, the pool
+ * was closed meanwhile), no more inputs are pulled, the input that could not be submitted
+ * never runs, the items already in flight are still handed out, then that error is
+ * returned once, then TP_EDONE. */
 int tp_imap_next(tp_imap_it *it, double timeout_s, tp_item *item);
 
 /* How many inputs are submitted and not yet handed out (never above max_inflight). */
