@@ -29,7 +29,7 @@ BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 TSAN_FLAGS := -fsanitize=thread
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lessons tests benches run test tsan asan deps help clean
+.PHONY: all lessons tests benches run test tsan asan deps bench bench-deps plots help clean
 .DEFAULT_GOAL := all
 
 all: lessons tests
@@ -54,9 +54,27 @@ $(TEST_BINS): $(BUILD)/tests/%: tests/%.c $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(BENCH_BINS): $(BUILD)/bench/%: bench/%.c $(HEADERS) $(LIB)
+# The benchmarks measure the pools only once their headers exist (HAVE_THREAD_POOL, ...),
+# so bench/ builds at every stage of the project.
+BENCH_HEADERS := $(wildcard bench/*.h)
+bench_has    = $(and $(wildcard lessons/$(1).h),$(or $(2),$(wildcard lessons/$(1).c)))
+BENCH_HAVE := $(if $(call bench_has,thread_pool),-DHAVE_THREAD_POOL) \
+              $(if $(call bench_has,process_pool),-DHAVE_PROCESS_POOL) \
+              $(if $(call bench_has,sum_squares,header-only),-DHAVE_SUM_SQUARES)
+
+$(BENCH_BINS): $(BUILD)/bench/%: bench/%.c $(HEADERS) $(BENCH_HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(BENCH_HAVE) -o $@ $< $(LIB) $(LDLIBS)
+
+# bench/peers compares our pools with GLib's GThreadPool and OpenMP. Each peer is built in
+# only when this toolchain has it (the program prints which ones it left out): OpenMP when
+# $(CC) accepts -fopenmp (gcc: libgomp1; clang: libomp-dev), GLib when pkg-config finds it.
+# `private` keeps these flags off the library objects peers depends on.
+PEERS_OPENMP = $(shell printf '\043include <omp.h>\nint main(void) { return omp_get_max_threads() < 1; }\n' \
+                 | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
+PEERS_GLIB   = $(shell pkg-config --exists glib-2.0 2>/dev/null && echo -DHAVE_GLIB $$(pkg-config --cflags glib-2.0))
+$(BUILD)/bench/peers: private EXTRA = $(PEERS_OPENMP) $(PEERS_GLIB)
+$(BUILD)/bench/peers: private LDLIBS += $(shell pkg-config --libs glib-2.0 2>/dev/null)
 
 # `make run L=03 ARGS='--accounts 4'`: build and run one lesson by its number.
 run:
@@ -81,10 +99,27 @@ test: deps
 deps:
 	scripts/install-deps.sh test
 
+# `make bench` installs what it misses (hyperfine, gnuplot, GLib, ...), builds, runs every
+# benchmark into bench/results/<host>-<date>/, redraws plots/ and prints a summary table.
+# QUICK=1: smaller sizes and fewer runs (about a minute). Progress on stderr, summary on stdout.
+bench: bench-deps
+	$(MAKE) lessons benches
+	BUILD='$(BUILD)' QUICK='$(QUICK)' scripts/bench.sh
+
+bench-deps:
+	scripts/install-deps.sh bench
+
+# `make plots [RESULTS=bench/results/<dir>]`: redraw plots/ from results already there
+# (default: the newest run under bench/results/), without running anything.
+plots:
+	scripts/plots.sh $(if $(RESULTS),--results '$(RESULTS)') --out plots
+
 help:
 	@echo "make                 build every lesson into $(BUILD)/ (CC=clang, WERROR=1 work too)"
 	@echo "make run L=NN ARGS=  build and run one lesson, e.g. make run L=03 ARGS='--accounts 4'"
 	@echo "make test            install test tools if missing, then run the whole bats suite"
+	@echo "make bench [QUICK=1] install bench tools if missing, run every benchmark, write bench/results/ and plots/"
+	@echo "make plots [RESULTS=dir]  redraw plots/ from a results folder (default: the newest)"
 	@echo "make tsan | asan     ThreadSanitizer | Address+UndefinedBehaviorSanitizer builds in $(BUILD)/tsan | $(BUILD)/asan"
 	@echo "make clean           remove $(BUILD)/"
 	@echo

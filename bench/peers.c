@@ -1,0 +1,498 @@
+/*
+ * peers: our pools beside GLib's GThreadPool and OpenMP, on the same work in the same run.
+ *
+ *   make benches && ./build/bench/peers > peers.csv
+ *   ./build/bench/peers --count 4 --tasks 10000 --reps 3          # quick
+ *
+ * Two benchmarks, each mechanism with --workers workers:
+ *
+ *   sumsq     lesson 14's work: task k is the sum of i*i below start+k (sum_squares.h),
+ *             for k < --count; one task per hand-over everywhere (chunk 1, dynamic), so
+ *             the comparison is about the runtimes and not about how the work was cut
+ *   dispatch  --tasks empty tasks: what handing over one task costs, all in
+ *
+ * Mechanisms: serial, pthreads (one thread per worker, static split), thread_pool (our
+ * tp_map, chunk 1), thread_pool_detached / thread_pool_futures / thread_pool_map (dispatch:
+ * fire-and-forget + tp_drain, one future each, tp_map with Python's default chunk),
+ * process_pool (pp_map), process_pool_async (pp_apply_async + pp_get each), gthreadpool
+ * (g_thread_pool_push each, then free with wait), omp_for (parallel for), omp_dynamic
+ * (schedule(dynamic,1)), omp_task (one producer, one task each). Those whose library is
+ * missing from the build are left out, with a line on stderr saying so.
+ *
+ * Output CSV (median_ns, min_ns, max_ns: the whole batch for sumsq, one task for dispatch;
+ * speedup: serial median over this median, sumsq only):
+ *
+ *   bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps
+ *
+ * Notice: on the big tasks every runtime reaches the same speedup (the work dominates);
+ * on empty tasks they differ by orders of magnitude, and a process pool pays a pipe round
+ * trip for each task unless tasks travel in chunks.
+ * Try: --workers 1, then twice the CPUs.
+ */
+#include "bench.h"
+#include "sum_squares.h"
+
+#include <getopt.h>
+
+#ifdef HAVE_THREAD_POOL
+#include "thread_pool.h"
+#endif
+#ifdef HAVE_PROCESS_POOL
+#include "process_pool.h"
+#endif
+#ifdef HAVE_GLIB
+#include <glib.h>
+#endif
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static const char usage[] =
+    "[--workers N] [--start S] [--count C] [--tasks N] [--reps R] [--help]\n"
+    "  --workers N   threads or processes for every mechanism (default: the CPUs online)\n"
+    "  --start S     sumsq: task k sums the squares below S + k (default 5000000)\n"
+    "  --count C     sumsq: how many tasks (default 20)\n"
+    "  --tasks N     dispatch: empty tasks per batch; process pools get N/20 (default 100000)\n"
+    "  --reps R      repetitions; the median and range are over these (default 5)\n"
+    "Prints CSV on stdout: bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps\n";
+
+static int workers = 2;
+static uint64_t start_n = 5000000;
+static long count = 20, empty_tasks = 100000;
+static int reps = 5;
+
+/* ---- the work -------------------------------------------------------------------------- */
+
+static ss_u128 *sums;   /* sums[k] = task k's result, zeroed before every batch */
+static uint64_t *ns;    /* ns[k] = start + k, the argument of task k */
+static void **ns_args; /* &ns[k], for the pools that take a pointer */
+
+/* Every mechanism calls the kernel through this pointer, so all of them run the very same
+ * machine code. Inlined into each caller, copies of the loop get different registers, and
+ * with gcc 12 one copy ran 2x faster than another: that would pass for a speedup. */
+static ss_u128 (*volatile kernel)(uint64_t n) = ss_sum_squares;
+
+static void sumsq_task(long k)
+{
+    sums[k] = kernel(ns[k]);
+}
+
+/* An empty task still has to be called: through a volatile pointer, the compiler cannot
+ * prove the call does nothing and leave it out. */
+static void do_nothing(void)
+{
+}
+static void (*volatile empty_body)(void) = do_nothing;
+
+/* ---- pthreads: one thread per worker, tasks w, w+W, w+2W, ... -------------------------- */
+
+static void *pthreads_worker(void *arg)
+{
+    long w = (long)(intptr_t)arg;
+    for (long k = w; k < count; k += workers)
+        sumsq_task(k);
+    return NULL;
+}
+
+static void sumsq_pthreads(void)
+{
+    void *args[1024];
+    for (long w = 0; w < workers; w++)
+        args[w] = (void *)(intptr_t)w;
+    run_threads(workers, pthreads_worker, args);
+}
+
+static void sumsq_serial(void)
+{
+    for (long k = 0; k < count; k++)
+        sumsq_task(k);
+}
+
+/* ---- our thread pool ------------------------------------------------------------------- */
+
+#ifdef HAVE_THREAD_POOL
+static tp_pool *tpool;
+static tp_future **futures;
+
+static void tp_check(int rc, const char *what)
+{
+    if (rc != TP_OK)
+        die("%s: %s", what, tp_strerror(rc));
+}
+
+static int tp_sumsq(void *arg, void **result)
+{
+    (void)result;
+    sumsq_task((long)((uint64_t *)arg - ns));
+    return 0;
+}
+
+static int tp_empty(void *arg, void **result)
+{
+    (void)arg;
+    (void)result;
+    empty_body();
+    return 0;
+}
+
+static void sumsq_thread_pool(void)
+{
+    tp_check(tp_map(tpool, tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
+}
+
+static void dispatch_tp_detached(long n)
+{
+    for (long i = 0; i < n; i++)
+        tp_check(tp_submit_detached(tpool, tp_empty, NULL), "tp_submit_detached");
+    tp_check(tp_drain(tpool, -1), "tp_drain");
+}
+
+static void dispatch_tp_futures(long n)
+{
+    for (long i = 0; i < n; i++)
+        tp_check(tp_submit(tpool, tp_empty, NULL, &futures[i]), "tp_submit");
+    for (long i = 0; i < n; i++) {
+        tp_check(tp_future_result(futures[i], -1, NULL), "tp_future_result");
+        tp_future_release(futures[i]);
+    }
+}
+
+static void dispatch_tp_map(long n)
+{
+    tp_check(tp_map(tpool, tp_empty, ns_args, (size_t)n, 0, NULL, NULL), "tp_map");
+}
+#endif
+
+/* ---- our process pool: arguments and results travel as bytes through pipes ------------- */
+
+#ifdef HAVE_PROCESS_POOL
+static pp_pool *ppool;
+static pp_result *pp_results;
+static pp_job **pp_jobs;
+
+static void pp_sumsq(const void *arg, size_t len, pp_reply *reply)
+{
+    uint64_t n;
+    if (len != sizeof n) {
+        pp_reply_error(reply, "expected %zu argument bytes, got %zu", sizeof n, len);
+        return;
+    }
+    memcpy(&n, arg, sizeof n);
+    ss_u128 s = kernel(n);
+    pp_reply_bytes(reply, &s, sizeof s);
+}
+
+static void pp_empty(const void *arg, size_t len, pp_reply *reply)
+{
+    (void)arg;
+    (void)len;
+    (void)reply;
+    empty_body();
+}
+
+static void pp_check(pp_result *r, const char *what)
+{
+    if (r->status != PP_OK)
+        die("%s: %s: %s", what, pp_status_name(r->status), r->error);
+}
+
+static void sumsq_process_pool(void)
+{
+    if (pp_map(ppool, pp_sumsq, ns, sizeof ns[0], (size_t)count, 1, pp_results) != 0)
+        pp_check(&pp_results[0], "pp_map"); /* names the first failure, or the one below */
+    for (long k = 0; k < count; k++) {
+        pp_check(&pp_results[k], "pp_map");
+        if (pp_results[k].len != sizeof sums[k])
+            die("pp_map: task %ld answered %zu bytes", k, pp_results[k].len);
+        memcpy(&sums[k], pp_results[k].data, sizeof sums[k]);
+        pp_result_free(&pp_results[k]);
+    }
+}
+
+static void dispatch_pp_async(long n)
+{
+    for (long i = 0; i < n; i++)
+        pp_jobs[i] = pp_apply_async(ppool, pp_empty, NULL, 0);
+    for (long i = 0; i < n; i++) {
+        pp_result r;
+        pp_get(ppool, pp_jobs[i], &r);
+        pp_check(&r, "pp_get");
+        pp_result_free(&r);
+    }
+}
+
+static void dispatch_pp_map(long n)
+{
+    if (pp_map(ppool, pp_empty, ns, sizeof ns[0], (size_t)n, 0, pp_results) != 0)
+        die("pp_map: some empty tasks failed");
+    for (long i = 0; i < n; i++)
+        pp_result_free(&pp_results[i]);
+}
+#endif
+
+/* ---- GLib's GThreadPool ---------------------------------------------------------------- */
+
+#ifdef HAVE_GLIB
+/* GThreadPool hands each pushed pointer to func(data, user_data); it refuses NULL data, so
+ * the task number travels as k + 1. g_thread_pool_free(pool, FALSE, TRUE) waits for every
+ * pushed task: the idiomatic "submit all, wait all". */
+static void gt_sumsq(gpointer data, gpointer user_data)
+{
+    (void)user_data;
+    sumsq_task((long)GPOINTER_TO_SIZE(data) - 1);
+}
+
+static void gt_empty(gpointer data, gpointer user_data)
+{
+    (void)data;
+    (void)user_data;
+    empty_body();
+}
+
+static void gt_run(GFunc fn, long n)
+{
+    GError *err = NULL;
+    GThreadPool *pool = g_thread_pool_new(fn, NULL, workers, FALSE, &err);
+    if (!pool)
+        die("g_thread_pool_new: %s", err ? err->message : "failed");
+    for (long k = 0; k < n; k++)
+        if (!g_thread_pool_push(pool, GSIZE_TO_POINTER((gsize)k + 1), &err))
+            die("g_thread_pool_push: %s", err ? err->message : "failed");
+    g_thread_pool_free(pool, FALSE, TRUE);
+}
+
+static void sumsq_gthreadpool(void)
+{
+    gt_run(gt_sumsq, count);
+}
+
+static void dispatch_gthreadpool(long n)
+{
+    gt_run(gt_empty, n);
+}
+#endif
+
+/* ---- OpenMP ---------------------------------------------------------------------------- */
+
+#ifdef _OPENMP
+static void sumsq_omp_for(void)
+{
+#pragma omp parallel for num_threads(workers) schedule(static)
+    for (long k = 0; k < count; k++)
+        sumsq_task(k);
+}
+
+static void sumsq_omp_dynamic(void)
+{
+#pragma omp parallel for num_threads(workers) schedule(dynamic, 1)
+    for (long k = 0; k < count; k++)
+        sumsq_task(k);
+}
+
+static void omp_tasks(long n, bool empty)
+{
+#pragma omp parallel num_threads(workers)
+#pragma omp single
+    for (long k = 0; k < n; k++) {
+#pragma omp task firstprivate(k)
+        {
+            if (empty)
+                empty_body();
+            else
+                sumsq_task(k);
+        }
+    }
+}
+
+static void sumsq_omp_task(void)
+{
+    omp_tasks(count, false);
+}
+
+static void dispatch_omp_task(long n)
+{
+    omp_tasks(n, true);
+}
+
+static void dispatch_omp_dynamic(long n)
+{
+#pragma omp parallel for num_threads(workers) schedule(dynamic, 1)
+    for (long k = 0; k < n; k++)
+        empty_body();
+}
+#endif
+
+/* ---- timing ---------------------------------------------------------------------------- */
+
+/* A warm-up batch, then `reps` timed ones; every sumsq batch must match the closed form. */
+static stats_t time_sumsq(const char *name, void (*run)(void))
+{
+    ss_u128 expected = {0, 0};
+    for (long k = 0; k < count; k++)
+        expected = ss_add(expected, ss_sum_squares_formula(ns[k]));
+    double samples[1001];
+    for (int r = -1; r < reps; r++) {
+        memset(sums, 0, (size_t)count * sizeof *sums);
+        int64_t t0 = now_ns();
+        run();
+        int64_t dt = now_ns() - t0;
+        ss_u128 total = {0, 0};
+        for (long k = 0; k < count; k++)
+            total = ss_add(total, sums[k]);
+        if (!ss_equal(total, expected)) {
+            char got[SS_DIGITS], want[SS_DIGITS];
+            die("%s: total %s, expected %s", name, ss_format(total, got),
+                ss_format(expected, want));
+        }
+        if (r >= 0)
+            samples[r] = (double)dt;
+    }
+    return stats_of(samples, reps);
+}
+
+static double serial_median;
+
+static void bench_sumsq(const char *name, void (*run)(void))
+{
+    stats_t s = time_sumsq(name, run);
+    if (strcmp(name, "serial") == 0)
+        serial_median = s.median;
+    double speedup = serial_median / s.median;
+    printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d\n", name, workers, count, s.median, s.min,
+           s.max, speedup, reps);
+    progress("sumsq    %-22s %10.2f ms  (%.2f .. %.2f)  speedup %.2f", name, s.median / 1e6,
+             s.min / 1e6, s.max / 1e6, speedup);
+}
+
+static void bench_dispatch(const char *name, void (*run)(long), long n)
+{
+    double samples[1001];
+    for (int r = -1; r < reps; r++) {
+        int64_t t0 = now_ns();
+        run(n);
+        int64_t dt = now_ns() - t0;
+        if (r >= 0)
+            samples[r] = (double)dt / (double)n;
+    }
+    stats_t s = stats_of(samples, reps);
+    printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d\n", name, workers, n, s.median, s.min, s.max,
+           reps);
+    progress("dispatch %-22s %10.1f ns per task  (%.1f .. %.1f)", name, s.median, s.min, s.max);
+}
+
+int main(int argc, char **argv)
+{
+    cli_setup(argv[0], usage);
+    workers = online_cpus();
+    static const struct option longopts[] = {
+        {"workers", required_argument, NULL, 'w'},
+        {"start", required_argument, NULL, 's'},
+        {"count", required_argument, NULL, 'c'},
+        {"tasks", required_argument, NULL, 't'},
+        {"reps", required_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'w': workers = (int)parse_long("--workers", optarg, 1, 256); break;
+        case 's': start_n = (uint64_t)parse_long("--start", optarg, 0, 1000000000); break;
+        case 'c': count = parse_long("--count", optarg, 1, 100000); break;
+        case 't': empty_tasks = parse_long("--tasks", optarg, 20, 1000000); break;
+        case 'r': reps = (int)parse_long("--reps", optarg, 1, 1001); break;
+        case 'h': usage_help();
+        default: usage_error(NULL);
+        }
+    }
+    cli_no_operands(optind, argc, argv);
+
+    long most = count > empty_tasks ? count : empty_tasks;
+    sums = calloc((size_t)count, sizeof *sums);
+    ns = calloc((size_t)most, sizeof *ns);
+    ns_args = calloc((size_t)most, sizeof *ns_args);
+    if (!sums || !ns || !ns_args)
+        die("out of memory");
+    for (long k = 0; k < most; k++) {
+        ns[k] = start_n + (uint64_t)k;
+        ns_args[k] = &ns[k];
+    }
+
+#ifdef HAVE_PROCESS_POOL
+    long pp_tasks = empty_tasks / 20; /* a pipe round trip each: fewer, same ns per task */
+    /* First, while this program has one thread: fork is only safe then (process_pool.h). */
+    char err[200];
+    ppool = pp_create(&(pp_options){.workers = workers}, err, sizeof err);
+    if (!ppool)
+        die("pp_create: %s", err);
+    pp_results = calloc((size_t)(count > pp_tasks ? count : pp_tasks), sizeof *pp_results);
+    pp_jobs = calloc((size_t)pp_tasks, sizeof *pp_jobs);
+    if (!pp_results || !pp_jobs)
+        die("out of memory");
+#endif
+#ifdef HAVE_THREAD_POOL
+    tp_check(tp_create(&tpool, &(tp_options){.workers = workers}), "tp_create");
+    futures = calloc((size_t)empty_tasks, sizeof *futures);
+    if (!futures)
+        die("out of memory");
+#endif
+
+    printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps\n");
+    bench_sumsq("serial", sumsq_serial);
+    bench_sumsq("pthreads", sumsq_pthreads);
+#ifdef HAVE_THREAD_POOL
+    bench_sumsq("thread_pool", sumsq_thread_pool);
+#else
+    progress("left out thread_pool: lessons/thread_pool.c is not there yet");
+#endif
+#ifdef HAVE_PROCESS_POOL
+    bench_sumsq("process_pool", sumsq_process_pool);
+#else
+    progress("left out process_pool: lessons/process_pool.c is not there yet");
+#endif
+#ifdef HAVE_GLIB
+    bench_sumsq("gthreadpool", sumsq_gthreadpool);
+#else
+    progress("left out gthreadpool: built without GLib (pkg-config glib-2.0 not found)");
+#endif
+#ifdef _OPENMP
+    bench_sumsq("omp_for", sumsq_omp_for);
+    bench_sumsq("omp_dynamic", sumsq_omp_dynamic);
+    bench_sumsq("omp_task", sumsq_omp_task);
+#else
+    progress("left out openmp: built without OpenMP (the compiler refused -fopenmp)");
+#endif
+
+#ifdef HAVE_THREAD_POOL
+    bench_dispatch("thread_pool_detached", dispatch_tp_detached, empty_tasks);
+    bench_dispatch("thread_pool_futures", dispatch_tp_futures, empty_tasks);
+    bench_dispatch("thread_pool_map", dispatch_tp_map, empty_tasks);
+#endif
+#ifdef HAVE_PROCESS_POOL
+    bench_dispatch("process_pool_async", dispatch_pp_async, pp_tasks);
+    bench_dispatch("process_pool_map", dispatch_pp_map, pp_tasks);
+#endif
+#ifdef HAVE_GLIB
+    bench_dispatch("gthreadpool", dispatch_gthreadpool, empty_tasks);
+#endif
+#ifdef _OPENMP
+    bench_dispatch("omp_task", dispatch_omp_task, empty_tasks);
+    bench_dispatch("omp_dynamic", dispatch_omp_dynamic, empty_tasks);
+#endif
+
+#ifdef HAVE_THREAD_POOL
+    tp_check(tp_destroy(tpool), "tp_destroy");
+    free(futures);
+#endif
+#ifdef HAVE_PROCESS_POOL
+    if (!pp_join(ppool))
+        die("pp_join: %s", pp_error(ppool));
+    pp_destroy(ppool);
+    free(pp_results);
+    free(pp_jobs);
+#endif
+    free(sums);
+    free(ns);
+    free(ns_args);
+    return EXIT_OK;
+}

@@ -1,0 +1,34 @@
+# common.gp: drawn before every plot by scripts/plots.sh. Sets the terminal from `fmt`
+# (png or svg) and `out` (the file name without extension), the style, and the caption that
+# names the machine (data/caption.txt, from the results' machine.txt).
+#
+# Variables every plot gets from plots.sh: fmt, out, data (derived tables), results (the
+# results folder), cores (CPUs of the machine that ran the benchmarks).
+set encoding utf8
+if (fmt eq "svg") {
+    set terminal svg size 960,600 dynamic noenhanced font "sans,12" background rgb "white"
+} else {
+    if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
+        set terminal pngcairo size 960,600 noenhanced font "sans,10"
+    } else {
+        set terminal png size 960,600 noenhanced
+    }
+}
+set output out.".".fmt
+
+caption = system("cat '".data."/caption.txt'")
+set label 100 caption at screen 0.5, screen 0.015 center font ",8" textcolor rgb "#555555"
+set bmargin 5
+set grid lc rgb "#dddddd"
+set key top left box opaque
+set border lc rgb "#444444"
+
+# One colour per mechanism, the same in every plot.
+set linetype 1 lc rgb "#1f77b4" lw 2 pt 7 ps 1
+set linetype 2 lc rgb "#d62728" lw 2 pt 5 ps 1
+set linetype 3 lc rgb "#2ca02c" lw 2 pt 9 ps 1.2
+set linetype 4 lc rgb "#9467bd" lw 2 pt 11 ps 1.2
+set linetype 5 lc rgb "#ff7f0e" lw 2 pt 13 ps 1.2
+set linetype 6 lc rgb "#8c564b" lw 2 pt 4 ps 1
+set linetype 7 lc rgb "#e377c2" lw 2 pt 6 ps 1
+set linetype 8 lc rgb "#7f7f7f" lw 2 pt 8 ps 1

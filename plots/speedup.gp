@@ -1,0 +1,27 @@
+# speedup.gp: lesson 14's speedup over serial against the number of workers, one line per
+# mode, the ideal line min(workers, cores), and Amdahl's law fitted to the threads mode:
+#     S(n) = 1 / (f + (1 - f) / min(n, cores)),   f = the serial fraction
+# Reads data/hf-sumsq-MODE.dat: workers median min max speedup speedup_lo speedup_hi.
+# Variables: modes (words), fitmode, dofit (0: too few points for a fit).
+set title "Sum of squares (lesson 14): speedup over serial, whole program (hyperfine)"
+set xlabel "workers (threads or processes)"
+set ylabel "speedup (serial median / median)"
+set xtics 1
+set yrange [0:*]
+set key top left
+
+ideal(n) = n < cores ? n : cores
+amdahl(n) = 1 / (f + (1 - f) / ideal(n))
+f = 0.05
+if (dofit) {
+    set fit quiet
+    set fit logfile "/dev/null"
+    set fit errorvariables
+    fit amdahl(x) data."/hf-sumsq-".fitmode.".dat" using 1:5 via f
+    set label 1 sprintf("Amdahl fit to %s: serial fraction f = %.3f ± %.3f", fitmode, f, f_err) \
+        at graph 0.98, graph 0.06 right front
+}
+plot [0.5:2 * cores + 0.5] \
+    ideal(x) with lines lw 1 dt 2 lc rgb "#444444" title sprintf("ideal: min(workers, %d cores)", cores), \
+    for [m in modes] data."/hf-sumsq-".m.".dat" using 1:5:6:7 with yerrorlines title m, \
+    (dofit ? amdahl(x) : NaN) with lines lw 1 dt 3 lc rgb "#000000" title (dofit ? "Amdahl fit (".fitmode.")" : "")

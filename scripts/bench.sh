@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# bench.sh: run every benchmark, write the results, redraw the plots, print the summary.
+# `make bench` calls it after installing the tools (scripts/install-deps.sh bench) and
+# building; run by hand, it expects the programs built already.
+#
+#   scripts/bench.sh                  the full run (under 10 minutes on 2 cores)
+#   QUICK=1 scripts/bench.sh          smaller sizes, fewer runs (under 90 s on 2 cores)
+#   BENCH_SMOKE=1 scripts/bench.sh    tiny sizes, a few seconds: checks the machinery only
+#
+# Environment: BUILD (where the programs are, default build), RESULTS (the folder to write,
+# default bench/results/<host>-<YYYYmmdd-HHMMSS>), PLOTS (where plots go, default plots;
+# PLOTS= skips them).
+#
+# Progress goes to stderr ("[3/9] primitives ..."), the summary table to stdout and to
+# RESULTS/summary.md. A step whose program is not built yet (a lesson still being written)
+# is skipped with a message; the rest runs. Exit status: 0, or 1 if a step failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
+
+BUILD=${BUILD:-build}
+CORES=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+MAXW=$((2 * CORES)) # the workers scan goes from 1 to twice the cores
+PYTHON=${PYTHON:-python3}
+
+# ---- sizes: full, QUICK, smoke --------------------------------------------------------------
+# RUNS/WARMUP are hyperfine's; SS_* is lesson 14's work (task k sums the squares below S+k);
+# PY_COUNT is the Python run's count (the C programs run it too, for the side-by-side plot).
+if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
+    profile=smoke
+    RUNS=1 WARMUP=0 PY_RUNS=1 PY_WARMUP=0
+    SS_START=100000 SS_COUNT=8 PY_COUNT=2 PY_START=20000
+    PRIM_ARGS=(--reps 3 --rep-ms 0.2)
+    GRAN_ARGS=(--total-ms 2 --reps 1 --per-decade 1 --max-us 1000 --min-us 10 --max-tasks 50)
+    PEER_ARGS=(--start 100000 --count 8 --tasks 200 --reps 1)
+    IO_SCALE=0.01 IO_LIST=1,4
+elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
+    profile=quick
+    RUNS=3 WARMUP=1 PY_RUNS=2 PY_WARMUP=0
+    SS_START=5000000 SS_COUNT=8 PY_COUNT=2 PY_START=5000000
+    PRIM_ARGS=(--reps 5 --rep-ms 5)
+    GRAN_ARGS=(--total-ms 40 --reps 3 --per-decade 1 --max-us 10000 --max-tasks 2000)
+    PEER_ARGS=(--count 8 --tasks 20000 --reps 3)
+    IO_SCALE=0.1 IO_LIST=1,2,4,8,16
+else
+    profile=full
+    RUNS=10 WARMUP=2 PY_RUNS=3 PY_WARMUP=1
+    SS_START=5000000 SS_COUNT=20 PY_COUNT=20 PY_START=5000000
+    PRIM_ARGS=(--reps 11 --rep-ms 20)
+    GRAN_ARGS=(--total-ms 200 --reps 5 --per-decade 2)
+    PEER_ARGS=(--reps 7)
+    IO_SCALE=1 IO_LIST=1,2,4,8,16,32
+fi
+PY_START=${PY_START:-$SS_START}
+
+RESULTS=${RESULTS:-bench/results/$(hostname -s 2>/dev/null || hostname)-$(date +%Y%m%d-%H%M%S)}
+PLOTS=${PLOTS-plots}
+mkdir -p "$RESULTS"
+
+# ---- helpers --------------------------------------------------------------------------------
+step_no=0
+failed=0
+STEPS=(machine primitives granularity peers sumsq python downloads portscan summary plots)
+
+say() { echo "$*" >&2; }
+
+# skip WHY: the step cannot run yet; say so, and carry on.
+skip() {
+    say "      skipped: $*"
+    return 0
+}
+
+# have PROGRAM: the program is built (lessons land one by one).
+have() { [ -x "$BUILD/$1" ]; }
+
+# hf NAME ARGS...: hyperfine, whole programs, no shell in between (-N), exported as
+# RESULTS/hf-NAME.{json,csv}; its own progress goes to stderr.
+hf() {
+    local name=$1
+    shift
+    hyperfine -N --style basic --export-json "$RESULTS/hf-$name.json" \
+        --export-csv "$RESULTS/hf-$name.csv" "$@" >&2
+}
+
+# ---- the steps ------------------------------------------------------------------------------
+step_machine() {
+    {
+        echo "date: $(date -Iseconds)"
+        echo "host: $(hostname)"
+        echo "uname: $(uname -a)"
+        echo "kernel: $(uname -sr)"
+        echo "nproc: $CORES"
+        echo "cpu: $(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1)"
+        echo "gcc: $(gcc --version 2>/dev/null | head -n 1 || echo none)"
+        echo "clang: $(clang --version 2>/dev/null | head -n 1 || echo none)"
+        echo "cc: ${CC:-cc} (the programs were built with it; see the Makefile)"
+        echo "glib: $(pkg-config --modversion glib-2.0 2>/dev/null || echo none)"
+        echo "hyperfine: $(hyperfine --version 2>/dev/null || echo none)"
+        echo "gnuplot: $(gnuplot --version 2>/dev/null || echo none)"
+        echo "python: $($PYTHON --version 2>&1 || echo none)"
+        echo "loadavg: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
+        echo "profile: $profile"
+    } >"$RESULTS/machine.txt"
+    say "      $(machine_caption "$RESULTS")"
+}
+
+step_primitives() {
+    have bench/primitives || { skip "$BUILD/bench/primitives is not built"; return; }
+    "$BUILD/bench/primitives" "${PRIM_ARGS[@]}" >"$RESULTS/primitives.csv"
+}
+
+step_granularity() {
+    have bench/granularity || { skip "$BUILD/bench/granularity is not built"; return; }
+    "$BUILD/bench/granularity" "${GRAN_ARGS[@]}" >"$RESULTS/granularity.csv"
+}
+
+step_peers() {
+    have bench/peers || { skip "$BUILD/bench/peers is not built"; return; }
+    "$BUILD/bench/peers" "${PEER_ARGS[@]}" >"$RESULTS/peers.csv"
+}
+
+# Lesson 14, every mode, workers 1..2*cores; serial once (it has no workers).
+step_sumsq() {
+    local p=14_sum_squares mode
+    have $p || { skip "lesson 14 ($BUILD/$p) is not there yet"; return; }
+    local work=(--start "$SS_START" --count "$SS_COUNT")
+    hf sumsq-serial --warmup "$WARMUP" --runs "$RUNS" \
+        "$BUILD/$p --mode serial ${work[*]}"
+    for mode in threads pool processes; do
+        hf "sumsq-$mode" --warmup "$WARMUP" --runs "$RUNS" --parameter-scan workers 1 "$MAXW" \
+            "$BUILD/$p --mode $mode --workers {workers} ${work[*]}"
+    done
+}
+
+# The same (smaller) work in Python and in C, workers = cores, in one run. (A one-value
+# --parameter-list only puts the workers into the exported CSV.)
+step_python() {
+    local p=14_sum_squares mode
+    local work=(--workers "{workers}" --start "$PY_START" --count "$PY_COUNT")
+    if command -v "$PYTHON" >/dev/null 2>&1; then
+        for mode in serial threads pool processes process-executor; do
+            hf "sumsqpy-$mode" --warmup "$PY_WARMUP" --runs "$PY_RUNS" \
+                --parameter-list workers "$CORES" \
+                "$PYTHON bench/python/sum_squares.py --mode $mode ${work[*]}"
+        done
+    else
+        skip "no $PYTHON on this machine"
+    fi
+    have $p || { skip "lesson 14 ($BUILD/$p) is not there yet: no C side"; return; }
+    for mode in serial threads pool processes; do
+        hf "sumsqc-$mode" --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$CORES" \
+            "$BUILD/$p --mode $mode ${work[*]}"
+    done
+}
+
+step_downloads() {
+    skip "lesson 13 (simulated downloads) is not there yet"
+}
+
+step_portscan() {
+    skip "lesson 12 (port scan) is not there yet"
+}
+
+step_summary() {
+    scripts/bench-summary.sh "$RESULTS" >"$RESULTS/summary.md"
+}
+
+step_plots() {
+    [ -n "$PLOTS" ] || { skip "PLOTS is empty"; return; }
+    command -v gnuplot >/dev/null 2>&1 || { skip "gnuplot is not installed"; return; }
+    scripts/plots.sh --results "$RESULTS" --out "$PLOTS"
+}
+
+# ---- the run --------------------------------------------------------------------------------
+say "bench: $profile run into $RESULTS ($CORES CPUs, programs from $BUILD/)"
+t_all=$(date +%s.%N)
+for step in "${STEPS[@]}"; do
+    step_no=$((step_no + 1))
+    say "[$step_no/${#STEPS[@]}] $step ..."
+    t0=$(date +%s.%N)
+    # A subshell with -e of its own: a failing command ends its step, not the run. (Not in
+    # an `if`: bash ignores -e in anything called from a condition.)
+    set +e
+    (set -e; "step_$step")
+    rc=$?
+    set -e
+    if [ "$rc" -ne 0 ]; then
+        say "      FAILED: $step (exit status $rc); the other steps still run"
+        failed=1
+    fi
+    say "      $step: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }')"
+done
+say "bench: done in $(awk -v a="$t_all" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f s", b - a }'); results in $RESULTS"
+
+[ -s "$RESULTS/summary.md" ] && cat "$RESULTS/summary.md"
+exit "$failed"

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# plots.sh [--results DIR] [--out DIR]: draw every plot of one benchmark run, PNG and SVG.
+# `make plots` and `make bench` call it; it only reads results, never runs a benchmark.
+#
+#   --results DIR   a results folder (default: the newest bench/results/<host>-<date>, else
+#                   bench/results/reference)
+#   --out DIR       where the images go (default plots/)
+#
+# The gnuplot scripts are plots/*.gp; each is drawn after plots/common.gp (terminal,
+# caption, style). This script turns the results into small whitespace-separated tables
+# in a temporary folder (`data` in gnuplot) and passes the facts the scripts need as
+# gnuplot variables. A plot whose results are missing (a lesson not written yet) is
+# skipped with a message. Exit status: 0, 1 if gnuplot failed, 2 on bad usage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/bench-lib.sh
+
+usage() { echo "usage: scripts/plots.sh [--results DIR] [--out DIR]" >&2; exit 2; }
+results='' out=plots
+while [ $# -gt 0 ]; do
+    case $1 in
+        --results) [ $# -ge 2 ] || usage; results=$2; shift 2 ;;
+        --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
+        -h | --help) echo "usage: scripts/plots.sh [--results DIR] [--out DIR]"; exit 0 ;;
+        *) echo "plots.sh: unexpected argument '$1'" >&2; usage ;;
+    esac
+done
+[ -n "$results" ] || results=$(results_default)
+[ -n "$results" ] && [ -d "$results" ] || {
+    echo "plots.sh: no results folder (run \`make bench\`, or give --results DIR)" >&2
+    exit 2
+}
+command -v gnuplot >/dev/null 2>&1 || {
+    echo "plots.sh: gnuplot is not installed (scripts/install-deps.sh bench)" >&2
+    exit 1
+}
+mkdir -p "$out"
+data=$(mktemp -d)
+trap 'rm -rf "$data"' EXIT
+
+machine_caption "$results" >"$data/caption.txt"
+cores=$(machine_field "$results" nproc)
+cores=${cores:-2}
+
+# ---- hyperfine results: one table per benchmark and mode ------------------------------------
+# data/hf-BENCH-MODE.dat: workers median_s min_s max_s speedup speedup_lo speedup_hi
+# (speedup = the serial median over this median; its range uses this mode's min and max).
+hf_tidy "$results" >"$data/hf.csv"
+awk -F, -v dir="$data" '
+    NR == 1 { next }
+    { n++; b[n] = $1; m[n] = $2; w[n] = $3; med[n] = $4; lo[n] = $5; hi[n] = $6
+      if ($2 == "serial") serial[$1] = $4 }
+    END {
+        for (i = 1; i <= n; i++) {
+            s = serial[b[i]] ? serial[b[i]] : "NaN"
+            f = dir "/hf-" b[i] "-" m[i] ".dat"
+            printf "%s %s %s %s %s %s %s\n", w[i], med[i], lo[i], hi[i],
+                s == "NaN" ? s : s / med[i], s == "NaN" ? s : s / hi[i],
+                s == "NaN" ? s : s / lo[i] | "sort -n > \"" f "\""
+        }
+        for (k in serial) print serial[k] > (dir "/serial-" k ".txt")
+    }' "$data/hf.csv"
+
+# modes_of BENCH: the modes measured for a benchmark, serial left out, in a fixed order.
+modes_of() {
+    awk -F, -v b="$1" 'NR > 1 && $1 == b && $2 != "serial" { print $2 }' "$data/hf.csv" |
+        awk 'BEGIN { n = split("threads pool processes", known, " "); for (i = 1; i <= n; i++) rank[known[i]] = i }
+             !seen[$0]++ { print ($0 in rank ? rank[$0] : 100 + NR), $0 }' | sort -n | cut -d " " -f 2- |
+        tr '\n' ' ' | sed 's/ $//'
+}
+serial_of() { cat "$data/serial-$1.txt" 2>/dev/null || echo NaN; }
+
+# ---- drawing --------------------------------------------------------------------------------
+drawn=0 skipped=0 failed=0
+# draw NAME SCRIPT [gnuplot assignments...]: NAME.png and NAME.svg from plots/SCRIPT.gp
+draw() {
+    local name=$1 script=$2 fmt
+    shift 2
+    for fmt in png svg; do
+        if gnuplot -e "fmt='$fmt'; out='$out/$name'; data='$data'; results='$results'; cores=$cores; $*" \
+            plots/common.gp "plots/$script.gp"; then
+            :
+        else
+            echo "plots.sh: gnuplot failed on plots/$script.gp ($name.$fmt)" >&2
+            failed=1
+        fi
+    done
+    echo "plots.sh: $out/$name.png, $out/$name.svg" >&2
+    drawn=$((drawn + 1))
+}
+missing() {
+    echo "plots.sh: skipped $1: no $2 in $results" >&2
+    skipped=$((skipped + 1))
+}
+
+# Speedup of lesson 14 against workers, the ideal line and an Amdahl fit to the threads mode.
+if [ -n "$(modes_of sumsq)" ]; then
+    fitmode=threads
+    # The fit needs two points with different effective workers (1 and more).
+    dofit=$(awk -v c="$cores" '$1 > 1 { many = 1 } $1 == 1 { one = 1 } END { print (many && one && c > 1) ? 1 : 0 }' \
+        "$data/hf-sumsq-$fitmode.dat" 2>/dev/null || echo 0)
+    draw speedup-sumsq speedup "modes='$(modes_of sumsq)'; fitmode='$fitmode'; dofit=$dofit"
+else
+    missing speedup-sumsq "hf-sumsq-*.csv (lesson 14)"
+fi
+
+# Time per mode, serial against concurrent, for each lesson measured.
+for spec in "sumsq|Sum of squares (lesson 14)|workers" \
+    "downloads|Simulated downloads (lesson 13)|concurrent downloads" \
+    "portscan|Port scan of 127.0.0.1 (lesson 12)|concurrent connections"; do
+    IFS='|' read -r bench title xlabel <<<"$spec"
+    if [ -n "$(modes_of "$bench")" ]; then
+        draw "time-$bench" time "bench='$bench'; modes='$(modes_of "$bench")'; serial=$(serial_of "$bench"); ptitle='$title'; pxlabel='$xlabel'"
+    else
+        missing "time-$bench" "hf-$bench-*.csv"
+    fi
+done
+
+# Speedup against task size, the crossover of each mechanism marked.
+if [ -s "$results/granularity.csv" ]; then
+    awk -F, -v dir="$data" 'NR > 1 && $1 != "serial" {
+            print $2, $8, $5, $6, $7 > (dir "/gran-" $1 ".dat")
+            if (!seen[$1]++) order = order (order ? " " : "") $1; w = $4
+        }
+        END { print order > (dir "/gran-mechs.txt"); print w > (dir "/gran-workers.txt") }' \
+        "$results/granularity.csv"
+    crossovers "$results" | awk -F, 'NR > 1 && $3 == "crossover" { print $1, $2 }' >"$data/crossover.dat"
+    draw granularity granularity "mechs='$(cat "$data/gran-mechs.txt")'; gworkers=$(cat "$data/gran-workers.txt")"
+else
+    missing granularity granularity.csv
+fi
+
+# Primitive costs, one bar each, log scale.
+if [ -s "$results/primitives.csv" ]; then
+    awk -F, 'function human(x) { return x >= 1e6 ? sprintf("%.3g ms", x / 1e6) : x >= 1e3 ? sprintf("%.3g µs", x / 1e3) : sprintf("%.3g ns", x) }
+        NR > 1 { printf "%d \"%s%s\" %s %s %s \"%s\"\n", NR - 2, $1, ($2 > 1 ? " x" $2 : ""), $3, $4, $5, human($3) }' \
+        "$results/primitives.csv" >"$data/primitives.dat"
+    draw primitives primitives "nrows=$(wc -l <"$data/primitives.dat")"
+else
+    missing primitives primitives.csv
+fi
+
+# C against Python on the same work: time and speedup over each one's own serial.
+if [ -n "$(modes_of sumsqpy)" ] || [ -n "$(modes_of sumsqc)" ]; then
+    awk -F, 'BEGIN { n = split("serial threads pool processes process-executor", order, " ")
+                     for (i = 1; i <= n; i++) seen[order[i]] = 1 }
+        NR > 1 && ($1 == "sumsqc" || $1 == "sumsqpy") {
+            if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
+            med[$1, $2] = $4; lo[$1, $2] = $5; hi[$1, $2] = $6
+        }
+        function v(b, m, x) { return ((b, m) in med) ? x : "NaN" }
+        END {
+            for (i = 1; i <= n; i++) {
+                m = order[i]
+                cs = ("sumsqc", "serial") in med ? med["sumsqc", "serial"] : 0
+                ps = ("sumsqpy", "serial") in med ? med["sumsqpy", "serial"] : 0
+                printf "\"%s\" %s %s %s %s %s %s %s %s\n", m,
+                    v("sumsqc", m, med["sumsqc", m]), v("sumsqc", m, lo["sumsqc", m]),
+                    v("sumsqc", m, hi["sumsqc", m]),
+                    v("sumsqpy", m, med["sumsqpy", m]), v("sumsqpy", m, lo["sumsqpy", m]),
+                    v("sumsqpy", m, hi["sumsqpy", m]),
+                    (cs && ("sumsqc", m) in med) ? cs / med["sumsqc", m] : "NaN",
+                    (ps && ("sumsqpy", m) in med) ? ps / med["sumsqpy", m] : "NaN"
+            }
+        }' "$data/hf.csv" >"$data/cvspy.dat"
+    draw c-vs-python python ""
+else
+    missing c-vs-python "hf-sumsqpy-*.csv or hf-sumsqc-*.csv"
+fi
+
+# Our pools against GThreadPool and OpenMP.
+if [ -s "$results/peers.csv" ]; then
+    awk -F, -v dir="$data" 'NR > 1 {
+            if ($1 == "sumsq") printf "\"%s\" %s %s %s %s\n", $2, $5 / 1e6, $6 / 1e6, $7 / 1e6, $8 > (dir "/peers-sumsq.dat")
+            else printf "\"%s\" %s %s %s\n", $2, $5, $6, $7 > (dir "/peers-dispatch.dat")
+            w = $3
+        }
+        END { print w > (dir "/peers-workers.txt") }' "$results/peers.csv"
+    touch "$data/peers-sumsq.dat" "$data/peers-dispatch.dat"
+    draw peers peers "pworkers=$(cat "$data/peers-workers.txt")"
+else
+    missing peers peers.csv
+fi
+
+echo "plots.sh: $drawn plots drawn into $out/ from $results ($skipped skipped)" >&2
+exit "$failed"
