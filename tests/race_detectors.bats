@@ -1,0 +1,129 @@
+# race_detectors: the tools must catch every deliberately broken variant and stay silent
+# on every correct one. Each check is one line below, so adding a lesson is adding lines:
+#
+#   tsan_clean NAME ARGS...            $BUILD/tsan/NAME: exit 0, no ThreadSanitizer warning
+#   tsan_reports KIND NAME ARGS...     ThreadSanitizer reports KIND ("data race",
+#                                      "lock-order-inversion", ...) in lessons/, exit 66
+#   helgrind_clean NAME ARGS...        $BUILD/NAME under helgrind: exit 0, 0 errors
+#   helgrind_reports TEXT NAME ARGS... helgrind says TEXT ("Possible data race"), exit 99
+#   memcheck_clean NAME ARGS...        memcheck: exit 0, 0 errors, no definite leak
+#
+# A "reports" check fails if the tool stopped catching the bug; a "clean" check fails on
+# any report, and on the lesson's own FAIL (its exit status passes through). The valgrind
+# checks skip where valgrind is missing. Keep the sizes small: helgrind serializes threads.
+load helper
+
+TSAN_EXIT=66        # what a ThreadSanitizer report turns the exit status into
+VALGRIND_EXIT=99    # what a valgrind error turns the exit status into
+
+setup_file() {
+    build -j2 tsan       # every lesson, ThreadSanitizer-instrumented, in $BUILD/tsan
+    build -j2 lessons    # the plain build, for valgrind
+}
+
+# ---- the checks ----------------------------------------------------------------------
+
+run_tsan() {
+    local name=$1
+    shift
+    [[ -x "$BUILD/tsan/$name" ]] || fail "no ThreadSanitizer build of $name in $BUILD/tsan"
+    run env TSAN_OPTIONS="halt_on_error=0 exitcode=$TSAN_EXIT" timeout 120 "$BUILD/tsan/$name" "$@"
+}
+
+tsan_clean() {
+    run_tsan "$@"
+    refute_output --partial "WARNING: ThreadSanitizer"
+    assert_equal "$status" 0
+}
+
+tsan_reports() {
+    local kind=$1
+    shift
+    run_tsan "$@"
+    assert_output --partial "WARNING: ThreadSanitizer: $kind"
+    # ... and it points at a line of the lessons, not at some library's internals.
+    assert_output --regexp "SUMMARY: ThreadSanitizer: $kind [^ ]*lessons/[^ ]+\.[ch]:[0-9]+"
+    assert_equal "$status" "$TSAN_EXIT"
+}
+
+need_valgrind() {
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+}
+
+run_valgrind() {
+    local tool=$1 name=$2
+    shift 2
+    need_valgrind
+    [[ -x "$BUILD/$name" ]] || fail "no build of $name in $BUILD"
+    run timeout 300 valgrind --tool="$tool" --error-exitcode="$VALGRIND_EXIT" "$@"
+}
+
+helgrind_clean() {
+    local name=$1
+    shift
+    run_valgrind helgrind "$name" "$BUILD/$name" "$@"
+    assert_output --regexp 'ERROR SUMMARY: 0 errors from 0 contexts'
+    assert_equal "$status" 0
+}
+
+helgrind_reports() {
+    local text=$1 name=$2
+    shift 2
+    run_valgrind helgrind "$name" "$BUILD/$name" "$@"
+    assert_output --partial "$text"
+    assert_output --regexp 'ERROR SUMMARY: [1-9][0-9]* errors'
+    assert_equal "$status" "$VALGRIND_EXIT"
+}
+
+memcheck_clean() {
+    local name=$1
+    shift
+    run_valgrind memcheck "$name" --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        "$BUILD/$name" "$@"
+    assert_output --regexp 'ERROR SUMMARY: 0 errors from 0 contexts'
+    assert_equal "$status" 0
+}
+
+# ---- 08_race_counter: unsafe is a data race; the three fixes are not ------------------
+# tsan and helgrind judge by happens-before, not by luck: they report unsafe even in a
+# run that happened to lose nothing, so a few increments per thread are enough.
+
+@test "tsan: 08 --mode unsafe is a data race" {
+    tsan_reports "data race" 08_race_counter --mode unsafe --threads 2 --iterations 1000
+}
+@test "tsan: 08 --mode mutex is clean" {
+    tsan_clean 08_race_counter --mode mutex --threads 4 --iterations 2000
+}
+@test "tsan: 08 --mode atomic is clean" {
+    tsan_clean 08_race_counter --mode atomic --threads 4 --iterations 2000
+}
+@test "tsan: 08 --mode local is clean" {
+    tsan_clean 08_race_counter --mode local --threads 4 --iterations 2000
+}
+@test "helgrind: 08 --mode unsafe is a possible data race" {
+    helgrind_reports "Possible data race" 08_race_counter --mode unsafe --threads 2 --iterations 1000
+}
+@test "helgrind: 08 --mode mutex is clean" {
+    helgrind_clean 08_race_counter --mode mutex --threads 3 --iterations 1000
+}
+@test "helgrind: 08 --mode atomic is clean" {
+    helgrind_clean 08_race_counter --mode atomic --threads 3 --iterations 1000
+}
+@test "helgrind: 08 --mode local is clean" {
+    helgrind_clean 08_race_counter --mode local --threads 3 --iterations 1000
+}
+
+# ---- 10_producer_consumer: correct, under every tool -----------------------------------
+
+@test "tsan: 10 defaults (no naps) are clean" {
+    tsan_clean 10_producer_consumer --scale 0
+}
+@test "tsan: 10 with capacity 1, many handlers and several loggers is clean" {
+    tsan_clean 10_producer_consumer --scale 0 --producers 8 --capacity 1 --messages 100 --loggers 3
+}
+@test "helgrind: 10 is clean" {
+    helgrind_clean 10_producer_consumer --scale 0 --producers 4 --capacity 1 --messages 30 --loggers 2
+}
+@test "memcheck: 10 is clean" {
+    memcheck_clean 10_producer_consumer --scale 0 --producers 4 --capacity 2 --messages 30 --loggers 2
+}
