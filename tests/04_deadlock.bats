@@ -1,0 +1,162 @@
+# 04_deadlock: the bad order deadlocks on every run and the watchdog ends it (exit 3);
+# the good order always finishes; helgrind sees the inversion in a run that did not hang.
+load helper
+
+LESSON=04_deadlock
+FAST=(--scale 0.01)
+
+setup_file() {
+    build "$BUILD/$LESSON"
+}
+
+# ---- the good order ----------------------------------------------------------------
+
+@test "good order always finishes (10 runs)" {
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        run_lesson 10 "$LESSON" --order good "${FAST[@]}"
+        assert_success
+        assert_equal "${lines[-1]}" "RESULT order=good timing=unlucky finished=2 expected=2 deadlock=none OK"
+        assert_line "worker A: done"
+        assert_line "worker B: done"
+    done
+}
+
+@test "good order is the default" {
+    run_lesson 10 "$LESSON" "${FAST[@]}"
+    assert_success
+    assert_equal "${lines[-1]}" "RESULT order=good timing=unlucky finished=2 expected=2 deadlock=none OK"
+}
+
+@test "good order: B takes the database lock first although it copies file -> database" {
+    run_lesson 10 "$LESSON" --order good "${FAST[@]}"
+    assert_success
+    # B's first "reaching for" names the database lock, never the file lock.
+    local b_first
+    b_first=$(printf '%s\n' "${lines[@]}" | grep -m1 '^worker B: reaching for')
+    assert_equal "$b_first" "worker B: reaching for the database lock"
+}
+
+# ---- the bad order -----------------------------------------------------------------
+
+@test "bad order deadlocks on every run; the watchdog names both workers and both locks, exit 3" {
+    for _ in 1 2 3; do
+        # `timeout 10` is the bound: the watchdog must end the program long before it.
+        run_lesson 10 "$LESSON" --order bad --timeout 0.3 "${FAST[@]}"
+        assert_failure 3
+        assert_line "watchdog: worker A holds the database lock, waits for the file lock (held by worker B)"
+        assert_line "watchdog: worker B holds the file lock, waits for the database lock (held by worker A)"
+        assert_line --partial "watchdog: deadlock: A waits for B and B waits for A"
+        assert_equal "${lines[-1]}" "RESULT order=bad timing=unlucky finished=0 expected=2 deadlock=detected STUCK"
+        refute_line --partial "done"
+    done
+}
+
+@test "bad order with lucky timing finishes: the bug does not always show" {
+    run_lesson 10 "$LESSON" --order bad --timing lucky "${FAST[@]}"
+    assert_success
+    assert_equal "${lines[-1]}" "RESULT order=bad timing=lucky finished=2 expected=2 deadlock=none OK"
+}
+
+@test "good order with lucky timing finishes" {
+    run_lesson 10 "$LESSON" --order good --timing lucky "${FAST[@]}"
+    assert_success
+    assert_equal "${lines[-1]}" "RESULT order=good timing=lucky finished=2 expected=2 deadlock=none OK"
+}
+
+# ---- helgrind ----------------------------------------------------------------------
+
+need_valgrind() {
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+}
+
+@test "helgrind: flags the bad order as a lock-order violation (in the run that does not hang)" {
+    need_valgrind
+    # The deadlocking run cannot be flagged: helgrind learns "database before file" only
+    # when a thread acquires both, and in a deadlock no second lock is ever acquired.
+    # With lucky timing both orders are acquired, and helgrind reports the inversion.
+    run timeout 120 valgrind --tool=helgrind --error-exitcode=99 \
+        "$BUILD/$LESSON" --order bad --timing lucky "${FAST[@]}"
+    assert_equal "$status" 99
+    assert_output --regexp 'Thread #[0-9]+: lock order "0x[0-9A-Fa-f]+ before 0x[0-9A-Fa-f]+" violated'
+    assert_output --partial 'data symbol "database"'
+    assert_output --partial 'data symbol "file"'
+    assert_line "RESULT order=bad timing=lucky finished=2 expected=2 deadlock=none OK"
+}
+
+@test "helgrind: the watchdog still ends the real deadlock within its bound" {
+    need_valgrind
+    run timeout 120 valgrind --tool=helgrind "$BUILD/$LESSON" --order bad --timeout 1 "${FAST[@]}"
+    assert_failure 3
+    assert_line "watchdog: worker A holds the database lock, waits for the file lock (held by worker B)"
+    assert_line "RESULT order=bad timing=unlucky finished=0 expected=2 deadlock=detected STUCK"
+}
+
+@test "helgrind: the good order is clean" {
+    need_valgrind
+    for timing in unlucky lucky; do
+        run timeout 120 valgrind --tool=helgrind --error-exitcode=99 \
+            "$BUILD/$LESSON" --order good --timing "$timing" --timeout 30 "${FAST[@]}"
+        assert_success
+        assert_output --regexp 'ERROR SUMMARY: 0 errors from 0 contexts'
+        assert_line "RESULT order=good timing=$timing finished=2 expected=2 deadlock=none OK"
+    done
+}
+
+# ---- usage -------------------------------------------------------------------------
+
+usage_run() {
+    run --separate-stderr timeout 10 "$BUILD/$LESSON" "$@"
+}
+
+@test "usage: --timeout not a number" {
+    usage_run --timeout soon
+    assert_usage_error '--timeout: expected a number from 0.001 to 3600, got "soon"'
+}
+
+@test "usage: --timeout zero" {
+    usage_run --timeout 0
+    assert_usage_error '--timeout'
+}
+
+@test "usage: --timeout negative" {
+    usage_run --timeout -1
+    assert_usage_error '--timeout'
+}
+
+@test "usage: --timeout overflow" {
+    usage_run --timeout 1e999
+    assert_usage_error '--timeout'
+}
+
+@test "usage: --scale zero" {
+    usage_run --scale 0
+    assert_usage_error '--scale'
+}
+
+@test "usage: unknown word for --order" {
+    usage_run --order worst
+    assert_usage_error '--order: expected one of good|bad, got "worst"'
+}
+
+@test "usage: unknown word for --timing" {
+    usage_run --timing perfect
+    assert_usage_error '--timing: expected one of unlucky|lucky, got "perfect"'
+}
+
+@test "usage: unknown flag" {
+    usage_run --threads 4
+    assert_usage_error 'threads'
+}
+
+@test "usage: stray operand" {
+    usage_run --order good extra
+    assert_usage_error 'unexpected argument "extra"'
+}
+
+@test "--help prints the usage and exits 0" {
+    run --separate-stderr timeout 10 "$BUILD/$LESSON" --help
+    assert_success
+    assert_output --partial "usage: $LESSON"
+    assert_output --partial "--order"
+    assert_equal "$stderr" ""
+}
