@@ -124,8 +124,20 @@ static void *runner_main(void *arg)
     printf("runner %d: on the line, waiting for go\n", r->id);
     /* Patience with a bound, so a broken event (see Try) ends the lesson instead of
      * hanging it; a working one never comes near it. */
-    r->released = event_wait_for(&go, start_delay * time_scale + slack);
-    printf("runner %d: %s\n", r->id, r->released ? "off!" : "gave up: nobody said go");
+    double patience = start_delay * time_scale + slack;
+    double began = now_s();
+    bool set = event_wait_for(&go, patience);
+    double waited = now_s() - began;
+
+    /* Released means woken by the set. A wait that runs out of patience returns true
+     * too if the flag was set meanwhile (as Python's does), but then the set did not
+     * wake this runner: its own deadline did. */
+    r->released = set && waited < patience;
+    if (r->released)
+        printf("runner %d: off!\n", r->id);
+    else
+        printf("runner %d: gave up after %.2f s: the set %s\n", r->id, waited,
+               set ? "came, but never woke this runner" : "never came");
     return NULL;
 }
 
