@@ -7,7 +7,7 @@ set title "Sum of squares (lesson 14): speedup over serial, whole program (hyper
 set xlabel "workers (threads or processes)"
 set ylabel "speedup (serial median / median)"
 set xtics 1
-set yrange [0:*]
+set yrange [0:cores * 1.2]
 set key top left
 
 ideal(n) = n < cores ? n : cores
@@ -23,5 +23,6 @@ if (dofit) {
 }
 plot [0.5:2 * cores + 0.5] \
     ideal(x) with lines lw 1 dt 2 lc rgb "#444444" title sprintf("ideal: min(workers, %d cores)", cores), \
-    for [m in modes] data."/hf-sumsq-".m.".dat" using 1:5:6:7 with yerrorlines title m, \
+    for [i = 1:words(modes)] data."/hf-sumsq-".word(modes, i).".dat" using 1:5:6:7 \
+        with yerrorlines lt i title word(modes, i), \
     (dofit ? amdahl(x) : NaN) with lines lw 1 dt 3 lc rgb "#000000" title (dofit ? "Amdahl fit (".fitmode.")" : "")

@@ -4,7 +4,8 @@
 #
 #   results_default             the folder `make plots` uses without RESULTS=: the newest
 #                               bench/results/<host>-<YYYYmmdd-HHMMSS>, else bench/results/reference
-#   hf_tidy DIR                 every hf-<bench>-<mode>.csv (hyperfine's export) as one CSV:
+#   hf_tidy DIR                 every hf-<bench>-<mode>.csv (hyperfine's export) as one CSV,
+#                               serial first, then threads, pool, processes, the rest:
 #                               bench,mode,workers,median_s,min_s,max_s,mean_s,stddev_s
 #   crossovers DIR              from granularity.csv, per mechanism:
 #                               mechanism,crossover_ns,kind,speedup_largest,speedup_smallest
@@ -25,11 +26,23 @@ results_default() {
     fi
 }
 
+# mode_rank MODE: the order tables and plots list modes in (serial first).
+mode_rank() {
+    case $1 in
+        serial) echo 1 ;; threads) echo 2 ;; pool) echo 3 ;; processes) echo 4 ;;
+        process-executor) echo 5 ;; *) echo 9 ;;
+    esac
+}
+
 hf_tidy() {
     local dir=$1 f base bench mode
     echo "bench,mode,workers,median_s,min_s,max_s,mean_s,stddev_s"
     for f in "$dir"/hf-*.csv; do
         [ -e "$f" ] || continue
+        base=$(basename "$f" .csv)
+        base=${base#hf-}
+        printf '%s %s %s\n' "${base%%-*}" "$(mode_rank "${base#*-}")" "$f"
+    done | sort -k1,1 -k2,2n -k3 | while read -r _ _ f; do
         base=$(basename "$f" .csv)
         base=${base#hf-}
         bench=${base%%-*}

@@ -52,7 +52,7 @@ awk -F, -v dir="$data" '
       if ($2 == "serial") serial[$1] = $4 }
     END {
         for (i = 1; i <= n; i++) {
-            s = serial[b[i]] ? serial[b[i]] : "NaN"
+            s = (b[i] in serial) ? serial[b[i]] : "NaN"
             f = dir "/hf-" b[i] "-" m[i] ".dat"
             printf "%s %s %s %s %s %s %s\n", w[i], med[i], lo[i], hi[i],
                 s == "NaN" ? s : s / med[i], s == "NaN" ? s : s / hi[i],
@@ -148,19 +148,20 @@ if [ -n "$(modes_of sumsqpy)" ] || [ -n "$(modes_of sumsqc)" ]; then
             if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
             med[$1, $2] = $4; lo[$1, $2] = $5; hi[$1, $2] = $6
         }
-        function v(b, m, x) { return ((b, m) in med) ? x : "NaN" }
+        # Look before reading: reading med[k] would create it (awk), and a blank would shift
+        # the columns. A missing value is written NaN.
+        function get(arr, b, m) { return ((b, m) in arr) ? arr[b, m] : "NaN" }
+        function ratio(b, m) {
+            return (((b, "serial") in med) && ((b, m) in med)) ? med[b, "serial"] / med[b, m] : "NaN"
+        }
         END {
             for (i = 1; i <= n; i++) {
                 m = order[i]
-                cs = ("sumsqc", "serial") in med ? med["sumsqc", "serial"] : 0
-                ps = ("sumsqpy", "serial") in med ? med["sumsqpy", "serial"] : 0
+                if (!(("sumsqc", m) in med) && !(("sumsqpy", m) in med)) continue
                 printf "\"%s\" %s %s %s %s %s %s %s %s\n", m,
-                    v("sumsqc", m, med["sumsqc", m]), v("sumsqc", m, lo["sumsqc", m]),
-                    v("sumsqc", m, hi["sumsqc", m]),
-                    v("sumsqpy", m, med["sumsqpy", m]), v("sumsqpy", m, lo["sumsqpy", m]),
-                    v("sumsqpy", m, hi["sumsqpy", m]),
-                    (cs && ("sumsqc", m) in med) ? cs / med["sumsqc", m] : "NaN",
-                    (ps && ("sumsqpy", m) in med) ? ps / med["sumsqpy", m] : "NaN"
+                    get(med, "sumsqc", m), get(lo, "sumsqc", m), get(hi, "sumsqc", m),
+                    get(med, "sumsqpy", m), get(lo, "sumsqpy", m), get(hi, "sumsqpy", m),
+                    ratio("sumsqc", m), ratio("sumsqpy", m)
             }
         }' "$data/hf.csv" >"$data/cvspy.dat"
     draw c-vs-python python ""

@@ -1,0 +1,151 @@
+# bench: the benchmark programs check their own work and keep their output contract (a CSV
+# on stdout, progress on stderr, bad input exits 2); the Python twin of lesson 14 computes
+# the same sums; and `BENCH_SMOKE=1 scripts/bench.sh` runs the whole machinery on tiny
+# sizes (a few seconds). No timing is asserted anywhere: these are not timed tests.
+load helper
+
+setup_file() {
+    build "$BUILD/bench/primitives" "$BUILD/bench/granularity" "$BUILD/bench/peers"
+}
+
+# csv_ok FILE NFIELDS: a header and rows, every line with NFIELDS comma-separated fields.
+csv_ok() {
+    awk -F, -v n="$2" 'NF != n { print FILENAME ":" FNR ": " NF " fields, expected " n; bad = 1 }
+                       END { exit bad || NR < 2 }' "$1"
+}
+
+# ---- command lines -------------------------------------------------------------------------
+
+@test "--help prints the usage on stdout and exits 0" {
+    for prog in primitives granularity peers; do
+        run --separate-stderr "$BUILD/bench/$prog" --help
+        assert_success
+        assert_line --index 0 --partial "usage: $prog "
+        assert_equal "$stderr" ""
+    done
+}
+
+@test "bad input is a usage error (exit 2), for every program" {
+    for args in "--reps 0" "--reps x" "--rep-ms -1" "--threads 1" "--bogus" "stray"; do
+        run --separate-stderr "$BUILD/bench/primitives" $args
+        assert_usage_error ""
+    done
+    for args in "--workers 0" "--total-ms 0" "--max-tasks 0" "--per-decade 11" \
+        "--min-us 10 --max-us 1" "--reps 2x"; do
+        run --separate-stderr "$BUILD/bench/granularity" $args
+        assert_usage_error ""
+    done
+    for args in "--workers 0" "--count 0" "--tasks 5" "--start -1" "--reps"; do
+        run --separate-stderr "$BUILD/bench/peers" $args
+        assert_usage_error ""
+    done
+    run --separate-stderr "$BUILD/bench/granularity" --min-us 10 --max-us 1
+    assert_usage_error "--min-us"
+}
+
+# ---- tiny runs: the shape of the output, and the programs' own checks ------------------------
+
+@test "primitives: one CSV row per primitive, median within its range" {
+    run --separate-stderr timeout 60 "$BUILD/bench/primitives" --reps 3 --rep-ms 0.2 --threads 3
+    assert_success
+    assert_line --index 0 "primitive,threads,median_ns,min_ns,max_ns,reps"
+    printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/p.csv"
+    csv_ok "$BATS_TEST_TMPDIR/p.csv" 6
+    for row in mutex,1 mutex,2 mutex,3 spinlock,3 atomic_add,1 atomic_add,3 rwlock_read,3 \
+        sem_post_wait,1 cond_pingpong,2 event_set_wake,2 thread_create_join,1 fork_wait,1 \
+        pipe_roundtrip,2; do
+        assert_line --regexp "^$row,[0-9.]+,[0-9.]+,[0-9.]+,3$"
+    done
+    awk -F, 'NR > 1 && !($4 <= $3 && $3 <= $5) { print "out of range: " $0; bad = 1 } END { exit bad }' \
+        "$BATS_TEST_TMPDIR/p.csv"
+    [[ "$stderr" == *"primitives: mutex"* ]] # progress goes to stderr
+}
+
+@test "primitives: the pool round trip is measured once the thread pool exists" {
+    [ -e lessons/thread_pool.c ] || skip "lessons/thread_pool.c is not there yet"
+    run --separate-stderr timeout 60 "$BUILD/bench/primitives" --reps 1 --rep-ms 0.2
+    assert_success
+    assert_line --regexp '^pool_submit_wait,1,'
+}
+
+@test "granularity: every mechanism reproduces the serial sums at every size" {
+    run --separate-stderr timeout 60 "$BUILD/bench/granularity" --total-ms 2 --reps 2 \
+        --per-decade 1 --max-us 1000 --min-us 10 --max-tasks 50 --workers 3
+    assert_success # the program dies if a mechanism's sum differs from serial
+    assert_line --index 0 "mechanism,task_ns,tasks,workers,median_ns,min_ns,max_ns,speedup,reps"
+    printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/g.csv"
+    csv_ok "$BATS_TEST_TMPDIR/g.csv" 9
+    for size in 1000000 100000 10000; do
+        assert_line --regexp "^serial,$size,[0-9]+,3,[0-9]+,[0-9]+,[0-9]+,1\.000,2$"
+        assert_line --regexp "^threads,$size,"
+    done
+    mechs=$(awk -F, 'NR > 1 { print $1 }' "$BATS_TEST_TMPDIR/g.csv" | sort -u | tr '\n' ' ')
+    [ -e lessons/thread_pool.c ] && [[ "$mechs" == *"thread_pool thread_pool_map"* ]]
+    [ -e lessons/process_pool.c ] && [[ "$mechs" == *"process_pool process_pool_map"* ]]
+    # no more than --max-tasks tasks, and at least one per worker
+    awk -F, 'NR > 1 && ($3 > 50 || $3 < 3) { bad = 1 } END { exit bad }' "$BATS_TEST_TMPDIR/g.csv"
+}
+
+@test "peers: every mechanism gets the exact sum of squares; dispatch rows per task" {
+    run --separate-stderr timeout 60 "$BUILD/bench/peers" --start 100000 --count 6 --tasks 200 --reps 2
+    assert_success # the program dies if a total differs from the closed form
+    assert_line --index 0 "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps"
+    printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/q.csv"
+    csv_ok "$BATS_TEST_TMPDIR/q.csv" 9
+    assert_line --regexp '^sumsq,serial,[0-9]+,6,[0-9]+,[0-9]+,[0-9]+,1\.000,2$'
+    assert_line --regexp '^sumsq,pthreads,'
+    if pkg-config --exists glib-2.0 2>/dev/null; then
+        assert_line --regexp '^sumsq,gthreadpool,'
+        assert_line --regexp '^dispatch,gthreadpool,[0-9]+,200,'
+    fi
+    if [ -e lessons/thread_pool.c ]; then
+        assert_line --regexp '^dispatch,thread_pool_futures,[0-9]+,200,'
+    fi
+    if [ -e lessons/process_pool.c ]; then
+        assert_line --regexp '^dispatch,process_pool_async,[0-9]+,10,' # tasks / 20
+    fi
+}
+
+# ---- the Python twin of lesson 14 ----------------------------------------------------------
+
+@test "sum_squares.py: every mode gets the closed-form total" {
+    command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
+    # sum of i*i below 1000, 1001, 1002: 332833500 + 333833500 + 334835501
+    for mode in serial threads pool processes process-executor; do
+        run timeout 60 python3 bench/python/sum_squares.py --mode "$mode" --workers 2 \
+            --start 1000 --count 3
+        assert_success
+        assert_equal "${lines[-1]}" "RESULT tasks=3 total=1001502501 expected=1001502501 OK"
+    done
+    run --separate-stderr python3 bench/python/sum_squares.py --count 0
+    assert_failure 2
+}
+
+# ---- the whole machinery on tiny sizes -----------------------------------------------------
+
+@test "BENCH_SMOKE=1 scripts/bench.sh writes results, summary and plots" {
+    command -v hyperfine >/dev/null 2>&1 || skip "hyperfine is not installed (scripts/install-deps.sh bench)"
+    command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed (scripts/install-deps.sh bench)"
+    local res="$BATS_TEST_TMPDIR/results" plots="$BATS_TEST_TMPDIR/plots"
+    run --separate-stderr env BENCH_SMOKE=1 BUILD="$BUILD" RESULTS="$res" PLOTS="$plots" \
+        timeout 120 scripts/bench.sh
+    assert_success
+    # progress on stderr, numbered; the summary on stdout and in summary.md
+    [[ "$stderr" == *"[1/10] machine ..."* ]] || fail "no progress on stderr: $stderr"
+    [[ "$stderr" == *"[10/10] plots ..."* ]]
+    assert_line --index 0 "# Benchmark summary: results"
+    assert_equal "$output" "$(cat "$res/summary.md")"
+    for key in uname nproc cpu gcc hyperfine gnuplot loadavg; do
+        grep -q "^$key: ." "$res/machine.txt" || fail "machine.txt has no $key"
+    done
+    csv_ok "$res/primitives.csv" 6
+    csv_ok "$res/granularity.csv" 9
+    csv_ok "$res/peers.csv" 9
+    [ -s "$plots/primitives.png" ] && [ -s "$plots/granularity.svg" ] && [ -s "$plots/peers.png" ]
+    if [ -x "$BUILD/14_sum_squares" ]; then
+        for mode in serial threads pool processes; do
+            [ -s "$res/hf-sumsq-$mode.json" ] && [ -s "$res/hf-sumsq-$mode.csv" ]
+        done
+        [ -s "$plots/speedup-sumsq.png" ]
+    fi
+}

@@ -1,0 +1,103 @@
+# plots: scripts/plots.sh draws every plot, PNG and SVG, from a small committed fixture of
+# results (tests/fixtures/bench-results/, synthetic: it checks the drawing, not a machine),
+# never writes into the results it reads, and bench-summary.sh finds the crossovers.
+# Needs gnuplot (scripts/install-deps.sh bench); skipped with a message without it.
+load helper
+
+FIXTURE=tests/fixtures/bench-results/example-20250101-000000
+PLOTS=(speedup-sumsq time-sumsq time-downloads time-portscan granularity primitives
+    c-vs-python peers)
+
+need_gnuplot() {
+    command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed (scripts/install-deps.sh bench)"
+}
+
+@test "every plot is drawn from the fixture, as a non-empty PNG and SVG" {
+    need_gnuplot
+    run --separate-stderr timeout 60 scripts/plots.sh --results "$FIXTURE" --out "$BATS_TEST_TMPDIR/out"
+    assert_success
+    [[ "$stderr" == *"8 plots drawn"* ]] || fail "plots.sh said: $stderr"
+    [[ "$stderr" != *"skipped "* ]] || fail "a plot was skipped: $stderr"
+    for name in "${PLOTS[@]}"; do
+        png="$BATS_TEST_TMPDIR/out/$name.png" svg="$BATS_TEST_TMPDIR/out/$name.svg"
+        [ -s "$png" ] || fail "$name.png is missing or empty"
+        [ -s "$svg" ] || fail "$name.svg is missing or empty"
+        [ "$(head -c 4 "$png" | tail -c 3)" = PNG ] || fail "$name.png is not a PNG"
+        grep -q '<svg' "$svg" || fail "$name.svg is not an SVG"
+    done
+    [ "$(find "$BATS_TEST_TMPDIR/out" -type f | wc -l)" -eq $((2 * ${#PLOTS[@]})) ]
+}
+
+@test "the caption names the machine from machine.txt" {
+    need_gnuplot
+    run timeout 60 scripts/plots.sh --results "$FIXTURE" --out "$BATS_TEST_TMPDIR/out"
+    assert_success
+    grep -q 'AMD EPYC, 2 CPUs' "$BATS_TEST_TMPDIR/out/primitives.svg"
+    grep -q 'example-20250101-000000' "$BATS_TEST_TMPDIR/out/granularity.svg"
+}
+
+@test "plotting reads the results and changes nothing in them" {
+    need_gnuplot
+    cp -r "$FIXTURE" "$BATS_TEST_TMPDIR/results"
+    before=$(cd "$BATS_TEST_TMPDIR/results" && find . -type f -exec md5sum {} + | sort)
+    run timeout 60 scripts/plots.sh --results "$BATS_TEST_TMPDIR/results" --out "$BATS_TEST_TMPDIR/out"
+    assert_success
+    after=$(cd "$BATS_TEST_TMPDIR/results" && find . -type f -exec md5sum {} + | sort)
+    assert_equal "$after" "$before"
+}
+
+@test "a plot whose results are missing is skipped with a message, the others drawn" {
+    need_gnuplot
+    cp -r "$FIXTURE" "$BATS_TEST_TMPDIR/results"
+    rm "$BATS_TEST_TMPDIR/results"/hf-portscan-*.csv "$BATS_TEST_TMPDIR/results/peers.csv"
+    run --separate-stderr timeout 60 scripts/plots.sh --results "$BATS_TEST_TMPDIR/results" \
+        --out "$BATS_TEST_TMPDIR/out"
+    assert_success
+    [[ "$stderr" == *"skipped time-portscan"* ]] || fail "no message for time-portscan: $stderr"
+    [[ "$stderr" == *"skipped peers"* ]] || fail "no message for peers: $stderr"
+    [ ! -e "$BATS_TEST_TMPDIR/out/peers.png" ]
+    [ -s "$BATS_TEST_TMPDIR/out/granularity.png" ]
+}
+
+@test "plots.sh: bad usage exits 2, a missing results folder too" {
+    run --separate-stderr scripts/plots.sh --frobnicate
+    assert_failure 2
+    [[ "$stderr" == *"usage: scripts/plots.sh"* ]]
+    run --separate-stderr scripts/plots.sh --results "$BATS_TEST_TMPDIR/nothing-here"
+    assert_failure 2
+    [[ "$stderr" == *"no results folder"* ]]
+}
+
+@test "the crossover is interpolated where the speedup falls below 1" {
+    # 2x at 100 us and 0.5x at 10 us: log-linear in between, 1x at 100 * 10^(-2/3) us.
+    mkdir -p "$BATS_TEST_TMPDIR/r"
+    cat >"$BATS_TEST_TMPDIR/r/granularity.csv" <<'EOF'
+mechanism,task_ns,tasks,workers,median_ns,min_ns,max_ns,speedup,reps
+serial,100000,4,2,400000,400000,400000,1.000,1
+pool,100000,4,2,200000,200000,200000,2.000,1
+fast,100000,4,2,200000,200000,200000,2.000,1
+slow,100000,4,2,800000,800000,800000,0.500,1
+serial,10000,40,2,400000,400000,400000,1.000,1
+pool,10000,40,2,800000,800000,800000,0.500,1
+fast,10000,40,2,200000,200000,200000,2.000,1
+slow,10000,40,2,800000,800000,800000,0.500,1
+EOF
+    run bash -c ". scripts/bench-lib.sh && crossovers '$BATS_TEST_TMPDIR/r'"
+    assert_success
+    assert_line "pool,21544,crossover,2.000,0.500"
+    assert_line "fast,10000,below_range,2.000,2.000"
+    assert_line "slow,100000,above_range,0.500,0.500"
+}
+
+@test "the summary has every section and a crossover row per mechanism" {
+    run --separate-stderr scripts/bench-summary.sh "$FIXTURE"
+    assert_success
+    for section in "Sum of squares, lesson 14" "C against Python" "Simulated downloads" \
+        "Port scan" "Granularity" "Primitive costs" "Peers"; do
+        assert_line --partial "## $section"
+    done
+    for mech in $(awk -F, 'NR > 1 && $1 != "serial" { print $1 }' "$FIXTURE/granularity.csv" | sort -u); do
+        assert_line --regexp "^\| $mech \| "
+    done
+    assert_line --regexp '^\| serial \| 1 \| .* \| 1\.00× \|$'
+}
