@@ -78,7 +78,7 @@ struct worker {
     enum order order;
     enum timing timing;
     struct resource *holds[2];           /* what it holds now (NULL = nothing) */
-    struct resource *wants;              /* what it is blocked on (NULL = nothing) */
+    struct resource *wants;              /* what it reaches for (NULL = nothing) */
     bool done;
 };
 
@@ -221,6 +221,20 @@ static bool in_cycle(struct worker *w)
     return false;
 }
 
+/* What w holds, in words: "the database lock", "the database and file locks", "no lock". */
+static const char *holdings(const struct worker *w, char *buf, size_t size)
+{
+    const struct resource *one = w->holds[0] ? w->holds[0] : w->holds[1];
+    const struct resource *two = w->holds[0] ? w->holds[1] : NULL;
+    if (!one)
+        snprintf(buf, size, "no lock");
+    else if (!two)
+        snprintf(buf, size, "the %s lock", one->name);
+    else
+        snprintf(buf, size, "the %s and %s locks", one->name, two->name);
+    return buf;
+}
+
 /* Say what the table shows. Returns true if it shows a deadlock. Call with table_lock held. */
 static bool report_stuck(double timeout)
 {
@@ -230,14 +244,15 @@ static bool report_stuck(double timeout)
         struct worker *w = &workers[i];
         if (w->done)
             continue;
-        const char *held = w->holds[0] ? w->holds[0]->name : "no";
+        char held[64];
+        holdings(w, held, sizeof held);
         struct worker *blocker = w->wants ? holder_of(w->wants) : NULL;
         if (w->wants)
-            printf("watchdog: worker %s holds the %s lock, waits for the %s lock (held by %s%s)\n",
+            printf("watchdog: worker %s holds %s, waits for the %s lock (held by %s%s)\n",
                    w->name, held, w->wants->name, blocker ? "worker " : "nobody",
                    blocker ? blocker->name : "");
         else
-            printf("watchdog: worker %s holds the %s lock, waits for no lock\n", w->name, held);
+            printf("watchdog: worker %s holds %s, waits for no lock\n", w->name, held);
         cycle = cycle || in_cycle(w);
     }
     if (cycle)

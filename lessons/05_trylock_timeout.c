@@ -65,7 +65,8 @@ struct worker {
     bool gave_up;
 };
 
-/* Wait for r at most `seconds`; false if the deadline passed.
+/* Wait for r at most `seconds` (story time: scaled by --scale, like nap); false if the
+ * deadline passed.
  * POSIX gives pthread_mutex_timedlock no choice of clock: the deadline is on
  * CLOCK_REALTIME, so a jump of the wall clock could stretch or cut this wait. Here the
  * worst case is one extra retry or one longer wait; condition variables (06, 07) can

@@ -51,6 +51,14 @@ setup_file() {
     done
 }
 
+@test "a watchdog that runs out of patience without a cycle says so: deadlock=unknown, exit 3" {
+    # Each worker naps 0.2 s holding both locks, so 1 ms is certainly too little time.
+    run_lesson 10 "$LESSON" --order good --timeout 0.001
+    assert_failure 3
+    assert_line "watchdog: no cycle in the table; just slow? try a larger --timeout"
+    assert_line --regexp '^RESULT order=good timing=unlucky finished=[01] expected=2 deadlock=unknown STUCK$'
+}
+
 @test "bad order with lucky timing finishes: the bug does not always show" {
     run_lesson 10 "$LESSON" --order bad --timing lucky "${FAST[@]}"
     assert_success
