@@ -101,13 +101,14 @@ deps:
 
 # `make bench` installs what it misses (hyperfine, gnuplot, GLib, ...), builds, runs every
 # benchmark into bench/results/<host>-<date>/, redraws plots/ and prints a summary table.
-# QUICK=1: smaller sizes and fewer runs (about a minute). Progress on stderr, summary on stdout.
+# QUICK=1: smaller sizes and fewer runs (about a minute); RESULTS=dir: write there instead.
+# Progress on stderr, the summary on stdout.
 bench: bench-deps
-	$(MAKE) lessons benches
-	BUILD='$(BUILD)' QUICK='$(QUICK)' scripts/bench.sh
+	@$(MAKE) --no-print-directory lessons benches >&2
+	@BUILD='$(BUILD)' QUICK='$(QUICK)' $(if $(RESULTS),RESULTS='$(RESULTS)') scripts/bench.sh
 
 bench-deps:
-	scripts/install-deps.sh bench
+	@scripts/install-deps.sh bench
 
 # `make plots [RESULTS=bench/results/<dir>]`: redraw plots/ from results already there
 # (default: the newest run under bench/results/), without running anything.
