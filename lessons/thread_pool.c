@@ -444,22 +444,30 @@ struct outcome {
     size_t fail_item;  /* a chunk's first failed item */
 };
 
+/* Locked: a worker with nothing to do tells tp_drain if the whole pool is idle now. */
+static void wake_drainers_if_idle(tp_pool *p)
+{
+    if (p->drain_waiters > 0 && p->count == 0 && p->running == 0)
+        PT_CHECK(pthread_cond_broadcast(&p->state_cv));
+}
+
 /* Locked. Waits for work and claims it; false when the pool is closed and the queue empty,
  * which is the worker's signal to exit. */
 static bool take_work(tp_pool *p, struct work *w)
 {
     for (;;) {
         while (p->count == 0 && !p->closed) {
-            if (p->drain_waiters > 0 && p->running == 0)
-                PT_CHECK(pthread_cond_broadcast(&p->state_cv));
+            wake_drainers_if_idle(p);
             p->idle_workers++;
             PT_CHECK(pthread_cond_wait(&p->work_cv, &p->mu));
             p->idle_workers--;
             if (p->wakeups_pending > 0)
                 p->wakeups_pending--;
         }
-        if (p->count == 0)
+        if (p->count == 0) { /* closed and empty: this worker exits, not waits */
+            wake_drainers_if_idle(p);
             return false;
+        }
 
         tp_future *f = p->ring[p->head].future;
         if (f && f->state == TP_CANCELLED) { /* cancelled while queued: skip it */

@@ -377,8 +377,9 @@ int tp_imap_next(tp_imap_it *it, double timeout_s, tp_item *item);
 size_t tp_imap_inflight(const tp_imap_it *it);
 
 /* Stops early: cancels the items still queued, releases everything. Running items finish
- * on their own. The "first result wins" pattern: tp_imap_unordered, one tp_imap_next,
- * tp_imap_free. it may be NULL. */
+ * on their own, so keep their inputs alive until they have (tp_drain, tp_shutdown). The
+ * "first result wins" pattern: tp_imap_unordered, one tp_imap_next, tp_imap_free. it may be
+ * NULL. */
 void tp_imap_free(tp_imap_it *it);
 
 #endif

@@ -213,6 +213,13 @@ static void *call_submit(void *arg)
     return NULL;
 }
 
+static void *call_drain(void *arg)
+{
+    blocked_call *c = arg;
+    c->rc = tp_drain(c->pool, -1);
+    return NULL;
+}
+
 static void *call_join(void *arg)
 {
     blocked_call *c = arg;
@@ -1301,6 +1308,33 @@ static void test_shutdown(void)
     gate_destroy(&gm);
 }
 
+static void test_drain(void)
+{
+    tp_pool *p = make_pool(1, 0);
+    gate g;
+    gate_init(&g);
+    gated a = { .g = &g }, b = { .g = &g };
+    tp_submit_detached(p, task_gated, &a);
+    tp_submit_detached(p, task_gated, &b);
+    gate_wait_arrivals(&g, 1);
+    check_rc(tp_drain(p, 0.05), TP_ETIMEDOUT, "drain: times out while a task runs");
+    check_rc(tp_drain(p, 0), TP_ETIMEDOUT, "drain: drain(0) only looks");
+    /* A drainer must wake when the last task ends, even if the pool was closed meanwhile
+     * and the workers exit instead of going idle. */
+    blocked_call d = { .pool = p };
+    start_call(&d, call_drain);
+    tp_close(p);
+    gate_open(&g);
+    finish_call(&d);
+    check_rc(d.rc, TP_OK, "drain: wakes when a closed pool runs dry");
+    check(atomic_load(&a.ran) == 1 && atomic_load(&b.ran) == 1, "drain: both tasks ran");
+    tp_stats st;
+    tp_get_stats(p, &st);
+    check(st.queued == 0 && st.running == 0 && st.succeeded == 2, "drain: nothing left");
+    tp_destroy(p);
+    gate_destroy(&g);
+}
+
 static void test_errors(void)
 {
     const int codes[] = { TP_OK,     TP_EFAILED, TP_ETIMEDOUT, TP_ECANCELLED,
@@ -1465,6 +1499,7 @@ static const group groups[] = {
     { "imap_unordered", test_imap_unordered },
     { "first_result", test_first_result },
     { "shutdown", test_shutdown },
+    { "drain", test_drain },
     { "errors", test_errors },
 };
 enum { NGROUPS = sizeof groups / sizeof groups[0] };
