@@ -23,7 +23,7 @@
  *   concurrent.futures.wait(fs, timeout,     tp_wait(fs, n, TP_FIRST_COMPLETED |
  *     return_when)                             TP_FIRST_EXCEPTION | TP_ALL_COMPLETED, timeout_s)
  *   concurrent.futures.as_completed(fs)      tp_as_completed_init / tp_as_completed_next
- *   pool.map(fn, items, chunksize)           tp_map(pool, fn, args, n, chunksize, results, statuses)
+ *   pool.map(fn, items, chunksize)           tp_map(pool, fn, args, n, chunksize, results, st)
  *   pool.starmap(fn, [(a, b), ...])          tp_starmap(pool, fn, args, n, nargs, chunksize, ...)
  *   pool.map_async / starmap_async           tp_map_async / tp_starmap_async -> a future
  *   executor.map(fn, items, timeout)         tp_map_async, then tp_future_wait(f, timeout)
