@@ -6,7 +6,7 @@
  *   make && ./build/12_port_scan                        # 100 ports: ~5 s one by one, ~0.06 s pooled
  *   ./build/12_port_scan --ports 200 --latency 0.05     # 10 s against about one round trip
  *   ./build/12_port_scan --mode pool --workers 10       # 10 workers: ten rounds of probes
- *   ./build/12_port_scan --scale 0 --ports 1024         # no simulated network: bare loopback
+ *   ./build/12_port_scan --scale 0 --ports 1024         # bare loopback: now the pool loses
  *
  * The lesson first opens a few listening ports of its own (tiny services that greet each
  * connection with a one-line banner), so the scans have something to find; then it scans
@@ -26,6 +26,8 @@
  * Notice: the serial scan costs ports x latency; the pooled one about one latency plus the
  * time to start the workers. The open ports are announced in the order workers find them,
  * yet the SCAN lines list them in port order: tp_map puts each result in its input's slot.
+ * With --scale 0 nothing is left to wait for, and starting 1024 threads costs more than
+ * the probes they share: a pool pays off when its tasks wait.
  * Python's tutorial did the same with ThreadPoolExecutor: 1024 ports took 235.8 s one by
  * one and 3.1 s with a thread pool.
  * Try: --ports 200 with --workers 1, 2, 10, 50: the pool takes about ceil(200 / workers)
