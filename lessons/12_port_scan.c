@@ -3,7 +3,7 @@
  * pool. A probe spends nearly all its time waiting for the network, and waiting threads
  * take no CPU: 200 of them can wait together on 2 cores.
  *
- *   make && ./build/12_port_scan                        # 100 ports: ~5 s one by one, ~0.06 s pooled
+ *   make && ./build/12_port_scan                        # 100 ports: ~5 s serially, ~0.06 s pooled
  *   ./build/12_port_scan --ports 200 --latency 0.05     # 10 s against about one round trip
  *   ./build/12_port_scan --mode pool --workers 10       # 10 workers: ten rounds of probes
  *   ./build/12_port_scan --scale 0 --ports 1024         # bare loopback: now the pool loses
