@@ -32,3 +32,12 @@ set linetype 5 lc rgb "#ff7f0e" lw 2 pt 13 ps 1.2
 set linetype 6 lc rgb "#8c564b" lw 2 pt 4 ps 1
 set linetype 7 lc rgb "#e377c2" lw 2 pt 6 ps 1
 set linetype 8 lc rgb "#7f7f7f" lw 2 pt 8 ps 1
+
+# The linetype (colour) of a mode or mechanism, so that the thread pool has one colour
+# everywhere: lesson 14's "pool" and granularity's "thread_pool" are the same pool.
+lt_of(m) = (m eq "threads") ? 1 : \
+           (m eq "pool" || m eq "thread_pool") ? 2 : \
+           (m eq "processes" || m eq "process_pool") ? 3 : \
+           (m eq "thread_pool_map") ? 4 : \
+           (m eq "process_pool_map") ? 5 : \
+           (m eq "process-executor") ? 6 : 7

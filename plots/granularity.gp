@@ -11,7 +11,7 @@ set format y "%g"
 set key bottom right
 set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead lw 1 dt 2 lc rgb "#444444"
 set label 2 "break-even" at graph 0.99, first 1.1 right textcolor rgb "#444444"
-plot for [m in mechs] data."/gran-".m.".dat" using ($1 / 1e3):2 with linespoints title m, \
+plot for [m in mechs] data."/gran-".m.".dat" using ($1 / 1e3):2 with linespoints lt lt_of(m) title m, \
     data."/crossover.dat" using ($2 / 1e3):(1) with points pt 2 ps 2 lw 2 lc rgb "#000000" title "crossover", \
     data."/crossover.dat" using ($2 / 1e3):(0.8 ** ($0 + 1)):(sprintf("%s: %.3g µs", stringcolumn(1), $2 / 1e3)) \
         with labels left offset 1, 0 font ",8" notitle

@@ -24,5 +24,5 @@ if (dofit) {
 plot [0.5:2 * cores + 0.5] \
     ideal(x) with lines lw 1 dt 2 lc rgb "#444444" title sprintf("ideal: min(workers, %d cores)", cores), \
     for [i = 1:words(modes)] data."/hf-sumsq-".word(modes, i).".dat" using 1:5:6:7 \
-        with yerrorlines lt i title word(modes, i), \
+        with yerrorlines lt lt_of(word(modes, i)) title word(modes, i), \
     (dofit ? amdahl(x) : NaN) with lines lw 1 dt 3 lc rgb "#000000" title (dofit ? "Amdahl fit (".fitmode.")" : "")

@@ -9,7 +9,8 @@
 #
 # Environment: BUILD (where the programs are, default build), RESULTS (the folder to write,
 # default bench/results/<host>-<YYYYmmdd-HHMMSS>), PLOTS (where plots go, default plots;
-# PLOTS= skips them).
+# PLOTS= skips them), BENCH_STEPS (some of the steps below, e.g. "machine portscan summary",
+# to re-measure one thing into an existing RESULTS).
 #
 # Progress goes to stderr ("[3/9] primitives ..."), the summary table to stdout and to
 # RESULTS/summary.md. A step whose program is not built yet (a lesson still being written)
@@ -25,7 +26,8 @@ PYTHON=${PYTHON:-python3}
 
 # ---- sizes: full, QUICK, smoke --------------------------------------------------------------
 # RUNS/WARMUP are hyperfine's; SS_* is lesson 14's work (task k sums the squares below S+k);
-# PY_COUNT is the Python run's count (the C programs run it too, for the side-by-side plot).
+# PY_COUNT is the Python run's count (the C programs run it too, for the side-by-side plot);
+# IO_* and SCAN_* are lessons 13 and 12: tasks or ports, the wait of each, the pool sizes.
 if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     profile=smoke
     RUNS=1 WARMUP=0 PY_RUNS=1 PY_WARMUP=0
@@ -33,7 +35,8 @@ if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     PRIM_ARGS=(--reps 3 --rep-ms 0.2)
     GRAN_ARGS=(--total-ms 2 --reps 1 --per-decade 1 --max-us 1000 --min-us 10 --max-tasks 50)
     PEER_ARGS=(--start 100000 --count 8 --tasks 200 --reps 1)
-    IO_SCALE=0.01 IO_LIST=1,4
+    IO_TASKS=4 IO_LATENCY=0.005 IO_LIST=1,4
+    SCAN_PORTS=8 SCAN_LATENCY=0.002 SCAN_LIST=1,8
 elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     profile=quick
     RUNS=3 WARMUP=1 PY_RUNS=2 PY_WARMUP=0
@@ -41,7 +44,8 @@ elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     PRIM_ARGS=(--reps 5 --rep-ms 5)
     GRAN_ARGS=(--total-ms 40 --reps 3 --per-decade 1 --max-us 10000 --max-tasks 2000)
     PEER_ARGS=(--count 8 --tasks 20000 --reps 3)
-    IO_SCALE=0.1 IO_LIST=1,2,4,8,16
+    IO_TASKS=8 IO_LATENCY=0.02 IO_LIST=1,2,4,8
+    SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
 else
     profile=full
     RUNS=10 WARMUP=2 PY_RUNS=3 PY_WARMUP=1
@@ -49,7 +53,8 @@ else
     PRIM_ARGS=(--reps 11 --rep-ms 20)
     GRAN_ARGS=(--total-ms 200 --reps 5 --per-decade 2)
     PEER_ARGS=(--reps 7)
-    IO_SCALE=1 IO_LIST=1,2,4,8,16,32
+    IO_TASKS=16 IO_LATENCY=0.05 IO_LIST=1,2,4,8,16
+    SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
 fi
 PY_START=${PY_START:-$SS_START}
 
@@ -60,7 +65,12 @@ mkdir -p "$RESULTS"
 # ---- helpers --------------------------------------------------------------------------------
 step_no=0
 failed=0
-STEPS=(machine primitives granularity peers sumsq python downloads portscan summary plots)
+ALL_STEPS="machine primitives granularity peers sumsq python downloads portscan summary plots"
+read -r -a STEPS <<<"${BENCH_STEPS:-$ALL_STEPS}"
+for step in "${STEPS[@]}"; do
+    [[ " $ALL_STEPS " == *" $step "* ]] ||
+        { echo "bench.sh: BENCH_STEPS: unknown step '$step' (steps: $ALL_STEPS)" >&2; exit 2; }
+done
 
 say() { echo "$*" >&2; }
 
@@ -153,12 +163,28 @@ step_python() {
     done
 }
 
+# Lesson 13: IO_TASKS simulated downloads of IO_LATENCY s each: serially, one thread per
+# download (its concurrency is the number of tasks), and a pool of each size in IO_LIST.
 step_downloads() {
-    skip "lesson 13 (simulated downloads) is not there yet"
+    local p=13_io_bound
+    have $p || { skip "lesson 13 ($BUILD/$p) is not there yet"; return; }
+    local work=(--tasks "$IO_TASKS" --latency "$IO_LATENCY")
+    hf downloads-serial --warmup "$WARMUP" --runs "$RUNS" "$BUILD/$p --mode serial ${work[*]}"
+    hf downloads-threads --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$IO_TASKS" \
+        "$BUILD/$p --mode threads ${work[*]}"
+    hf downloads-pool --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$IO_LIST" \
+        "$BUILD/$p --mode pool --workers {workers} ${work[*]}"
 }
 
+# Lesson 12: SCAN_PORTS ports of 127.0.0.1 from port 23000 (away from the lesson's default,
+# which its tests use), each probe paying SCAN_LATENCY s: serially, then pools of each size.
 step_portscan() {
-    skip "lesson 12 (port scan) is not there yet"
+    local p=12_port_scan
+    have $p || { skip "lesson 12 ($BUILD/$p) is not there yet"; return; }
+    local work=(--ports "$SCAN_PORTS" --latency "$SCAN_LATENCY" --first-port 23000)
+    hf portscan-serial --warmup "$WARMUP" --runs "$RUNS" "$BUILD/$p --mode serial ${work[*]}"
+    hf portscan-pool --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$SCAN_LIST" \
+        "$BUILD/$p --mode pool --workers {workers} ${work[*]}"
 }
 
 step_summary() {

@@ -105,12 +105,12 @@ else
 fi
 
 # Time per mode, serial against concurrent, for each lesson measured.
-for spec in "sumsq|Sum of squares (lesson 14)|workers" \
-    "downloads|Simulated downloads (lesson 13)|concurrent downloads" \
-    "portscan|Port scan of 127.0.0.1 (lesson 12)|concurrent connections"; do
-    IFS='|' read -r bench title xlabel <<<"$spec"
+for spec in "sumsq|0|Sum of squares (lesson 14)|workers (threads or processes)" \
+    "downloads|1|Simulated downloads (lesson 13)|concurrent downloads (threads: one per download)" \
+    "portscan|1|Port scan of 127.0.0.1 (lesson 12)|pool workers (concurrent probes)"; do
+    IFS='|' read -r bench io title xlabel <<<"$spec"
     if [ -n "$(modes_of "$bench")" ]; then
-        draw "time-$bench" time "bench='$bench'; modes='$(modes_of "$bench")'; serial=$(serial_of "$bench"); ptitle='$title'; pxlabel='$xlabel'"
+        draw "time-$bench" time "bench='$bench'; io=$io; modes='$(modes_of "$bench")'; serial=$(serial_of "$bench"); ptitle='$title'; pxlabel='$xlabel'"
     else
         missing "time-$bench" "hf-$bench-*.csv"
     fi
