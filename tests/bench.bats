@@ -148,4 +148,23 @@ csv_ok() {
         done
         [ -s "$plots/speedup-sumsq.png" ]
     fi
+    if [ -x "$BUILD/13_io_bound" ]; then
+        for mode in serial threads pool; do [ -s "$res/hf-downloads-$mode.csv" ]; done
+        [ -s "$plots/time-downloads.svg" ]
+    fi
+    if [ -x "$BUILD/12_port_scan" ]; then
+        for mode in serial pool; do [ -s "$res/hf-portscan-$mode.csv" ]; done
+        [ -s "$plots/time-portscan.svg" ]
+    fi
+}
+
+@test "BENCH_STEPS runs only the steps named, and refuses an unknown one" {
+    run --separate-stderr env BENCH_SMOKE=1 BUILD="$BUILD" RESULTS="$BATS_TEST_TMPDIR/r" PLOTS= \
+        BENCH_STEPS="machine primitives summary" timeout 60 scripts/bench.sh
+    assert_success
+    [[ "$stderr" == *"[3/3] summary ..."* ]] || fail "expected three steps: $stderr"
+    [ -s "$BATS_TEST_TMPDIR/r/primitives.csv" ] && [ ! -e "$BATS_TEST_TMPDIR/r/granularity.csv" ]
+    run --separate-stderr env BENCH_STEPS="machine frobnicate" RESULTS="$BATS_TEST_TMPDIR/r" scripts/bench.sh
+    assert_failure 2
+    [[ "$stderr" == *"unknown step 'frobnicate'"* ]]
 }
