@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench-lib.sh: sourced by bench.sh, bench-summary.sh and plots.sh. Reads a results folder
 # (bench/results/<host>-<date>/) and turns its files into tidy tables; nothing here runs
 # a benchmark.
