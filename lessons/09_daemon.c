@@ -1,0 +1,167 @@
+/*
+ * 09_daemon: what Python calls a daemon thread, in C. A detached ticker runs in the
+ * background; whether it gets to finish depends on how main ends.
+ *
+ *   make && ./build/09_daemon                        # main returns: the ticker is cut off
+ *   ./build/09_daemon --mode pthread_exit            # main leaves, the ticker finishes
+ *   ./build/09_daemon --ticks 4 --scale 0.01         # short and fast, for tests
+ *
+ * Notice: returning from main is exit(): the whole process ends at once, every thread
+ * with it, mid-count, without a word (Python's daemon=True behaves like this). When main
+ * calls pthread_exit instead, only main's thread ends; the process lives until its last
+ * thread is done (as Python waits for its non-daemon threads), so all the ticks arrive.
+ * Detached or not makes no difference here: detaching only means nobody will join the
+ * thread. And because main's locals die with it, whatever the ticker reads lives in
+ * static storage, never on main's stack.
+ * Try: make main's work outlast the ticker (nap for tick_seconds * (ticks + 1)): the
+ * ticker finishes first, nothing is cut off, and --mode return says FAIL.
+ *
+ * Verdict: main cannot print after pthread_exit, and after returning it is too late to
+ * count. So the verdict is printed by an atexit handler, report(), which runs when the
+ * process ends, whichever thread ends it: main returning (mode return) or the ticker,
+ * the last thread, returning when its count is done (mode pthread_exit). Under the lock
+ * the ticker prints with, report() counts, prints, and tells the ticker to stay quiet,
+ * so no tick can follow the verdict:
+ *   "RESULT mode=return ticks=K planned=N OK"        K < N: the ticker was cut off
+ *   "RESULT mode=pthread_exit ticks=N planned=N OK"  every tick ran
+ * Otherwise "... FAIL" and exit 1 (report() ends the process with _exit(1): calling
+ * exit() again from inside an atexit handler is undefined).
+ */
+#include "common.h"
+
+#include <getopt.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "[--mode return|pthread_exit] [--ticks N] [--scale F]\n"
+    "  a detached ticker thread ticks N times; main works for about half of that, then\n"
+    "  --mode   return (default): main returns, the process ends, the ticker is cut off;\n"
+    "           pthread_exit: main's thread ends, the process waits for the ticker\n"
+    "  --ticks  ticks the ticker means to make, 1..1000 (default 10)\n"
+    "  --scale  multiply every sleep by F, 0..100 (default 1; 0.01 for tests)\n";
+
+enum mode { MODE_RETURN, MODE_PTHREAD_EXIT };
+static const char *const mode_names[] = { "return", "pthread_exit", NULL };
+
+static const double tick_seconds = 0.3;
+
+/* Is this a ThreadSanitizer build (`make tsan`)? gcc says so with __SANITIZE_THREAD__,
+ * clang with __has_feature. See the end of ticker() for why it matters. */
+#if defined(__SANITIZE_THREAD__)
+#define TSAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TSAN_BUILD 1
+#endif
+#endif
+#ifndef TSAN_BUILD
+#define TSAN_BUILD 0
+#endif
+
+/* Shared by main, the ticker and report(). Static, because main's stack frame is gone
+ * once main returns or calls pthread_exit, while the ticker may still be reading. */
+static struct {
+    pthread_mutex_t lock;   /* guards ticks and over, and keeps tick lines whole */
+    int ticks;              /* ticks made so far */
+    bool over;              /* report() has printed the verdict: no more ticks */
+    int planned;            /* set by main before the ticker starts */
+    enum mode mode;
+} show = { PTHREAD_MUTEX_INITIALIZER, 0, false, 0, MODE_RETURN };
+
+/* ---- the background ticker ------------------------------------------------------------ */
+
+static void *ticker(void *unused)
+{
+    (void)unused;
+    bool over = false;
+    for (int i = 1; i <= show.planned && !over; i++) {
+        nap(tick_seconds);
+        PT_CHECK(pthread_mutex_lock(&show.lock));
+        over = show.over;   /* the process is ending: stay quiet */
+        if (!over) {
+            show.ticks = i;
+            printf("  ticker: tick %d/%d\n", i, show.planned);
+        }
+        PT_CHECK(pthread_mutex_unlock(&show.lock));
+    }
+    /* In mode pthread_exit main is gone and this is the last thread: returning ends the
+     * process, as exit(0) would, and report() runs. Except under ThreadSanitizer, which
+     * keeps a helper thread of its own that never ends (and blocks signals): there the
+     * process would wait for it forever, deaf even to Ctrl-C. So in a tsan build the
+     * ticker ends the process itself. (Only in this mode: in mode return main calls
+     * exit(), and two threads must not call exit() at once.) */
+    if (TSAN_BUILD && show.mode == MODE_PTHREAD_EXIT)
+        exit(EXIT_OK);
+    return NULL;
+}
+
+static void start_detached_ticker(void)
+{
+    pthread_t tid;
+    PT_CHECK(pthread_create(&tid, NULL, ticker, NULL));
+    PT_CHECK(pthread_detach(tid));   /* nobody will join it; its resources free themselves */
+}
+
+/* ---- the verdict, printed on the way out ---------------------------------------------- */
+
+static void report(void)
+{
+    /* Count and print under the ticker's lock, and tell it to stay quiet from now on: a
+     * tick line after the verdict would break "the last line is the verdict". (If a lock
+     * call failed, die() would call exit() from inside exit(); locking a default mutex
+     * that nobody holds for long does not fail.) */
+    PT_CHECK(pthread_mutex_lock(&show.lock));
+    show.over = true;
+    bool cut_off = show.ticks < show.planned;
+    bool ok = show.mode == MODE_RETURN ? cut_off : !cut_off;
+    int status = verdict(ok, "mode=%s ticks=%d planned=%d", mode_names[show.mode],
+                         show.ticks, show.planned);
+    PT_CHECK(pthread_mutex_unlock(&show.lock));
+    if (status != EXIT_OK)
+        _exit(status);   /* verdict() has flushed stdout */
+}
+
+/* ---- main: the outline ---------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    cli_setup(argv[0], usage);
+    static const struct option options[] = {
+        { "mode", required_argument, NULL, 'm' },
+        { "ticks", required_argument, NULL, 't' },
+        { "scale", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    enum mode mode = MODE_RETURN;
+    int ticks = 10;
+    int c;
+    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        switch (c) {
+        case 'm': mode = (enum mode)parse_choice("--mode", optarg, mode_names); break;
+        case 't': ticks = (int)parse_long("--ticks", optarg, 1, 1000); break;
+        case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
+        case 'h': usage_help();
+        default: usage_error(NULL);
+        }
+    }
+    cli_no_operands(optind, argc, argv);
+
+    show.mode = mode;
+    show.planned = ticks;
+    if (atexit(report) != 0)
+        die("atexit failed");
+
+    start_detached_ticker();
+
+    /* Main's own work: about half the ticker's run, ending between two ticks. */
+    printf("main: the ticker runs in the background; main works for a while\n");
+    nap(tick_seconds * (ticks / 2 + 0.5));
+
+    if (mode == MODE_RETURN) {
+        printf("main: returning from main: the process ends now, ticker or not\n");
+        return EXIT_OK;   /* = exit(EXIT_OK): report() runs, then every thread is gone */
+    }
+    printf("main: pthread_exit: main's thread ends, the process waits for the ticker\n");
+    pthread_exit(NULL);   /* the process goes on while any thread does */
+}
