@@ -153,24 +153,28 @@ static void count_banknotes(void)
         ;
 }
 
+/* Read, work, write. Without the lock, another deposit can land between the read and
+ * the write, and this write wipes it out: money vanishes. */
 static void deposit(struct account *a, long long amount)
 {
     lock(&a->lock);
-    long long seen = a->balance;    /* read ...                                       */
-    count_banknotes();              /* ... count the notes ...                        */
-    a->balance = seen + amount;     /* ... write: a deposit made meanwhile is lost    */
+    long long seen = a->balance;
+    count_banknotes();
+    a->balance = seen + amount;
     unlock(&a->lock);
 }
 
-/* Returns whether the money was paid out. */
+/* Check, work, act; returns whether the money was paid out. Without the lock, another
+ * withdrawal can empty the account after the check said "enough": the balance goes
+ * below zero, or (if the two writes cross) money appears from nowhere. */
 static bool withdraw(struct account *a, long long amount)
 {
     lock(&a->lock);
-    bool enough = a->balance >= amount;     /* check ...                               */
+    bool enough = a->balance >= amount;
     if (enough) {
-        count_banknotes();                  /* ... count the notes out ...             */
-        long long left = a->balance - amount;   /* ... act: another teller may have    */
-        a->balance = left;                      /* emptied the account meanwhile       */
+        count_banknotes();
+        long long left = a->balance - amount;
+        a->balance = left;
         if (left < a->lowest)
             a->lowest = left;
     }

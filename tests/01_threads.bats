@@ -27,7 +27,7 @@ assert_each_worker_once() {
             k=${BASH_REMATCH[1]}
             ((k < n)) || fail "worker $k does not exist (N=$n)"
             [[ -z "${seen[$k]:-}" ]] || fail "worker $k reported twice"
-            seen[$k]=1
+            seen[k]=1
         fi
     done
     assert_equal "${#seen[@]}" "$n"
@@ -85,6 +85,7 @@ assert_each_worker_once() {
     assert_success
     assert_output --partial "usage: $LESSON"
     assert_output --partial "--threads"
+    # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
     assert_equal "$stderr" ""
 }
 

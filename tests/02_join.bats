@@ -83,6 +83,7 @@ line_index() {
     assert_success
     assert_output --partial "usage: $LESSON"
     assert_output --partial "--mode"
+    # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
     assert_equal "$stderr" ""
 }
 

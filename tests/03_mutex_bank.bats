@@ -11,7 +11,8 @@ setup_file() {
     build "$BUILD/$LESSON"
 }
 
-VERDICT='^RESULT pan_max_cooks=([0-9]+) accounts=([0-9]+) balanced=([0-9]+) balance=(-?[0-9]+) expected=(-?[0-9]+) lowest=(-?[0-9]+) (OK|FAIL)$'
+VERDICT='^RESULT pan_max_cooks=([0-9]+) accounts=([0-9]+) balanced=([0-9]+) '
+VERDICT+='balance=(-?[0-9]+) expected=(-?[0-9]+) lowest=(-?[0-9]+) (OK|FAIL)$'
 
 # Parses the verdict line into the globals cooks accounts balanced balance expected lowest word.
 parse_verdict() {
@@ -96,7 +97,7 @@ assert_correct_run() {
     local dishes run_args
     for run_args in "4 --accounts 1" "3 --accounts 4" "1 --depositors 1 --withdrawers 1"; do
         dishes=${run_args%% *}
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086  # split the arguments on purpose
         run_lesson 30 "$LESSON" --unsafe --scale 0.01 --rounds 20000 --dishes $run_args
         parse_verdict
         ((cooks >= 1 && cooks <= dishes)) || fail "pan_max_cooks=$cooks with $dishes dishes"
@@ -118,6 +119,7 @@ assert_correct_run() {
     assert_success
     assert_output --partial "usage: $LESSON"
     assert_output --partial "--accounts"
+    # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
     assert_equal "$stderr" ""
 }
 

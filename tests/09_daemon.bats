@@ -69,6 +69,7 @@ ticks_printed() {
     assert_success
     assert_output --partial "usage: $LESSON"
     assert_output --partial "pthread_exit"
+    # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
     assert_equal "$stderr" ""
 }
 
