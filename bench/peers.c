@@ -32,8 +32,6 @@
 #include "bench.h"
 #include "sum_squares.h"
 
-#include <getopt.h>
-
 #ifdef HAVE_THREAD_POOL
 #include "thread_pool.h"
 #endif

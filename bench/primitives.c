@@ -21,7 +21,6 @@
 #include "bench.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <sys/wait.h>

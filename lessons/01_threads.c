@@ -22,8 +22,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
-
 static const char usage[] =
     "[--threads N] [--scale F]\n"
     "  part one: a thread counts to 5 while main boils water;\n"

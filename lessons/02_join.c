@@ -25,8 +25,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
-
 static const char usage[] =
     "[--mode both|nojoin|join] [--scale F]\n"
     "  a kettle thread boils water while main makes coffee.\n"

@@ -26,7 +26,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
 #include <stdatomic.h>
 
 static const char usage[] =

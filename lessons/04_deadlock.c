@@ -34,8 +34,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
-
 static const char usage[] =
     "[--order good|bad] [--timing unlucky|lucky] [--timeout S] [--scale F]\n"
     "  Worker A copies database -> file, worker B copies file -> database; each needs\n"
@@ -338,10 +336,9 @@ int main(int argc, char **argv)
     if (finished < NWORKERS) {
         /* No join: the stuck workers will never return. Returning from main ends the
          * process, and them with it; that is the only way out of a deadlock. */
-        printf("RESULT order=%s timing=%s finished=%d expected=%d deadlock=%s STUCK\n",
-               order_names[order], timing_names[timing], finished, NWORKERS,
-               deadlock ? "detected" : "unknown");
-        return EXIT_STUCK;
+        return verdict_stuck("order=%s timing=%s finished=%d expected=%d deadlock=%s",
+                             order_names[order], timing_names[timing], finished, NWORKERS,
+                             deadlock ? "detected" : "unknown");
     }
 
     for (int i = 0; i < NWORKERS; i++)

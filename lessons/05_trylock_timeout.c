@@ -27,8 +27,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
-
 static const char usage[] =
     "[--rounds N] [--seed N] [--scale F]\n"
     "  Worker A locks database then file, worker B locks file then database, N rounds\n"

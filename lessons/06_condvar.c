@@ -25,8 +25,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
-
 static const char usage[] =
     "[--variant fixed|lost] [--waiters N] [--timeout S] [--scale F]\n"
     "  N chefs wait for the kitchen staff's \"ready\"; the last chef arrives after it.\n"
@@ -204,11 +202,9 @@ int main(int argc, char **argv)
     }
     PT_CHECK(pthread_cond_destroy(&kitchen.called));
 
-    if (woken < nchefs) {
-        printf("RESULT variant=%s woken=%d expected=%ld missed=%ld STUCK\n",
-               variant_names[variant], woken, nchefs, nchefs - woken);
-        return EXIT_STUCK;
-    }
+    if (woken < nchefs)
+        return verdict_stuck("variant=%s woken=%d expected=%ld missed=%ld",
+                             variant_names[variant], woken, nchefs, nchefs - woken);
     return verdict(true, "variant=%s woken=%d expected=%ld", variant_names[variant], woken,
                    nchefs);
 }

@@ -21,8 +21,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
-
 static const char usage[] =
     "[--waiters N] [--timeout S] [--scale F]\n"
     "  N runners wait for one starter's event; then a timed wait on the cleared event.\n"

@@ -29,7 +29,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
 #include <unistd.h>
 
 static const char usage[] =

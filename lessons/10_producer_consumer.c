@@ -24,8 +24,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
-
 static const char usage[] =
     "[--producers N] [--messages M] [--capacity C] [--loggers L] [--scale F]\n"
     "  N request handlers each queue M log messages; L loggers take and write them.\n"
@@ -98,9 +96,7 @@ static void queue_wait(struct queue *q, pthread_cond_t *cond, const char *who, i
             fprintf(stderr, "%s: STUCK: %s %d waited %.1f s and nothing moved "
                     "(queue %ld/%ld, %s)\n", cli_prog, who, id, q->stall_s, q->count,
                     q->capacity, q->closed ? "closed" : "open");
-            printf("RESULT stuck=%s%d STUCK\n", who, id);
-            fflush(stdout);
-            exit(EXIT_STUCK);
+            exit(verdict_stuck("stuck=%s%d", who, id));
         }
     }
 }

@@ -30,8 +30,6 @@
 #include "common.h"
 #include "thread_pool.h"
 
-#include <getopt.h>
-
 static const char usage[] =
     "[--workers N] [--scale F] [--section NAME]\n"
     "  A tour of the thread pool, one section per part of the API.\n"
@@ -587,9 +585,7 @@ static void *watch(void *arg)
     while (!w->finished && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&w->cv, &w->mu, &until);
     if (!w->finished) {
-        printf("RESULT stuck_after=%.0fs STUCK\n", w->limit_s);
-        fflush(stdout);
-        _Exit(EXIT_STUCK);
+        _Exit(verdict_stuck("stuck_after=%.0fs", w->limit_s));
     }
     PT_CHECK(pthread_mutex_unlock(&w->mu));
     return NULL;

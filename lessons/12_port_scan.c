@@ -48,7 +48,6 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>

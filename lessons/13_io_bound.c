@@ -31,8 +31,6 @@
 #include "common.h"
 #include "thread_pool.h"
 
-#include <getopt.h>
-
 static const char usage[] =
     "[--mode all|serial|threads|pool] [--tasks N] [--max-workers M | --workers W]\n"
     "        [--latency S] [--scale F]\n"
@@ -151,9 +149,7 @@ static void run_pool(int tasks, int workers, struct download got[])
         if (rc == TP_ETIMEDOUT) {
             fprintf(stderr, "%s: STUCK: download %d not done after %.1f s\n", cli_prog, i,
                     bound);
-            printf("RESULT stuck=download%d STUCK\n", i);
-            fflush(stdout);
-            exit(EXIT_STUCK);
+            exit(verdict_stuck("stuck=download%d", i));
         }
         if (rc != TP_OK)
             die("download %d: %s", i, tp_strerror(rc));

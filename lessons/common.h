@@ -13,6 +13,7 @@
  *   nap(seconds)          sleep seconds * time_scale (tests shrink time with --scale)
  *   rng_next / rng_below  a tiny seeded generator (xorshift64*), one state per thread
  *   verdict(ok, ...)      the final "RESULT ... OK|FAIL" line; returns the exit status
+ *   verdict_stuck(...)    the final "RESULT ... STUCK" line of a watchdog; returns 3
  *
  * Exit statuses shared by every lesson: 0 OK, 1 FAIL (or a system error), 2 bad usage,
  * 3 STUCK (a watchdog caught a deadlock or a lost wakeup and ended the program).
@@ -21,6 +22,7 @@
 #define LESSONS_COMMON_H
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -36,7 +38,12 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_STUCK = 3 };
 
 /* ---- errors --------------------------------------------------------------------- */
 
-static const char *cli_prog = "lesson";
+/* The name in error messages: cli_setup sets it from argv[0]. Library files that include
+ * this header (the pools) define COMMON_PROG first, so their errors name the library. */
+#ifndef COMMON_PROG
+#define COMMON_PROG "lesson"
+#endif
+static const char *cli_prog = COMMON_PROG;
 static const char *cli_usage = "";
 
 /* pthread functions return an error number (they do not set errno). */
@@ -238,18 +245,34 @@ static inline uint64_t rng_below(uint64_t *state, uint64_t n)
 
 /* ---- the verdict ---------------------------------------------------------------- */
 
+static inline void verdict_line(const char *word, const char *fmt, va_list ap)
+{
+    fputs("RESULT ", stdout);
+    vprintf(fmt, ap);
+    printf(" %s\n", word);
+    fflush(stdout);
+}
+
 /* Prints "RESULT <fields> OK" or "... FAIL" and returns the matching exit status:
  *     return verdict(counter == expected, "counter=%ld expected=%ld", counter, expected); */
 static inline int verdict(bool ok, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("RESULT ", stdout);
-    vprintf(fmt, ap);
+    verdict_line(ok ? "OK" : "FAIL", fmt, ap);
     va_end(ap);
-    printf(" %s\n", ok ? "OK" : "FAIL");
-    fflush(stdout);
     return ok ? EXIT_OK : EXIT_FAIL;
+}
+
+/* A watchdog's verdict: "RESULT <fields> STUCK", and EXIT_STUCK to return or exit with:
+ *     return verdict_stuck("order=bad deadlock=detected"); */
+static inline int verdict_stuck(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verdict_line("STUCK", fmt, ap);
+    va_end(ap);
+    return EXIT_STUCK;
 }
 
 #endif

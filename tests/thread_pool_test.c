@@ -16,7 +16,6 @@
 #include "common.h"
 #include "thread_pool.h"
 
-#include <getopt.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
