@@ -35,6 +35,9 @@ enum { MSG_TASK = 1, MSG_RESULTS, MSG_READY, MSG_INIT_FAILED };
 enum { ITEM_OK = 0, ITEM_FAILED = 1 };
 
 #define PP_MAX_FRAME (1u << 30) /* 1 GiB: a bigger length can only be garbage */
+#ifndef PIPE_BUF /* limits.h may leave it out if it varies; POSIX promises at least 512 */
+#define PIPE_BUF _POSIX_PIPE_BUF
+#endif
 #define PP_ALIGN _Alignof(max_align_t)
 
 static bool in_worker; /* true in a child: errors end it with _exit, not exit */
@@ -263,14 +266,20 @@ struct pp_job {
     pp_result *results; /* count of them, filled when it ends */
 };
 
-typedef enum { W_EMPTY, W_STARTING, W_IDLE, W_BUSY } worker_state;
+typedef enum { W_EMPTY, W_STARTING, W_READY } worker_state;
+
+/* A worker holds at most two jobs: the one it runs, and the next one, already in its pipe,
+ * so that it can start on it the moment it sends an answer instead of waiting a round trip
+ * for us to notice and send more. */
+#define DEPTH 2
 
 typedef struct {
     worker_state state;
     pid_t pid;
-    int to_fd;   /* our end of its task pipe (we write) */
-    int from_fd; /* our end of its result pipe (we read) */
-    pp_job *job; /* W_BUSY: what it is running */
+    int to_fd;           /* our end of its task pipe (we write) */
+    int from_fd;         /* our end of its result pipe (we read) */
+    pp_job *jobs[DEPTH]; /* sent to it, oldest first: it runs jobs[0] */
+    int njobs;
 } worker;
 
 /* RUNNING and CLOSED replace dead workers; the others never fork again. */
@@ -619,7 +628,7 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
-/* Forks the worker for `slot`. It starts W_STARTING; its "ready" message makes it W_IDLE. */
+/* Forks the worker for `slot`. It starts W_STARTING; its "ready" message makes it W_READY. */
 static bool spawn(pp_pool *p, int slot, char *err, size_t err_len)
 {
     int down[2], up[2]; /* tasks go down to the worker, results come up */
@@ -705,8 +714,8 @@ static bool reap(const pp_pool *p, int slot, bool force, char *why, size_t n)
 static void break_pool(pp_pool *p, const char *why);
 
 /* Worker `slot` is gone (end-of-file on its result pipe, or EPIPE on its task pipe) or must
- * go. Close its pipes, reap it, end the job it held with the reason, and replace it if the
- * pool still needs workers. */
+ * go. Close its pipes, reap it, end the job it was running with the reason, put the one
+ * it had not started back in the queue, and replace it if the pool still needs workers. */
 static void worker_lost(pp_pool *p, int slot, bool force)
 {
     worker *w = &p->w[slot];
@@ -715,10 +724,13 @@ static void worker_lost(pp_pool *p, int slot, bool force)
     close_fd(&w->from_fd);
     bool clean = reap(p, slot, force, why, sizeof why);
     worker_state was = w->state;
-    pp_job *job = w->job;
+    worker gone = *w;
     *w = (worker){.state = W_EMPTY, .to_fd = -1, .from_fd = -1};
 
-    if (job) {
+    for (int k = gone.njobs - 1; k >= 1; k--) /* never started: back to the queue's front */
+        push_front(p, gone.jobs[k]);
+    if (gone.njobs > 0) {
+        pp_job *job = gone.jobs[0];
         if (p->state == POOL_TERMINATED) {
             say(msg, sizeof msg, "pool terminated: %s", why);
             job_fail(p, job, PP_TERMINATED, msg);
@@ -728,6 +740,12 @@ static void worker_lost(pp_pool *p, int slot, bool force)
         } else {
             job_fail(p, job, PP_DIED, why);
         }
+    }
+    if (p->state == POOL_TERMINATED)
+        fail_queue(p, PP_TERMINATED, "pool terminated before the task started");
+    else if (p->state == POOL_BROKEN) {
+        say(msg, sizeof msg, "pool broken: %s", p->error);
+        fail_queue(p, PP_BROKEN, msg);
     }
     if (p->state == POOL_JOINING && !clean && !p->error[0])
         say(p->error, sizeof p->error, "%s", why);
@@ -774,27 +792,35 @@ static void break_pool(pp_pool *p, const char *why)
         }
 }
 
-/* Hands queued jobs to idle workers, one job per worker at a time. */
+/* Hands queued jobs to workers: first one to every worker that has none, then a second one
+ * to every worker that has one, for it to start on as soon as it answers the first.
+ *
+ * Only a message of at most PIPE_BUF bytes goes second. Writing it can then never wait: the
+ * worker either is still reading its first task (and empties the pipe as it does) or has
+ * read all of it, and an empty pipe takes PIPE_BUF bytes at once. A big second task could
+ * fill the pipe while the worker, done with the first, waits for us to read its big answer:
+ * each would wait for the other forever. */
 static void dispatch(pp_pool *p)
 {
-    for (int i = 0; i < p->nworkers && p->queue_head; i++) {
-        worker *w = &p->w[i];
-        if (w->state != W_IDLE)
-            continue;
-        pp_job *job = dequeue(p);
-        if (write_all(w->to_fd, job->task.data, job->task.len) != 0) {
-            /* EPIPE: the worker died before it read the task, so the task never ran. Back
-             * to the front of the queue it goes, and the worker is replaced. (SIGPIPE is
-             * ignored: see pp_create.) */
-            push_front(p, job);
-            worker_lost(p, i, true);
-            continue;
+    for (int depth = 0; depth < DEPTH; depth++)
+        for (int i = 0; i < p->nworkers && p->queue_head; i++) {
+            worker *w = &p->w[i];
+            if (w->state != W_READY || w->njobs != depth)
+                continue;
+            if (depth > 0 && p->queue_head->task.len > PIPE_BUF)
+                return;
+            pp_job *job = dequeue(p);
+            if (write_all(w->to_fd, job->task.data, job->task.len) != 0) {
+                /* EPIPE: the worker died before it read the task, so the task never ran.
+                 * Back to the front of the queue it goes, and the worker is replaced.
+                 * (SIGPIPE is ignored: see pp_create.) */
+                push_front(p, job);
+                worker_lost(p, i, true);
+                continue;
+            }
+            job->state = JOB_RUNNING; /* its message is kept: see worker_lost */
+            w->jobs[w->njobs++] = job;
         }
-        bytes_free(&job->task);
-        job->state = JOB_RUNNING;
-        w->job = job;
-        w->state = W_BUSY;
-    }
 }
 
 /* ---- the pump ---------------------------------------------------------------------- */
@@ -815,7 +841,7 @@ static void receive(pp_pool *p, int slot)
     size_t len;
     bool ok = take_u32(&r, &kind) && take_u32(&r, &count);
     if (ok && kind == MSG_READY && w->state == W_STARTING) {
-        w->state = W_IDLE;
+        w->state = W_READY;
     } else if (ok && kind == MSG_INIT_FAILED && w->state == W_STARTING &&
                take_item(&r, &status, &data, &len)) {
         if (!p->error[0])
@@ -823,8 +849,8 @@ static void receive(pp_pool *p, int slot)
                 slot, (long)w->pid, (int)(len < PP_ERROR_MAX ? len : PP_ERROR_MAX),
                 (const char *)data);
         worker_lost(p, slot, false); /* it exits right after saying so */
-    } else if (ok && kind == MSG_RESULTS && w->state == W_BUSY && count == w->job->count) {
-        pp_job *job = w->job;
+    } else if (ok && kind == MSG_RESULTS && w->njobs > 0 && count == w->jobs[0]->count) {
+        pp_job *job = w->jobs[0]; /* answers come back in the order the tasks went out */
         for (size_t k = 0; ok && k < count; k++) {
             pp_result *res = &job->results[k];
             ok = take_item(&r, &status, &data, &len);
@@ -841,8 +867,8 @@ static void receive(pp_pool *p, int slot)
             }
         }
         if (ok) {
-            w->job = NULL;
-            w->state = W_IDLE;
+            w->njobs--;
+            memmove(&w->jobs[0], &w->jobs[1], (size_t)w->njobs * sizeof w->jobs[0]);
             job_end(p, job);
         }
     } else {
@@ -920,7 +946,7 @@ static bool quiet(const pp_pool *p)
     if (p->queue_head)
         return false;
     for (int i = 0; i < p->nworkers; i++)
-        if (p->w[i].state == W_BUSY || p->w[i].state == W_STARTING)
+        if (p->w[i].njobs > 0 || p->w[i].state == W_STARTING)
             return false;
     return true;
 }

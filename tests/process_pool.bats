@@ -9,7 +9,8 @@ PROG=tests/process_pool_test
 
 # Every test of the program, by name: a renamed or dropped test is noticed.
 TESTS=(apply apply_async map_order map_chunk_edges imap_unordered task_failures big_messages
-    worker_killed_mid_task killed_no_respawn_breaks_pool crash_exit_status_and_signal
+    big_in_flight worker_killed_mid_task killed_requeues_next_task killed_no_respawn_breaks_pool
+    crash_exit_status_and_signal
     dead_idle_worker_epipe terminate_busy_workers terminate_sigkills_stubborn
     init_failure_no_respawn_loop init_failure_on_respawn_breaks_pool close_join timeout eintr
     two_pools no_zombies_no_fd_leaks_100_cycles)
@@ -48,8 +49,8 @@ need_valgrind() {
 }
 
 @test "a killed worker's task fails with the signal's name, within the time bound" {
-    run_lesson 60 "$PROG" worker_killed_mid_task killed_no_respawn
-    assert_all_passed 2
+    run_lesson 60 "$PROG" worker_killed_mid_task killed_requeues killed_no_respawn
+    assert_all_passed 3
 }
 
 @test "bad usage exits 2 with a message and the usage" {

@@ -132,6 +132,21 @@ static void task_echo(const void *arg, size_t len, pp_reply *reply)
     pp_reply_bytes(reply, arg, len);
 }
 
+/* A small argument, a big answer: n bytes of 'z'. */
+static void task_big_reply(const void *arg, size_t len, pp_reply *reply)
+{
+    (void)len;
+    size_t n = *(const size_t *)arg;
+    char *buf = malloc(n);
+    if (!buf) {
+        pp_reply_error(reply, "out of memory");
+        return;
+    }
+    memset(buf, 'z', n);
+    pp_reply_bytes(reply, buf, n);
+    free(buf);
+}
+
 static void task_fail_odd(const void *arg, size_t len, pp_reply *reply)
 {
     (void)len;
@@ -421,6 +436,39 @@ static void test_big_messages(void)
     pp_destroy(p);
 }
 
+/* A worker holds the task it runs and the next one. Big messages are never sent ahead
+ * (they could fill the pipe while the worker waits for us to read its big answer): one
+ * worker, several big tasks and small tasks with big answers in flight, none stuck. */
+static void test_big_in_flight(void)
+{
+    pp_pool *p = make_pool((pp_options){.workers = 1, .timeout = 60});
+    if (!p)
+        return;
+    enum { N = 6 };
+    size_t big = 300000;
+    unsigned char *buf = calloc(big, 1);
+    if (!buf)
+        die("out of memory");
+    pp_job *echoes[N], *replies[N];
+    for (int i = 0; i < N; i++) {
+        echoes[i] = pp_apply_async(p, task_echo, buf, big);
+        replies[i] = pp_apply_async(p, task_big_reply, &big, sizeof big);
+    }
+    for (int i = 0; i < N; i++) {
+        pp_result r;
+        pp_status st = pp_get(p, echoes[i], &r);
+        check(st == PP_OK && r.len == big, "echo %d: %s %s", i, pp_status_name(st), r.error);
+        pp_result_free(&r);
+        st = pp_get(p, replies[i], &r);
+        check(st == PP_OK && r.len == big && ((char *)r.data)[big - 1] == 'z', "reply %d: %s %s",
+              i, pp_status_name(st), r.error);
+        pp_result_free(&r);
+    }
+    free(buf);
+    check(pp_join(p), "join: %s", pp_error(p));
+    pp_destroy(p);
+}
+
 static void test_worker_killed(void)
 {
     int report[2];
@@ -463,6 +511,41 @@ static void test_worker_killed(void)
                   "the dead pid is still listed");
         }
         check(pp_join(p), "join: %s", pp_error(p));
+        pp_destroy(p);
+    }
+    close(report[0]);
+    close(report[1]);
+}
+
+/* One worker holds a long task and the next one, not started: SIGKILL fails the first
+ * and the second runs on the replacement. */
+static void test_killed_requeues_next(void)
+{
+    int report[2];
+    make_pipe_or_die(report);
+    pp_pool *p = make_pool((pp_options){.workers = 1, .timeout = 60});
+    if (p) {
+        sleeper s = {.fd = report[1], .seconds = 60};
+        uint64_t a = 6, b = 7;
+        pp_job *victim = pp_apply_async(p, task_sleep, &s, sizeof s);
+        pp_job *next = pp_apply_async(p, task_square, &a, sizeof a);
+        pp_job *queued = pp_apply_async(p, task_square, &b, sizeof b);
+        pid_t pid = read_pid(report[0], 20);
+        if (check(pid > 0, "the sleeping task never started")) {
+            kill(pid, SIGKILL);
+            pp_result r;
+            pp_status st = pp_get(p, victim, &r);
+            check(st == PP_DIED && contains(r.error, "killed by signal 9"), "victim: %s %s",
+                  pp_status_name(st), r.error);
+            st = pp_get(p, next, &r);
+            check(st == PP_OK && as_u64(&r) == 36, "the task sent ahead: %s %s",
+                  pp_status_name(st), r.error);
+            pp_result_free(&r);
+            st = pp_get(p, queued, &r);
+            check(st == PP_OK && as_u64(&r) == 49, "the queued task: %s %s", pp_status_name(st),
+                  r.error);
+            pp_result_free(&r);
+        }
         pp_destroy(p);
     }
     close(report[0]);
@@ -856,7 +939,9 @@ static const struct {
     {"imap_unordered", test_imap_unordered},
     {"task_failures", test_task_failures},
     {"big_messages", test_big_messages},
+    {"big_in_flight", test_big_in_flight},
     {"worker_killed_mid_task", test_worker_killed},
+    {"killed_requeues_next_task", test_killed_requeues_next},
     {"killed_no_respawn_breaks_pool", test_killed_no_respawn},
     {"crash_exit_status_and_signal", test_crash_status},
     {"dead_idle_worker_epipe", test_dead_idle_worker},

@@ -1,0 +1,150 @@
+# 14_sum_squares: every mode must get every sum exact (checked by the lesson against the
+# closed form, and here against totals computed independently in Python:
+# sum((n-1)*n*(2*n-1)//6 for n in range(start, start+count))). Speedups are printed, never
+# asserted: no timing thresholds in tests. --kill-one must report the dead worker by its
+# signal and still finish exact; bad input exits 2. Then ASan, valgrind (parent and the
+# forked workers), helgrind and ThreadSanitizer on small sizes.
+load helper
+
+LESSON=14_sum_squares
+SMALL=(--start 50000 --count 8)
+SMALL_TOTAL=333393339000196
+
+setup_file() {
+    build "$BUILD/$LESSON"
+}
+
+need_valgrind() {
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+}
+
+# The verdict of a run of the given modes on SMALL, and one exact MODE line per mode.
+assert_small_ok() {
+    local modes=$1 workers=$2
+    assert_success
+    assert_equal "${lines[-1]}" "RESULT tasks=8 total=$SMALL_TOTAL expected=$SMALL_TOTAL modes=$modes OK"
+    local m
+    for m in ${modes//,/ }; do
+        local w=$workers
+        [ "$m" = serial ] && w=1
+        assert_line --regexp "^MODE name=$m workers=$w seconds=[0-9]+\.[0-9]{6} speedup=(n/a|[0-9]+\.[0-9]{2}) exact=8/8$"
+    done
+}
+
+@test "each mode alone is exact, with 1 to 4 workers" {
+    for mode in serial threads pool processes; do
+        for workers in 1 2 3 4; do
+            run_lesson 30 "$LESSON" --mode "$mode" --workers "$workers" "${SMALL[@]}"
+            assert_small_ok "$mode" "$workers"
+        done
+    done
+    # alone, a mode has no serial run to compare with
+    run_lesson 30 "$LESSON" --mode processes "${SMALL[@]}"
+    assert_line --regexp '^MODE name=processes .* speedup=n/a exact=8/8$'
+}
+
+@test "all (the default mode): a table, the Python figures, four MODE lines in order" {
+    run_lesson 60 "$LESSON" --workers 2 "${SMALL[@]}"
+    assert_small_ok serial,threads,pool,processes 2
+    assert_line --regexp '^  mode +workers +seconds +speedup +exact$'
+    assert_line --partial "serial 7.1 s,"
+    assert_line --partial "multiprocessing.Pool 2.3 s"
+    [[ "${lines[-5]}" == "MODE name=serial "* && "${lines[-4]}" == "MODE name=threads "* &&
+        "${lines[-3]}" == "MODE name=pool "* && "${lines[-2]}" == "MODE name=processes "* ]] ||
+        fail "MODE lines out of order: ${lines[*]: -5}"
+    assert_line --regexp '^MODE name=serial workers=1 seconds=[0-9.]+ speedup=1\.00 exact=8/8$'
+    assert_line --regexp '^process pool: 2 workers forked and ready in [0-9.]+ ms; an empty task.s round trip takes [0-9.]+ us'
+}
+
+@test "the classroom default: the tutorial's 20 numbers from 5,000,000, exact" {
+    run_lesson 60 "$LESSON" --workers 2 --runs 1
+    assert_success
+    assert_equal "${lines[-1]}" \
+        "RESULT tasks=20 total=833337833344750010830 expected=833337833344750010830 modes=serial,threads,pool,processes OK"
+    assert_line --partial "for 20 numbers n = 5000000 .. 5000019"
+}
+
+@test "edge sizes: one number, n = 0, chunks bigger than the input and uneven ones" {
+    run_lesson 30 "$LESSON" --start 0 --count 1
+    assert_success
+    assert_equal "${lines[-1]}" "RESULT tasks=1 total=0 expected=0 modes=serial,threads,pool,processes OK"
+    run_lesson 30 "$LESSON" --start 1 --count 1 --workers 4
+    assert_success
+    assert_equal "${lines[-1]}" "RESULT tasks=1 total=0 expected=0 modes=serial,threads,pool,processes OK"
+    for chunk in 3 7 100; do
+        run_lesson 30 "$LESSON" --start 50000 --count 10 --chunk "$chunk" --workers 3
+        assert_success
+        assert_equal "${lines[-1]}" \
+            "RESULT tasks=10 total=416766678750540 expected=416766678750540 modes=serial,threads,pool,processes OK"
+    done
+}
+
+@test "--kill-one: the worker's death is reported by its signal, nothing hangs, totals exact" {
+    # big enough tasks (~3 ms) that the worker is still busy when the signal lands
+    run_lesson 60 "$LESSON" --mode processes --kill-one --start 5000000 --count 4 --workers 2
+    assert_success
+    assert_line --regexp '^kill-one: SIGKILL to worker 0 \(pid [0-9]+\) while it holds a task$'
+    assert_output --regexp 'worker 0 \(pid [0-9]+\) killed by signal 9 \(Killed\)'
+    assert_equal "${lines[-1]}" \
+        "RESULT tasks=4 total=166666766666710000006 expected=166666766666710000006 modes=processes OK"
+    run_lesson 60 "$LESSON" --kill-one --start 5000000 --count 4 --workers 2 --runs 1
+    assert_success
+    assert_output --regexp 'killed by signal 9 \(Killed\)'
+    assert_equal "${lines[-1]}" \
+        "RESULT tasks=4 total=166666766666710000006 expected=166666766666710000006 modes=serial,threads,pool,processes OK"
+}
+
+@test "bad input: one line naming the problem, the usage, exit 2" {
+    local bad
+    for bad in "--workers 0" "--workers x" "--workers 257" "--start -1" "--start 1000000001" \
+        "--start 99999999999999999999" "--count 0" "--count 1e3" "--chunk 0" "--runs 0" \
+        "--mode bogus"; do
+        # shellcheck disable=SC2086 # split "--flag value" on purpose
+        run --separate-stderr "$BUILD/$LESSON" $bad
+        assert_usage_error "${bad%% *}"
+    done
+    run --separate-stderr "$BUILD/$LESSON" --mode serial --kill-one
+    assert_usage_error "--kill-one needs --mode processes or all"
+    run --separate-stderr "$BUILD/$LESSON" stray
+    assert_usage_error 'unexpected argument "stray"'
+    run --separate-stderr "$BUILD/$LESSON" --frobnicate
+    assert_equal "$status" 2
+    [[ "$stderr" == *"usage: "* ]] || fail "no usage on stderr: $stderr"
+    run "$BUILD/$LESSON" --help
+    assert_success
+    assert_line --index 0 --partial "usage: $LESSON [--mode all|serial|threads|pool|processes]"
+}
+
+@test "ASan+UBSan: every mode and --kill-one, no error, no leak" {
+    build -j2 asan
+    run timeout 60 "$BUILD/asan/$LESSON" --workers 2 "${SMALL[@]}"
+    assert_small_ok serial,threads,pool,processes 2
+    refute_output --partial "Sanitizer"
+    run timeout 60 "$BUILD/asan/$LESSON" --mode processes --kill-one --start 5000000 --count 4
+    assert_success
+    refute_output --partial "Sanitizer"
+}
+
+# The forked workers run under memcheck too (--trace-children, --child-silent-after-fork=no):
+# an error in one makes it exit 99, which pp_join reports and the verdict turns into FAIL.
+@test "valgrind memcheck, parent and workers: no error, no leak" {
+    need_valgrind
+    run timeout 120 valgrind -q --trace-children=yes --child-silent-after-fork=no \
+        --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+        "$BUILD/$LESSON" --workers 2 --runs 1 "${SMALL[@]}"
+    assert_small_ok serial,threads,pool,processes 2
+    refute_output --regexp '^==[0-9]+=='
+}
+
+@test "helgrind and ThreadSanitizer: threads and pool modes are race-free" {
+    need_valgrind
+    run timeout 120 valgrind -q --tool=helgrind --error-exitcode=99 "$BUILD/$LESSON" \
+        --workers 2 --runs 1 "${SMALL[@]}"
+    assert_small_ok serial,threads,pool,processes 2
+    refute_output --regexp '^==[0-9]+=='
+    build -j2 tsan
+    TSAN_OPTIONS="halt_on_error=1 exitcode=66" run timeout 60 "$BUILD/tsan/$LESSON" \
+        --workers 3 "${SMALL[@]}"
+    assert_small_ok serial,threads,pool,processes 3
+    refute_output --partial "ThreadSanitizer"
+}
