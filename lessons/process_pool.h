@@ -23,7 +23,9 @@
  * bytes. Sending a function pointer to another process sounds wrong, but a forked child is
  * a copy of this very program, so the function sits at the same address there. Arguments
  * and results are bytes copied through the pipes (Python pickles; we memcpy), framed with a
- * length so a message that arrives in pieces is put back together.
+ * length so a message that arrives in pieces is put back together. A worker holds at most
+ * two tasks: the one it runs and, if its message is small, the next, already in its pipe,
+ * so that it starts on it the moment it answers instead of idling through a round trip.
  *
  * There are NO THREADS in the parent: whoever waits drives the pool. pp_get, pp_map, pp_next
  * and pp_join sit in poll() on every worker's result pipe, hand queued tasks to idle workers
