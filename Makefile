@@ -99,12 +99,14 @@ test: deps
 deps:
 	scripts/install-deps.sh test
 
-# `make bench` installs what it misses (hyperfine, gnuplot, GLib, ...), builds, runs every
-# benchmark into bench/results/<host>-<date>/, redraws plots/ and prints a summary table.
+# `make bench` installs what it misses (hyperfine, gnuplot, GLib, ...), builds bench/ and
+# the lessons it times (12, 13, 14), runs every benchmark into
+# bench/results/<host>-<date>/, redraws plots/ and prints a summary table.
 # QUICK=1: smaller sizes and fewer runs (about a minute); RESULTS=dir: write there instead.
 # Progress on stderr, the summary on stdout.
+BENCH_LESSONS = $(filter $(BUILD)/12_% $(BUILD)/13_% $(BUILD)/14_%,$(LESSON_BINS))
 bench: bench-deps
-	@$(MAKE) --no-print-directory lessons benches >&2
+	@$(MAKE) --no-print-directory benches $(BENCH_LESSONS) >&2
 	@BUILD='$(BUILD)' QUICK='$(QUICK)' $(if $(RESULTS),RESULTS='$(RESULTS)') scripts/bench.sh
 
 bench-deps:

@@ -39,11 +39,11 @@ if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     SCAN_PORTS=8 SCAN_LATENCY=0.002 SCAN_LIST=1,8
 elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     profile=quick
-    RUNS=3 WARMUP=1 PY_RUNS=2 PY_WARMUP=0
-    SS_START=5000000 SS_COUNT=8 PY_COUNT=2 PY_START=5000000
-    PRIM_ARGS=(--reps 5 --rep-ms 5)
-    GRAN_ARGS=(--total-ms 40 --reps 3 --per-decade 1 --max-us 10000 --max-tasks 2000)
-    PEER_ARGS=(--count 8 --tasks 20000 --reps 3)
+    RUNS=5 WARMUP=1 PY_RUNS=2 PY_WARMUP=0
+    SS_START=5000000 SS_COUNT=20 PY_COUNT=4 PY_START=5000000
+    PRIM_ARGS=(--reps 7 --rep-ms 5)
+    GRAN_ARGS=(--total-ms 40 --reps 3 --per-decade 2 --max-us 10000 --max-tasks 2000)
+    PEER_ARGS=(--count 20 --tasks 20000 --reps 5)
     IO_TASKS=8 IO_LATENCY=0.02 IO_LIST=1,2,4,8
     SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
 else

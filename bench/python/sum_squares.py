@@ -10,10 +10,13 @@ Task k (0 <= k < --count) is sum(i * i for i in range(start + k)), the same numb
 and plot the interpreter lock beside the C speedup.
 
   serial              one loop
-  threads             threading.Thread: `workers` threads share the task list
-  pool                concurrent.futures.ThreadPoolExecutor.map
-  processes           multiprocessing.Pool.map
-  process-executor    concurrent.futures.ProcessPoolExecutor.map
+  threads             threading.Thread: each of `workers` threads sums one block of numbers
+  pool                concurrent.futures.ThreadPoolExecutor.map (lesson 14: tp_map)
+  processes           multiprocessing.Pool.map (lesson 14: pp_map)
+  process-executor    concurrent.futures.ProcessPoolExecutor.map (no C twin)
+
+Maps send one number per message (chunksize=1), like lesson 14's default --chunk 1; with
+Python's default chunk size, 20 numbers on 2 workers would split 12 + 8.
 
 The last line is the project's verdict, checked against the closed form (n-1) n (2n-1) / 6:
     RESULT tasks=20 total=... expected=... OK
@@ -39,22 +42,19 @@ def run_serial(values, workers):
 
 
 def run_threads(values, workers):
-    """Each thread takes the next task from a shared index, under a lock."""
+    """Like the C lesson: each thread sums one contiguous block of the numbers."""
     results = [None] * len(values)
-    next_index = 0
-    lock = threading.Lock()
+    size, extra = divmod(len(values), workers)
 
-    def worker():
-        nonlocal next_index
-        while True:
-            with lock:
-                k = next_index
-                next_index += 1
-            if k >= len(values):
-                return
+    def worker(first, last):
+        for k in range(first, last):
             results[k] = task(values[k])
 
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    threads, first = [], 0
+    for w in range(workers):
+        last = first + size + (1 if w < extra else 0)
+        threads.append(threading.Thread(target=worker, args=(first, last)))
+        first = last
     for t in threads:
         t.start()
     for t in threads:
@@ -69,12 +69,12 @@ def run_pool(values, workers):
 
 def run_processes(values, workers):
     with multiprocessing.Pool(processes=workers) as pool:
-        return pool.map(task, values)
+        return pool.map(task, values, chunksize=1)
 
 
 def run_process_executor(values, workers):
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as ex:
-        return list(ex.map(task, values))
+        return list(ex.map(task, values, chunksize=1))
 
 
 def positive(text):
