@@ -11,16 +11,22 @@ set yrange [0:cores * 1.2]
 set key top left
 
 ideal(n) = n < cores ? n : cores
-amdahl(n) = 1 / (f + (1 - f) / ideal(n))
+# Amdahl's law is linear in f once turned over: 1/S - 1/p = f (1 - 1/p), p = min(n, cores)
+# (each point's own f is the Karp-Flatt metric). So f comes from a straight-line fit through
+# the origin, which cannot fail the way a nonlinear fit can on noisy data. Points with
+# p = 1 carry no information (x = 0) and drop out by themselves.
+line(x) = f * x
 f = 0.05
 if (dofit) {
     set fit quiet
     set fit logfile "/dev/null"
     set fit errorvariables
-    fit amdahl(x) data."/hf-sumsq-".fitmode.".dat" using 1:5 via f
-    set label 1 sprintf("Amdahl fit to %s: serial fraction f = %.3f ± %.3f", fitmode, f, f_err) \
-        at graph 0.98, graph 0.06 right front
+    fit line(x) data."/hf-sumsq-".fitmode.".dat" using (1 - 1 / ideal($1)):(1 / $5 - 1 / ideal($1)) via f
+    set label 1 sprintf("Amdahl fit to %s: serial fraction f = %.3f ± %.3f%s", fitmode, f, f_err, \
+        (f < 0 || f > 1) ? " (outside 0..1: a busy machine?)" : "") at graph 0.98, graph 0.06 right front
 }
+fc = f < 0 ? 0 : f > 1 ? 1 : f
+amdahl(n) = 1 / (fc + (1 - fc) / ideal(n))
 plot [0.5:2 * cores + 0.5] \
     ideal(x) with lines lw 1 dt 2 lc rgb "#444444" title sprintf("ideal: min(workers, %d cores)", cores), \
     for [i = 1:words(modes)] data."/hf-sumsq-".word(modes, i).".dat" using 1:5:6:7 \

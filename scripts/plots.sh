@@ -124,8 +124,15 @@ if [ -s "$results/granularity.csv" ]; then
         }
         END { print order > (dir "/gran-mechs.txt"); print w > (dir "/gran-workers.txt") }' \
         "$results/granularity.csv"
-    crossovers "$results" | awk -F, 'NR > 1 && $3 == "crossover" { print $1, $2 }' >"$data/crossover.dat"
-    draw granularity granularity "mechs='$(cat "$data/gran-mechs.txt")'; gworkers=$(cat "$data/gran-workers.txt")"
+    crossovers "$results" >"$data/crossovers.csv"
+    awk -F, 'NR > 1 && $3 == "crossover" { print $1, $2 }' "$data/crossovers.csv" >"$data/crossover.dat"
+    # The crossovers in words for the plot's corner (gnuplot turns \n into a new line).
+    crosstext=$(awk -F, '
+        function human(x) { return x >= 1e6 ? sprintf("%.3g ms", x / 1e6) : sprintf("%.3g µs", x / 1e3) }
+        NR == 1 { printf "task size below which the speedup is < 1:" ; next }
+        { printf "\\n%s: %s", $1, $3 == "crossover" ? human($2) : $3 == "below_range" ? "< " human($2) : "> " human($2) " (never paid)" }' \
+        "$data/crossovers.csv")
+    draw granularity granularity "mechs='$(cat "$data/gran-mechs.txt")'; gworkers=$(cat "$data/gran-workers.txt"); crosstext=\"$crosstext\""
 else
     missing granularity granularity.csv
 fi
