@@ -9,12 +9,22 @@
  *
  *   primitive,threads,median_ns,min_ns,max_ns,reps
  *
+ * The rows: mutex, spinlock, atomic_add and rwlock_read with 1 thread (uncontended) and
+ * 2..--threads threads on one object; sem_post_wait (one thread posts then waits);
+ * cond_pingpong (a round trip between two threads through one condition variable);
+ * event_set_wake (one hand-off through a Python-style event: half a ping-pong of two);
+ * thread_create_join; pool_submit_wait (our thread pool: submit an empty task and wait on
+ * its future, once lessons/thread_pool.c exists); fork_wait (fork a child that exits at
+ * once, wait for it); pipe_roundtrip (one byte to a child process and back).
+ *
  * With threads > 1 every thread hammers the same object and the figure is the wall time
  * divided by all the operations of all threads: a number above the threads=1 line is the
- * price of contention (the cache line holding the lock travels between cores).
+ * price of contention (the cache line holding the lock travels between cores). A thread
+ * times its own work (see run_threads in bench.h).
  *
- * Notice: an uncontended mutex is a few tens of ns, a thread create+join tens of µs, a
- * fork+wait a hundred µs or more: that is why pools exist.
+ * Notice: an uncontended mutex costs a few ns, a hand-off between threads microseconds
+ * (the waiter must be woken and scheduled), a thread create+join tens of µs, a fork+wait
+ * a hundred µs or more: that is why pools exist.
  * Try: --threads 8 on a 2-core machine, and watch the spinlock (a waiter spins while the
  * holder is not even running).
  */
