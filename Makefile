@@ -12,10 +12,13 @@ WARN     = -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 # SAN is set by the tsan/asan targets below; EXTRA by per-program rules (GLib, OpenMP).
 ALL_CFLAGS = $(CSTD) $(CFLAGS) $(WARN) -pthread -Ilessons $(SAN) $(EXTRA)
 LDLIBS  += -lm
+MPICC   ?= mpicc
+HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
 
-LESSON_SRCS := $(sort $(wildcard lessons/[0-9][0-9]_*.c))
+MPI_SRCS    := $(sort $(wildcard lessons/[0-9][0-9]_mpi_*.c))
+LESSON_SRCS := $(filter-out $(MPI_SRCS),$(sort $(wildcard lessons/[0-9][0-9]_*.c)))
 LESSONS     := $(LESSON_SRCS:lessons/%.c=%)
-LIB_SRCS    := $(filter-out $(LESSON_SRCS),$(wildcard lessons/*.c))
+LIB_SRCS    := $(filter-out $(LESSON_SRCS) $(MPI_SRCS),$(wildcard lessons/*.c))
 HEADERS     := $(wildcard lessons/*.h)
 TEST_SRCS   := $(wildcard tests/*.c)
 BENCH_SRCS  := $(wildcard bench/*.c)
@@ -25,14 +28,15 @@ LIB_OBJS    := $(LIB_SRCS:lessons/%.c=$(BUILD)/obj/%.o)
 LIB         := $(BUILD)/libconc.a
 TEST_BINS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+MPI_BINS    := $(MPI_SRCS:lessons/%.c=$(BUILD)/%)
 
 TSAN_FLAGS := -fsanitize=thread
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lessons tests benches run test tsan asan deps bench bench-deps plots help clean
+.PHONY: all lessons tests benches mpi mpi-missing run test tsan asan deps bench bench-deps plots help clean
 .DEFAULT_GOAL := all
 
-all: lessons tests
+all: lessons tests $(if $(MPI_SRCS),$(if $(HAVE_MPICC),mpi,mpi-missing))
 lessons: $(LESSON_BINS)
 tests: $(TEST_BINS)
 benches: $(BENCH_BINS)
@@ -75,6 +79,19 @@ PEERS_OPENMP = $(shell printf '\043include <omp.h>\nint main(void) { return omp_
 PEERS_GLIB   = $(shell pkg-config --exists glib-2.0 2>/dev/null && echo -DHAVE_GLIB $$(pkg-config --cflags glib-2.0))
 $(BUILD)/bench/peers: private EXTRA = $(PEERS_OPENMP) $(PEERS_GLIB)
 $(BUILD)/bench/peers: private LDLIBS += $(shell pkg-config --libs glib-2.0 2>/dev/null)
+
+# MPI lessons (lessons/NN_mpi_*.c) are built by OpenMPI's wrapper, which adds MPI's include
+# and library flags to the compiler it runs (OMPI_CC: $(CC), so CC=clang works). `make`
+# builds them when $(MPICC) is found and otherwise says so and goes on; `make mpi` insists.
+mpi: $(if $(HAVE_MPICC),$(MPI_BINS))
+	@test -n '$(HAVE_MPICC)' || { echo "$(MPICC) not found: run scripts/install-deps.sh mpi" >&2; exit 1; }
+
+mpi-missing:
+	@echo "note: $(MPICC) not found, so the MPI lessons are not built (scripts/install-deps.sh mpi)" >&2
+
+$(MPI_BINS): $(BUILD)/%: lessons/%.c $(HEADERS) $(LIB)
+	@mkdir -p $(@D)
+	OMPI_CC='$(CC)' $(MPICC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # `make run L=03 ARGS='--accounts 4'`: build and run one lesson by its number.
 run:
@@ -123,11 +140,13 @@ help:
 	@echo "make test            install test tools if missing, then run the whole bats suite"
 	@echo "make bench [QUICK=1] install bench tools if missing, run every benchmark, write bench/results/ and plots/"
 	@echo "make plots [RESULTS=dir]  redraw plots/ from a results folder (default: the newest)"
+	@echo "make mpi             the MPI lessons (needs mpicc: scripts/install-deps.sh mpi); run with mpirun -np N"
 	@echo "make tsan | asan     ThreadSanitizer | Address+UndefinedBehaviorSanitizer builds in $(BUILD)/tsan | $(BUILD)/asan"
 	@echo "make clean           remove $(BUILD)/"
 	@echo
 	@echo "lessons:"
 	@for l in $(LESSONS); do echo "  $$l"; done
+	@for l in $(MPI_SRCS:lessons/%.c=%); do echo "  $$l  (make mpi; mpirun -np 2 $(BUILD)/$$l)"; done
 
 clean:
 	rm -rf $(BUILD)
