@@ -20,9 +20,10 @@
  *   - a process costs more than a thread: a fork to start (printed once, not in the
  *     table: the pool is made before the clock starts) and a trip through two pipes for
  *     every task, its argument and its result copied each way. Compare the empty-task
- *     round trips printed above the table. With --start 50000 a task takes ~15 us, the
- *     same order as a round trip, and the processes' speedup melts; --chunk 10 sends ten
- *     numbers per message and buys most of it back.
+ *     round trips printed above the table (they swing between a few and some 40 us with how
+ *     deeply the idle core sleeps). With --start 50000 a task takes ~30 us, hardly more
+ *     than a round trip, and the speedups melt; --chunk 10 sends ten numbers per message
+ *     and buys much of it back.
  *   - every mode checks every sum against the closed form (n-1) n (2n-1) / 6. The sums do
  *     not fit 64 bits; lessons/sum_squares.h keeps them exact in two words, and explains
  *     why the compiler cannot replace the loop by that very formula.
