@@ -1,0 +1,1187 @@
+/*
+ * 20_server: the capstone. A small TCP server on 127.0.0.1 built from the earlier lessons:
+ * each client is served by a pool worker (lesson 11), log lines go to a logger thread
+ * through lesson 10's bounded queue, one mutex keeps a counter and a file in step (lesson
+ * 03), and SIGINT/SIGTERM shut it down cleanly: stop accepting, finish what is in flight,
+ * drain the log, join everything, then judge.
+ *
+ *   make && ./build/20_server                     # demo: server + 200 clients + 3 bad ones
+ *   ./build/20_server --mode server --port 7000   # then, in another terminal:
+ *   ./build/20_server --mode client --port 7000 --clients 50      # and Ctrl-C the server
+ *   ./build/20_server --workers 1 --bad 0 --requests 20           # one worker for everyone
+ *   ./build/20_server --log-file -                                # watch the logger at work
+ *
+ * The protocol, one line each way (try it: nc 127.0.0.1 7000):
+ *   server, when a worker takes the client:  HELLO 20_server workers=8 max_line=64 idle_timeout=2
+ *   client: ADD k      (k from 1 to 1000000)  server: OK k total=T   (T: the counter after it)
+ *   client: anything else                      server: ERR bad request   (the client may go on)
+ *   a line longer than --max-line              server: ERR too long, and hangs up
+ *   no whole line within --idle-timeout        server: ERR idle timeout, and hangs up
+ *   the server is shutting down                server: BYE server shutting down, hangs up
+ *
+ * How it fits together. main runs the accept loop: poll() on the listening socket and on a
+ * self-pipe, with no timeout but --max-seconds. The signal handler only writes the signal's
+ * number into that pipe (write is async-signal-safe; printf and locks are not), so the
+ * signal becomes an ordinary event in main's loop. SIGINT and SIGTERM are blocked in every
+ * other thread (they inherit main's mask when created), so only main ever runs the handler.
+ * Each accepted connection is a task for the pool; its worker reads lines with poll() on the
+ * socket and on a stop pipe, whose hang-up tells every worker at once that the server is
+ * shutting down. Every answer updates the counter and appends to the shared file in one
+ * critical section, then queues a log line for the logger.
+ *
+ * Shutdown, in order: close the listening socket (new clients are refused); close the stop
+ * pipe (each worker answers what has already arrived, says BYE, hangs up); close the pool
+ * and join it (connections still queued get the same treatment); close the log queue and
+ * join the logger (it writes what is left first); read the shared file back; the verdict.
+ *
+ * The demo runs the client in a thread of the same process and ends the server with
+ * kill(getpid(), SIGTERM), the very path a `kill` from a shell takes. The client fires
+ * --clients connections at once, each with --requests ADDs, plus --bad clients of each bad
+ * kind: one sends garbage, one an oversized line, one says nothing (it waits out the idle
+ * timeout: that is the pause in the demo).
+ *
+ * Notice: the silent client holds one worker, not the server: the others keep answering.
+ * With --workers 1 everyone queues behind it for the idle timeout, and no longer. The
+ * counter and the file never disagree: each line of the file is the total after one ADD,
+ * and each total is the one before plus its add (checked when the server stops). The
+ * answers' totals are all different: no update was lost. THROUGHPUT says requests/s.
+ * Try: --workers 1, 2, 4, 8 --bad 0 --requests 20 and watch rps; then move the write() in
+ * ledger_add out of the critical section and see the verdict catch the disorder.
+ *
+ * Verdict (the last lines, printed after every thread is joined):
+ *   server: RESULT accepted=C answered=A logged=A ledger=A bad=B counter=K OK
+ *   client: THROUGHPUT workers=W clients=N requests=A seconds=S rps=R
+ *           RESULT sent=A answered=A bad_sent=X rejected=X bad_answers=0 OK
+ *   demo:   THROUGHPUT ...
+ *           RESULT sent=A answered=A logged=A ledger=A bad_sent=X rejected=X bad_answers=0
+ *                  counter=K expected=K OK
+ * OK (exit 0) when the counts agree: every request sent was answered, every answer logged
+ * and written to the shared file, the file adds up to the counter, every bad client got its
+ * error, every connection was closed; FAIL (exit 1) otherwise, or on a system error.
+ */
+#include "bounded_queue.h"
+#include "common.h"
+#include "thread_pool.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "[--mode demo|server|client] [--port P] [--workers W] [--clients N] [--requests R]\n"
+    "        [--bad K] [--idle-timeout S] [--max-line B] [--max-seconds S] [--timeout S]\n"
+    "        [--log-file PATH] [--ledger-file PATH]\n"
+    "  A small TCP server on 127.0.0.1 (only there, ever), its client, or both at once.\n"
+    "  --mode          demo (default): the server and its clients in one process, then the\n"
+    "                  shutdown a SIGTERM causes; server: serve until SIGINT or SIGTERM (or\n"
+    "                  --max-seconds); client: test a running server\n"
+    "  --port          server, demo: where to listen, 0..65535 (default 0: the OS picks one\n"
+    "                  and the LISTENING line says which); client: the server's, 1..65535\n"
+    "  --workers       server, demo: pool workers, each serving one client at a time,\n"
+    "                  1..1024 (default 8)\n"
+    "  --clients       client, demo: concurrent connections, 1..500 (default 200)\n"
+    "  --requests      client, demo: ADD requests per connection, 1..10000 (default 3)\n"
+    "  --bad           client, demo: bad clients of each kind (garbage, oversized, silent),\n"
+    "                  0..50 (default 1)\n"
+    "  --idle-timeout  server, demo: longest wait for a whole request line, seconds,\n"
+    "                  0.01..600 (default 2)\n"
+    "  --max-line      server, demo: longest request line in bytes, newline included,\n"
+    "                  8..4096 (default 64)\n"
+    "  --max-seconds   server, demo: stop on one's own after this long, seconds,\n"
+    "                  0.1..86400 (default 300)\n"
+    "  --timeout       client, demo: longest wait to connect or for an answer, seconds,\n"
+    "                  0.01..600 (default 10; a silent client adds the server's idle timeout)\n"
+    "  --log-file      server, demo: where the logger writes, - for stdout (default: stdout\n"
+    "                  for the server, a temporary file for the demo)\n"
+    "  --ledger-file   server, demo: the shared file, one line per answered request\n"
+    "                  (default: a temporary file, removed at the end)\n";
+
+enum mode { MODE_DEMO, MODE_SERVER, MODE_CLIENT };
+static const char *const mode_names[] = { "demo", "server", "client", NULL };
+
+enum {
+    MAX_LINE_LIMIT = 4096, /* the largest --max-line */
+    MAX_ADD = 1000000,     /* ADD k takes k from 1 to this */
+    MAX_WAITING = 1024,    /* accepted clients waiting for a worker; more are told ERR busy */
+    LOG_SLOTS = 64,        /* the log queue's capacity */
+    LOG_TEXT = 200,        /* one log line, at most */
+};
+static const double LOG_PUT_TIMEOUT_S = 10; /* a logger this far behind is broken: drop */
+static const double LINGER_S = 0.5;         /* at most this long discarding unread input */
+
+/* Fixed in main before any thread starts, read-only afterwards: no lock needed. */
+struct config {
+    int mode, port, workers, max_line;
+    long clients, requests, bad;
+    double idle_timeout, max_seconds, timeout;
+    const char *log_path;    /* NULL: the default for the mode */
+    const char *ledger_path; /* NULL: a temporary file */
+};
+
+/* ---- sockets on 127.0.0.1 ----------------------------------------------------------- */
+
+static struct sockaddr_in loopback(int port)
+{
+    return (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+}
+
+static int ms_from(double seconds)
+{
+    return seconds <= 0 ? 0 : (int)ceil(seconds * 1000.0);
+}
+
+/* poll() one socket for `events`, at most timeout_s: 1 ready, 0 timed out, -1 error. */
+static int wait_for(int fd, short events, double timeout_s)
+{
+    struct pollfd pfd = { .fd = fd, .events = events };
+    int rc;
+    while ((rc = poll(&pfd, 1, ms_from(timeout_s))) < 0 && errno == EINTR)
+        ;
+    return rc;
+}
+
+static void set_blocking(int fd, bool blocking)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK))
+        die_errno("fcntl O_NONBLOCK");
+}
+
+/* A send that takes longer than this fails with EAGAIN: a peer that stops reading cannot
+ * hold a thread forever. */
+static void set_send_timeout(int fd, double seconds)
+{
+    struct timeval tv = { .tv_sec = (time_t)seconds,
+                          .tv_usec = (suseconds_t)((seconds - floor(seconds)) * 1e6) };
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
+        die_errno("setsockopt SO_SNDTIMEO");
+}
+
+/* All of buf, or false. MSG_NOSIGNAL: a peer that hung up gives EPIPE, not a SIGPIPE that
+ * would kill the whole server. */
+static bool send_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t sent = send(fd, buf, len, MSG_NOSIGNAL);
+        if (sent < 0 && errno == EINTR)
+            continue;
+        if (sent <= 0)
+            return false;
+        buf += sent;
+        len -= (size_t)sent;
+    }
+    return true;
+}
+
+static bool send_text(int fd, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return send_all(fd, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf - 1);
+}
+
+/* Closing a socket whose input we have not read makes the kernel send a reset, and a reset
+ * can destroy our last line before the peer reads it. So: say we are done writing (FIN),
+ * read and discard what has already arrived, then close. */
+static void hang_up(int fd, double linger_s)
+{
+    (void)shutdown(fd, SHUT_WR);
+    double until = now_s() + linger_s;
+    char junk[512];
+    while (now_s() < until && wait_for(fd, POLLIN, 0) > 0 && recv(fd, junk, sizeof junk, 0) > 0)
+        ;
+    close(fd);
+}
+
+/* The listening socket: 127.0.0.1:port, or a port the OS picks if port is 0. */
+static int listen_loopback(int port, int *bound)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        die_errno("socket");
+    /* Closed connections linger in TIME_WAIT for a minute; SO_REUSEADDR lets a restarted
+     * server listen on its port anyway (two listeners on one port still get EADDRINUSE). */
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+        die_errno("setsockopt SO_REUSEADDR");
+    struct sockaddr_in addr = loopback(port);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
+        die("cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
+    if (listen(fd, SOMAXCONN) != 0)
+        die_errno("listen");
+    /* Non-blocking: a client that gives up between poll and accept must not block main. */
+    set_blocking(fd, false);
+    socklen_t len = sizeof addr;
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
+        die_errno("getsockname");
+    *bound = ntohs(addr.sin_port);
+    return fd;
+}
+
+/* A connection to 127.0.0.1:port within timeout_s: the socket, or -1 with errno set. */
+static int connect_loopback(int port, double timeout_s)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    set_blocking(fd, false);
+    struct sockaddr_in addr = loopback(port);
+    int err = 0;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        err = errno;
+        if (err == EINPROGRESS) {             /* the handshake is under way: wait for it */
+            int ready = wait_for(fd, POLLOUT, timeout_s);
+            socklen_t len = sizeof err;
+            if (ready < 0)
+                err = errno;
+            else if (ready == 0)
+                err = ETIMEDOUT;
+            else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+                err = errno;
+        }
+    }
+    if (err != 0) {
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    set_blocking(fd, true);
+    set_send_timeout(fd, timeout_s);
+    return fd;
+}
+
+/* ---- reading lines, with a deadline, a length limit, and a stop pipe ---------------- */
+
+enum { LINE_OK, LINE_EOF, LINE_TIMEOUT, LINE_TOO_LONG, LINE_STOP, LINE_ERROR };
+
+struct linebuf {
+    int fd;
+    int stop_fd;     /* -1, or a pipe whose hang-up means "stop" (the server's workers) */
+    size_t limit;    /* the longest line, its newline included (at most MAX_LINE_LIMIT) */
+    bool stopping;   /* the stop pipe hung up: serve what has arrived, then LINE_STOP */
+    size_t len;      /* bytes in buf: the start of the next line(s) */
+    char buf[MAX_LINE_LIMIT];
+};
+
+/* The next line, without its newline (or "\r\n"), into line[size] (size > limit; NUL
+ * bytes become '?', so "ADD 5\0junk" cannot pass for "ADD 5"): LINE_OK. Otherwise why
+ * there is none: the peer hung up (EOF), now_s() passed deadline (TIMEOUT), limit bytes
+ * and no newline (TOO_LONG), the stop pipe hung up (STOP), or a socket error (ERROR). */
+static int read_line(struct linebuf *lb, char *line, size_t size, double deadline)
+{
+    for (;;) {
+        char *nl = memchr(lb->buf, '\n', lb->len);
+        if (nl) {
+            size_t n = (size_t)(nl - lb->buf);
+            if (n > 0 && lb->buf[n - 1] == '\r')
+                n--;
+            if (n > size - 1)
+                n = size - 1;
+            for (size_t i = 0; i < n; i++)
+                line[i] = lb->buf[i] ? lb->buf[i] : '?';
+            line[n] = '\0';
+            lb->len -= (size_t)(nl + 1 - lb->buf);
+            memmove(lb->buf, nl + 1, lb->len);
+            return LINE_OK;
+        }
+        if (lb->len >= lb->limit)
+            return LINE_TOO_LONG;
+        if (lb->stopping)
+            return LINE_STOP;
+        double left = deadline - now_s();
+        if (left <= 0)
+            return LINE_TIMEOUT;
+        struct pollfd fds[2] = { { .fd = lb->fd, .events = POLLIN },
+                                 { .fd = lb->stop_fd, .events = POLLIN } };
+        if (poll(fds, lb->stop_fd >= 0 ? 2 : 1, ms_from(left)) < 0) {
+            if (errno == EINTR)
+                continue;
+            return LINE_ERROR;
+        }
+        if (lb->stop_fd >= 0 && fds[1].revents != 0)
+            lb->stopping = true;  /* take in what has arrived (one read), then stop */
+        if (fds[0].revents == 0)
+            continue;
+        ssize_t got = recv(lb->fd, lb->buf + lb->len, lb->limit - lb->len, 0);
+        if (got == 0 || (got < 0 && errno == ECONNRESET))
+            return LINE_EOF;
+        if (got < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+                continue;
+            return LINE_ERROR;
+        }
+        lb->len += (size_t)got;
+    }
+}
+
+/* ---- signals: the handler writes one byte into a pipe; main's poll reads it --------- */
+
+static int signal_pipe[2] = { -1, -1 };
+
+static void on_signal(int signo)
+{
+    int saved = errno;                   /* the interrupted code may be looking at errno */
+    unsigned char byte = (unsigned char)signo;
+    ssize_t n = write(signal_pipe[1], &byte, 1);  /* non-blocking: a full pipe says enough */
+    (void)n;
+    errno = saved;
+}
+
+static void install_signal_handlers(void)
+{
+    if (pipe(signal_pipe) != 0)
+        die_errno("pipe");
+    set_blocking(signal_pipe[1], false);
+    struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+        die_errno("sigaction");
+}
+
+/* Threads inherit the signal mask of the thread that creates them: block SIGINT and
+ * SIGTERM around pthread_create / tp_create and only main (which unblocks them again)
+ * will ever be interrupted by them. */
+static void stop_signals(int how, sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    PT_CHECK(pthread_sigmask(how, &set, old));
+}
+
+/* ---- the server's shared state: a counter and a file under one mutex ---------------- */
+
+struct ledger {
+    pthread_mutex_t lock;    /* guards every field below */
+    long long counter;
+    int fd;                  /* the shared file, opened O_APPEND */
+    long answered, bad, closed, log_dropped, write_errors;
+};
+
+/* The critical section this server exists to show. The counter and the file change
+ * together, so whenever the lock is free the file's last line names the counter's value,
+ * and line n holds the n-th total. (write() under a lock is a system call on everybody's
+ * path: it is the one place where workers wait for each other.) */
+static long long ledger_add(struct ledger *lg, long k, long client)
+{
+    char line[96];
+    PT_CHECK(pthread_mutex_lock(&lg->lock));
+    long long total = lg->counter += k;
+    lg->answered++;
+    int len = snprintf(line, sizeof line, "total=%lld add=%ld client=%ld\n", total, k, client);
+    if (write(lg->fd, line, (size_t)len) != len)
+        lg->write_errors++;
+    PT_CHECK(pthread_mutex_unlock(&lg->lock));
+    return total;
+}
+
+static void ledger_count(struct ledger *lg, long *field)
+{
+    PT_CHECK(pthread_mutex_lock(&lg->lock));
+    (*field)++;
+    PT_CHECK(pthread_mutex_unlock(&lg->lock));
+}
+
+/* After every join: read the file back. Each line's total must be the previous total plus
+ * its add, and the last one the counter. */
+struct ledger_check { long lines; long long last; bool adds_up; };
+
+static struct ledger_check check_ledger(const char *path, long long counter)
+{
+    struct ledger_check ck = { 0, 0, true };
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot read the ledger %s: %s", path, strerror(errno));
+    long long total;
+    long k, client;
+    char line[128];
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "total=%lld add=%ld client=%ld", &total, &k, &client) != 3 ||
+            total != ck.last + k)
+            ck.adds_up = false;
+        ck.last = total;
+        ck.lines++;
+    }
+    fclose(f);
+    ck.adds_up = ck.adds_up && ck.last == counter;
+    return ck;
+}
+
+/* ---- the server: an accept loop, a pool of workers, a logger ------------------------ */
+
+struct log_record {
+    bool request;            /* an answered request (the verdict counts these) */
+    char text[LOG_TEXT];
+};
+
+struct server {
+    const struct config *cfg;
+    int listen_fd, port;
+    int stop_pipe[2];        /* main closes [1]; every worker's poll on [0] sees the hang-up */
+    tp_pool *pool;
+    double started;
+    long accepted, busy;     /* main only */
+    struct ledger ledger;
+    bq_queue log_queue;      /* workers put, the logger takes */
+    pthread_t logger;
+    FILE *log;
+    long logged, log_lines;  /* the logger only; main reads them after joining it */
+};
+
+/* One client, handed from main to a worker (who frees it). */
+struct conn {
+    struct server *srv;
+    int fd, peer_port;
+    long id;
+    double accepted_at;
+};
+
+/* Queue a log line (the worker goes on at once; the logger writes it). A full queue makes
+ * the worker wait for room, at most LOG_PUT_TIMEOUT_S; then the line is dropped, counted,
+ * and the verdict fails. */
+static void log_event(struct server *srv, bool request, const char *fmt, ...)
+{
+    struct log_record rec = { .request = request };
+    int len = snprintf(rec.text, sizeof rec.text, "%.3f %s ", now_s() - srv->started,
+                       tp_current_worker_name() ? tp_current_worker_name() : "main");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rec.text + len, sizeof rec.text - (size_t)len, fmt, ap);
+    va_end(ap);
+    if (bq_put(&srv->log_queue, &rec, LOG_PUT_TIMEOUT_S, NULL) != BQ_OK)
+        ledger_count(&srv->ledger, &srv->ledger.log_dropped);
+}
+
+static void *logger_main(void *arg)
+{
+    struct server *srv = arg;
+    struct log_record rec;
+    /* BQ_CLOSED comes only once the queue is closed AND empty: nothing is left behind. */
+    while (bq_take(&srv->log_queue, &rec, BQ_FOREVER, NULL) == BQ_OK) {
+        if (fprintf(srv->log, "log %s\n", rec.text) < 0)
+            continue;
+        srv->log_lines++;
+        srv->logged += rec.request;
+    }
+    fflush(srv->log);
+    return NULL;
+}
+
+/* "ADD k" with k from 1 to MAX_ADD, exactly: no sign, no spaces, nothing after. */
+static bool parse_add(const char *line, long *k)
+{
+    if (strncmp(line, "ADD ", 4) != 0 || !isdigit((unsigned char)line[4]))
+        return false;
+    char *end;
+    errno = 0;
+    long v = strtol(line + 4, &end, 10);
+    if (*end != '\0' || errno == ERANGE || v < 1 || v > MAX_ADD)
+        return false;
+    *k = v;
+    return true;
+}
+
+/* A line that came from the network, fit to print: printable ASCII, at most 40 bytes. */
+static const char *printable(const char *line, char out[48])
+{
+    size_t i = 0;
+    for (; line[i] && i < 40; i++)
+        out[i] = line[i] >= 32 && line[i] <= 126 && line[i] != '"' ? line[i] : '?';
+    strcpy(out + i, line[i] ? "..." : "");
+    return out;
+}
+
+/* One request line: true if it was a good one (answered), false if bad. */
+static bool answer(struct conn *c, const char *line)
+{
+    struct server *srv = c->srv;
+    long k;
+    if (!parse_add(line, &k)) {
+        char shown[48];
+        ledger_count(&srv->ledger, &srv->ledger.bad);
+        send_text(c->fd, "ERR bad request\n");
+        log_event(srv, false, "client %ld: bad request \"%s\" -> ERR bad request", c->id,
+                  printable(line, shown));
+        return false;
+    }
+    long long total = ledger_add(&srv->ledger, k, c->id);
+    send_text(c->fd, "OK %ld total=%lld\n", k, total);       /* answer first, log after */
+    log_event(srv, true, "client %ld: ADD %ld -> OK total=%lld", c->id, k, total);
+    return true;
+}
+
+/* A pool task: serve one client from HELLO to hang-up. Every wait in here is bounded (the
+ * idle timeout, the send timeout, the linger), so a worker always comes back. */
+static int serve_client(void *arg, void **result)
+{
+    (void)result;
+    struct conn *c = arg;
+    struct server *srv = c->srv;
+    const struct config *cfg = srv->cfg;
+    log_event(srv, false, "client %ld: from port %d, waited %.3f s for a worker", c->id,
+              c->peer_port, now_s() - c->accepted_at);
+    send_text(c->fd, "HELLO 20_server workers=%d max_line=%d idle_timeout=%g\n",
+              cfg->workers, cfg->max_line, cfg->idle_timeout);
+
+    struct linebuf *lb = malloc(sizeof *lb);
+    if (!lb)
+        die("out of memory");
+    *lb = (struct linebuf){ .fd = c->fd, .stop_fd = srv->stop_pipe[0],
+                            .limit = (size_t)cfg->max_line };
+    char line[MAX_LINE_LIMIT + 1];
+    long answered = 0, bad = 0;
+    int got;
+    while ((got = read_line(lb, line, sizeof line, now_s() + cfg->idle_timeout)) == LINE_OK) {
+        if (answer(c, line))
+            answered++;
+        else
+            bad++;
+    }
+
+    const char *why = "hung up";
+    switch (got) {
+    case LINE_TIMEOUT:
+        why = "idle timeout";
+        send_text(c->fd, "ERR idle timeout\n");
+        break;
+    case LINE_TOO_LONG:
+        why = "line too long";
+        send_text(c->fd, "ERR too long\n");
+        break;
+    case LINE_STOP:
+        why = "server shutting down";
+        send_text(c->fd, "BYE server shutting down\n");
+        break;
+    case LINE_ERROR:
+        why = "socket error";
+        break;
+    }
+    if (got == LINE_TIMEOUT || got == LINE_TOO_LONG) {
+        bad++;
+        ledger_count(&srv->ledger, &srv->ledger.bad);
+    }
+    hang_up(c->fd, fmin(LINGER_S, cfg->idle_timeout));
+    log_event(srv, false, "client %ld: closed (%s) after %ld answered, %ld bad", c->id, why,
+              answered, bad);
+    ledger_count(&srv->ledger, &srv->ledger.closed);
+    free(lb);
+    free(c);
+    return 0;
+}
+
+/* main only: take one waiting connection and hand it to the pool. */
+static void accept_client(struct server *srv)
+{
+    struct sockaddr_in peer;
+    socklen_t len = sizeof peer;
+    int fd = accept(srv->listen_fd, (struct sockaddr *)&peer, &len);
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE) {
+            /* Out of file descriptors: the connection stays in the kernel's backlog until a
+             * worker closes one. Back off instead of spinning on a socket that stays ready. */
+            fprintf(stderr, "%s: accept: %s; waiting a moment\n", cli_prog, strerror(errno));
+            nap(0.05);
+            return;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED ||
+            errno == EINTR || errno == EPROTO)
+            return;                         /* the client gave up before we got to it */
+        die_errno("accept");
+    }
+    set_blocking(fd, true);                 /* reads are polled; sends have a timeout */
+    set_send_timeout(fd, srv->cfg->idle_timeout);
+    srv->accepted++;
+    struct conn *c = malloc(sizeof *c);
+    if (!c)
+        die("out of memory");
+    *c = (struct conn){ .srv = srv, .fd = fd, .peer_port = ntohs(peer.sin_port),
+                        .id = srv->accepted, .accepted_at = now_s() };
+    int rc = tp_try_submit(srv->pool, serve_client, c, NULL);  /* never blocks main */
+    if (rc == TP_EFULL) {
+        srv->busy++;
+        send_text(fd, "ERR busy\n");
+        close(fd);
+        free(c);
+        ledger_count(&srv->ledger, &srv->ledger.bad);
+        ledger_count(&srv->ledger, &srv->ledger.closed);
+    } else if (rc != TP_OK) {
+        die("tp_try_submit: %s", tp_strerror(rc));
+    }
+}
+
+/* The accept loop: returns what stopped it. No busy waiting: poll sleeps until a client
+ * knocks, a signal's byte arrives in the pipe, or the time limit. */
+static const char *serve_until_stopped(struct server *srv)
+{
+    double end = srv->started + srv->cfg->max_seconds;
+    for (;;) {
+        double left = end - now_s();
+        if (left <= 0)
+            return "the time limit (--max-seconds)";
+        struct pollfd fds[2] = { { .fd = srv->listen_fd, .events = POLLIN },
+                                 { .fd = signal_pipe[0], .events = POLLIN } };
+        if (poll(fds, 2, ms_from(left)) < 0) {
+            if (errno == EINTR)
+                continue;                   /* a signal interrupted poll: its byte waits */
+            die_errno("poll");
+        }
+        if (fds[1].revents & POLLIN) {
+            unsigned char signo = 0;
+            if (read(signal_pipe[0], &signo, 1) != 1)
+                die_errno("read (signal pipe)");
+            return signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "a signal";
+        }
+        if (fds[0].revents & POLLIN)
+            accept_client(srv);
+    }
+}
+
+static FILE *open_log(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        die("cannot write the log %s: %s", path, strerror(errno));
+    return f;
+}
+
+/* Listen, start the logger and the pool with SIGINT/SIGTERM blocked, then unblock them
+ * in main. */
+static void server_start(struct server *srv, const struct config *cfg, const char *log_path,
+                         const char *ledger_path)
+{
+    *srv = (struct server){ .cfg = cfg, .started = now_s() };
+    srv->listen_fd = listen_loopback(cfg->port, &srv->port);
+    if (pipe(srv->stop_pipe) != 0)
+        die_errno("pipe");
+    struct ledger *lg = &srv->ledger;
+    PT_CHECK(pthread_mutex_init(&lg->lock, NULL));
+    lg->fd = open(ledger_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    if (lg->fd < 0)
+        die("cannot write the ledger %s: %s", ledger_path, strerror(errno));
+    srv->log = open_log(log_path);
+    bq_init(&srv->log_queue, LOG_SLOTS, sizeof(struct log_record), 0);
+
+    sigset_t old;
+    stop_signals(SIG_BLOCK, &old);
+    PT_CHECK(pthread_create(&srv->logger, NULL, logger_main, srv));
+    int rc = tp_create(&srv->pool, &(tp_options){ .workers = cfg->workers,
+                                                  .queue_capacity = MAX_WAITING,
+                                                  .name_prefix = "srv" });
+    if (rc != TP_OK)
+        die("tp_create (%d workers): %s", cfg->workers, tp_strerror(rc));
+    PT_CHECK(pthread_sigmask(SIG_SETMASK, &old, NULL));
+}
+
+/* The clean shutdown, step by step (see the header). */
+static void server_stop(struct server *srv)
+{
+    close(srv->listen_fd);               /* 1. new clients are refused from now on */
+    close(srv->stop_pipe[1]);            /* 2. workers: answer what has arrived, BYE */
+    int rc = tp_destroy(srv->pool);      /* 3. queued clients too; every worker joined */
+    if (rc != TP_OK)
+        die("tp_destroy: %s", tp_strerror(rc));
+    bq_close(&srv->log_queue);           /* 4. the logger writes what is left, then ends */
+    PT_CHECK(pthread_join(srv->logger, NULL));
+    close(srv->stop_pipe[0]);
+    close(srv->ledger.fd);
+    if (srv->log != stdout && fclose(srv->log) != 0)
+        die_errno("fclose (log)");
+}
+
+static void server_free(struct server *srv)
+{
+    bq_destroy(&srv->log_queue);
+    PT_CHECK(pthread_mutex_destroy(&srv->ledger.lock));
+}
+
+/* After server_stop: what the server did, and whether its books agree. */
+struct server_verdict {
+    long accepted, answered, logged, ledger_lines, bad;
+    long long counter;
+    bool ok;
+};
+
+static struct server_verdict server_report(struct server *srv, const char *stopped_by,
+                                           const char *ledger_path)
+{
+    const struct ledger *lg = &srv->ledger;  /* every thread is joined: no lock needed */
+    struct ledger_check ck = check_ledger(ledger_path, lg->counter);
+    bq_stats qs;
+    bq_get_stats(&srv->log_queue, &qs);
+    printf("server: stopped by %s after %.3f s; %ld connections (%ld turned away busy), "
+           "%ld requests answered, %ld bad; counter %lld\n", stopped_by,
+           now_s() - srv->started, srv->accepted, srv->busy, lg->answered, lg->bad,
+           lg->counter);
+    printf("log: %ld lines, %ld of them answers; queue of %ld, deepest %ld, workers waited "
+           "for room %ld times, %ld lines dropped\n", srv->log_lines, srv->logged,
+           qs.capacity, qs.deepest, qs.waits_for_room, lg->log_dropped);
+    printf("ledger: %ld lines; each total is the one before plus its add, the last is the "
+           "counter: %s\n", ck.lines, ck.adds_up ? "yes" : "NO");
+    if (lg->closed != srv->accepted)
+        printf("server: %ld connections accepted but %ld closed\n", srv->accepted, lg->closed);
+    return (struct server_verdict){
+        .accepted = srv->accepted, .answered = lg->answered, .logged = srv->logged,
+        .ledger_lines = ck.lines, .bad = lg->bad, .counter = lg->counter,
+        .ok = srv->logged == lg->answered && ck.lines == lg->answered && ck.adds_up &&
+              lg->closed == srv->accepted && lg->log_dropped == 0 && lg->write_errors == 0,
+    };
+}
+
+/* ---- the client: many connections at once, every answer checked -------------------- */
+
+enum kind { GOOD, GARBAGE, OVERSIZED, SILENT };
+static const char *const kind_names[] = { "good", "garbage", "oversized", "silent" };
+static const char *const expected_error[] = { "", "ERR bad request", "ERR too long",
+                                              "ERR idle timeout" };
+
+struct client {
+    const struct config *cfg;
+    int port, id;
+    enum kind kind;
+    /* Written only by the task that runs this client; main reads them after tp_map. */
+    long sent, answered, wrong;
+    long long sum;           /* of the k that were answered */
+    long long *totals;       /* the totals it was told, one per answer */
+    bool rejected;           /* a bad client that got exactly its error */
+    int workers;             /* from the server's HELLO */
+    double finished;
+    char note[160];          /* what went wrong, if anything */
+};
+
+/* Connect and read the HELLO line; fills in what the server says about itself. */
+static int open_session(struct client *cl, struct linebuf *lb, int *max_line, double *idle)
+{
+    int fd = connect_loopback(cl->port, cl->cfg->timeout);
+    if (fd < 0) {
+        snprintf(cl->note, sizeof cl->note, "connect: %s", strerror(errno));
+        return -1;
+    }
+    *lb = (struct linebuf){ .fd = fd, .stop_fd = -1, .limit = 256 };
+    char line[300];
+    int got = read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
+    if (got != LINE_OK || sscanf(line, "HELLO 20_server workers=%d max_line=%d idle_timeout=%lf",
+                                 &cl->workers, max_line, idle) != 3) {
+        snprintf(cl->note, sizeof cl->note, "no HELLO from the server (%s)",
+                 got == LINE_TIMEOUT ? "timed out" : got == LINE_OK ? "another line" : "hung up");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* R requests, one at a time; each answer must be "OK k total=T" for our k, with T >= k. */
+static void run_good(struct client *cl, struct linebuf *lb)
+{
+    char line[300];
+    for (long r = 0; r < cl->cfg->requests; r++) {
+        long k = 1 + (cl->id * 7919L + r * 104729L) % 1000;
+        if (!send_text(lb->fd, "ADD %ld\n", k)) {
+            snprintf(cl->note, sizeof cl->note, "send: %s", strerror(errno));
+            return;
+        }
+        cl->sent++;
+        int got = read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
+        long echoed;
+        long long total;
+        if (got == LINE_OK && sscanf(line, "OK %ld total=%lld", &echoed, &total) == 2 &&
+            echoed == k && total >= k) {
+            cl->totals[cl->answered++] = total;
+            cl->sum += k;
+        } else if (got == LINE_OK && strncmp(line, "BYE", 3) == 0) {
+            snprintf(cl->note, sizeof cl->note, "the server said BYE after %ld answers",
+                     cl->answered);
+            return;
+        } else {
+            cl->wrong++;
+            snprintf(cl->note, sizeof cl->note, "request %ld (ADD %ld): %s \"%.60s\"", r + 1,
+                     k, got == LINE_OK ? "wrong answer" : "no answer", got == LINE_OK ? line : "");
+            return;
+        }
+    }
+}
+
+/* One bad request; the answer must be exactly the error for it. */
+static void run_bad(struct client *cl, struct linebuf *lb, int max_line, double idle)
+{
+    double wait = cl->cfg->timeout;
+    bool sent = true;
+    if (cl->kind == GARBAGE) {
+        sent = send_text(lb->fd, "GET / HTTP/1.0\n");   /* a web browser, lost */
+    } else if (cl->kind == OVERSIZED) {
+        size_t n = 2 * (size_t)max_line;
+        char *big = malloc(n + 1);
+        if (!big)
+            die("out of memory");
+        memset(big, 'x', n);
+        big[n] = '\n';
+        sent = send_all(lb->fd, big, n + 1);
+        free(big);
+    } else {
+        wait += idle;                                   /* SILENT: say nothing, wait */
+    }
+    char line[300] = "";
+    int got = sent ? read_line(lb, line, sizeof line, now_s() + wait) : LINE_ERROR;
+    cl->rejected = got == LINE_OK && strcmp(line, expected_error[cl->kind]) == 0;
+    if (!cl->rejected) {
+        cl->wrong++;
+        snprintf(cl->note, sizeof cl->note, "expected \"%s\", got %s\"%.60s\"",
+                 expected_error[cl->kind], got == LINE_OK ? "" : "nothing ", line);
+    }
+}
+
+static int client_task(void *arg, void **result)
+{
+    (void)result;
+    struct client *cl = arg;
+    struct linebuf *lb = malloc(sizeof *lb);
+    if (!lb)
+        die("out of memory");
+    int max_line = 0;
+    double idle = 0;
+    int fd = open_session(cl, lb, &max_line, &idle);
+    if (fd >= 0) {
+        if (cl->kind == GOOD)
+            run_good(cl, lb);
+        else
+            run_bad(cl, lb, max_line, idle);
+        close(fd);
+    }
+    cl->finished = now_s();
+    free(lb);
+    return 0;
+}
+
+struct client_run {
+    long clients;            /* good + bad */
+    struct client *list;
+    long long *totals;       /* every good client's slice, requests each */
+    long sent, answered, bad_sent, rejected, bad_answers, duplicates;
+    long long sum, largest;
+    int workers;
+    double seconds;          /* from the start to the last good client's end */
+};
+
+static int by_value(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Every connection is a task and the pool has a worker for each: they all run at once. */
+static void client_run(struct client_run *run, const struct config *cfg, int port)
+{
+    long goods = cfg->clients, n = cfg->clients + 3 * cfg->bad;
+    *run = (struct client_run){ .clients = n, .list = calloc((size_t)n, sizeof *run->list),
+                                .totals = calloc((size_t)(goods * cfg->requests),
+                                                 sizeof *run->totals) };
+    void **args = calloc((size_t)n, sizeof *args);
+    if (!run->list || !run->totals || !args)
+        die("out of memory");
+    for (long i = 0; i < n; i++) {
+        enum kind kind = i < goods ? GOOD : (enum kind)(1 + (i - goods) % 3);
+        run->list[i] = (struct client){ .cfg = cfg, .port = port, .id = (int)i, .kind = kind,
+                                        .totals = run->totals + (i < goods ? i : 0) *
+                                                                    cfg->requests };
+        args[i] = &run->list[i];
+    }
+    tp_pool *pool;
+    int rc = tp_create(&pool, &(tp_options){ .workers = (int)n, .name_prefix = "client" });
+    if (rc != TP_OK)
+        die("tp_create (%ld client threads): %s", n, tp_strerror(rc));
+    double t0 = now_s(), last = t0;
+    rc = tp_map(pool, client_task, args, (size_t)n, 1, NULL, NULL);
+    if (rc != TP_OK)
+        die("tp_map: %s", tp_strerror(rc));
+    if ((rc = tp_destroy(pool)) != TP_OK)
+        die("tp_destroy: %s", tp_strerror(rc));
+
+    long notes = 0;
+    for (long i = 0; i < n; i++) {
+        const struct client *cl = &run->list[i];
+        if (cl->kind == GOOD) {
+            run->sent += cl->sent;
+            run->answered += cl->answered;
+            run->sum += cl->sum;
+            last = fmax(last, cl->finished);
+        } else {
+            run->bad_sent++;
+            run->rejected += cl->rejected;
+        }
+        run->bad_answers += cl->wrong;
+        run->workers = cl->workers ? cl->workers : run->workers;
+        if (cl->note[0] && notes++ < 10)
+            printf("client %d (%s): %s\n", cl->id, kind_names[cl->kind], cl->note);
+    }
+    run->seconds = last - t0;
+    /* Every ADD makes the counter grow, so no two answers may carry the same total. The
+     * answered ones fill the front of each client's slice; the rest stay 0. */
+    qsort(run->totals, (size_t)(goods * cfg->requests), sizeof *run->totals, by_value);
+    for (long i = 1; i < goods * cfg->requests; i++)
+        if (run->totals[i] != 0 && run->totals[i] == run->totals[i - 1])
+            run->duplicates++;
+    run->largest = goods * cfg->requests > 0 ? run->totals[goods * cfg->requests - 1] : 0;
+    run->bad_answers += run->duplicates;
+    free(args);
+}
+
+static void client_free(struct client_run *run)
+{
+    free(run->list);
+    free(run->totals);
+}
+
+static bool client_report(const struct client_run *run, const struct config *cfg)
+{
+    long expected = cfg->clients * cfg->requests;
+    printf("client: %ld answers of %ld requests; %s; the largest total %lld\n", run->answered,
+           expected, run->duplicates ? "SOME TOTALS REPEAT (an update was lost)"
+                                     : "every total different (no update lost)",
+           run->largest);
+    if (run->bad_sent > 0)
+        printf("client: %ld of %ld bad clients got their error (garbage: ERR bad request, "
+               "oversized: ERR too long, silent: ERR idle timeout)\n", run->rejected,
+               run->bad_sent);
+    printf("THROUGHPUT workers=%d clients=%ld requests=%ld seconds=%.3f rps=%.0f\n",
+           run->workers, cfg->clients, run->answered, run->seconds,
+           run->seconds > 0 ? (double)run->answered / run->seconds : 0.0);
+    return run->sent == expected && run->answered == expected &&
+           run->rejected == run->bad_sent && run->bad_answers == 0;
+}
+
+/* ---- the three modes ---------------------------------------------------------------- */
+
+/* Default files go in a directory of their own, removed at the end. */
+struct scratch {
+    char dir[256], log[300], ledger[300];
+    bool made;
+};
+
+static void scratch_make(struct scratch *s)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(s->dir, sizeof s->dir, "%s/20_server-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(s->dir))
+        die("mkdtemp %s: %s", s->dir, strerror(errno));
+    snprintf(s->log, sizeof s->log, "%s/log", s->dir);
+    snprintf(s->ledger, sizeof s->ledger, "%s/ledger", s->dir);
+    s->made = true;
+}
+
+static void scratch_remove(struct scratch *s)
+{
+    if (!s->made)
+        return;
+    unlink(s->log);
+    unlink(s->ledger);
+    rmdir(s->dir);
+}
+
+static int run_server(const struct config *cfg)
+{
+    struct scratch tmp = { .made = false };
+    if (!cfg->ledger_path)
+        scratch_make(&tmp);
+    const char *log_path = cfg->log_path ? cfg->log_path : "-";
+    const char *ledger_path = cfg->ledger_path ? cfg->ledger_path : tmp.ledger;
+    install_signal_handlers();
+    struct server srv;
+    server_start(&srv, cfg, log_path, ledger_path);
+    printf("LISTENING port=%d\n", srv.port);
+    printf("server: pid %ld, %d workers on 127.0.0.1:%d; stop it with Ctrl-C or kill -TERM "
+           "(or it stops after %g s)\n", (long)getpid(), cfg->workers, srv.port,
+           cfg->max_seconds);
+    const char *stopped_by = serve_until_stopped(&srv);
+    printf("server: %s: no new clients; finishing the ones in flight\n", stopped_by);
+    server_stop(&srv);
+    struct server_verdict v = server_report(&srv, stopped_by, ledger_path);
+    server_free(&srv);
+    scratch_remove(&tmp);
+    return verdict(v.ok, "accepted=%ld answered=%ld logged=%ld ledger=%ld bad=%ld counter=%lld",
+                   v.accepted, v.answered, v.logged, v.ledger_lines, v.bad, v.counter);
+}
+
+static int run_client(const struct config *cfg)
+{
+    printf("client: %ld clients x %ld requests; bad clients: %ld of each kind; all at once, "
+           "against 127.0.0.1:%d\n", cfg->clients, cfg->requests, cfg->bad, cfg->port);
+    struct client_run run;
+    client_run(&run, cfg, cfg->port);
+    bool ok = client_report(&run, cfg);
+    int status = verdict(ok, "sent=%ld answered=%ld bad_sent=%ld rejected=%ld bad_answers=%ld",
+                         run.sent, run.answered, run.bad_sent, run.rejected, run.bad_answers);
+    client_free(&run);
+    return status;
+}
+
+/* The demo's client thread: runs every client, then ends the server like `kill` would. */
+struct demo_client {
+    const struct config *cfg;
+    int port;
+    struct client_run run;
+};
+
+static void *demo_client_main(void *arg)
+{
+    struct demo_client *dc = arg;
+    client_run(&dc->run, dc->cfg, dc->port);
+    printf("demo: every client is done; kill(getpid(), SIGTERM), as a shell would\n");
+    if (kill(getpid(), SIGTERM) != 0)     /* to the process: main is the one that takes it */
+        die_errno("kill");
+    return NULL;
+}
+
+static int run_demo(const struct config *cfg)
+{
+    struct scratch tmp = { .made = false };
+    if (!cfg->log_path || !cfg->ledger_path)
+        scratch_make(&tmp);
+    const char *log_path = cfg->log_path ? cfg->log_path : tmp.log;
+    const char *ledger_path = cfg->ledger_path ? cfg->ledger_path : tmp.ledger;
+    install_signal_handlers();
+    struct server srv;
+    server_start(&srv, cfg, log_path, ledger_path);
+    printf("demo: server on 127.0.0.1:%d with %d workers; %ld clients x %ld requests; bad "
+           "clients: %ld of each kind (garbage, oversized, silent)\n", srv.port, cfg->workers,
+           cfg->clients, cfg->requests, cfg->bad);
+    if (cfg->bad > 0)
+        printf("demo: the silent client makes the demo wait out the idle timeout (%g s)\n",
+               cfg->idle_timeout);
+
+    struct demo_client dc = { .cfg = cfg, .port = srv.port };
+    pthread_t client;
+    sigset_t old;
+    stop_signals(SIG_BLOCK, &old);        /* the client thread (and its pool) never take them */
+    PT_CHECK(pthread_create(&client, NULL, demo_client_main, &dc));
+    PT_CHECK(pthread_sigmask(SIG_SETMASK, &old, NULL));
+
+    const char *stopped_by = serve_until_stopped(&srv);
+    printf("server: %s: no new clients; finishing the ones in flight\n", stopped_by);
+    server_stop(&srv);
+    PT_CHECK(pthread_join(client, NULL));
+
+    struct server_verdict v = server_report(&srv, stopped_by, ledger_path);
+    if (cfg->log_path && strcmp(cfg->log_path, "-") != 0)
+        printf("log: written to %s\n", cfg->log_path);
+    bool client_ok = client_report(&dc.run, cfg);
+    struct client_run *r = &dc.run;
+    /* The server started at 0 and served nobody else: its counter must be the sum of
+     * every k this client had answered, and the largest total it told anyone. */
+    bool ok = client_ok && v.ok && v.answered == r->answered && v.counter == r->sum &&
+              r->largest == v.counter;
+    int status = verdict(ok, "sent=%ld answered=%ld logged=%ld ledger=%ld bad_sent=%ld "
+                         "rejected=%ld bad_answers=%ld counter=%lld expected=%lld", r->sent,
+                         r->answered, v.logged, v.ledger_lines, r->bad_sent, r->rejected,
+                         r->bad_answers, v.counter, r->sum);
+    client_free(r);
+    server_free(&srv);
+    scratch_remove(&tmp);
+    return status;
+}
+
+/* Each connection is a file descriptor on each side: make room beyond the usual 1024. */
+static void ensure_file_room(long needed)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        die_errno("getrlimit");
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)needed)
+        return;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)needed)
+        die("this needs %ld open files, and the hard limit is %lu: use fewer --clients",
+            needed, (unsigned long)rl.rlim_max);
+    rl.rlim_cur = (rlim_t)needed;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        die_errno("setrlimit");
+}
+
+/* ---- main: parse, then one of the three modes --------------------------------------- */
+
+enum { FOR_DEMO = 1 << MODE_DEMO, FOR_SERVER = 1 << MODE_SERVER, FOR_CLIENT = 1 << MODE_CLIENT };
+
+int main(int argc, char **argv)
+{
+    cli_setup(argv[0], usage);
+    struct config cfg = { .mode = MODE_DEMO, .workers = 8, .max_line = 64, .clients = 200,
+                          .requests = 3, .bad = 1, .idle_timeout = 2, .max_seconds = 300,
+                          .timeout = 10 };
+
+    static const struct option options[] = {
+        { "mode", required_argument, NULL, 'm' },
+        { "port", required_argument, NULL, 'p' },
+        { "workers", required_argument, NULL, 'w' },
+        { "clients", required_argument, NULL, 'c' },
+        { "requests", required_argument, NULL, 'r' },
+        { "bad", required_argument, NULL, 'b' },
+        { "idle-timeout", required_argument, NULL, 'i' },
+        { "max-line", required_argument, NULL, 'l' },
+        { "max-seconds", required_argument, NULL, 'x' },
+        { "timeout", required_argument, NULL, 't' },
+        { "log-file", required_argument, NULL, 'L' },
+        { "ledger-file", required_argument, NULL, 'F' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    /* Which modes each option above means something in (a stray one is a usage error). */
+    static const int applies[] = {
+        FOR_DEMO | FOR_SERVER | FOR_CLIENT, FOR_DEMO | FOR_SERVER | FOR_CLIENT,
+        FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_CLIENT,
+        FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER,
+        FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_SERVER,
+        FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER | FOR_CLIENT,
+    };
+    unsigned given = 0;
+    int opt, index = 0;
+    while ((opt = getopt_long(argc, argv, "", options, &index)) != -1) {
+        given |= 1u << index;
+        switch (opt) {
+        case 'm': cfg.mode = parse_choice("--mode", optarg, mode_names); break;
+        case 'p': cfg.port = (int)parse_long("--port", optarg, 0, 65535); break;
+        case 'w': cfg.workers = (int)parse_long("--workers", optarg, 1, 1024); break;
+        case 'c': cfg.clients = parse_long("--clients", optarg, 1, 500); break;
+        case 'r': cfg.requests = parse_long("--requests", optarg, 1, 10000); break;
+        case 'b': cfg.bad = parse_long("--bad", optarg, 0, 50); break;
+        case 'i': cfg.idle_timeout = parse_double("--idle-timeout", optarg, 0.01, 600); break;
+        case 'l': cfg.max_line = (int)parse_long("--max-line", optarg, 8, MAX_LINE_LIMIT); break;
+        case 'x': cfg.max_seconds = parse_double("--max-seconds", optarg, 0.1, 86400); break;
+        case 't': cfg.timeout = parse_double("--timeout", optarg, 0.01, 600); break;
+        case 'L': cfg.log_path = optarg; break;
+        case 'F': cfg.ledger_path = optarg; break;
+        case 'h': usage_help();
+        default:  usage_error(NULL);
+        }
+        index = 0;
+    }
+    cli_no_operands(optind, argc, argv);
+    for (int i = 0; options[i].name; i++)
+        if ((given >> i & 1) && !(applies[i] & 1 << cfg.mode))
+            usage_error("--%s does not apply to --mode %s", options[i].name,
+                        mode_names[cfg.mode]);
+    if (cfg.mode == MODE_CLIENT && cfg.port == 0)
+        usage_error("--mode client needs --port P (the server's LISTENING line says it)");
+    if ((cfg.log_path && !*cfg.log_path) || (cfg.ledger_path && !*cfg.ledger_path))
+        usage_error("--log-file and --ledger-file need a file name");
+
+    long connections = cfg.mode == MODE_SERVER ? 0 : cfg.clients + 3 * cfg.bad;
+    ensure_file_room(2 * connections + 64);
+    if (cfg.mode == MODE_SERVER)
+        return run_server(&cfg);
+    if (cfg.mode == MODE_CLIENT)
+        return run_client(&cfg);
+    return run_demo(&cfg);
+}

@@ -1,0 +1,316 @@
+# 20_server: every request sent is answered, logged and written to the shared file exactly
+# once; the file adds up to the counter; bad clients get their error and stall nobody; a
+# signal ends the server cleanly with clients still connected. Checked by the lesson's own
+# verdict and, independently, from its log and ledger files. Timing is never asserted: the
+# waits below are bounded loops, and every run goes through `timeout`.
+load helper
+
+LESSON=20_server
+
+setup_file() {
+    build "$BUILD/$LESSON"
+}
+
+# check_files LOG LEDGER ANSWERED CONNECTIONS: the logger wrote one "ADD k -> OK total=T" line
+# per answer; the ledger has one line per answer, each total the previous one plus its add;
+# the log's totals and the ledger's are the same set; each connection 1..CONNECTIONS was
+# opened and closed in the log exactly once.
+check_files() {
+    local log=$1 ledger=$2 answered=$3 connections=$4 problems
+    assert_equal "$(grep -cE '^log [0-9.]+ srv-[0-9]+ client [0-9]+: ADD [0-9]+ -> OK total=[0-9]+$' "$log")" "$answered"
+    assert_equal "$(wc -l <"$ledger")" "$answered"
+    problems=$(awk -F'[= ]' '{ if ($2 != last + $4) print "line " NR ": " $0 " after total " last; last = $2 }' "$ledger")
+    [[ -z "$problems" ]] || fail "the ledger does not add up: $(head -5 <<<"$problems")"
+    diff <(sed -n 's/.*-> OK total=//p' "$log" | sort -n) <(sed 's/^total=\([0-9]*\) .*/\1/' "$ledger" | sort -n) >/dev/null ||
+        fail "the log's totals and the ledger's differ"
+    problems=$(awk -v C="$connections" '
+        / client [0-9]+: from port / { opened[$5 + 0]++ }
+        / client [0-9]+: closed \(/ { closed[$5 + 0]++ }
+        END { for (c = 1; c <= C; c++) if (opened[c] != 1 || closed[c] != 1) print "client " c ": opened " opened[c] + 0 ", closed " closed[c] + 0 }' "$log")
+    [[ -z "$problems" ]] || fail "$(head -5 <<<"$problems")"
+}
+
+# start_server ARGS...: the server in the background (its output in $SERVER_OUT, its log in
+# $SERVER_LOG); returns once it prints LISTENING, with $PORT and $SERVER_PID set.
+start_server() {
+    SERVER_OUT="$BATS_TEST_TMPDIR/server.out"
+    SERVER_LOG="$BATS_TEST_TMPDIR/server.log"
+    timeout 30 "$BUILD/$LESSON" --mode server --max-seconds 25 --log-file "$SERVER_LOG" \
+        --ledger-file "$BATS_TEST_TMPDIR/ledger" "$@" >"$SERVER_OUT" 2>&1 3>&- &
+    SERVER_PID=$!
+    for _ in $(seq 200); do
+        PORT=$(sed -n 's/^LISTENING port=\([0-9]*\)$/\1/p' "$SERVER_OUT")
+        [[ -n $PORT ]] && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || fail "the server ended early: $(cat "$SERVER_OUT")"
+        sleep 0.05
+    done
+    fail "the server printed no LISTENING line"
+}
+
+# stop_server SIGNAL: send it, wait for the server; then $output/$lines are the server's
+# output and $SERVER_STATUS its exit status.
+stop_server() {
+    kill "-$1" "$SERVER_PID"
+    SERVER_STATUS=0
+    wait "$SERVER_PID" || SERVER_STATUS=$?
+    run cat "$SERVER_OUT"
+}
+
+# A connection of the test's own (bash's /dev/tcp) on fd $RAW, past the server's HELLO.
+# (bats keeps fd 3 for itself: bash picks a free fd above 9.)
+open_raw() {
+    exec {RAW}<>"/dev/tcp/127.0.0.1/$PORT" || fail "cannot connect to port $PORT"
+    local hello
+    read -r -t 10 hello <&"$RAW" || fail "no HELLO"
+    [[ $hello == "HELLO 20_server workers="* ]] || fail "not a HELLO: $hello"
+}
+
+close_raw() {
+    exec {RAW}<&-
+}
+
+# expect_raw LINE: the next line on fd $RAW (within 10 s) is LINE.
+expect_raw() {
+    local line
+    read -r -t 10 line <&"$RAW" || fail "no answer, expected '$1'"
+    assert_equal "$line" "$1"
+}
+
+# ---- the demo: server and clients in one process -----------------------------------------
+
+@test "demo, 200 clients: sent, answered, logged and written all equal; bad ones rejected" {
+    local log="$BATS_TEST_TMPDIR/log" ledger="$BATS_TEST_TMPDIR/ledger"
+    run_lesson 30 "$LESSON" --clients 200 --idle-timeout 0.2 --log-file "$log" --ledger-file "$ledger"
+    assert_success
+    assert_line --index -1 --regexp '^RESULT sent=600 answered=600 logged=600 ledger=600 bad_sent=3 rejected=3 bad_answers=0 counter=([0-9]+) expected=\1 OK$'
+    assert_line --index -2 --regexp '^THROUGHPUT workers=8 clients=200 requests=600 seconds=[0-9.]+ rps=[0-9]+$'
+    assert_line --regexp '^server: stopped by SIGTERM after [0-9.]+ s; 203 connections \(0 turned away busy\), 600 requests answered, 3 bad; '
+    assert_line "client: 3 of 3 bad clients got their error (garbage: ERR bad request, oversized: ERR too long, silent: ERR idle timeout)"
+    check_files "$log" "$ledger" 600 203
+    assert_equal "$(grep -c 'bad request "GET / HTTP/1.0" -> ERR bad request$' "$log")" 1
+    assert_equal "$(grep -c ': closed (line too long) after 0 answered, 1 bad$' "$log")" 1
+    assert_equal "$(grep -c ': closed (idle timeout) after 0 answered, 1 bad$' "$log")" 1
+}
+
+@test "demo with one worker, many requests and several bad clients of each kind: all equal" {
+    for workers in 1 3; do
+        run_lesson 30 "$LESSON" --workers "$workers" --clients 40 --requests 25 --bad 3 --idle-timeout 0.05
+        assert_success
+        assert_line --index -1 --regexp '^RESULT sent=1000 answered=1000 logged=1000 ledger=1000 bad_sent=9 rejected=9 bad_answers=0 counter=([0-9]+) expected=\1 OK$'
+        assert_line --index -2 --regexp "^THROUGHPUT workers=$workers clients=40 requests=1000 "
+    done
+}
+
+@test "demo without bad clients, a long line limit, the default temporary files are removed" {
+    export TMPDIR="$BATS_TEST_TMPDIR/tmp"
+    mkdir -p "$TMPDIR"
+    run_lesson 30 "$LESSON" --clients 10 --requests 5 --bad 0 --max-line 4096
+    assert_success
+    assert_line --index -1 --regexp '^RESULT sent=50 answered=50 logged=50 ledger=50 bad_sent=0 rejected=0 bad_answers=0 counter=([0-9]+) expected=\1 OK$'
+    assert_equal "$(find "$TMPDIR" -mindepth 1 | wc -l)" 0
+}
+
+# ---- server and client as separate processes -------------------------------------------
+
+@test "SIGTERM with an idle client connected: BYE to it, exit 0, every count equal" {
+    start_server --idle-timeout 60
+    open_raw                                  # an idle client, holding a worker
+    run_lesson 20 "$LESSON" --mode client --port "$PORT" --clients 50 --bad 0
+    assert_success
+    assert_line --index -1 'RESULT sent=150 answered=150 bad_sent=0 rejected=0 bad_answers=0 OK'
+    assert_line --index -2 --regexp '^THROUGHPUT workers=8 clients=50 requests=150 '
+    stop_server TERM
+    expect_raw "BYE server shutting down"     # told, not cut off
+    close_raw
+    assert_equal "$SERVER_STATUS" 0
+    assert_line --regexp '^server: stopped by SIGTERM after '
+    assert_line --index -1 --regexp '^RESULT accepted=51 answered=150 logged=150 ledger=150 bad=0 counter=[0-9]+ OK$'
+    check_files "$SERVER_LOG" "$BATS_TEST_TMPDIR/ledger" 150 51
+    assert_equal "$(grep -c 'client 1: closed (server shutting down) after 0 answered, 0 bad$' "$SERVER_LOG")" 1
+}
+
+@test "SIGINT in the middle of a stream of requests: what was answered was logged and written" {
+    start_server
+    timeout 20 "$BUILD/$LESSON" --mode client --port "$PORT" --clients 4 --requests 10000 --bad 0 \
+        >"$BATS_TEST_TMPDIR/client.out" 2>&1 3>&- &
+    local client=$! client_status=0
+    # Until the server has logged some answers (the log file is written in blocks).
+    for _ in $(seq 400); do
+        (($(grep -c 'OK total=' "$SERVER_LOG") > 0)) && break
+        sleep 0.02
+    done
+    stop_server INT
+    wait "$client" || client_status=$?
+    assert_equal "$SERVER_STATUS" 0
+    assert_line --regexp '^server: stopped by SIGINT after '
+    assert_line --index -1 --regexp '^RESULT accepted=4 answered=([0-9]+) logged=\1 ledger=\1 bad=0 counter=[0-9]+ OK$'
+    local answered
+    answered=$(sed -n 's/^RESULT accepted=4 answered=\([0-9]*\) .*/\1/p' <<<"$output")
+    check_files "$SERVER_LOG" "$BATS_TEST_TMPDIR/ledger" "$answered" 4
+    # The client got exactly the answers the server gave, none wrong; the requests cut off
+    # by the shutdown were sent and never answered (so it may say FAIL, but only so).
+    run cat "$BATS_TEST_TMPDIR/client.out"
+    assert_line --index -1 --regexp "^RESULT sent=[0-9]+ answered=$answered bad_sent=0 rejected=0 bad_answers=0 (OK|FAIL)$"
+    if ((client_status == 0)); then
+        assert_line --index -1 --regexp '^RESULT sent=40000 answered=40000 '
+    else
+        assert_equal "$client_status" 1
+    fi
+    refute_output --partial "wrong answer"
+}
+
+@test "--max-seconds ends the server on its own, cleanly" {
+    run_lesson 20 "$LESSON" --mode server --max-seconds 0.2 --log-file /dev/null
+    assert_success
+    assert_line --index 0 --regexp '^LISTENING port=[0-9]+$'
+    assert_line --regexp '^server: stopped by the time limit \(--max-seconds\) after '
+    assert_line --index -1 'RESULT accepted=0 answered=0 logged=0 ledger=0 bad=0 counter=0 OK'
+}
+
+# ---- bad requests ----------------------------------------------------------------------
+
+@test "bad requests get ERR bad request and the connection goes on; ADD still works after" {
+    start_server
+    open_raw
+    local bad
+    for bad in "GET / HTTP/1.0" "ADD" "ADD 0" "ADD -1" "ADD +5" "ADD  5" "ADD 1000001" \
+        "ADD 5 6" "ADD 5x" "add 5" "ADD 99999999999999999999999" ""; do
+        printf '%s\n' "$bad" >&"$RAW"
+        expect_raw "ERR bad request"
+    done
+    printf 'ADD 5\0junk\n' >&"$RAW"              # a NUL byte does not end the line early
+    expect_raw "ERR bad request"
+    printf 'ADD 1000000\r\n' >&"$RAW"            # telnet's line ending is fine
+    expect_raw "OK 1000000 total=1000000"
+    printf 'ADD 7\n' >&"$RAW"
+    expect_raw "OK 7 total=1000007"
+    close_raw
+    stop_server TERM
+    assert_equal "$SERVER_STATUS" 0
+    assert_line --index -1 'RESULT accepted=1 answered=2 logged=2 ledger=2 bad=13 counter=1000007 OK'
+}
+
+@test "an oversized line gets ERR too long and the server hangs up" {
+    start_server --max-line 32
+    open_raw
+    printf '%s\n' "ADD 1$(printf '0%.0s' $(seq 40))" >&"$RAW"
+    expect_raw "ERR too long"
+    local line
+    ! read -r -t 10 line <&"$RAW" || fail "the server did not hang up; it sent: $line"
+    close_raw
+    # a line of exactly 32 bytes, its newline included, is not too long
+    open_raw
+    printf 'ADD %s\n' "$(printf '0%.0s' $(seq 26))1" >&"$RAW"
+    expect_raw "OK 1 total=1"
+    close_raw
+    stop_server TERM
+    assert_equal "$SERVER_STATUS" 0
+    assert_line --index -1 'RESULT accepted=2 answered=1 logged=1 ledger=1 bad=1 counter=1 OK'
+    assert_equal "$(grep -c 'client 1: closed (line too long) after 0 answered, 1 bad$' "$SERVER_LOG")" 1
+}
+
+@test "a silent client gets ERR idle timeout; it stalls nobody meanwhile" {
+    # Two workers, an idle timeout far beyond this test's own timeout: if the silent client
+    # stalled the others, the client run below could not finish.
+    start_server --workers 2 --idle-timeout 120
+    open_raw
+    run_lesson 20 "$LESSON" --mode client --port "$PORT" --clients 30 --requests 4 --bad 0
+    assert_success
+    assert_line --index -1 'RESULT sent=120 answered=120 bad_sent=0 rejected=0 bad_answers=0 OK'
+    close_raw
+    stop_server TERM
+    assert_equal "$SERVER_STATUS" 0
+    assert_line --index -1 --regexp '^RESULT accepted=31 answered=120 logged=120 ledger=120 bad=0 '
+
+    # And with a short idle timeout the silent client is told so and hung up on.
+    start_server --idle-timeout 0.1
+    open_raw
+    expect_raw "ERR idle timeout"
+    close_raw
+    run_lesson 20 "$LESSON" --mode client --port "$PORT" --clients 20 --bad 2 --timeout 10
+    assert_success
+    assert_line --index -1 'RESULT sent=60 answered=60 bad_sent=6 rejected=6 bad_answers=0 OK'
+    stop_server TERM
+    assert_equal "$SERVER_STATUS" 0
+    assert_line --index -1 --regexp '^RESULT accepted=27 answered=60 logged=60 ledger=60 bad=7 '
+}
+
+@test "a client with nobody listening: says why, FAIL, exit 1" {
+    start_server
+    local port=$PORT
+    stop_server TERM                          # the port is free again, nobody listens
+    run --separate-stderr timeout 20 "$BUILD/$LESSON" --mode client --port "$port" --clients 2 --bad 1
+    assert_failure 1
+    assert_line --regexp '^client 0 \(good\): connect: Connection refused$'
+    assert_line --index -1 'RESULT sent=0 answered=0 bad_sent=3 rejected=0 bad_answers=0 FAIL'
+}
+
+# ---- sanitizers ----------------------------------------------------------------------------
+
+@test "ASan+UBSan: the demo with 200 clients is clean" {
+    build -j2 asan
+    run timeout 60 "$BUILD/asan/$LESSON" --clients 200 --idle-timeout 0.1
+    assert_success
+    assert_line --index -1 --regexp '^RESULT sent=600 answered=600 logged=600 ledger=600 bad_sent=3 rejected=3 bad_answers=0 '
+    refute_output --partial "Sanitizer"
+}
+
+# ---- command line ----------------------------------------------------------------------
+
+@test "--help prints the usage on stdout and exits 0" {
+    run_lesson 5 "$LESSON" --help
+    assert_success
+    assert_line --index 0 --regexp '^usage: 20_server \[--mode demo\|server\|client\]'
+    for opt in --port --workers --clients --requests --bad --idle-timeout --max-line \
+        --max-seconds --timeout --log-file --ledger-file 127.0.0.1; do
+        assert_output --partial -- "$opt"
+    done
+}
+
+@test "bad input: one line naming the problem, the usage, exit 2" {
+    local -a cases=(
+        "--mode|--mode proxy"
+        "--mode|--mode"
+        "--port|--port -1"
+        "--port|--port 65536"
+        "--port|--port http"
+        "--port|--mode client"
+        "--port|--mode client --port 0"
+        "--workers|--workers 0"
+        "--workers|--workers 1025"
+        "--workers|--workers 2.5"
+        "--clients|--clients 0"
+        "--clients|--clients 501"
+        "--clients|--clients 99999999999999999999999"
+        "--requests|--requests 0"
+        "--requests|--requests 10001"
+        "--bad|--bad -1"
+        "--bad|--bad 51"
+        "--idle-timeout|--idle-timeout 0"
+        "--idle-timeout|--idle-timeout nan"
+        "--idle-timeout|--idle-timeout 601"
+        "--max-line|--max-line 7"
+        "--max-line|--max-line 4097"
+        "--max-seconds|--max-seconds 0"
+        "--max-seconds|--max-seconds forever"
+        "--timeout|--timeout 0"
+        "--timeout|--timeout 1e999"
+        "--log-file|--log-file="
+        "--ledger-file|--ledger-file="
+        "--clients does not apply to --mode server|--mode server --clients 5"
+        "--bad does not apply to --mode server|--mode server --bad 1"
+        "--workers does not apply to --mode client|--mode client --port 9 --workers 2"
+        "--idle-timeout does not apply to --mode client|--mode client --port 9 --idle-timeout 1"
+        "--ledger-file does not apply to --mode client|--mode client --port 9 --ledger-file x"
+        "unrecognized option|--host 10.0.0.1"
+        "unexpected argument \"127.0.0.1\"|--mode server 127.0.0.1"
+    )
+    local case word args
+    for case in "${cases[@]}"; do
+        word=${case%%|*}
+        args=${case#*|}
+        # shellcheck disable=SC2086  # split the arguments on purpose
+        run --separate-stderr timeout 5 "$BUILD/$LESSON" $args
+        assert_usage_error "$word"
+    done
+}
