@@ -219,3 +219,20 @@ memcheck_clean() {
     memcheck_clean 12_port_scan --ports 20 --open 2 --workers 4 --scale 0.01 --first-port $((21000 + RANDOM % 10000))
     memcheck_clean 13_io_bound --tasks 6 --max-workers 3 --scale 0.01
 }
+
+# ---- 20_server: the capstone, server and 200 clients in one process --------------------------
+# The demo ends itself the way a shell's kill would (SIGTERM to the process, a byte in the
+# self-pipe); the silent client's idle timeout is cut short so the runs stay quick.
+
+@test "tsan: 20 with 200 clients, bad ones, and its SIGTERM shutdown is clean" {
+    tsan_clean 20_server --clients 200 --idle-timeout 0.1
+}
+@test "tsan: 20 with one worker and a stream of requests is clean" {
+    tsan_clean 20_server --workers 1 --clients 20 --requests 50 --bad 2 --idle-timeout 0.05
+}
+@test "helgrind: 20 is clean" {
+    helgrind_clean 20_server --clients 30 --requests 2 --idle-timeout 0.2
+}
+@test "memcheck: 20 is clean" {
+    memcheck_clean 20_server --clients 30 --requests 2 --idle-timeout 0.2
+}
