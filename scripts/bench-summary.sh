@@ -51,6 +51,16 @@ echo
 echo "Machine: $(machine_caption "$dir")  "
 echo "Profile: $(machine_field "$dir" profile). Medians with their range (min–max) over the"
 echo "runs; a speedup is the ratio of two medians measured in the same run."
+# A busy machine understates every speedup: say so when the load before the run says so.
+# (Not the load after: the 1-minute average then still holds the benchmarks' own threads.)
+cores=$(machine_field "$dir" nproc)
+busy=$(awk -v c="${cores:-1}" -v a="$(machine_field "$dir" loadavg)" '
+    BEGIN { split(a, x, " "); if (x[1] >= 0.5 * c) printf "%s", x[1] }')
+if [ -n "$busy" ]; then
+    echo
+    echo "**Noisy:** the load average was $busy on $cores CPUs before this run: other"
+    echo "programs were competing for the cores, so speedups are understated."
+fi
 
 hf_table sumsq "Sum of squares, lesson 14 (hyperfine, whole program)" \
     "Each mode with 1 to 2 × cores workers; the serial program is the baseline."

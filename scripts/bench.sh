@@ -188,6 +188,8 @@ step_portscan() {
 }
 
 step_summary() {
+    # The load after the run too, for the record (it includes the benchmarks' own threads).
+    echo "loadavg_after: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)" >>"$RESULTS/machine.txt"
     scripts/bench-summary.sh "$RESULTS" >"$RESULTS/summary.md"
 }
 

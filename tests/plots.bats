@@ -101,3 +101,15 @@ EOF
     done
     assert_line --regexp '^\| serial \| 1 \| .* \| 1\.00× \|$'
 }
+
+@test "the summary warns when the machine was busy before the run, and only then" {
+    cp -r "$FIXTURE" "$BATS_TEST_TMPDIR/busy"
+    sed -i 's/^loadavg: .*/loadavg: 1.50 1.20 1.00/' "$BATS_TEST_TMPDIR/busy/machine.txt"
+    run scripts/bench-summary.sh "$BATS_TEST_TMPDIR/busy"
+    assert_success
+    assert_line "**Noisy:** the load average was 1.50 on 2 CPUs before this run: other"
+    sed -i 's/^loadavg: .*/loadavg: 0.05 0.10 0.20/' "$BATS_TEST_TMPDIR/busy/machine.txt"
+    run scripts/bench-summary.sh "$BATS_TEST_TMPDIR/busy"
+    assert_success
+    refute_line --partial "Noisy"
+}
