@@ -8,7 +8,7 @@ set style fill solid 0.6 border rgb "#333333"
 set xtics rotate by -35 font ",9"
 set key off
 set bmargin 8
-set offsets 0, 0, graph 0.08, 0
+set offsets 0.6, 0.6, graph 0.08, 0
 
 set title "sum of squares (lesson 14's work)"
 set ylabel "milliseconds, median with min-max"
