@@ -7,6 +7,10 @@
  *   ./build/10_producer_consumer --loggers 3          # loggers outpace handlers: they wait
  *   ./build/10_producer_consumer --scale 0 --messages 1000 --producers 8   # no naps
  *
+ * The queue itself lives in lessons/bounded_queue.c: read it alongside this file. Its two
+ * central functions, bq_put and bq_take, are a dozen lines each; this file is the story
+ * around them (handlers, loggers, the shutdown), and lesson 20's server reuses the queue.
+ *
  * Notice: a handler that finds the queue full waits on not_full; a logger that finds it
  * empty waits on not_empty. Each wait sits in a `while` that re-checks after waking:
  * another thread may have taken the slot first, and wakeups may be spurious. Nobody
@@ -14,14 +18,17 @@
  * queue and broadcasts; each logger drains what is left, sees "closed and empty", ends.
  * The [queue d/C] column shows the depth: full (C/C) and empty (0/C) are where waits happen.
  * Lines may print in a surprising order: each thread prints after it lets go of the lock.
- * Try: in queue_close, turn the broadcast into a signal; run --producers 1 --loggers 8:
- * one idle logger hears it, the others would wait forever: the watchdog says STUCK.
+ * Try: in bq_close (lessons/bounded_queue.c), turn the not_empty broadcast into a signal;
+ * run --producers 1 --loggers 8: one idle logger hears it, the others would wait forever:
+ * the watchdog says STUCK.
  *
  * Verdict: "RESULT produced=N consumed=N duplicates=0 out_of_order=0 OK" when every
  * message was logged exactly once and each logger saw each handler's messages in the
- * order they were sent; otherwise FAIL (exit 1). STUCK (exit 3) if a wait saw nothing move
- * through the queue for far longer than any nap (a lost wakeup).
+ * order they were sent; otherwise FAIL (exit 1). STUCK (exit 3, "RESULT stuck=put STUCK"
+ * or stuck=take) if a wait saw nothing move through the queue for far longer than any nap
+ * (a lost wakeup).
  */
+#include "bounded_queue.h"
 #include "common.h"
 
 static const char usage[] =
@@ -37,131 +44,15 @@ static const char usage[] =
 static const double HANDLE_MAX_S = 0.2;   /* handling one request: 0..0.2 s, at random */
 static const double WRITE_S = 0.06;       /* writing one log line */
 
-/* ---- the bounded queue: one mutex, two condition variables -------------------------- */
+/* ---- what the queue carries -------------------------------------------------------- */
 
+/* The queue copies whole messages in and out: a handler never shares a message with the
+ * logger, so neither has to wonder who frees it or when it may be reused. */
 struct message {
     int producer;          /* which handler sent it */
     long seq;              /* 1, 2, 3, ... per handler */
     char text[40];
 };
-
-struct queue {
-    pthread_mutex_t lock;         /* guards every field below but capacity and stall_s */
-    pthread_cond_t not_full;      /* a slot was freed: handlers waiting for room may go */
-    pthread_cond_t not_empty;     /* a message arrived, or the queue closed: loggers go */
-    struct message *slots;        /* a ring: the oldest is at head, count are in use */
-    long capacity;                /* fixed before any thread starts: read without the lock */
-    long head, count;
-    bool closed;                  /* no more puts; takers drain what is left, then stop */
-    long moves;                   /* puts + takes so far: the watchdog's sign of life */
-    double stall_s;               /* fixed: a wait with no move for this long is stuck */
-    long waits_for_room, waits_for_work, deepest;
-};
-
-static void queue_init(struct queue *q, long capacity, double stall_s)
-{
-    *q = (struct queue){ .capacity = capacity, .stall_s = stall_s };
-    q->slots = calloc((size_t)capacity, sizeof *q->slots);
-    if (!q->slots)
-        die("out of memory for %ld slots", capacity);
-    PT_CHECK(pthread_mutex_init(&q->lock, NULL));
-    cond_init_monotonic(&q->not_full);
-    cond_init_monotonic(&q->not_empty);
-}
-
-static void queue_destroy(struct queue *q)
-{
-    PT_CHECK(pthread_cond_destroy(&q->not_empty));
-    PT_CHECK(pthread_cond_destroy(&q->not_full));
-    PT_CHECK(pthread_mutex_destroy(&q->lock));
-    free(q->slots);
-}
-
-/* pthread_cond_wait that cannot hang forever. Called with the lock held, inside the
- * caller's while loop, which re-checks after every wakeup. A timeout alone never ends the
- * wait (that would hide a lost wakeup): while others keep moving messages, this thread
- * waits on. Only when nothing at all moved through the queue for stall_s seconds is the
- * program stuck: say so and exit STUCK. */
-static void queue_wait(struct queue *q, pthread_cond_t *cond, const char *who, int id)
-{
-    for (;;) {
-        long moves_before = q->moves;
-        struct timespec deadline = deadline_after(q->stall_s);
-        int rc = pthread_cond_timedwait(cond, &q->lock, &deadline);
-        if (rc == 0)
-            return;
-        if (rc != ETIMEDOUT)
-            die_rc("pthread_cond_timedwait", rc);
-        if (q->moves == moves_before) {
-            fprintf(stderr, "%s: STUCK: %s %d waited %.1f s and nothing moved "
-                    "(queue %ld/%ld, %s)\n", cli_prog, who, id, q->stall_s, q->count,
-                    q->capacity, q->closed ? "closed" : "open");
-            exit(verdict_stuck("stuck=%s%d", who, id));
-        }
-    }
-}
-
-/* What a put or take saw, for the chatter: the depth right after, and whether it waited. */
-struct move { long depth; bool waited; };
-
-/* Handler side: wait while full, add at the tail, wake one logger. */
-static struct move queue_put(struct queue *q, const struct message *m)
-{
-    struct move mv = { 0, false };
-    PT_CHECK(pthread_mutex_lock(&q->lock));
-    if (q->closed)
-        die("put on a closed queue (main closes it only after every handler is done)");
-    while (q->count == q->capacity) {      /* while, not if: re-check after every wakeup */
-        if (!mv.waited)
-            q->waits_for_room++;
-        mv.waited = true;
-        queue_wait(q, &q->not_full, "handler", m->producer);
-    }
-    q->slots[(q->head + q->count) % q->capacity] = *m;
-    q->count++;
-    q->moves++;
-    if (q->count > q->deepest)
-        q->deepest = q->count;
-    mv.depth = q->count;
-    PT_CHECK(pthread_cond_signal(&q->not_empty));   /* one message: one logger is enough */
-    PT_CHECK(pthread_mutex_unlock(&q->lock));
-    return mv;
-}
-
-/* Logger side: wait while empty and still open; take the oldest, wake one handler.
- * Returns false when the queue is closed and drained: time to stop. */
-static bool queue_take(struct queue *q, struct message *out, struct move *mv, int logger)
-{
-    *mv = (struct move){ 0, false };
-    PT_CHECK(pthread_mutex_lock(&q->lock));
-    while (q->count == 0 && !q->closed) {
-        if (!mv->waited)
-            q->waits_for_work++;
-        mv->waited = true;
-        queue_wait(q, &q->not_empty, "logger", logger);
-    }
-    bool got = q->count > 0;               /* closed and empty: nothing left, ever */
-    if (got) {
-        *out = q->slots[q->head];
-        q->head = (q->head + 1) % q->capacity;
-        q->count--;
-        q->moves++;
-        mv->depth = q->count;
-        PT_CHECK(pthread_cond_signal(&q->not_full));   /* one free slot: one handler */
-    }
-    PT_CHECK(pthread_mutex_unlock(&q->lock));
-    return got;
-}
-
-/* No more messages. Every waiting logger must hear it, hence broadcast, not signal.
- * Only loggers can be waiting: main closes the queue after joining every handler. */
-static void queue_close(struct queue *q)
-{
-    PT_CHECK(pthread_mutex_lock(&q->lock));
-    q->closed = true;
-    PT_CHECK(pthread_cond_broadcast(&q->not_empty));
-    PT_CHECK(pthread_mutex_unlock(&q->lock));
-}
 
 /* ---- the ledger: was every message logged exactly once, in order? ------------------- */
 
@@ -204,7 +95,7 @@ static void ledger_record(struct ledger *lg, const struct message *m, bool in_or
 /* ---- the threads -------------------------------------------------------------------- */
 
 struct shared {
-    struct queue queue;
+    bq_queue queue;
     struct ledger ledger;
     long producers, messages, loggers;
 };
@@ -220,9 +111,11 @@ static void *producer_main(void *arg)
         nap(HANDLE_MAX_S * (double)rng_below(&rng, 1001) / 1000.0);   /* serve the request */
         struct message m = { .producer = self->id, .seq = seq };
         snprintf(m.text, sizeof m.text, "GET /items/%d -> 200", (int)rng_below(&rng, 1000));
-        struct move mv = queue_put(&self->sh->queue, &m);
+        bq_move mv;       /* waits while the queue is full; the watchdog bounds the wait */
+        if (bq_put(&self->sh->queue, &m, BQ_FOREVER, &mv) != BQ_OK)
+            die("put on a closed queue (main closes it only after every handler is done)");
         printf("handler %d queued #%ld  [queue %ld/%ld]%s\n", self->id, seq, mv.depth,
-               self->sh->queue.capacity, mv.waited ? "  (waited for room)" : "");
+               bq_capacity(&self->sh->queue), mv.waited ? "  (waited for room)" : "");
     }
     return NULL;
 }
@@ -239,14 +132,15 @@ static void *logger_main(void *arg)
     if (!last)
         die("out of memory");
     struct message m;
-    struct move mv;
-    while (queue_take(&sh->queue, &m, &mv, self->id)) {
+    bq_move mv;
+    /* BQ_CLOSED comes only when the queue is closed and drained: nothing is left behind. */
+    while (bq_take(&sh->queue, &m, BQ_FOREVER, &mv) == BQ_OK) {
         bool in_order = sh->loggers == 1 ? m.seq == last[m.producer] + 1
                                          : m.seq > last[m.producer];
         last[m.producer] = m.seq;
         ledger_record(&sh->ledger, &m, in_order);
         printf("    logger %d writes: handler %d #%ld %s  [queue %ld/%ld]%s\n", self->id,
-               m.producer, m.seq, m.text, mv.depth, sh->queue.capacity,
+               m.producer, m.seq, m.text, mv.depth, bq_capacity(&sh->queue),
                mv.waited ? "  (waited for work)" : "");
         nap(WRITE_S);                          /* writing is slow; the lock is free meanwhile */
     }
@@ -256,13 +150,14 @@ static void *logger_main(void *arg)
 
 /* After every join: how full the queue got, who waited, and the verdict. No lock is
  * needed any more: pthread_join made every thread's writes visible to main. */
-static int report(const struct shared *sh)
+static int report(struct shared *sh)
 {
-    const struct queue *q = &sh->queue;
     const struct ledger *lg = &sh->ledger;
+    bq_stats q;
+    bq_get_stats(&sh->queue, &q);
     printf("queue: %ld slots, deepest %ld; handlers waited for room %ld times, "
            "loggers waited for work %ld times\n",
-           q->capacity, q->deepest, q->waits_for_room, q->waits_for_work);
+           q.capacity, q.deepest, q.waits_for_room, q.waits_for_work);
     long produced = sh->producers * sh->messages;
     return verdict(lg->consumed == produced && lg->duplicates == 0 && lg->out_of_order == 0,
                    "produced=%ld consumed=%ld duplicates=%ld out_of_order=%ld",
@@ -303,7 +198,8 @@ int main(int argc, char **argv)
     /* While the program works, something moves through the queue at least every few
      * naps. Silence for five naps' worth plus two seconds (slack for a loaded machine
      * or valgrind) means everyone waits for a wakeup that will never come. */
-    queue_init(&sh.queue, capacity, 2.0 + 5.0 * (HANDLE_MAX_S + WRITE_S) * time_scale);
+    bq_init(&sh.queue, capacity, sizeof(struct message),
+            2.0 + 5.0 * (HANDLE_MAX_S + WRITE_S) * time_scale);
     ledger_init(&sh.ledger, producers, messages);
     printf("%ld handlers x %ld messages -> queue of %ld -> %ld logger%s\n", producers,
            messages, capacity, loggers, loggers == 1 ? "" : "s");
@@ -321,12 +217,12 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < producers; i++)
         PT_CHECK(pthread_join(handlers[i].tid, NULL));
-    queue_close(&sh.queue);             /* every message is in; loggers drain and stop */
+    bq_close(&sh.queue);                /* every message is in; loggers drain and stop */
     for (int i = 0; i < loggers; i++)
         PT_CHECK(pthread_join(log_threads[i].tid, NULL));
 
     int status = report(&sh);
     ledger_destroy(&sh.ledger);
-    queue_destroy(&sh.queue);
+    bq_destroy(&sh.queue);
     return status;
 }

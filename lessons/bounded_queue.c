@@ -51,9 +51,7 @@ static _Noreturn void stuck(bq_queue *q, const char *who)
 {
     fprintf(stderr, "%s: STUCK: a %s waited %.1f s and nothing moved (queue %ld/%ld, %s)\n",
             cli_prog, who, q->stall_s, q->count, q->capacity, q->closed ? "closed" : "open");
-    printf("RESULT stuck=%s STUCK\n", who);
-    fflush(stdout);
-    exit(EXIT_STUCK);
+    exit(verdict_stuck("stuck=%s", who));
 }
 
 /* One wait on cond, called with the lock held from inside the caller's while loop, which
