@@ -124,7 +124,7 @@ deps:
 BENCH_LESSONS = $(filter $(BUILD)/12_% $(BUILD)/13_% $(BUILD)/14_%,$(LESSON_BINS))
 bench: bench-deps
 	@$(MAKE) --no-print-directory benches $(BENCH_LESSONS) >&2
-	@BUILD='$(BUILD)' QUICK='$(QUICK)' $(if $(RESULTS),RESULTS='$(RESULTS)') scripts/bench.sh
+	@BUILD='$(BUILD)' CC='$(CC)' QUICK='$(QUICK)' $(if $(RESULTS),RESULTS='$(RESULTS)') scripts/bench.sh
 
 bench-deps:
 	@scripts/install-deps.sh bench

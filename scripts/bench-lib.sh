@@ -111,7 +111,8 @@ machine_caption() {
     cpu=$(machine_field "$dir" cpu)
     cores=$(machine_field "$dir" nproc)
     kernel=$(machine_field "$dir" kernel)
-    cc=$(machine_field "$dir" gcc)
+    cc=$(machine_field "$dir" compiler) # the one that built the programs (older runs: gcc)
+    [ -n "$cc" ] || cc=$(machine_field "$dir" gcc)
     printf '%s, %s CPUs, %s, %s, load before: %s — %s' "${cpu:-unknown CPU}" "${cores:-?}" \
         "${kernel:-?}" "${cc:-?}" "$(machine_field "$dir" loadavg)" "$(basename "$dir")"
 }

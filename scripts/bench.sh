@@ -7,12 +7,13 @@
 #   QUICK=1 scripts/bench.sh          smaller sizes, fewer runs (under 90 s on 2 cores)
 #   BENCH_SMOKE=1 scripts/bench.sh    tiny sizes, a few seconds: checks the machinery only
 #
-# Environment: BUILD (where the programs are, default build), RESULTS (the folder to write,
+# Environment: BUILD (where the programs are, default build), CC (the compiler that built
+# them, for machine.txt; make passes both), RESULTS (the folder to write,
 # default bench/results/<host>-<YYYYmmdd-HHMMSS>), PLOTS (where plots go, default plots;
 # PLOTS= skips them), BENCH_STEPS (some of the steps below, e.g. "machine portscan summary",
 # to re-measure one thing into an existing RESULTS).
 #
-# Progress goes to stderr ("[3/9] primitives ..."), the summary table to stdout and to
+# Progress goes to stderr ("[3/10] granularity ..."), the summary table to stdout and to
 # RESULTS/summary.md. A step whose program is not built yet (a lesson still being written)
 # is skipped with a message; the rest runs. Exit status: 0, or 1 if a step failed.
 set -euo pipefail
@@ -56,7 +57,6 @@ else
     IO_TASKS=16 IO_LATENCY=0.05 IO_LIST=1,2,4,8,16
     SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
 fi
-PY_START=${PY_START:-$SS_START}
 
 RESULTS=${RESULTS:-bench/results/$(hostname -s 2>/dev/null || hostname)-$(date +%Y%m%d-%H%M%S)}
 PLOTS=${PLOTS-plots}
@@ -103,7 +103,8 @@ step_machine() {
         echo "cpu: $(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1)"
         echo "gcc: $(gcc --version 2>/dev/null | head -n 1 || echo none)"
         echo "clang: $(clang --version 2>/dev/null | head -n 1 || echo none)"
-        echo "cc: ${CC:-cc} (the programs were built with it; see the Makefile)"
+        echo "cc: ${CC:-cc} (built the programs)"
+        echo "compiler: $(${CC:-cc} --version 2>/dev/null | head -n 1)"
         echo "glib: $(pkg-config --modversion glib-2.0 2>/dev/null || echo none)"
         echo "hyperfine: $(hyperfine --version 2>/dev/null || echo none)"
         echo "gnuplot: $(gnuplot --version 2>/dev/null || echo none)"
