@@ -33,7 +33,7 @@ MPI_BINS    := $(MPI_SRCS:lessons/%.c=$(BUILD)/%)
 TSAN_FLAGS := -fsanitize=thread
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lessons tests benches mpi mpi-missing run test tsan asan deps bench bench-deps plots help clean
+.PHONY: all lessons tests benches run test tsan asan deps bench bench-deps plots help clean
 .DEFAULT_GOAL := all
 
 all: lessons tests $(if $(MPI_SRCS),$(if $(HAVE_MPICC),mpi,mpi-missing))
@@ -83,6 +83,7 @@ $(BUILD)/bench/peers: private LDLIBS += $(shell pkg-config --libs glib-2.0 2>/de
 # MPI lessons (lessons/NN_mpi_*.c) are built by OpenMPI's wrapper, which adds MPI's include
 # and library flags to the compiler it runs (OMPI_CC: $(CC), so CC=clang works). `make`
 # builds them when $(MPICC) is found and otherwise says so and goes on; `make mpi` insists.
+.PHONY: mpi mpi-missing
 mpi: $(if $(HAVE_MPICC),$(MPI_BINS))
 	@test -n '$(HAVE_MPICC)' || { echo "$(MPICC) not found: run scripts/install-deps.sh mpi" >&2; exit 1; }
 
@@ -140,7 +141,7 @@ help:
 	@echo "make test            install test tools if missing, then run the whole bats suite"
 	@echo "make bench [QUICK=1] install bench tools if missing, run every benchmark, write bench/results/ and plots/"
 	@echo "make plots [RESULTS=dir]  redraw plots/ from a results folder (default: the newest)"
-	@echo "make mpi             the MPI lessons (needs mpicc: scripts/install-deps.sh mpi); run with mpirun -np N"
+	@echo "make mpi             the MPI lessons, built by mpicc (scripts/install-deps.sh mpi)"
 	@echo "make tsan | asan     ThreadSanitizer | Address+UndefinedBehaviorSanitizer builds in $(BUILD)/tsan | $(BUILD)/asan"
 	@echo "make clean           remove $(BUILD)/"
 	@echo
