@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh GROUP...: install the Debian packages a job needs, only those missing.
 #
-#   test   what `make test` needs: compilers, bats with its libraries, valgrind
+#   test   what `make test` needs: compilers, bats with its libraries, valgrind, and the
+#          gnuplot and hyperfine that the plot and bench smoke tests drive
 #   bench  what `make bench` needs on top: hyperfine, gnuplot, GLib, OpenMP, python3
 #   mpi    OpenMPI (mpicc, mpirun) for the MPI lesson
 #
@@ -11,7 +12,8 @@ set -euo pipefail
 
 packages_for() {
     case "$1" in
-        test)  echo make gcc clang libc6-dev libclang-rt-14-dev bats bats-assert bats-support valgrind ;;
+        test)  echo make gcc clang libc6-dev libclang-rt-14-dev bats bats-assert bats-support valgrind \
+                   gnuplot-nox hyperfine python3 ;;
         bench) echo make gcc libgomp1 hyperfine gnuplot-nox libglib2.0-dev pkg-config python3 procps ;;
         mpi)   echo openmpi-bin libopenmpi-dev ;;
         *)     echo "install-deps.sh: unknown group '$1' (expected test, bench or mpi)" >&2; exit 2 ;;
