@@ -1029,6 +1029,32 @@ static int run_client(const struct config *cfg)
     return status;
 }
 
+/* The demo's log is a file nobody will open: show a taste of it, one line of each routine
+ * kind (a client arrives, is answered, leaves) and every line about a bad client. */
+static void show_log(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot read the log %s: %s", path, strerror(errno));
+    const char *routine[] = { ": from port ", ": ADD ", ": closed (hung up)" };
+    bool seen[3] = { false, false, false };
+    char line[LOG_TEXT + 16];
+    int shown = 0;
+    printf("from the log (one routine line of each kind, and the bad clients):\n");
+    while (fgets(line, sizeof line, f) && shown < 12) {
+        bool show = strstr(line, "bad request") || strstr(line, "(line too long)") ||
+                    strstr(line, "(idle timeout)");
+        for (int i = 0; i < 3; i++)
+            if (!seen[i] && strstr(line, routine[i]))
+                show = seen[i] = true;
+        if (show) {
+            printf("  %s", line);
+            shown++;
+        }
+    }
+    fclose(f);
+}
+
 /* The demo's client thread: runs every client, then ends the server like `kill` would. */
 struct demo_client {
     const struct config *cfg;
@@ -1076,8 +1102,10 @@ static int run_demo(const struct config *cfg)
     PT_CHECK(pthread_join(client, NULL));
 
     struct server_verdict v = server_report(&srv, stopped_by, ledger_path);
+    if (strcmp(log_path, "-") != 0)
+        show_log(log_path);
     if (cfg->log_path && strcmp(cfg->log_path, "-") != 0)
-        printf("log: written to %s\n", cfg->log_path);
+        printf("log: all of it is in %s\n", cfg->log_path);
     bool client_ok = client_report(&dc.run, cfg);
     struct client_run *r = &dc.run;
     /* The server started at 0 and served nobody else: its counter must be the sum of
