@@ -99,7 +99,7 @@ run:
 	@test -n "$(L)" || { echo "usage: make run L=NN [ARGS='...']  (lessons: $(LESSONS))" >&2; exit 2; }
 	@lesson='$(filter $(L)_%,$(LESSONS))'; \
 	test -n "$$lesson" || { echo "make run: no lesson numbered '$(L)'; lessons: $(LESSONS)" >&2; exit 2; }; \
-	$(MAKE) -s $(BUILD)/$$lesson && ./$(BUILD)/$$lesson $(ARGS)
+	$(MAKE) -s $(BUILD)/$$lesson && $(abspath $(BUILD))/$$lesson $(ARGS)
 
 # Sanitizer builds live in folders of their own, so they never mix with the plain build.
 tsan:
