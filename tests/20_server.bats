@@ -17,17 +17,37 @@ setup_file() {
 # opened and closed in the log exactly once.
 check_files() {
     local log=$1 ledger=$2 answered=$3 connections=$4 problems
-    assert_equal "$(grep -cE '^log [0-9.]+ srv-[0-9]+ client [0-9]+: ADD [0-9]+ -> OK total=[0-9]+$' "$log")" "$answered"
+    local answer='^log [0-9.]+ srv-[0-9]+ client [0-9]+: ADD [0-9]+ -> OK total=[0-9]+$'
+    assert_equal "$(grep -cE "$answer" "$log")" "$answered"
     assert_equal "$(wc -l <"$ledger")" "$answered"
-    problems=$(awk -F'[= ]' '{ if ($2 != last + $4) print "line " NR ": " $0 " after total " last; last = $2 }' "$ledger")
+    # a ledger line: total=T add=K client=C
+    problems=$(awk -F'[= ]' '{
+        if ($2 != last + $4) print "line " NR ": " $0 " after total " last
+        last = $2 }' "$ledger")
     [[ -z "$problems" ]] || fail "the ledger does not add up: $(head -5 <<<"$problems")"
-    diff <(sed -n 's/.*-> OK total=//p' "$log" | sort -n) <(sed 's/^total=\([0-9]*\) .*/\1/' "$ledger" | sort -n) >/dev/null ||
+    diff <(sed -n 's/.*-> OK total=//p' "$log" | sort -n) \
+        <(sed 's/^total=\([0-9]*\) .*/\1/' "$ledger" | sort -n) >/dev/null ||
         fail "the log's totals and the ledger's differ"
     problems=$(awk -v C="$connections" '
         / client [0-9]+: from port / { opened[$5 + 0]++ }
         / client [0-9]+: closed \(/ { closed[$5 + 0]++ }
-        END { for (c = 1; c <= C; c++) if (opened[c] != 1 || closed[c] != 1) print "client " c ": opened " opened[c] + 0 ", closed " closed[c] + 0 }' "$log")
+        END {
+            for (c = 1; c <= C; c++)
+                if (opened[c] != 1 || closed[c] != 1)
+                    print "client " c ": opened " opened[c] + 0 ", closed " closed[c] + 0
+        }' "$log")
     [[ -z "$problems" ]] || fail "$(head -5 <<<"$problems")"
+}
+
+# demo_ok SENT BAD_SENT: the demo's last line, everything equal, the counter as expected.
+demo_ok() {
+    local r="^RESULT sent=$1 answered=$1 logged=$1 ledger=$1 bad_sent=$2 rejected=$2 bad_answers=0"
+    assert_line --index -1 --regexp "$r counter=([0-9]+) expected=\\1 OK\$"
+}
+
+# log_has COUNT REGEX [FILE]: COUNT lines of the log (default $SERVER_LOG) match REGEX.
+log_has() {
+    assert_equal "$(grep -cE -- "$2" "${3:-$SERVER_LOG}")" "$1"
 }
 
 # start_server ARGS...: the server in the background (its output in $SERVER_OUT, its log in
@@ -80,23 +100,27 @@ expect_raw() {
 
 @test "demo, 200 clients: sent, answered, logged and written all equal; bad ones rejected" {
     local log="$BATS_TEST_TMPDIR/log" ledger="$BATS_TEST_TMPDIR/ledger"
-    run_lesson 30 "$LESSON" --clients 200 --idle-timeout 0.5 --log-file "$log" --ledger-file "$ledger"
+    run_lesson 30 "$LESSON" --clients 200 --idle-timeout 0.5 --log-file "$log" \
+        --ledger-file "$ledger"
     assert_success
-    assert_line --index -1 --regexp '^RESULT sent=600 answered=600 logged=600 ledger=600 bad_sent=3 rejected=3 bad_answers=0 counter=([0-9]+) expected=\1 OK$'
-    assert_line --index -2 --regexp '^THROUGHPUT workers=8 clients=200 requests=600 seconds=[0-9.]+ rps=[0-9]+$'
-    assert_line --regexp '^server: stopped by SIGTERM after [0-9.]+ s; 203 connections \(0 turned away busy\), 600 requests answered, 3 bad; '
-    assert_line "client: 3 of 3 bad clients got their error (garbage: ERR bad request, oversized: ERR too long, silent: ERR idle timeout)"
+    demo_ok 600 3
+    assert_line --index -2 --regexp \
+        '^THROUGHPUT workers=8 clients=200 requests=600 seconds=[0-9.]+ rps=[0-9]+$'
+    assert_line --regexp '^server: stopped by SIGTERM after [0-9.]+ s; 203 connections '
+    assert_line --regexp ' \(0 turned away busy\), 600 requests answered, 3 bad; '
+    assert_line --regexp '^client: 3 of 3 bad clients got their error '
     check_files "$log" "$ledger" 600 203
-    assert_equal "$(grep -c 'bad request "GET / HTTP/1.0" -> ERR bad request$' "$log")" 1
-    assert_equal "$(grep -c ': closed (line too long) after 0 answered, 1 bad$' "$log")" 1
-    assert_equal "$(grep -c ': closed (idle timeout) after 0 answered, 1 bad$' "$log")" 1
+    log_has 1 'bad request "GET / HTTP/1.0" -> ERR bad request$' "$log"
+    log_has 1 ': closed \(line too long\) after 0 answered, 1 bad$' "$log"
+    log_has 1 ': closed \(idle timeout\) after 0 answered, 1 bad$' "$log"
 }
 
 @test "demo with one worker, many requests and two bad clients of each kind: all equal" {
     for workers in 1 3; do
-        run_lesson 30 "$LESSON" --workers "$workers" --clients 40 --requests 25 --bad 2 --idle-timeout 0.3
+        run_lesson 30 "$LESSON" --workers "$workers" --clients 40 --requests 25 --bad 2 \
+            --idle-timeout 0.3
         assert_success
-        assert_line --index -1 --regexp '^RESULT sent=1000 answered=1000 logged=1000 ledger=1000 bad_sent=6 rejected=6 bad_answers=0 counter=([0-9]+) expected=\1 OK$'
+        demo_ok 1000 6
         assert_line --index -2 --regexp "^THROUGHPUT workers=$workers clients=40 requests=1000 "
     done
 }
@@ -106,7 +130,7 @@ expect_raw() {
     mkdir -p "$TMPDIR"
     run_lesson 30 "$LESSON" --clients 10 --requests 5 --bad 0 --max-line 4096
     assert_success
-    assert_line --index -1 --regexp '^RESULT sent=50 answered=50 logged=50 ledger=50 bad_sent=0 rejected=0 bad_answers=0 counter=([0-9]+) expected=\1 OK$'
+    demo_ok 50 0
     assert_equal "$(find "$TMPDIR" -mindepth 1 | wc -l)" 0
 }
 
@@ -124,9 +148,10 @@ expect_raw() {
     close_raw
     assert_equal "$SERVER_STATUS" 0
     assert_line --regexp '^server: stopped by SIGTERM after '
-    assert_line --index -1 --regexp '^RESULT accepted=51 answered=150 logged=150 ledger=150 bad=0 counter=[0-9]+ OK$'
+    assert_line --index -1 --regexp \
+        '^RESULT accepted=51 answered=150 logged=150 ledger=150 bad=0 counter=[0-9]+ OK$'
     check_files "$SERVER_LOG" "$BATS_TEST_TMPDIR/ledger" 150 51
-    assert_equal "$(grep -c 'client 1: closed (server shutting down) after 0 answered, 0 bad$' "$SERVER_LOG")" 1
+    log_has 1 'client 1: closed \(server shutting down\) after 0 answered, 0 bad$'
 }
 
 @test "SIGINT in the middle of a stream of requests: what was answered was logged and written" {
@@ -143,14 +168,16 @@ expect_raw() {
     wait "$client" || client_status=$?
     assert_equal "$SERVER_STATUS" 0
     assert_line --regexp '^server: stopped by SIGINT after '
-    assert_line --index -1 --regexp '^RESULT accepted=4 answered=([0-9]+) logged=\1 ledger=\1 bad=0 counter=[0-9]+ OK$'
+    assert_line --index -1 --regexp \
+        '^RESULT accepted=4 answered=([0-9]+) logged=\1 ledger=\1 bad=0 counter=[0-9]+ OK$'
     local answered
     answered=$(sed -n 's/^RESULT accepted=4 answered=\([0-9]*\) .*/\1/p' <<<"$output")
     check_files "$SERVER_LOG" "$BATS_TEST_TMPDIR/ledger" "$answered" 4
     # The client got exactly the answers the server gave, none wrong; the requests cut off
     # by the shutdown were sent and never answered (so it may say FAIL, but only so).
     run cat "$BATS_TEST_TMPDIR/client.out"
-    assert_line --index -1 --regexp "^RESULT sent=[0-9]+ answered=$answered bad_sent=0 rejected=0 bad_answers=0 (OK|FAIL)$"
+    assert_line --index -1 --regexp \
+        "^RESULT sent=[0-9]+ answered=$answered bad_sent=0 rejected=0 bad_answers=0 (OK|FAIL)$"
     if ((client_status == 0)); then
         assert_line --index -1 --regexp '^RESULT sent=40000 answered=40000 '
     else
@@ -187,7 +214,8 @@ expect_raw() {
     close_raw
     stop_server TERM
     assert_equal "$SERVER_STATUS" 0
-    assert_line --index -1 'RESULT accepted=1 answered=2 logged=2 ledger=2 bad=13 counter=1000007 OK'
+    assert_line --index -1 \
+        'RESULT accepted=1 answered=2 logged=2 ledger=2 bad=13 counter=1000007 OK'
 }
 
 @test "an oversized line gets ERR too long and the server hangs up" {
@@ -206,7 +234,7 @@ expect_raw() {
     stop_server TERM
     assert_equal "$SERVER_STATUS" 0
     assert_line --index -1 'RESULT accepted=2 answered=1 logged=1 ledger=1 bad=1 counter=1 OK'
-    assert_equal "$(grep -c 'client 1: closed (line too long) after 0 answered, 1 bad$' "$SERVER_LOG")" 1
+    log_has 1 'client 1: closed \(line too long\) after 0 answered, 1 bad$'
 }
 
 @test "a silent client gets ERR idle timeout; it stalls nobody meanwhile" {
@@ -239,7 +267,8 @@ expect_raw() {
     start_server
     local port=$PORT
     stop_server TERM                          # the port is free again, nobody listens
-    run --separate-stderr timeout 20 "$BUILD/$LESSON" --mode client --port "$port" --clients 2 --bad 1
+    run --separate-stderr timeout 20 "$BUILD/$LESSON" --mode client --port "$port" --clients 2 \
+        --bad 1
     assert_failure 1
     assert_line --regexp '^client 0 \(good\): connect: Connection refused$'
     assert_line --index -1 'RESULT sent=0 answered=0 bad_sent=3 rejected=0 bad_answers=0 FAIL'
@@ -251,7 +280,7 @@ expect_raw() {
     build -j2 asan
     run timeout 60 "$BUILD/asan/$LESSON" --clients 200 --idle-timeout 0.5
     assert_success
-    assert_line --index -1 --regexp '^RESULT sent=600 answered=600 logged=600 ledger=600 bad_sent=3 rejected=3 bad_answers=0 '
+    demo_ok 600 3
     refute_output --partial "Sanitizer"
 }
 
