@@ -22,8 +22,8 @@
  * How it fits together. main runs the accept loop: poll() on the listening socket and on a
  * self-pipe, with no timeout but --max-seconds. The signal handler only writes the signal's
  * number into that pipe (write is async-signal-safe; printf and locks are not), so the
- * signal becomes an ordinary event in main's loop. SIGINT and SIGTERM are blocked in every
- * other thread (they inherit main's mask when created), so only main ever runs the handler.
+ * signal becomes an ordinary event in main's loop. main blocks SIGINT and SIGTERM while it
+ * creates the other threads, which inherit that mask, so only main ever runs the handler.
  * Each accepted connection is a task for the pool; its worker reads lines with poll() on the
  * socket and on a stop pipe, whose hang-up tells every worker at once that the server is
  * shutting down. Every answer updates the counter and appends to the shared file in one
@@ -41,12 +41,13 @@
  * timeout: that is the pause in the demo).
  *
  * Notice: the silent client holds one worker, not the server: the others keep answering.
- * With --workers 1 everyone queues behind it for the idle timeout, and no longer. The
+ * With --workers 1, whoever queues behind it waits out the idle timeout, and no longer. The
  * counter and the file never disagree: each line of the file is the total after one ADD,
  * and each total is the one before plus its add (checked when the server stops). The
  * answers' totals are all different: no update was lost. THROUGHPUT says requests/s.
  * Try: --workers 1, 2, 4, 8 --bad 0 --requests 20 and watch rps; then move the write() in
- * ledger_add out of the critical section and see the verdict catch the disorder.
+ * ledger_add below the unlock and run with --requests 20: the file's order no longer follows
+ * the counter's, and the verdict catches it.
  *
  * Verdict (the last lines, printed after every thread is joined):
  *   server: RESULT accepted=C answered=A logged=A ledger=A bad=B counter=K OK
