@@ -107,7 +107,7 @@ tsan:
 asan:
 	$(MAKE) BUILD=$(BUILD)/asan SAN='$(ASAN_FLAGS)' CFLAGS='-O1 -g' all
 
-# The test suite installs what it misses (bats, valgrind, clang) and then runs every
+# The test suite installs what it misses (bats, valgrind, clang, OpenMPI) and runs every
 # tests/*.bats; `make test T=tests/08_race_counter.bats` runs one file.
 T ?= tests
 test: deps
@@ -115,7 +115,7 @@ test: deps
 	scripts/run-tests.sh $(T)
 
 deps:
-	scripts/install-deps.sh test
+	scripts/install-deps.sh test mpi
 
 # `make bench` installs what it misses (hyperfine, gnuplot, GLib, ...), builds bench/ and
 # the lessons it times (12, 13, 14), runs every benchmark into
