@@ -1,0 +1,170 @@
+# 17_rwlock: under either lock no reader ever sees a half-done move and the final total
+# is intact; the read and write counts follow from the options exactly. The timings are
+# printed, never judged. --lock none may tear any number of reads, so it is only held to
+# bounds and to a verdict and exit status that agree with its numbers; with no writer
+# there is nothing to tear, and with one writer the final total must still be intact.
+# The data race itself is proven by tests/race_detectors.bats (tsan and helgrind).
+load helper
+
+LESSON=17_rwlock
+
+setup_file() {
+    build "$BUILD/$LESSON"
+}
+
+ROW='^(rwlock|mutex|none) +([0-9]+) +([0-9]+) +([0-9]+) +([0-9]+) +[0-9.]+ +[0-9]+ +[0-9.]+ '
+ROW+='+[0-9.]+ +([0-9]+)$'
+
+# The table row for LOCK shows R readers, W writers, N reads, M writes and no torn read.
+assert_clean_row() {
+    local lock=$1 r=$2 w=$3 n=$4 m=$5 line found=""
+    for line in "${lines[@]}"; do
+        if [[ "$line" =~ $ROW && "${BASH_REMATCH[1]}" == "$lock" ]]; then
+            found=1
+            assert_equal "${BASH_REMATCH[*]:2}" "$r $w $n $m 0"
+        fi
+    done
+    [[ -n "$found" ]] || fail "no table row for $lock"
+}
+
+# ---- rwlock and mutex: never torn, always intact ------------------------------------------
+
+@test "defaults: both locks, 4 readers x 200000, 8000 writes, nothing torn; exit 0" {
+    run_lesson 60 "$LESSON"
+    assert_success
+    assert_line --regexp \
+        '^lock +readers +writers +reads +writes +ms +reads/s +ns/op +longest_write_ms +torn$'
+    assert_clean_row rwlock 4 1 800000 8000
+    assert_clean_row mutex 4 1 800000 8000
+    assert_line --regexp '^rwlock / mutex time: [0-9.]+ \(below 1: the rwlock was faster\)$'
+    assert_equal "${lines[-1]}" "RESULT lock=both readers=4 writers=1 reads=800000 writes=8000 \
+rwlock_torn=0 rwlock_sum=6400 mutex_torn=0 mutex_sum=6400 expected_sum=6400 OK"
+}
+
+@test "each lock alone, with 1, 2 and 8 readers and 1 or 3 writers" {
+    local lock r w
+    for lock in rwlock mutex; do
+        for r in 1 2 8; do
+            for w in 1 3; do
+                run_lesson 30 "$LESSON" --lock "$lock" --readers "$r" --writers "$w" \
+                    --ops 5000 --write-percent 10
+                assert_success
+                assert_clean_row "$lock" "$r" "$w" $((r * 5000)) $((r * 500))
+                assert_equal "${lines[-1]}" "RESULT lock=$lock readers=$r writers=$w \
+reads=$((r * 5000)) writes=$((r * 500)) torn=0 sum=6400 expected_sum=6400 OK"
+            done
+        done
+    done
+}
+
+@test "writes are P per 100 reads, shared out among the writers (rounding down)" {
+    # 3 readers x 333 = 999 reads; 7% of them = 69.93 -> 69 writes
+    run_lesson 30 "$LESSON" --lock rwlock --readers 3 --ops 333 --write-percent 7 --writers 4
+    assert_success
+    assert_output --regexp 'RESULT lock=rwlock readers=3 writers=4 reads=999 writes=69 torn=0 '
+    # every read a write: the writers hold the lock half the time, still nothing torn
+    run_lesson 30 "$LESSON" --readers 2 --ops 3000 --write-percent 100 --writers 2
+    assert_success
+    assert_output --regexp 'reads=6000 writes=6000 rwlock_torn=0 rwlock_sum=6400 mutex_torn=0 '
+}
+
+@test "no writers, or no writes: reads only, still exact" {
+    run_lesson 30 "$LESSON" --writers 0 --ops 2000
+    assert_success
+    assert_output --regexp 'RESULT lock=both readers=4 writers=0 reads=8000 writes=0 rwlock_torn=0 '
+    run_lesson 30 "$LESSON" --write-percent 0 --ops 2000
+    assert_success
+    assert_output --regexp 'RESULT lock=both readers=4 writers=1 reads=8000 writes=0 rwlock_torn=0 '
+}
+
+@test "the smallest and largest tables keep their totals" {
+    run_lesson 30 "$LESSON" --entries 2 --ops 5000 --write-percent 50 --writers 2
+    assert_success
+    assert_output --regexp 'rwlock_torn=0 rwlock_sum=200 mutex_torn=0 mutex_sum=200 [^ ]+ OK$'
+    run_lesson 30 "$LESSON" --entries 65536 --ops 50 --write-percent 20
+    assert_success
+    assert_output --regexp 'rwlock_sum=6553600 mutex_torn=0 mutex_sum=6553600 [^ ]+=6553600 OK$'
+}
+
+# ---- none: only bounds, and honesty ----------------------------------------------------
+
+VERDICT_NONE='^RESULT lock=none readers=([0-9]+) writers=([0-9]+) reads=([0-9]+) writes=([0-9]+) '
+VERDICT_NONE+='torn=([0-9]+) sum=(-?[0-9]+) expected_sum=([0-9]+) (OK|FAIL)$'
+
+@test "none: torn <= reads; one writer keeps the total; FAIL exactly when a read tore" {
+    local ops
+    for ops in 1000 50000; do
+        run_lesson 30 "$LESSON" --lock none --ops "$ops"
+        [[ "${lines[-1]}" =~ $VERDICT_NONE ]] || fail "unexpected last line: ${lines[-1]}"
+        local reads=${BASH_REMATCH[3]} torn=${BASH_REMATCH[5]} sum=${BASH_REMATCH[6]}
+        local word=${BASH_REMATCH[8]}
+        assert_equal "$reads" $((4 * ops))
+        ((torn <= reads)) || fail "torn $torn > reads $reads"
+        assert_equal "$sum" 6400      # a single writer: no move is lost, only seen half done
+        if ((torn > 0)); then
+            assert_equal "$word" FAIL
+            assert_failure 1
+            assert_line "$torn of $reads stock-takes saw a wrong total: a move was half done"
+        else
+            assert_equal "$word" OK
+            assert_success
+        fi
+    done
+}
+
+@test "none without writers has nothing to tear: exact, OK" {
+    run_lesson 30 "$LESSON" --lock none --writers 0 --ops 5000
+    assert_success
+    assert_equal "${lines[-1]}" "RESULT lock=none readers=4 writers=0 reads=20000 writes=0 \
+torn=0 sum=6400 expected_sum=6400 OK"
+}
+
+# ---- command line -----------------------------------------------------------------------
+
+@test "--help prints the usage on stdout and exits 0" {
+    run --separate-stderr timeout 5 "$BUILD/$LESSON" --help
+    assert_success
+    assert_line --index 0 --regexp '^usage: 17_rwlock \[--lock both\|rwlock\|mutex\|none\]'
+    assert_output --partial "--write-percent"
+    assert_output --partial "--entries"
+    # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
+    assert_equal "$stderr" ""
+}
+
+@test "bad input: one line naming the problem, the usage, exit 2" {
+    local -a cases=(
+        "--readers: expected an integer from 1 to 64, got \"x\"|--readers x"
+        "--readers|--readers 0"
+        "--readers|--readers -1"
+        "--readers|--readers 65"
+        "--readers|--readers 99999999999999999999999"
+        "--writers|--writers -1"
+        "--writers|--writers 65"
+        "--writers|--writers one"
+        "--ops|--ops 0"
+        "--ops|--ops 1e6"
+        "--ops|--ops 100000001"
+        "--write-percent|--write-percent 101"
+        "--write-percent|--write-percent -5"
+        "--write-percent|--write-percent 5%"
+        "--entries|--entries 1"
+        "--entries|--entries 65537"
+        "--lock|--lock spin"
+        "unrecognized option|--mode mutex"
+        "requires an argument|--lock"
+        "unexpected argument \"mutex\"|--readers 2 mutex"
+    )
+    local case word args
+    for case in "${cases[@]}"; do
+        word=${case%%|*}
+        args=${case#*|}
+        # shellcheck disable=SC2086  # split the arguments on purpose
+        run --separate-stderr timeout 5 "$BUILD/$LESSON" $args
+        assert_usage_error "$word"
+    done
+}
+
+@test "an unknown lock lists the locks that exist" {
+    run --separate-stderr timeout 5 "$BUILD/$LESSON" --lock spin
+    assert_usage_error '--lock: expected one of both|rwlock|mutex|none, got "spin"'
+}
