@@ -65,7 +65,7 @@ enum { MAX_THREADS = 64, MAX_PUSHES = 10000000, FIELDS = 4 };
 /* ---- a bounded spin -------------------------------------------------------------------- */
 
 static double spin_timeout;
-static atomic_bool gave_up;      /* one side gave up: the other must stop waiting too */
+static atomic_bool gave_up;      /* a side gave up: the other stops waiting too; main reports */
 
 /* Spins until *flag >= value (loaded with `order`), counting the spins. Now and then it
  * looks at the clock and yields the CPU (if there are fewer cores than threads, the
@@ -110,7 +110,6 @@ struct mp_config {
 struct mp_result {
     long stale;                  /* messages read before they were all there */
     long producer_spins, consumer_spins;
-    bool stuck;
 };
 
 static struct mp_config mp;
@@ -122,10 +121,8 @@ static void *producer_main(void *arg)
     for (long seq = 1; seq <= mp.messages; seq++) {
         /* Wait until the consumer is done with the previous message. This reply is
          * always release/acquire, so only the flag differs between the two orders. */
-        if (!spin_until(&consumed, seq - 1, memory_order_acquire, &mp_out.producer_spins)) {
-            mp_out.stuck = true;
-            return NULL;
-        }
+        if (!spin_until(&consumed, seq - 1, memory_order_acquire, &mp_out.producer_spins))
+            return NULL;                                    /* gave up: main says STUCK */
         mailbox.seq = seq;                                  /* write the message ... */
         for (int i = 0; i < FIELDS; i++)
             mailbox.field[i] = seq * (i + 1);
@@ -139,10 +136,8 @@ static void *consumer_main(void *arg)
     long *stale = arg;
     long spins = 0;
     for (long seq = 1; seq <= mp.messages; seq++) {
-        if (!spin_until(&published, seq, mp.load_order, &spins)) {   /* see the flag ... */
-            mp_out.stuck = true;
-            break;
-        }
+        if (!spin_until(&published, seq, mp.load_order, &spins))     /* see the flag ... */
+            break;                                                   /* (or give up) */
         bool whole = mailbox.seq == seq;                           /* ... then the message */
         for (int i = 0; i < FIELDS; i++)
             whole = whole && mailbox.field[i] == seq * (i + 1);
@@ -169,7 +164,10 @@ static void pass_messages(void)
            "spun %.1f times per message on average\n", mp.messages, seconds * 1e3,
            seconds * 1e9 / (double)mp.messages,
            (double)mp_out.consumer_spins / (double)mp.messages);
-    if (stale > 0)
+    if (atomic_load(&gave_up))
+        printf("part one: a thread spun for %.1f s without seeing the other's flag\n",
+               spin_timeout);
+    else if (stale > 0)
         printf("part one: %ld messages were read before they had fully arrived: the flag "
                "came first\n", stale);
     else if (mp.load_order == memory_order_relaxed)
@@ -196,10 +194,12 @@ static long push(struct node *node)
 {
     long retries = 0;
     struct node *seen = atomic_load_explicit(&top, memory_order_relaxed);
-    do {
-        node->next = seen;
-    } while (!atomic_compare_exchange_weak_explicit(&top, &seen, node, memory_order_release,
-                                                    memory_order_relaxed) && ++retries);
+    node->next = seen;
+    while (!atomic_compare_exchange_weak_explicit(&top, &seen, node, memory_order_release,
+                                                  memory_order_relaxed)) {
+        node->next = seen;       /* another push got in first: `seen` is the new top */
+        retries++;
+    }
     return retries;
 }
 
@@ -340,9 +340,7 @@ int main(int argc, char **argv)
     long pushes = nthreads * iterations;
     const char *fmt = "order=%s messages=%ld stale=%ld pushes=%ld listed=%ld duplicates=%ld "
                       "misordered=%ld cas_retries=%ld";
-    if (mp_out.stuck) {
-        printf("part one: a thread spun for %.1f s without seeing the other's flag\n",
-               spin_timeout);
+    if (atomic_load(&gave_up)) {
         fputs("RESULT ", stdout);
         printf(fmt, order_names[order], iterations, mp_out.stale, pushes, st.listed,
                st.duplicates, st.misordered, st.retries);

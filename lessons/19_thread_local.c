@@ -6,19 +6,20 @@
  *   make && ./build/19_thread_local                  # 4 workers, each with its own copies
  *   ./build/19_thread_local --threads 16 --iterations 1000
  *
- * Notice: two ways to get per-thread storage. C11's _Thread_local (the keyword behind
- * errno, which is why one thread's failed call does not clobber another's errno): a
- * variable declared with it exists once per thread, starts at its initial value in every
- * new thread, and dies with its thread. The workers print its address: different in
- * every thread, while the code names the same variable. POSIX's pthread_key_create is
- * the older, more flexible way: a key under which each thread stores its own pointer
- * (pthread_setspecific / pthread_getspecific), plus a destructor that runs in each
- * thread as it exits, with that thread's pointer. Here each worker's log buffer hangs on
- * a key; it is made on the worker's first log line, and the destructor adds the
- * buffer's line count to the shared total and frees it: exactly once per thread, without
- * anyone having to remember to. Main's own copies stay apart: main handles a few
- * requests itself first, and the workers still start from 0. Destructors do not run
- * for main when it returns (exit() skips them), so main never takes a buffer.
+ * Notice: two ways to get per-thread storage. C11's _Thread_local: a variable declared
+ * with it exists once per thread, starts at its initial value in every new thread, and
+ * dies with its thread. (errno works this way: C11 gives it thread storage duration,
+ * which is why one thread's failed call never clobbers another thread's errno.) The
+ * workers print its address: different in every thread, while the code names the same
+ * variable. POSIX's pthread_key_create is the older, more flexible way: a key under
+ * which each thread stores its own pointer (pthread_setspecific / pthread_getspecific),
+ * plus a destructor that runs in each thread as it exits, with that thread's pointer.
+ * Here each worker's log buffer hangs on a key; it is made on the worker's first log
+ * line, and the destructor adds the buffer's line count to the shared total and frees
+ * it: exactly once per thread, without anyone having to remember to. Main's own copies
+ * stay apart: main handles a few requests itself first, and the workers still start
+ * from 0. Destructors do not run for main when it returns (exit() skips them), so main
+ * never takes a buffer.
  * Try: delete _Thread_local from requests_handled (one counter for everybody, without a
  * lock): the per-worker tallies go wrong, and `make tsan` reports the race.
  *
