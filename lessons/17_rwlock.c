@@ -18,11 +18,12 @@
  * a rwlock is not simply a faster mutex. Taking a read lock still WRITES to the lock (a
  * count of readers inside), so its cache line bounces between cores on every read just
  * as a mutex's does, and its bookkeeping is heavier. With one reader there is nobody to
- * share with and the rwlock only costs more; with a read as short as --entries 2, the
- * bounce is most of the work and the two come out about even on 2 cores. The readers
- * gain only once the read itself outlasts the bounce: on our 2-core machine, 2 to 4
- * readers ran about twice as fast under the rwlock with the default 64 shelves, and two
- * to three times as fast with --entries 4096. Also: glibc's default
+ * share with, so the rwlock cannot win; with a read as short as --entries 2, the bounce
+ * is most of the work and the two come out even. The readers gain only once the read
+ * itself outlasts the bounce. On our shared 2-core VM (run it several times: the numbers
+ * swing), one reader never did better under the rwlock; 2 to 4 readers of the default
+ * 64 shelves took between 0.4 and 1.0 of the mutex's time, and with --entries 4096
+ * between 0.3 and 0.8. Also: glibc's default
  * rwlock prefers readers (POSIX leaves the policy open), so while readers keep
  * overlapping a writer may wait a long time, often until the readers are done: compare
  * the longest_write_ms column, rwlock against mutex.
