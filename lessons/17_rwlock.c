@@ -21,12 +21,12 @@
  * share with, so the rwlock cannot win; with a read as short as --entries 2, the bounce
  * is most of the work and the two come out even. The readers gain only once the read
  * itself outlasts the bounce. On our shared 2-core VM (run it several times: the numbers
- * swing), one reader never did better under the rwlock; 2 to 4 readers of the default
- * 64 shelves took between 0.4 and 1.0 of the mutex's time, and with --entries 4096
- * between 0.3 and 0.8. Also: glibc's default
- * rwlock prefers readers (POSIX leaves the policy open), so while readers keep
- * overlapping a writer may wait a long time, often until the readers are done: compare
- * the longest_write_ms column, rwlock against mutex.
+ * swing), the median over runs with one reader was never better under the rwlock; with
+ * 2 to 4 readers of the default 64 shelves it took between 0.4 and 1.0 of the mutex's
+ * time, and with --entries 4096 between 0.3 and 0.8. Also: glibc's default rwlock
+ * prefers readers (POSIX leaves the policy open), so while readers keep overlapping a
+ * writer may wait a long time, often until the readers are done: compare the
+ * longest_write_ms column, rwlock against mutex.
  * Try: build with `make tsan` and run ./build/tsan/17_rwlock --lock none --ops 2000:
  * ThreadSanitizer names the two lines that race, the writer's store and the reader's
  * load, even in a run where no stock-take happened to tear.
