@@ -5,6 +5,7 @@
  *   PT_CHECK(call)        run a pthread call (always), die with strerror(rc) if it failed
  *   die / die_errno       one line on stderr and exit 1 (for calls that set errno)
  *   cli_setup / usage_*   the program name and usage text; bad input exits 2
+ *   cli_next              getopt_long with --help, unknown options and stray operands handled
  *   parse_long / _double  strict number parsing with a range: "12x", "", overflow all rejected
  *   parse_choice          one word out of a fixed list (--mode unsafe|mutex|atomic)
  *   now_s / now_ns        CLOCK_MONOTONIC, for timing and deadlines
@@ -118,6 +119,34 @@ static inline void cli_no_operands(int optind_, int argc, char **argv)
 {
     if (optind_ < argc)
         usage_error("unexpected argument \"%s\"", argv[optind_]);
+}
+
+/* The end of every lesson's option table: --help, then the terminator.
+ *     static const struct option opts[] = {
+ *         { "threads", required_argument, NULL, 't' },
+ *         CLI_HELP, CLI_END,
+ *     };                                                                      */
+enum { CLI_OPT_HELP = 0x100 };
+#define CLI_HELP { "help", no_argument, NULL, CLI_OPT_HELP }
+#define CLI_END { NULL, 0, NULL, 0 }
+
+/* getopt_long for long options, with what every lesson does alike done here: --help prints
+ * the usage and exits 0; an unknown option or a missing value is a usage error (getopt has
+ * printed its line); after the last option, a stray operand is one too. Returns the next
+ * option of the lesson's own, or -1 when there are no more.
+ *     for (int c; (c = cli_next(argc, argv, opts)) != -1;)
+ *         switch (c) { case 't': threads = parse_long("--threads", optarg, 1, 64); break; }
+ */
+static inline int cli_next(int argc, char **argv, const struct option *opts)
+{
+    int c = getopt_long(argc, argv, "", opts, NULL);
+    if (c == CLI_OPT_HELP)
+        usage_help();
+    if (c == '?' || c == ':')
+        usage_error(NULL);
+    if (c == -1)
+        cli_no_operands(optind, argc, argv);
+    return c;
 }
 
 /* A whole-string integer in [min, max]; anything else is a usage error. */
