@@ -119,22 +119,17 @@ int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
     int threads = 4;
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "threads", required_argument, NULL, 't' },
         { "scale", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { 0, 0, 0, 0 },
+        CLI_HELP, CLI_END,
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 't': threads = (int)parse_long("--threads", optarg, 1, MAX_THREADS); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     part_one();
 

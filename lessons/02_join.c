@@ -141,22 +141,17 @@ int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
     enum mode mode = MODE_BOTH;
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "mode", required_argument, NULL, 'm' },
         { "scale", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { 0, 0, 0, 0 },
+        CLI_HELP, CLI_END,
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 'm': mode = (enum mode)parse_choice("--mode", optarg, mode_names); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     struct run bad = { 0, 0 }, good = { 0, 0 };
     if (mode != MODE_JOIN)

@@ -288,7 +288,7 @@ int main(int argc, char **argv)
     cli_setup(argv[0], usage);
     int dishes = 4, accounts = 1, depositors = 2, withdrawers = 2;
     long rounds = 100000, seed = 1;
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "dishes", required_argument, NULL, 'd' },
         { "accounts", required_argument, NULL, 'a' },
         { "depositors", required_argument, NULL, 'D' },
@@ -297,11 +297,9 @@ int main(int argc, char **argv)
         { "seed", required_argument, NULL, 'S' },
         { "unsafe", no_argument, NULL, 'u' },
         { "scale", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { 0, 0, 0, 0 },
+        CLI_HELP, CLI_END,
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 'd': dishes = (int)parse_long("--dishes", optarg, 1, MAX_DISHES); break;
         case 'a': accounts = (int)parse_long("--accounts", optarg, 1, MAX_ACCOUNTS); break;
@@ -311,11 +309,8 @@ int main(int argc, char **argv)
         case 'S': seed = parse_long("--seed", optarg, 0, INT32_MAX); break;
         case 'u': unsafe = true; break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     int most_cooks = share_the_pan(dishes);
     struct bank_result bank_books = run_the_bank(accounts, depositors, withdrawers, rounds, seed);

@@ -138,20 +138,15 @@ int main(int argc, char **argv)
         { "rounds", required_argument, NULL, 'r' },
         { "seed", required_argument, NULL, 'S' },
         { "scale", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 'r': rounds = parse_long("--rounds", optarg, 1, 1000); break;
         case 'S': seed = parse_long("--seed", optarg, 0, 2147483647); break;
         case 's': time_scale = parse_double("--scale", optarg, 0.0001, 100); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     pthread_barrier_t start;
     PT_CHECK(pthread_barrier_init(&start, NULL, NWORKERS));

@@ -161,20 +161,15 @@ int main(int argc, char **argv)
         { "waiters", required_argument, NULL, 'w' },
         { "timeout", required_argument, NULL, 't' },
         { "scale", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 'w': nrunners = parse_long("--waiters", optarg, 1, MAX_RUNNERS); break;
         case 't': timeout = parse_double("--timeout", optarg, 0.001, 3600); break;
         case 's': time_scale = parse_double("--scale", optarg, 0.0001, 100); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     event_init(&go);
 

@@ -254,24 +254,19 @@ int main(int argc, char **argv)
     enum mode mode = MODE_ALL;
     long nthreads = 2, iterations = 50000000;
 
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "mode", required_argument, NULL, 'm' },
         { "threads", required_argument, NULL, 't' },
         { "iterations", required_argument, NULL, 'i' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
+        switch (c) {
         case 'm': mode = (enum mode)parse_choice("--mode", optarg, mode_names); break;
         case 't': nthreads = parse_long("--threads", optarg, 1, 1024); break;
         case 'i': iterations = parse_long("--iterations", optarg, 1, 1000000000); break;
-        case 'h': usage_help();
-        default:  usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
     if (iterations > LONG_MAX / nthreads)
         usage_error("--threads x --iterations must be at most %ld", LONG_MAX);
 

@@ -125,26 +125,21 @@ static void report(void)
 int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "mode", required_argument, NULL, 'm' },
         { "ticks", required_argument, NULL, 't' },
         { "scale", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { 0, 0, 0, 0 },
+        CLI_HELP, CLI_END,
     };
     enum mode mode = MODE_RETURN;
     int ticks = 10;
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 'm': mode = (enum mode)parse_choice("--mode", optarg, mode_names); break;
         case 't': ticks = (int)parse_long("--ticks", optarg, 1, 1000); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     show.mode = mode;
     show.planned = ticks;

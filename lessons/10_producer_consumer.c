@@ -171,28 +171,23 @@ int main(int argc, char **argv)
     cli_setup(argv[0], usage);
     long producers = 3, messages = 20, capacity = 4, loggers = 1;
 
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "producers", required_argument, NULL, 'p' },
         { "messages", required_argument, NULL, 'm' },
         { "capacity", required_argument, NULL, 'c' },
         { "loggers", required_argument, NULL, 'l' },
         { "scale", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
+        switch (c) {
         case 'p': producers = parse_long("--producers", optarg, 1, 64); break;
         case 'm': messages = parse_long("--messages", optarg, 1, 100000); break;
         case 'c': capacity = parse_long("--capacity", optarg, 1, 10000); break;
         case 'l': loggers = parse_long("--loggers", optarg, 1, 16); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'h': usage_help();
-        default:  usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     struct shared sh = { .producers = producers, .messages = messages, .loggers = loggers };
     /* While the program works, something moves through the queue at least every few

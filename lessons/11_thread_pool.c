@@ -640,24 +640,20 @@ int main(int argc, char **argv)
     static const char *names[NSECTIONS + 1];
     for (int i = 0; i < NSECTIONS; i++)
         names[i] = sections[i].name;
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "workers", required_argument, NULL, 'w' },
         { "scale", required_argument, NULL, 's' },
         { "section", required_argument, NULL, 'S' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int only = -1, opt;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
+    int only = -1;
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
+        switch (c) {
         case 'w': workers = (int)parse_long("--workers", optarg, 1, 64); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
         case 'S': only = parse_choice("--section", optarg, names); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     /* At --scale 1 the tour naps about 6 s; a stuck pool shows up long after that. */
     watchdog dog;

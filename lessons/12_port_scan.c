@@ -518,7 +518,7 @@ int main(int argc, char **argv)
     long open_count = 3, workers = 0;   /* 0: one worker per port */
     int mode = MODE_BOTH;
 
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "mode", required_argument, NULL, 'm' },
         { "ports", required_argument, NULL, 'n' },
         { "first-port", required_argument, NULL, 'f' },
@@ -527,12 +527,10 @@ int main(int argc, char **argv)
         { "latency", required_argument, NULL, 'l' },
         { "connect-timeout", required_argument, NULL, 't' },
         { "scale", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
+        switch (c) {
         case 'm': mode = parse_choice("--mode", optarg, mode_names); break;
         case 'n': cfg.nports = (int)parse_long("--ports", optarg, 1, 1024); break;
         case 'f': cfg.first_port = (int)parse_long("--first-port", optarg, 1, 65535); break;
@@ -541,11 +539,8 @@ int main(int argc, char **argv)
         case 'l': cfg.latency = parse_double("--latency", optarg, 0.001, 10); break;
         case 't': cfg.timeout = parse_double("--connect-timeout", optarg, 0.001, 60); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'h': usage_help();
-        default:  usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
     int last_port = cfg.first_port + cfg.nports - 1;
     if (last_port > 65535)
         usage_error("--ports: %d ports from %d would run past port 65535", cfg.nports,

@@ -225,30 +225,25 @@ int main(int argc, char **argv)
     long tasks = 8, max_workers = 0, workers = 0;  /* 0: not given */
     int mode = MODE_ALL;
 
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "mode", required_argument, NULL, 'm' },
         { "tasks", required_argument, NULL, 'n' },
         { "max-workers", required_argument, NULL, 'M' },
         { "workers", required_argument, NULL, 'w' },
         { "latency", required_argument, NULL, 'l' },
         { "scale", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
+        switch (c) {
         case 'm': mode = parse_choice("--mode", optarg, mode_names); break;
         case 'n': tasks = parse_long("--tasks", optarg, 1, 1000); break;
         case 'M': max_workers = parse_long("--max-workers", optarg, 1, 1000); break;
         case 'w': workers = parse_long("--workers", optarg, 1, 1000); break;
         case 'l': latency = parse_double("--latency", optarg, 0.001, 10); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'h': usage_help();
-        default:  usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
     if (workers && max_workers)
         usage_error("--workers: give --workers W (one pool size) or --max-workers M "
                     "(sizes 1..M), not both");

@@ -155,28 +155,23 @@ int main(int argc, char **argv)
     int spaces = 3, ncars = 10;
     double timeout = 30;
 
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "variant", required_argument, NULL, 'v' },
         { "spaces", required_argument, NULL, 'k' },
         { "cars", required_argument, NULL, 'n' },
         { "timeout", required_argument, NULL, 't' },
         { "scale", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 'v': variant = (enum variant)parse_choice("--variant", optarg, variant_names); break;
         case 'k': spaces = (int)parse_long("--spaces", optarg, 1, MAX_SPACES); break;
         case 'n': ncars = (int)parse_long("--cars", optarg, 1, MAX_CARS); break;
         case 't': timeout = parse_double("--timeout", optarg, 0.001, 3600); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'h': usage_help();
-        default:  usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     /* pshared = 0: shared by the threads of this process only. The value starts at K. */
     if (sem_init(&free_spaces, 0, (unsigned)spaces) != 0)

@@ -235,16 +235,14 @@ int main(int argc, char **argv)
     sim.ncells = 20000;
     sim.nsteps = 1000;
 
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "variant", required_argument, NULL, 'v' },
         { "threads", required_argument, NULL, 't' },
         { "cells", required_argument, NULL, 'c' },
         { "steps", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 'v':
             sim.variant = (enum variant)parse_choice("--variant", optarg, variant_names);
@@ -252,11 +250,8 @@ int main(int argc, char **argv)
         case 't': sim.nthreads = (int)parse_long("--threads", optarg, 1, MAX_THREADS); break;
         case 'c': sim.ncells = parse_long("--cells", optarg, 3, MAX_CELLS); break;
         case 's': sim.nsteps = parse_long("--steps", optarg, 1, MAX_STEPS); break;
-        case 'h': usage_help();
-        default:  usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
     if (sim.ncells < sim.nthreads + 2)
         usage_error("--cells must be at least --threads + 2 (every thread needs a cell)");
 

@@ -249,18 +249,16 @@ int main(int argc, char **argv)
     struct config cfg = { .readers = 4, .writers = 1, .ops = 200000, .write_percent = 1 };
     nshelves = 64;
 
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "lock", required_argument, NULL, 'l' },
         { "readers", required_argument, NULL, 'r' },
         { "writers", required_argument, NULL, 'w' },
         { "ops", required_argument, NULL, 'o' },
         { "write-percent", required_argument, NULL, 'p' },
         { "entries", required_argument, NULL, 'e' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 'l': kind = (enum lock_kind)parse_choice("--lock", optarg, lock_names); break;
         case 'r': cfg.readers = (int)parse_long("--readers", optarg, 1, MAX_READERS); break;
@@ -268,11 +266,8 @@ int main(int argc, char **argv)
         case 'o': cfg.ops = parse_long("--ops", optarg, 1, 100000000); break;
         case 'p': cfg.write_percent = parse_long("--write-percent", optarg, 0, 100); break;
         case 'e': nshelves = (int)parse_long("--entries", optarg, 2, MAX_ENTRIES); break;
-        case 'h': usage_help();
-        default:  usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     long expected = (long)nshelves * ITEMS_PER_SHELF;
     printf("%d shelves of %d items; %d readers x %ld stock-takes; %d writers, %ld writes per "

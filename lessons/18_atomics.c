@@ -303,26 +303,21 @@ int main(int argc, char **argv)
     long iterations = 100000;
     spin_timeout = 10;
 
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "order", required_argument, NULL, 'o' },
         { "threads", required_argument, NULL, 't' },
         { "iterations", required_argument, NULL, 'i' },
         { "timeout", required_argument, NULL, 'T' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 'o': order = (enum order)parse_choice("--order", optarg, order_names); break;
         case 't': nthreads = (int)parse_long("--threads", optarg, 1, MAX_THREADS); break;
         case 'i': iterations = parse_long("--iterations", optarg, 1, MAX_PUSHES); break;
         case 'T': spin_timeout = parse_double("--timeout", optarg, 0.001, 3600); break;
-        case 'h': usage_help();
-        default:  usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
     if (iterations > MAX_PUSHES / nthreads)
         usage_error("--threads x --iterations must be at most %d", MAX_PUSHES);
 

@@ -152,22 +152,17 @@ int main(int argc, char **argv)
     int nthreads = 4;
     long iterations = 250000;
 
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "threads", required_argument, NULL, 't' },
         { "iterations", required_argument, NULL, 'i' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
         case 't': nthreads = (int)parse_long("--threads", optarg, 1, MAX_THREADS); break;
         case 'i': iterations = parse_long("--iterations", optarg, 1, 100000000); break;
-        case 'h': usage_help();
-        default:  usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     PT_CHECK(pthread_key_create(&log_buffer_key, retire_log_buffer));
 

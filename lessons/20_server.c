@@ -1150,7 +1150,7 @@ int main(int argc, char **argv)
                           .requests = 3, .bad = 1, .idle_timeout = 2, .max_seconds = 300,
                           .timeout = 10 };
 
-    static const struct option options[] = {
+    static const struct option opts[] = {
         { "mode", required_argument, NULL, 'm' },
         { "port", required_argument, NULL, 'p' },
         { "workers", required_argument, NULL, 'w' },
@@ -1163,8 +1163,7 @@ int main(int argc, char **argv)
         { "timeout", required_argument, NULL, 't' },
         { "log-file", required_argument, NULL, 'L' },
         { "ledger-file", required_argument, NULL, 'F' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        CLI_HELP, CLI_END,
     };
     /* Which modes each option above means something in (a stray one is a usage error). */
     static const int applies[] = {
@@ -1175,10 +1174,11 @@ int main(int argc, char **argv)
         FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER | FOR_CLIENT,
     };
     unsigned given = 0;
-    int opt, index = 0;
-    while ((opt = getopt_long(argc, argv, "", options, &index)) != -1) {
-        given |= 1u << index;
-        switch (opt) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
+        for (int i = 0; opts[i].name; i++)
+            if (opts[i].val == c)
+                given |= 1u << i;
+        switch (c) {
         case 'm': cfg.mode = parse_choice("--mode", optarg, mode_names); break;
         case 'p': cfg.port = (int)parse_long("--port", optarg, 0, 65535); break;
         case 'w': cfg.workers = (int)parse_long("--workers", optarg, 1, 1024); break;
@@ -1191,15 +1191,11 @@ int main(int argc, char **argv)
         case 't': cfg.timeout = parse_double("--timeout", optarg, 0.01, 600); break;
         case 'L': cfg.log_path = optarg; break;
         case 'F': cfg.ledger_path = optarg; break;
-        case 'h': usage_help();
-        default:  usage_error(NULL);
         }
-        index = 0;
     }
-    cli_no_operands(optind, argc, argv);
-    for (int i = 0; options[i].name; i++)
+    for (int i = 0; opts[i].name; i++)
         if ((given >> i & 1) && !(applies[i] & 1 << cfg.mode))
-            usage_error("--%s does not apply to --mode %s", options[i].name,
+            usage_error("--%s does not apply to --mode %s", opts[i].name,
                         mode_names[cfg.mode]);
     if (cfg.mode == MODE_CLIENT && cfg.port == 0)
         usage_error("--mode client needs --port P (the server's LISTENING line says it)");

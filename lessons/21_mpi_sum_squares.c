@@ -99,23 +99,19 @@ static bool launcher_rank_is_zero(void)
 
 static void parse_args(int argc, char **argv)
 {
-    static const struct option options[] = {
+    static const struct option opts[] = {
         {"start", required_argument, NULL, 's'}, {"count", required_argument, NULL, 'c'},
         {"runs", required_argument, NULL, 'r'},  {"reduce", required_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        CLI_HELP, CLI_END,
     };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        switch (opt) {
+    for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
+        switch (c) {
         case 's': cfg.start = (uint64_t)parse_long("--start", optarg, 0, 1000000000); break;
         case 'c': cfg.count = (int)parse_long("--count", optarg, 1, 100000); break;
         case 'r': cfg.runs = parse_long("--runs", optarg, 1, 100); break;
         case 'R': cfg.reduce = (enum reduce)parse_choice("--reduce", optarg, reduce_names); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 }
 
 /* The other ranks parse in silence: stdout and stderr point at /dev/null while they do,

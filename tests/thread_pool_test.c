@@ -1525,13 +1525,12 @@ int main(int argc, char **argv)
         { "only", required_argument, NULL, 'o' },    { "list", no_argument, NULL, 'l' },
         { "workers", required_argument, NULL, 'w' }, { "rounds", required_argument, NULL, 'r' },
         { "tasks", required_argument, NULL, 't' },   { "seed", required_argument, NULL, 's' },
-        { "watchdog", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        { "watchdog", required_argument, NULL, 'd' }, CLI_HELP,
+        CLI_END,
     };
     const char *only = NULL;
     stress_opts so = { .rounds = 2000, .tasks = 200, .max_workers = 4, .seed = 1 };
-    int c;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    for (int c; (c = cli_next(argc, argv, longopts)) != -1;) {
         switch (c) {
         case 'o': only = optarg; break;
         case 'l':
@@ -1546,11 +1545,8 @@ int main(int argc, char **argv)
         case 't': so.tasks = parse_long("--tasks", optarg, 1, 1000000); break;
         case 's': so.seed = (uint64_t)parse_long("--seed", optarg, 0, LONG_MAX); break;
         case 'd': watchdog_s = parse_double("--watchdog", optarg, 0.1, 86400); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
     if (only && is_stress)
         usage_error("--only: not with stress");
     int chosen = -1;
