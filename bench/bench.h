@@ -7,7 +7,8 @@
  *   burn(start, count)        the CPU-bound kernel: squares summed modulo a prime, called
  *                             through a pointer so that every caller runs the same code
  *   calibrate_burn(ns)        how many numbers burn() must square to take about ns
- *   run_threads(n, fn, args)  n threads released together; returns their wall time in ns
+ *   run_threads(n, fn, args)  n threads released together; returns their wall time in ns,
+ *                             and leaves in run_threads_overlap how much of it they all ran
  *
  * The rules every benchmark here follows (see STYLE.md, "Benchmarks"): warm up first,
  * repeat, report the median with the range (min, max), and time with common.h's now_ns()
@@ -130,6 +131,12 @@ static void *starter(void *p)
     return result;
 }
 
+/* The share of run_threads' wall time during which every thread was running its work (from
+ * the last start to the first end), 0..1. Near 1 on an idle machine; near 0 when the threads
+ * took turns because other programs held the cores: a "contended" figure then measured
+ * little contention. */
+static double run_threads_overlap = -1;
+
 /* Starts n threads running fn(args[i]) (args may be NULL: every thread gets NULL), holds
  * them at a barrier until all exist, and returns the time from the first one's start to
  * the last one's end. The threads take the times themselves: on a busy machine the main
@@ -147,13 +154,18 @@ static inline int64_t run_threads(int n, void *(*fn)(void *), void **args)
         st[i] = (starter_t){&start, fn, args ? args[i] : NULL, 0, 0};
         PT_CHECK(pthread_create(&tid[i], NULL, starter, &st[i]));
     }
-    int64_t began = INT64_MAX, ended = 0;
+    int64_t began = INT64_MAX, ended = 0, last_began = 0, first_ended = INT64_MAX;
     for (int i = 0; i < n; i++) {
         PT_CHECK(pthread_join(tid[i], NULL)); /* join: the times are ours to read after it */
         began = st[i].began < began ? st[i].began : began;
         ended = st[i].ended > ended ? st[i].ended : ended;
+        last_began = st[i].began > last_began ? st[i].began : last_began;
+        first_ended = st[i].ended < first_ended ? st[i].ended : first_ended;
     }
     PT_CHECK(pthread_barrier_destroy(&start));
+    run_threads_overlap = ended > began && first_ended > last_began
+                              ? (double)(first_ended - last_began) / (double)(ended - began)
+                              : 0;
     return ended - began;
 }
 

@@ -9,22 +9,35 @@
  *
  *   primitive,threads,median_ns,min_ns,max_ns,reps
  *
- * The rows: mutex, spinlock, atomic_add and rwlock_read with 1 thread (uncontended) and
- * 2..--threads threads on one object; sem_post_wait (one thread posts then waits);
- * cond_pingpong (a round trip between two threads through one condition variable);
- * event_set_wake (one hand-off through a Python-style event: half a ping-pong of two);
- * thread_create_join; pool_submit_wait (our thread pool: submit an empty task and wait on
- * its future, once lessons/thread_pool.c exists); fork_wait (fork a child that exits at
- * once, wait for it); pipe_roundtrip (one byte to a child process and back).
+ * The rows: mutex, spinlock, atomic_add, cas_add, tls_add, tls_key_add and rwlock_read
+ * with 1 thread (uncontended) and 2..--threads threads; barrier_wait with 2..--threads;
+ * sem_post_wait (one thread posts then waits); cond_pingpong (a round trip between two
+ * threads through one condition variable); event_set_wake (one hand-off through a
+ * Python-style event: half a ping-pong of two); thread_create_join; pool_submit_wait (our
+ * thread pool: submit an empty task and wait on its future, once lessons/thread_pool.c
+ * exists); fork_wait (fork a child that exits at once, wait for it); pipe_roundtrip (one
+ * byte to a child process and back).
  *
- * With threads > 1 every thread hammers the same object and the figure is the wall time
- * divided by all the operations of all threads: a number above the threads=1 line is the
- * price of contention (the cache line holding the lock travels between cores). A thread
- * times its own work (see run_threads in bench.h).
+ * The rows of lessons 15-19, side by side: cas_add is the compare-and-swap retry loop of
+ * lesson 18 (read, compute, swap in only if unchanged, else retry) against atomic_add's
+ * one fetch-and-add; tls_add increments a _Thread_local counter (lesson 19) and
+ * tls_key_add a counter found through pthread_getspecific, each thread adding its tally to
+ * the shared atomic once at the end; barrier_wait is one phase of lesson 16: the time for
+ * all the threads to pass one pthread_barrier_wait; rwlock_read (lesson 17) reads under a
+ * read lock, beside mutex's increment under a mutex. Every counting row checks its total.
+ *
+ * With threads > 1 every thread hammers the same object (tls_*: each its own counter) and
+ * the figure is the wall time divided by all the operations of all threads: a number above
+ * the threads=1 line is the price of contention (the cache line holding the lock travels
+ * between cores). A thread times its own work (see run_threads in bench.h). When the
+ * threads of such a row ran at the same time for less than 80% of it (other programs held
+ * the cores), a line on stderr says so: that figure measured less contention than it claims.
  *
  * Notice: an uncontended mutex costs a few ns, a hand-off between threads microseconds
  * (the waiter must be woken and scheduled), a thread create+join tens of µs, a fork+wait
- * a hundred µs or more: that is why pools exist.
+ * a hundred µs or more: that is why pools exist. A thread-local counter stays cheap at any
+ * thread count (nothing is shared); a shared atomic pays for its cache line travelling,
+ * and a CAS loop pays that plus its retries (progress on stderr counts them).
  * Try: --threads 8 on a 2-core machine, and watch the spinlock (a waiter spins while the
  * holder is not even running).
  */
@@ -33,6 +46,7 @@
 #include <fcntl.h>
 #include <semaphore.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #ifdef HAVE_THREAD_POOL
@@ -54,6 +68,12 @@ static pthread_rwlock_t rwlock = PTHREAD_RWLOCK_INITIALIZER;
 static atomic_long counter;
 static long plain_counter; /* protected by mutex or spin: the work inside the lock */
 static sem_t sem;
+static pthread_barrier_t phase_barrier; /* made anew for each repetition's thread count */
+static pthread_key_t tally_key;         /* each thread's counter for tls_key_add */
+
+/* Each thread's own counter for tls_add. volatile keeps one increment per pass of the loop,
+ * as every other row has: without it the compiler turns the loop into one addition. */
+static _Thread_local volatile long tls_tally;
 
 static long ops_per_thread; /* set before each repetition, read by the workers */
 
@@ -84,6 +104,57 @@ static void *atomic_loop(void *arg)
     (void)arg;
     for (long i = 0; i < ops_per_thread; i++)
         atomic_fetch_add(&counter, 1);
+    return NULL;
+}
+
+/* Lesson 18's retry loop: read the value, and swap in value + 1 only if nobody changed it
+ * in between; if somebody did, the failed CAS hands back the new value and we try again.
+ * The retries go to *arg. */
+static void *cas_loop(void *arg)
+{
+    long retries = 0;
+    for (long i = 0; i < ops_per_thread; i++) {
+        long seen = atomic_load_explicit(&counter, memory_order_relaxed);
+        while (!atomic_compare_exchange_weak(&counter, &seen, seen + 1))
+            retries++;
+    }
+    *(long *)arg = retries;
+    return NULL;
+}
+
+/* Lesson 19: count in a variable of one's own, publish the tally once at the end. */
+static void *tls_loop(void *arg)
+{
+    (void)arg;
+    tls_tally = 0;
+    for (long i = 0; i < ops_per_thread; i++)
+        tls_tally++;
+    atomic_fetch_add(&counter, tls_tally);
+    return NULL;
+}
+
+/* The same through POSIX's key: each increment first asks for this thread's pointer. */
+static void *tls_key_loop(void *arg)
+{
+    (void)arg;
+    long tally = 0;
+    PT_CHECK(pthread_setspecific(tally_key, &tally));
+    for (long i = 0; i < ops_per_thread; i++)
+        (*(long *)pthread_getspecific(tally_key))++;
+    PT_CHECK(pthread_setspecific(tally_key, NULL)); /* &tally dies with this frame */
+    atomic_fetch_add(&counter, tally);
+    return NULL;
+}
+
+/* Lesson 16: every pass is one phase that nobody leaves before all have arrived. */
+static void *barrier_loop(void *arg)
+{
+    (void)arg;
+    for (long i = 0; i < ops_per_thread; i++) {
+        int rc = pthread_barrier_wait(&phase_barrier);
+        if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
+            die_rc("pthread_barrier_wait", rc);
+    }
     return NULL;
 }
 
@@ -198,8 +269,9 @@ static void *event_waiter(void *arg)
 
 typedef double (*rep_fn)(int threads, long ops);
 
-/* `threads` threads each do `ops` operations on the same object. */
-static double rep_hammer(void *(*loop)(void *), int threads, long ops)
+/* `threads` threads each do `ops` operations on the same object; each thread's long (its
+ * retries, or what it read) lands in out[] when out is not NULL. */
+static double rep_hammer(void *(*loop)(void *), int threads, long ops, long *out)
 {
     ops_per_thread = ops;
     long seen[1024];
@@ -207,14 +279,53 @@ static double rep_hammer(void *(*loop)(void *), int threads, long ops)
     for (int i = 0; i < threads; i++)
         args[i] = &seen[i];
     int64_t dt = run_threads(threads, loop, args);
+    if (out)
+        memcpy(out, seen, (size_t)threads * sizeof *seen);
     return (double)dt / ((double)ops * threads);
 }
 
-static double rep_mutex(int t, long ops)  { return rep_hammer(mutex_loop, t, ops); }
-static double rep_spin(int t, long ops)   { return rep_hammer(spin_loop, t, ops); }
-static double rep_atomic(int t, long ops) { return rep_hammer(atomic_loop, t, ops); }
-static double rep_rwread(int t, long ops) { return rep_hammer(rwlock_read_loop, t, ops); }
-static double rep_sem(int t, long ops)    { return rep_hammer(sem_loop, t, ops); }
+/* A counting row: the counter starts at 0 and must end at every thread's every increment. */
+static double rep_counted(void *(*loop)(void *), int threads, long ops, long *out)
+{
+    plain_counter = 0;
+    atomic_store(&counter, 0);
+    double ns = rep_hammer(loop, threads, ops, out);
+    long got = plain_counter + atomic_load(&counter), want = ops * threads;
+    if (got != want)
+        die("a count came out %ld, expected %ld: the measurement is wrong", got, want);
+    return ns;
+}
+
+static double rep_mutex(int t, long ops)  { return rep_counted(mutex_loop, t, ops, NULL); }
+static double rep_spin(int t, long ops)   { return rep_counted(spin_loop, t, ops, NULL); }
+static double rep_atomic(int t, long ops) { return rep_counted(atomic_loop, t, ops, NULL); }
+static double rep_tls(int t, long ops)    { return rep_counted(tls_loop, t, ops, NULL); }
+static double rep_tlskey(int t, long ops) { return rep_counted(tls_key_loop, t, ops, NULL); }
+static double rep_rwread(int t, long ops) { return rep_hammer(rwlock_read_loop, t, ops, NULL); }
+static double rep_sem(int t, long ops)    { return rep_hammer(sem_loop, t, ops, NULL); }
+
+/* The CAS loop also keeps its retries per increment, summed over the repetitions. */
+static double cas_retries, cas_increments;
+
+static double rep_cas(int t, long ops)
+{
+    long retries[1024];
+    double ns = rep_counted(cas_loop, t, ops, retries);
+    for (int i = 0; i < t; i++)
+        cas_retries += (double)retries[i];
+    cas_increments += (double)ops * t;
+    return ns;
+}
+
+/* One phase: the time for all t threads to pass the barrier once. */
+static double rep_barrier(int t, long ops)
+{
+    PT_CHECK(pthread_barrier_init(&phase_barrier, NULL, (unsigned)t));
+    ops_per_thread = ops;
+    int64_t dt = run_threads(t, barrier_loop, NULL);
+    PT_CHECK(pthread_barrier_destroy(&phase_barrier));
+    return (double)dt / (double)ops;
+}
 
 /* Two threads, `ops` round trips; the figure is one round trip. */
 static double rep_pair(void *(*a)(void *), void *(*b)(void *), long ops)
@@ -380,18 +491,23 @@ static double rep_pool(int t, long ops)
 static int reps = 11;
 static double rep_ms = 20;
 
+/* How a row's figure relates to its repetition: per_thread rows give ns per operation of
+ * each thread (ops * threads operations in all); the others ns per round (ops rounds). */
+enum per { PER_THREAD_OP, PER_ROUND };
+
 /* Warm up while finding how many operations fill rep_ms: double the count until a
  * repetition lasts a quarter of that, then scale. Each size is tried three times and the
  * fastest counts: a disturbance only ever makes a run slower, and one slow first try at a
  * tiny count would otherwise leave us timing single operations. */
-static void measure(const char *name, int threads, rep_fn rep)
+static void measure(const char *name, int threads, rep_fn rep, enum per per)
 {
     double target_ns = rep_ms * 1e6;
+    double units = per == PER_THREAD_OP ? threads : 1; /* operations per count of ops */
     long ops = 1;
     for (;;) {
         double fastest = INFINITY;
         for (int k = 0; k < 3; k++) {
-            double ns = rep(threads, ops) * (double)ops * (threads > 1 ? threads : 1);
+            double ns = rep(threads, ops) * (double)ops * units;
             fastest = ns < fastest ? ns : fastest;
         }
         if (fastest >= target_ns / 4 || ops >= (1L << 40)) {
@@ -402,13 +518,26 @@ static void measure(const char *name, int threads, rep_fn rep)
         }
         ops *= 2;
     }
-    double samples[1001];
-    for (int r = 0; r < reps; r++)
+    double samples[1001], overlaps[1001];
+    int measured_overlap = 0;
+    for (int r = 0; r < reps; r++) {
+        run_threads_overlap = -1;
         samples[r] = rep(threads, ops);
+        if (run_threads_overlap >= 0)
+            overlaps[measured_overlap++] = run_threads_overlap;
+    }
     stats_t s = stats_of(samples, reps);
     printf("%s,%d,%.2f,%.2f,%.2f,%d\n", name, threads, s.median, s.min, s.max, reps);
     progress("%-20s threads=%-3d %10.1f ns  (%.1f .. %.1f)", name, threads, s.median, s.min,
              s.max);
+    /* Several threads on one object: did they really run at the same time? */
+    if (threads > 1 && measured_overlap > 0) {
+        double overlap = stats_of(overlaps, measured_overlap).median;
+        if (overlap < 0.8)
+            progress("%-20s threads=%-3d ran at the same time for only %.0f%% of it (other "
+                     "programs on the cores?): partly an uncontended figure", name, threads,
+                     overlap * 100);
+    }
 }
 
 int main(int argc, char **argv)
@@ -437,37 +566,50 @@ int main(int argc, char **argv)
     PT_CHECK(pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE));
     if (sem_init(&sem, 0, 0) != 0)
         die_errno("sem_init");
+    PT_CHECK(pthread_key_create(&tally_key, NULL));
 
     printf("primitive,threads,median_ns,min_ns,max_ns,reps\n");
     struct {
         const char *name;
         rep_fn rep;
-        bool contended; /* also measured with 2..max_threads threads */
+        int min_threads; /* measured with min_threads..max_threads threads (1: just 1) */
+        bool contended;
     } const table[] = {
-        {"mutex", rep_mutex, true},
-        {"spinlock", rep_spin, true},
-        {"atomic_add", rep_atomic, true},
-        {"rwlock_read", rep_rwread, true},
-        {"sem_post_wait", rep_sem, false},
+        {"mutex", rep_mutex, 1, true},
+        {"spinlock", rep_spin, 1, true},
+        {"atomic_add", rep_atomic, 1, true},
+        {"cas_add", rep_cas, 1, true},
+        {"tls_add", rep_tls, 1, true},
+        {"tls_key_add", rep_tlskey, 1, true},
+        {"rwlock_read", rep_rwread, 1, true},
+        {"sem_post_wait", rep_sem, 1, false},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-        measure(table[i].name, 1, table[i].rep);
-        for (int t = 2; table[i].contended && t <= max_threads; t++)
-            measure(table[i].name, t, table[i].rep);
+        int last = table[i].contended ? max_threads : table[i].min_threads;
+        for (int t = table[i].min_threads; t <= last; t++) {
+            cas_retries = cas_increments = 0;
+            measure(table[i].name, t, table[i].rep, PER_THREAD_OP);
+            if (table[i].rep == rep_cas)
+                progress("%-20s threads=%-3d %10.3f failed CAS per increment", table[i].name, t,
+                         cas_retries / cas_increments);
+        }
     }
-    measure("cond_pingpong", 2, rep_cond);
-    measure("event_set_wake", 2, rep_event);
-    measure("thread_create_join", 1, rep_thread);
+    for (int t = 2; t <= max_threads; t++)
+        measure("barrier_wait", t, rep_barrier, PER_ROUND);
+    measure("cond_pingpong", 2, rep_cond, PER_ROUND);
+    measure("event_set_wake", 2, rep_event, PER_ROUND);
+    measure("thread_create_join", 1, rep_thread, PER_ROUND);
 #ifdef HAVE_THREAD_POOL
     tp_check(tp_create(&pool, &(tp_options){.workers = online_cpus()}), "tp_create");
-    measure("pool_submit_wait", 1, rep_pool);
+    measure("pool_submit_wait", 1, rep_pool, PER_ROUND);
     tp_check(tp_destroy(pool), "tp_destroy");
 #endif
-    measure("fork_wait", 1, rep_fork);
-    measure("pipe_roundtrip", 2, rep_pipe);
+    measure("fork_wait", 1, rep_fork, PER_ROUND);
+    measure("pipe_roundtrip", 2, rep_pipe, PER_ROUND);
 
     PT_CHECK(pthread_spin_destroy(&spin));
     if (sem_destroy(&sem) != 0)
         die_errno("sem_destroy");
+    PT_CHECK(pthread_key_delete(tally_key));
     return EXIT_OK;
 }
