@@ -3,15 +3,17 @@
 # names the machine (data/caption.txt, from the results' machine.txt).
 #
 # Variables every plot gets from plots.sh: fmt, out, data (derived tables), results (the
-# results folder), cores (CPUs of the machine that ran the benchmarks).
+# results folder), cores (CPUs of the machine that ran the benchmarks); height (pixels,
+# default 600) when a plot needs more room.
 set encoding utf8
+if (!exists("height")) height = 600
 if (fmt eq "svg") {
-    set terminal svg size 960,600 dynamic noenhanced font "sans,12" background rgb "white"
+    set terminal svg size 960,height dynamic noenhanced font "sans,12" background rgb "white"
 } else {
     if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
-        set terminal pngcairo size 960,600 noenhanced font "sans,10"
+        set terminal pngcairo size 960,height noenhanced font "sans,10"
     } else {
-        set terminal png size 960,600 noenhanced
+        set terminal png size 960,height noenhanced
     }
 }
 set output out.".".fmt
@@ -32,6 +34,7 @@ set linetype 5 lc rgb "#ff7f0e" lw 2 pt 13 ps 1.2
 set linetype 6 lc rgb "#8c564b" lw 2 pt 4 ps 1
 set linetype 7 lc rgb "#e377c2" lw 2 pt 6 ps 1
 set linetype 8 lc rgb "#7f7f7f" lw 2 pt 8 ps 1
+set linetype 9 lc rgb "#17becf" lw 2 pt 15 ps 1.2
 
 # The linetype (colour) of a mode or mechanism, so that the thread pool has one colour
 # everywhere: lesson 14's "pool" and granularity's "thread_pool" are the same pool.
@@ -40,4 +43,5 @@ lt_of(m) = (m eq "threads") ? 1 : \
            (m eq "processes" || m eq "process_pool") ? 3 : \
            (m eq "thread_pool_map") ? 4 : \
            (m eq "process_pool_map") ? 5 : \
-           (m eq "process-executor") ? 6 : 7
+           (m eq "process-executor") ? 6 : \
+           (m eq "mpi") ? 9 : 7

@@ -2,9 +2,10 @@
 # mode, the ideal line min(workers, cores), and Amdahl's law fitted to the threads mode:
 #     S(n) = 1 / (f + (1 - f) / min(n, cores)),   f = the serial fraction
 # Reads data/hf-sumsq-MODE.dat: workers median min max speedup speedup_lo speedup_hi.
-# Variables: modes (words), fitmode, dofit (0: too few points for a fit).
+# Variables: modes (words), fitmode, dofit (0: too few points for a fit). The mode mpi, when
+# measured, is lesson 21 under mpirun with 1..cores ranks (start-up and all).
 set title "Sum of squares (lesson 14): speedup over serial, whole program (hyperfine)"
-set xlabel "workers (threads or processes)"
+set xlabel "workers (threads or processes) or MPI ranks"
 set ylabel "speedup (serial median / median)"
 set xtics 1
 set yrange [0:cores * 1.2]
@@ -30,5 +31,6 @@ amdahl(n) = 1 / (fc + (1 - fc) / ideal(n))
 plot [0.5:2 * cores + 0.5] \
     ideal(x) with lines lw 1 dt 2 lc rgb "#444444" title sprintf("ideal: min(workers, %d cores)", cores), \
     for [i = 1:words(modes)] data."/hf-sumsq-".word(modes, i).".dat" using 1:5:6:7 \
-        with yerrorlines lt lt_of(word(modes, i)) title word(modes, i), \
+        with yerrorlines lt lt_of(word(modes, i)) \
+        title (word(modes, i) eq "mpi" ? "mpi ranks (lesson 21), mpirun's start-up included" : word(modes, i)), \
     (dofit ? amdahl(x) : NaN) with lines lw 1 dt 3 lc rgb "#000000" title (dofit ? "Amdahl fit (".fitmode.")" : "")

@@ -62,8 +62,55 @@ if [ -n "$busy" ]; then
     echo "programs were competing for the cores, so speedups are understated."
 fi
 
-hf_table sumsq "Sum of squares, lesson 14 (hyperfine, whole program)" \
-    "Each mode with 1 to 2 × cores workers; the serial program is the baseline."
+sumsq_note="Each mode with 1 to 2 × cores workers; the serial program is the baseline."
+grep -q '^sumsq,mpi,' "$tidy" && sumsq_note="$sumsq_note mpi is lesson 21 under
+\`mpirun -np N\` (workers = ranks, 1 to cores): its whole run, mpirun's start-up included."
+hf_table sumsq "Sum of squares, lesson 14 (hyperfine, whole program)" "$sumsq_note"
+
+# MPI ranks beside the pools, timed inside the programs (bench.sh's mpi step).
+if [ -s "$dir/sumsq-inprogram.csv" ]; then
+    printf '\n## MPI ranks beside the pools, the same work timed inside the programs\n\n'
+    echo "Lesson 14 times each mode around its work, lesson 21 from a common start to its slowest"
+    echo "rank (MPI_Wtime): no program start-up in these figures, which is fair to MPI, whose"
+    echo "mpirun takes longer to start the ranks than the work itself. Each figure is the median"
+    echo "(min–max) over several invocations, each the median of its own runs; the speedup is"
+    echo "against lesson 14's serial, in-program too. The last column is the whole program's"
+    echo "speedup from the hyperfine table above (start-up included)."
+    echo
+    echo "| mechanism | workers | median | min–max | speedup vs serial | whole program |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    {
+        awk -F, 'NR > 1 { print "14", $0 }' "$dir/sumsq-inprogram.csv"
+        [ -s "$dir/mpi.csv" ] && awk -F, 'NR > 1 { print "21", "mpi," $0 }' "$dir/mpi.csv"
+        awk -F, 'NR > 1 && $1 == "sumsq" { print "hf", $2 "," $3 "," $4 }' "$tidy"
+    } | awk "$AWK_UNITS"'
+        $1 == "hf" { split($2, f, ","); whole[f[1], f[2]] = f[3]; if (f[1] == "serial") hs = f[3]; next }
+        {
+            split($2, f, ","); n++; mode[n] = f[1]; w[n] = f[2]; med[n] = f[3]; lo[n] = f[4]; hi[n] = f[5]
+            lesson[n] = $1
+            if (f[1] == "serial") serial = f[3]
+        }
+        END {
+            # serial first, then by workers, each count with its modes side by side
+            for (i = 1; i <= n; i++) if (w[i] > maxw) maxw = w[i]
+            for (pass = 0; pass <= maxw; pass++)
+                for (i = 1; i <= n; i++) {
+                    if (pass == 0 ? mode[i] != "serial" : (mode[i] == "serial" || w[i] != pass)) continue
+                    name = mode[i] == "mpi" ? "mpi ranks (lesson 21)" : mode[i] " (lesson 14)"
+                    sp = serial ? sprintf("%.2f×", serial / med[i]) : "–"
+                    wh = (hs && ((mode[i], w[i]) in whole)) ? sprintf("%.2f×", hs / whole[mode[i], w[i]]) : "–"
+                    printf "| %s | %s | %s | %s | %s | %s |\n", name, w[i], fmt_s(med[i]),
+                        range_s(lo[i], hi[i]), sp, wh
+                    if (mode[i] == "mpi") last = i
+                }
+            if (last && serial && hs && ((mode[last], w[last]) in whole))
+                printf "\nWith %s ranks, MPI does the work %.2f× faster than serial; the whole `mpirun` run\n" \
+                    "takes %s against serial'"'"'s %s (%.2f×): starting the ranks costs more than the work.\n",
+                    w[last], serial / med[last], fmt_s(whole[mode[last], w[last]]), fmt_s(hs),
+                    hs / whole[mode[last], w[last]]
+        }'
+    [ -s "$dir/mpi.csv" ] || printf '\nNo MPI figures: OpenMPI or lesson 21 was missing (scripts/install-deps.sh mpi; make mpi).\n'
+fi
 
 if grep -qE '^sumsq(py|c),' "$tidy"; then
     printf '\n## C against Python, the same work (workers = cores)\n\n'
@@ -94,6 +141,21 @@ hf_table downloads "Simulated downloads, lesson 13 (hyperfine, whole program)" \
 hf_table portscan "Port scan on 127.0.0.1, lesson 12 (hyperfine, whole program)" \
     "I/O-bound: the concurrency can exceed the cores."
 
+if [ -s "$dir/server-rps.csv" ]; then
+    printf '\n## Server, lesson 20: requests per second against pool workers\n\n'
+    awk -F, 'NR == 2 { printf "%s clients at once, %s requests each, no bad clients; the client threads run in the\n", $6, $7
+                       printf "same process (the demo mode) and count the answers per second. Median of %s runs, min–max.\n", $5 }' \
+        "$dir/server-rps.csv"
+    echo "More workers than cores can still add throughput: a worker mostly waits for its client's"
+    echo "next line, and a waiting worker leaves its core to another."
+    echo
+    echo "| workers | requests/s | min–max | vs 1 worker |"
+    echo "|---:|---:|---:|---:|"
+    awk -F, 'NR == 2 { one = $1 == 1 ? $2 : 0 }
+        NR > 1 { printf "| %s | %.0f | %.0f–%.0f | %s |\n", $1, $2, $3, $4, one ? sprintf("%.2f×", $2 / one) : "–" }' \
+        "$dir/server-rps.csv"
+fi
+
 if [ -s "$dir/granularity.csv" ]; then
     printf '\n## Granularity: the task size below which concurrency stops paying\n\n'
     workers=$(awk -F, 'NR == 2 { print $4 }' "$dir/granularity.csv")
@@ -118,6 +180,28 @@ if [ -s "$dir/primitives.csv" ]; then
     echo "|---|---:|---:|---:|"
     awk -F, 'NR > 1 { printf "| %s | %s | %.1f ns | %.1f–%.1f ns |\n", $1, $2, $3, $4, $5 }' \
         "$dir/primitives.csv"
+    # Lessons 15-19 side by side: one thread against the most threads measured.
+    awk -F, '
+        NR > 1 { v[$1, $2] = $3; if ($2 > most[$1]) most[$1] = $2 }
+        END {
+            n = split("mutex rwlock_read atomic_add cas_add tls_add tls_key_add", p, " ")
+            for (i = 1; i <= n; i++) if (most[p[i]] > 1 && (p[i], 1) in v) rows++
+            if (!rows) exit
+            printf "\nContention (lessons 03, 08, 17, 18, 19): one operation by 1 thread and by several on\n"
+            printf "one object, ns per operation as above. A ratio of 1/threads means they ran fully side\n"
+            printf "by side (nothing shared: tls_*), 1× that they took turns, above 1× that taking turns\n"
+            printf "cost extra: the shared cache line travelling between cores, and for cas_add retries.\n\n"
+            printf "| operation | 1 thread | threads | all threads | ratio |\n|---|---:|---:|---:|---:|\n"
+            for (i = 1; i <= n; i++) {
+                m = p[i]; t = most[m]
+                if (t > 1 && (m, 1) in v)
+                    printf "| %s | %.1f ns | %d | %.1f ns | %.2f× |\n", m, v[m, 1], t, v[m, t], v[m, t] / v[m, 1]
+            }
+            for (t = 2; (("barrier_wait", t) in v); t++) last = t
+            if (last)
+                printf "\nOne barrier phase (lesson 16): %.3g µs for %d threads to pass pthread_barrier_wait.\n",
+                    v["barrier_wait", last] / 1e3, last
+        }' "$dir/primitives.csv"
 fi
 
 if [ -s "$dir/peers.csv" ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh: run every benchmark, write the results, redraw the plots, print the summary.
-# `make bench` calls it after installing the tools (scripts/install-deps.sh bench) and
-# building; run by hand, it expects the programs built already.
+# `make bench` calls it after installing the tools (scripts/install-deps.sh bench mpi) and
+# building (bench/, lessons 12, 13, 14, 20, and 21 with mpicc); run by hand, it expects
+# the programs built already.
 #
 #   scripts/bench.sh                  the full run (under 10 minutes on 2 cores)
 #   QUICK=1 scripts/bench.sh          smaller sizes, fewer runs (under 90 s on 2 cores)
@@ -13,8 +14,9 @@
 # PLOTS= skips them), BENCH_STEPS (some of the steps below, e.g. "machine portscan summary",
 # to re-measure one thing into an existing RESULTS).
 #
-# Progress goes to stderr ("[3/10] granularity ..."), the summary table to stdout and to
-# RESULTS/summary.md. A step whose program is not built yet (a lesson still being written)
+# Steps: machine primitives granularity peers sumsq mpi python downloads portscan server
+# summary plots. Progress goes to stderr ("[3/12] granularity ..."), the summary to stdout
+# and to RESULTS/summary.md. A step whose program is not built yet (a lesson still being written)
 # is skipped with a message; the rest runs. Exit status: 0, or 1 if a step failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,10 @@ PYTHON=${PYTHON:-python3}
 # RUNS/WARMUP are hyperfine's; SS_* is lesson 14's work (task k sums the squares below S+k);
 # PY_COUNT is the Python run's count (the C programs run it too, for the side-by-side plot);
 # IO_* and SCAN_* are lessons 13 and 12: tasks or ports, the wait of each, the pool sizes.
+# IP_* are the in-program timings of lessons 14 and 21 (MPI): each program is started
+# IP_INVOKE times and times its work --runs IP_RUNS times itself (it prints the median).
+# SRV_* is lesson 20's server: each worker count in SRV_LIST, SRV_RUNS times, with
+# SRV_CLIENTS clients of SRV_REQUESTS requests each.
 if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     profile=smoke
     RUNS=1 WARMUP=0 PY_RUNS=1 PY_WARMUP=0
@@ -38,6 +44,8 @@ if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     PEER_ARGS=(--start 100000 --count 8 --tasks 200 --reps 1)
     IO_TASKS=4 IO_LATENCY=0.005 IO_LIST=1,4
     SCAN_PORTS=8 SCAN_LATENCY=0.002 SCAN_LIST=1,8
+    IP_INVOKE=1 IP_RUNS=1
+    SRV_LIST="1 2" SRV_RUNS=2 SRV_CLIENTS=10 SRV_REQUESTS=2
 elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     profile=quick
     RUNS=5 WARMUP=1 PY_RUNS=2 PY_WARMUP=0
@@ -47,6 +55,8 @@ elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     PEER_ARGS=(--count 20 --tasks 20000 --reps 5)
     IO_TASKS=8 IO_LATENCY=0.02 IO_LIST=1,2,4,8
     SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
+    IP_INVOKE=3 IP_RUNS=3
+    SRV_LIST="1 2 4 8 16" SRV_RUNS=5 SRV_CLIENTS=100 SRV_REQUESTS=10
 else
     profile=full
     RUNS=10 WARMUP=2 PY_RUNS=3 PY_WARMUP=1
@@ -56,6 +66,8 @@ else
     PEER_ARGS=(--reps 7)
     IO_TASKS=16 IO_LATENCY=0.05 IO_LIST=1,2,4,8,16
     SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
+    IP_INVOKE=5 IP_RUNS=5
+    SRV_LIST="1 2 4 8 16" SRV_RUNS=10 SRV_CLIENTS=200 SRV_REQUESTS=50
 fi
 
 RESULTS=${RESULTS:-bench/results/$(hostname -s 2>/dev/null || hostname)-$(date +%Y%m%d-%H%M%S)}
@@ -65,7 +77,7 @@ mkdir -p "$RESULTS"
 # ---- helpers --------------------------------------------------------------------------------
 step_no=0
 failed=0
-ALL_STEPS="machine primitives granularity peers sumsq python downloads portscan summary plots"
+ALL_STEPS="machine primitives granularity peers sumsq mpi python downloads portscan server summary plots"
 read -r -a STEPS <<<"${BENCH_STEPS:-$ALL_STEPS}"
 for step in "${STEPS[@]}"; do
     [[ " $ALL_STEPS " == *" $step "* ]] ||
@@ -109,6 +121,7 @@ step_machine() {
         echo "hyperfine: $(hyperfine --version 2>/dev/null || echo none)"
         echo "gnuplot: $(gnuplot --version 2>/dev/null || echo none)"
         echo "python: $($PYTHON --version 2>&1 || echo none)"
+        echo "mpi: $(mpirun --version 2>/dev/null | head -n 1 || echo none)"
         echo "loadavg: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
         echo "profile: $profile"
     } >"$RESULTS/machine.txt"
@@ -141,6 +154,90 @@ step_sumsq() {
         hf "sumsq-$mode" --warmup "$WARMUP" --runs "$RUNS" --parameter-scan workers 1 "$MAXW" \
             "$BUILD/$p --mode $mode --workers {workers} ${work[*]}"
     done
+}
+
+# MPI ranks beside the pools, on lesson 14's work. mpirun's start-up (0.1-0.3 s) dwarfs
+# the work (0.03-0.06 s), so two kinds of figure:
+#   in-program  each program times its own work, without any start-up: lesson 14 per mode
+#               (serial; threads, pool, processes with 1..cores workers) and lesson 21 on
+#               1..cores ranks (MPI_Wtime, a common start to the slowest rank). They take
+#               turns, IP_INVOKE rounds, so a busy spell hits them all alike:
+#               sumsq-inprogram.csv (mode,workers,...) and mpi.csv (ranks,...), each a
+#               median over the invocations with min and max (samples = invocations; each
+#               invocation is itself the median of --runs IP_RUNS)
+#   whole       hyperfine on `mpirun -np N ...`, start-up included: hf-sumsq-mpi, which
+#               joins lesson 14's hyperfine table (workers = ranks)
+# Without OpenMPI (or the lesson not built: `make mpi`) the MPI part is skipped, the rest runs.
+step_mpi() {
+    local p=21_mpi_sum_squares k n mode mpi=1 line
+    have 14_sum_squares || { skip "lesson 14 ($BUILD/14_sum_squares) is not there yet"; return; }
+    local work=(--start "$SS_START" --count "$SS_COUNT")
+    if ! command -v mpirun >/dev/null 2>&1; then
+        skip "MPI: no mpirun (scripts/install-deps.sh mpi; make mpi); lesson 14 in-program only"
+        mpi=0
+    elif ! have $p; then
+        skip "MPI: lesson 21 ($BUILD/$p) is not built (make mpi); lesson 14 in-program only"
+        mpi=0
+    fi
+    # mpirun on one machine, as tests/21_mpi_sum_squares.bats explains setting by setting:
+    # shared memory only (no sockets), no cross-process copy (containers forbid it), the
+    # point-to-point layer named so that mpirun does not probe for cluster networks.
+    export OMPI_MCA_btl=self,vader OMPI_MCA_oob_tcp_if_include=lo \
+        OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1
+    local mpirun=(mpirun --oversubscribe)
+    [ "$(id -u)" -ne 0 ] || mpirun+=(--allow-run-as-root)
+
+    # seconds_of PREFIX COMMAND...: run it; print PREFIX,seconds from its verdict line.
+    seconds_of() {
+        local prefix=$1 out
+        shift
+        out=$(timeout 120 "$@" </dev/null) || { say "      FAILED: $*"; return 1; }
+        line=$(printf '%s\n' "$out" | sed -n \
+            -e 's/^MODE name=[a-z]* workers=[0-9]* seconds=\([0-9.]*\) .*/\1/p' \
+            -e 's/^RESULT ranks=[0-9]* .* seconds=\([0-9.]*\) OK$/\1/p' | tail -n 1)
+        [ -n "$line" ] || { say "      FAILED: no seconds in the output of $*"; return 1; }
+        echo "$prefix,$line"
+    }
+    {
+        echo "program,mode,workers,seconds,invocation"
+        for k in $(seq 1 "$IP_INVOKE"); do
+            say "      in-program round $k of $IP_INVOKE"
+            seconds_of "14,serial,1" "$BUILD/14_sum_squares" --mode serial --runs "$IP_RUNS" \
+                "${work[@]}" | sed "s/\$/,$k/"
+            for n in $(seq 1 "$CORES"); do
+                for mode in threads pool processes; do
+                    seconds_of "14,$mode,$n" "$BUILD/14_sum_squares" --mode "$mode" --workers "$n" \
+                        --runs "$IP_RUNS" "${work[@]}" | sed "s/\$/,$k/"
+                done
+                [ "$mpi" = 0 ] || seconds_of "21,mpi,$n" "${mpirun[@]}" -np "$n" "$BUILD/$p" \
+                    --runs "$IP_RUNS" "${work[@]}" | sed "s/\$/,$k/"
+            done
+        done
+    } >"$RESULTS/inprogram-samples.csv"
+    # The median over the invocations, with the range.
+    inprogram_stats() {
+        awk -F, -v want="$1" -v head="$2" '
+            NR == 1 || $1 != want { next }
+            { key = $2 "," $3; if (!(key in n)) order[++nk] = key; v[key, ++n[key]] = $4 }
+            END {
+                print head
+                for (j = 1; j <= nk; j++) {
+                    key = order[j]; m = n[key]
+                    for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++)
+                        if (v[key, b] < v[key, a]) { t = v[key, a]; v[key, a] = v[key, b]; v[key, b] = t }
+                    med = m % 2 ? v[key, (m + 1) / 2] : (v[key, m / 2] + v[key, m / 2 + 1]) / 2
+                    printf "%s,%.6f,%.6f,%.6f,%d\n", want == 21 ? substr(key, index(key, ",") + 1) : key,
+                        med, v[key, 1], v[key, m], m
+                }
+            }' "$RESULTS/inprogram-samples.csv"
+    }
+    inprogram_stats 14 "mode,workers,median_s,min_s,max_s,samples" >"$RESULTS/sumsq-inprogram.csv"
+    [ "$mpi" = 1 ] || return 0
+    inprogram_stats 21 "ranks,median_s,min_s,max_s,samples" >"$RESULTS/mpi.csv"
+    # The whole program under mpirun, start-up included (the parameter is called workers so
+    # that it lines up with lesson 14's modes in the tables).
+    hf sumsq-mpi --warmup "$WARMUP" --runs "$RUNS" --parameter-scan workers 1 "$CORES" \
+        "${mpirun[*]} -np {workers} $BUILD/$p ${work[*]}"
 }
 
 # The same (smaller) work in Python and in C, workers = cores, in one run. (A one-value
@@ -186,6 +283,43 @@ step_portscan() {
     hf portscan-serial --warmup "$WARMUP" --runs "$RUNS" "$BUILD/$p --mode serial ${work[*]}"
     hf portscan-pool --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$SCAN_LIST" \
         "$BUILD/$p --mode pool --workers {workers} ${work[*]}"
+}
+
+# Lesson 20: the server with each worker count in SRV_LIST, SRV_CLIENTS concurrent clients
+# of SRV_REQUESTS requests each, no bad clients; the client, in the same process, measures
+# requests per second (its THROUGHPUT line) and checks every answer. server-rps.csv: per
+# worker count the median rps over SRV_RUNS runs, with min and max.
+step_server() {
+    local p=20_server w r out line
+    have $p || { skip "lesson 20 ($BUILD/$p) is not there yet"; return; }
+    {
+        echo "workers,rps,run"
+        for w in $SRV_LIST; do
+            for r in $(seq 1 "$SRV_RUNS"); do
+                out=$(timeout 120 "$BUILD/$p" --workers "$w" --bad 0 --clients "$SRV_CLIENTS" \
+                    --requests "$SRV_REQUESTS" </dev/null) ||
+                    { say "      FAILED: $p --workers $w (its verdict was not OK)"; return 1; }
+                line=$(printf '%s\n' "$out" |
+                    sed -n "s/^THROUGHPUT workers=\([0-9]*\) .* rps=\([0-9.]*\)$/\1,\2,$r/p")
+                [ -n "$line" ] || { say "      FAILED: no THROUGHPUT line from $p --workers $w"; return 1; }
+                echo "$line"
+            done
+            say "      workers=$w: $SRV_RUNS runs"
+        done
+    } >"$RESULTS/server-samples.csv"
+    awk -F, -v c="$SRV_CLIENTS" -v q="$SRV_REQUESTS" '
+        NR == 1 { next }
+        { if (!($1 in n)) order[++nw] = $1; v[$1, ++n[$1]] = $2 }
+        END {
+            print "workers,median_rps,min_rps,max_rps,runs,clients,requests_per_client"
+            for (j = 1; j <= nw; j++) {
+                w = order[j]; m = n[w]
+                for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++)
+                    if (v[w, b] < v[w, a]) { t = v[w, a]; v[w, a] = v[w, b]; v[w, b] = t }
+                med = m % 2 ? v[w, (m + 1) / 2] : (v[w, m / 2] + v[w, m / 2 + 1]) / 2
+                printf "%s,%.0f,%.0f,%.0f,%d,%s,%s\n", w, med, v[w, 1], v[w, m], m, c, q
+            }
+        }' "$RESULTS/server-samples.csv" >"$RESULTS/server-rps.csv"
 }
 
 step_summary() {

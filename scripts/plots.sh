@@ -61,9 +61,10 @@ awk -F, -v dir="$data" '
         for (k in serial) print serial[k] > (dir "/serial-" k ".txt")
     }' "$data/hf.csv"
 
-# modes_of BENCH: the modes measured for a benchmark, serial left out, in a fixed order.
+# modes_of BENCH [LEAVE_OUT]: the modes measured for a benchmark, serial (and the mode
+# LEAVE_OUT) left out, in a fixed order.
 modes_of() {
-    awk -F, -v b="$1" 'NR > 1 && $1 == b && $2 != "serial" { print $2 }' "$data/hf.csv" |
+    awk -F, -v b="$1" -v out="${2:-}" 'NR > 1 && $1 == b && $2 != "serial" && $2 != out { print $2 }' "$data/hf.csv" |
         awk 'BEGIN { n = split("threads pool processes", known, " "); for (i = 1; i <= n; i++) rank[known[i]] = i }
              !seen[$0]++ { print ($0 in rank ? rank[$0] : 100 + NR), $0 }' | sort -n | cut -d " " -f 2- |
         tr '\n' ' ' | sed 's/ $//'
@@ -104,13 +105,51 @@ else
     missing speedup-sumsq "hf-sumsq-*.csv (lesson 14)"
 fi
 
+# MPI ranks beside the pools, in-program timing: lesson 14's modes (sumsq-inprogram.csv) and
+# lesson 21's ranks (mpi.csv), each against lesson 14's in-program serial; and MPI's whole
+# program (hyperfine, mpirun's start-up included) against the whole serial program.
+# data/ip-MODE.dat: workers median min max speedup speedup_lo speedup_hi;
+# data/ip-whole.dat: ranks speedup.
+ipserial=$(awk -F, 'NR > 1 && $1 == "serial" { print $3; exit }' "$results/sumsq-inprogram.csv" 2>/dev/null || true)
+if [ -n "$ipserial" ]; then
+    # ipsp NAME WCOL MCOL CSV: the rows of CSV whose column MCOL is NAME (every row when MCOL
+    # is 0), whose workers are in column WCOL and median, min, max after it -> ip-NAME.dat
+    ipsp() {
+        awk -F, -v s="$ipserial" -v wc="$2" -v mc="$3" -v want="$1" '
+            NR > 1 && (mc == 0 || $mc == want) {
+                printf "%s %s %s %s %s %s %s\n", $wc, $(wc + 1), $(wc + 2), $(wc + 3),
+                    s / $(wc + 1), s / $(wc + 3), s / $(wc + 2)
+            }' "$4" | sort -n >"$data/ip-$1.dat"
+    }
+    ipmodes=''
+    for mode in threads pool processes; do
+        ipsp "$mode" 2 1 "$results/sumsq-inprogram.csv"
+        if [ -s "$data/ip-$mode.dat" ]; then ipmodes="$ipmodes $mode"; fi
+    done
+    havempi=0
+    if [ -s "$results/mpi.csv" ]; then
+        ipsp mpi 1 0 "$results/mpi.csv"
+        havempi=1
+    fi
+    : >"$data/ip-whole.dat"
+    if [ -s "$data/hf-sumsq-mpi.dat" ] && [ "$(serial_of sumsq)" != NaN ]; then
+        awk '{ print $1, $5 }' "$data/hf-sumsq-mpi.dat" >"$data/ip-whole.dat"
+    fi
+    havewhole=$([ -s "$data/ip-whole.dat" ] && echo 1 || echo 0)
+    draw speedup-mpi mpi "ipmodes='${ipmodes# }'; havempi=$havempi; havewhole=$havewhole; ipserial=$ipserial"
+else
+    missing speedup-mpi "sumsq-inprogram.csv with a serial row (lesson 14 timed inside)"
+fi
+
 # Time per mode, serial against concurrent, for each lesson measured.
 for spec in "sumsq|0|Sum of squares (lesson 14)|workers (threads or processes)" \
     "downloads|1|Simulated downloads (lesson 13)|concurrent downloads (threads: one per download)" \
     "portscan|1|Port scan of 127.0.0.1 (lesson 12)|pool workers (concurrent probes)"; do
     IFS='|' read -r bench io title xlabel <<<"$spec"
-    if [ -n "$(modes_of "$bench")" ]; then
-        draw "time-$bench" time "bench='$bench'; io=$io; modes='$(modes_of "$bench")'; serial=$(serial_of "$bench"); ptitle='$title'; pxlabel='$xlabel'"
+    if [ -n "$(modes_of "$bench" mpi)" ]; then
+        # (MPI's whole-program times, start-up and all, would squash lesson 14's lines: they
+        # are on speedup-sumsq and speedup-mpi instead.)
+        draw "time-$bench" time "bench='$bench'; io=$io; modes='$(modes_of "$bench" mpi)'; serial=$(serial_of "$bench"); ptitle='$title'; pxlabel='$xlabel'"
     else
         missing "time-$bench" "hf-$bench-*.csv"
     fi
@@ -142,7 +181,9 @@ if [ -s "$results/primitives.csv" ]; then
     awk -F, 'function human(x) { return x >= 1e6 ? sprintf("%.3g ms", x / 1e6) : x >= 1e3 ? sprintf("%.3g µs", x / 1e3) : sprintf("%.3g ns", x) }
         NR > 1 { printf "%d \"%s%s\" %s %s %s \"%s\"\n", NR - 2, $1, ($2 > 1 ? " x" $2 : ""), $3, $4, $5, human($3) }' \
         "$results/primitives.csv" >"$data/primitives.dat"
-    draw primitives primitives "nrows=$(wc -l <"$data/primitives.dat")"
+    # Taller with more rows (contended rows grow with the cores), about 22 px each.
+    nrows=$(wc -l <"$data/primitives.dat")
+    draw primitives primitives "nrows=$nrows; height=$((nrows * 22 + 160 > 600 ? nrows * 22 + 160 : 600))"
 else
     missing primitives primitives.csv
 fi
@@ -188,6 +229,15 @@ if [ -s "$results/peers.csv" ]; then
     draw peers peers "pworkers=$(cat "$data/peers-workers.txt")"
 else
     missing peers peers.csv
+fi
+
+# The server's requests per second against its workers.
+if [ -s "$results/server-rps.csv" ]; then
+    awk -F, 'NR > 1 { print $1, $2, $3, $4 }' "$results/server-rps.csv" | sort -n >"$data/server.dat"
+    read -r sclients srequests sruns < <(awk -F, 'NR == 2 { print $6, $7, $5 }' "$results/server-rps.csv")
+    draw server-rps server "sclients=${sclients:-0}; srequests=${srequests:-0}; sruns=${sruns:-0}"
+else
+    missing server-rps server-rps.csv
 fi
 
 echo "plots.sh: $drawn plots drawn into $out/ from $results ($skipped skipped)" >&2

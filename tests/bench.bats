@@ -14,6 +14,15 @@ csv_ok() {
                        END { exit bad || NR < 2 }' "$1"
 }
 
+# nonempty FILE...: every file exists and is not empty. (Not `[ -s a ] && [ -s b ]`: a failure
+# before the last && does not stop a test, so a missing `a` would pass unnoticed.)
+nonempty() {
+    local f
+    for f; do
+        [ -s "$f" ] || fail "$f is missing or empty"
+    done
+}
+
 # ---- command lines -------------------------------------------------------------------------
 
 @test "--help prints the usage on stdout and exits 0" {
@@ -52,10 +61,15 @@ csv_ok() {
     printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/p.csv"
     csv_ok "$BATS_TEST_TMPDIR/p.csv" 6
     for row in mutex,1 mutex,2 mutex,3 spinlock,3 atomic_add,1 atomic_add,3 rwlock_read,3 \
-        sem_post_wait,1 cond_pingpong,2 event_set_wake,2 thread_create_join,1 fork_wait,1 \
-        pipe_roundtrip,2; do
+        cas_add,1 cas_add,2 cas_add,3 tls_add,1 tls_add,3 tls_key_add,1 tls_key_add,3 \
+        barrier_wait,2 barrier_wait,3 sem_post_wait,1 cond_pingpong,2 event_set_wake,2 \
+        thread_create_join,1 fork_wait,1 pipe_roundtrip,2; do
         assert_line --regexp "^$row,[0-9.]+,[0-9.]+,[0-9.]+,3$"
     done
+    refute_line --regexp '^barrier_wait,1,' # a barrier of one waits for nobody
+    # the CAS loop counts its failed attempts: none alone, some (or none) when contended
+    [[ "$stderr" == *"cas_add              threads=1        0.000 failed CAS per increment"* ]] ||
+        fail "no retry count for cas_add: $stderr"
     awk -F, 'NR > 1 && !($4 <= $3 && $3 <= $5) { print "out of range: " $0; bad = 1 } END { exit bad }' \
         "$BATS_TEST_TMPDIR/p.csv"
     [[ "$stderr" == *"primitives: mutex"* ]] # progress goes to stderr
@@ -80,8 +94,12 @@ csv_ok() {
         assert_line --regexp "^threads,$size,"
     done
     mechs=$(awk -F, 'NR > 1 { print $1 }' "$BATS_TEST_TMPDIR/g.csv" | sort -u | tr '\n' ' ')
-    [ -e lessons/thread_pool.c ] && [[ "$mechs" == *"thread_pool thread_pool_map"* ]]
-    [ -e lessons/process_pool.c ] && [[ "$mechs" == *"process_pool process_pool_map"* ]]
+    if [ -e lessons/thread_pool.c ]; then
+        [[ "$mechs" == *"thread_pool thread_pool_map"* ]] || fail "no thread pool rows: $mechs"
+    fi
+    if [ -e lessons/process_pool.c ]; then
+        [[ "$mechs" == *"process_pool process_pool_map"* ]] || fail "no process pool rows: $mechs"
+    fi
     # no more than --max-tasks tasks, and at least one per worker
     awk -F, 'NR > 1 && ($3 > 50 || $3 < 3) { bad = 1 } END { exit bad }' "$BATS_TEST_TMPDIR/g.csv"
 }
@@ -131,8 +149,8 @@ csv_ok() {
         timeout 120 scripts/bench.sh
     assert_success
     # progress on stderr, numbered; the summary on stdout and in summary.md
-    [[ "$stderr" == *"[1/10] machine ..."* ]] || fail "no progress on stderr: $stderr"
-    [[ "$stderr" == *"[10/10] plots ..."* ]]
+    [[ "$stderr" == *"[1/12] machine ..."* ]] || fail "no progress on stderr: $stderr"
+    [[ "$stderr" == *"[12/12] plots ..."* ]]
     assert_line --index 0 "# Benchmark summary: results"
     assert_equal "$output" "$(cat "$res/summary.md")"
     for key in uname nproc cpu gcc hyperfine gnuplot loadavg; do
@@ -141,10 +159,10 @@ csv_ok() {
     csv_ok "$res/primitives.csv" 6
     csv_ok "$res/granularity.csv" 9
     csv_ok "$res/peers.csv" 9
-    [ -s "$plots/primitives.png" ] && [ -s "$plots/granularity.svg" ] && [ -s "$plots/peers.png" ]
+    nonempty "$plots/primitives.png" "$plots/granularity.svg" "$plots/peers.png"
     if [ -x "$BUILD/14_sum_squares" ]; then
         for mode in serial threads pool processes; do
-            [ -s "$res/hf-sumsq-$mode.json" ] && [ -s "$res/hf-sumsq-$mode.csv" ]
+            nonempty "$res/hf-sumsq-$mode.json" "$res/hf-sumsq-$mode.csv"
         done
         [ -s "$plots/speedup-sumsq.png" ]
     fi
@@ -156,6 +174,64 @@ csv_ok() {
         for mode in serial pool; do [ -s "$res/hf-portscan-$mode.csv" ]; done
         [ -s "$plots/time-portscan.svg" ]
     fi
+    if [ -x "$BUILD/14_sum_squares" ]; then
+        # lesson 14 timed inside: serial once, each mode with 1..cores workers
+        csv_ok "$res/sumsq-inprogram.csv" 6
+        assert_equal "$(sed -n 1p "$res/sumsq-inprogram.csv")" "mode,workers,median_s,min_s,max_s,samples"
+        for mode in threads pool processes; do
+            grep -qE "^$mode,$(nproc),0\.[0-9]+," "$res/sumsq-inprogram.csv" || fail "no $mode row"
+        done
+        nonempty "$plots/speedup-mpi.png" "$plots/speedup-mpi.svg"
+        [[ "$output" == *"## MPI ranks beside the pools"* ]]
+    fi
+    if [ -x "$BUILD/14_sum_squares" ] && [ -x "$BUILD/21_mpi_sum_squares" ] &&
+        command -v mpirun >/dev/null 2>&1; then
+        csv_ok "$res/mpi.csv" 5
+        assert_equal "$(wc -l <"$res/mpi.csv")" "$(($(nproc) + 1))" # ranks 1..cores
+        grep -qE "^1,0\.[0-9]+,0\.[0-9]+,0\.[0-9]+,1$" "$res/mpi.csv"
+        nonempty "$res/hf-sumsq-mpi.json" "$res/hf-sumsq-mpi.csv"
+        assert_line --regexp '^\| mpi ranks \(lesson 21\) \| 1 \| '
+    else
+        [ ! -e "$res/mpi.csv" ]
+    fi
+    if [ -x "$BUILD/20_server" ]; then
+        # the smoke profile: workers 1 and 2, two runs each, every run's verdict OK
+        csv_ok "$res/server-rps.csv" 7
+        assert_equal "$(sed -n 1p "$res/server-rps.csv")" \
+            "workers,median_rps,min_rps,max_rps,runs,clients,requests_per_client"
+        assert_equal "$(awk -F, 'NR > 1 { print $1 "," $5 "," $6 "," $7 }' "$res/server-rps.csv" |
+            tr '\n' ' ')" "1,2,10,2 2,2,10,2 "
+        awk -F, 'NR > 1 && !($3 <= $2 && $2 <= $4 && $3 > 0) { exit 1 }' "$res/server-rps.csv"
+        nonempty "$plots/server-rps.png" "$plots/server-rps.svg"
+    fi
+}
+
+@test "a lesson not built is skipped with a message, the other steps still run" {
+    # A BUILD folder with only the bench programs: no lessons 14, 20, 21.
+    mkdir -p "$BATS_TEST_TMPDIR/b/bench"
+    cp "$BUILD/bench/primitives" "$BATS_TEST_TMPDIR/b/bench/"
+    run --separate-stderr env BENCH_SMOKE=1 BUILD="$BATS_TEST_TMPDIR/b" RESULTS="$BATS_TEST_TMPDIR/r" \
+        PLOTS= BENCH_STEPS="primitives mpi server summary" timeout 60 scripts/bench.sh
+    assert_success
+    [[ "$stderr" == *"skipped: lesson 14 ($BATS_TEST_TMPDIR/b/14_sum_squares) is not there yet"* ]] ||
+        fail "no message for the mpi step: $stderr"
+    [[ "$stderr" == *"skipped: lesson 20 ($BATS_TEST_TMPDIR/b/20_server) is not there yet"* ]] ||
+        fail "no message for the server step: $stderr"
+    nonempty "$BATS_TEST_TMPDIR/r/primitives.csv"
+    [ ! -e "$BATS_TEST_TMPDIR/r/server-rps.csv" ]
+}
+
+@test "without lesson 21 the mpi step measures lesson 14 alone and says why" {
+    [ -x "$BUILD/14_sum_squares" ] || skip "lesson 14 is not built"
+    mkdir -p "$BATS_TEST_TMPDIR/b"
+    cp "$BUILD/14_sum_squares" "$BATS_TEST_TMPDIR/b/"
+    run --separate-stderr env BENCH_SMOKE=1 BUILD="$BATS_TEST_TMPDIR/b" RESULTS="$BATS_TEST_TMPDIR/r" \
+        PLOTS= BENCH_STEPS="mpi summary" timeout 60 scripts/bench.sh
+    assert_success
+    [[ "$stderr" == *"skipped: MPI: "*"lesson 14 in-program only"* ]] || fail "no MPI message: $stderr"
+    csv_ok "$BATS_TEST_TMPDIR/r/sumsq-inprogram.csv" 6
+    [ ! -e "$BATS_TEST_TMPDIR/r/mpi.csv" ]
+    assert_line --partial "No MPI figures: OpenMPI or lesson 21 was missing"
 }
 
 @test "BENCH_STEPS runs only the steps named, and refuses an unknown one" {
@@ -163,7 +239,8 @@ csv_ok() {
         BENCH_STEPS="machine primitives summary" timeout 60 scripts/bench.sh
     assert_success
     [[ "$stderr" == *"[3/3] summary ..."* ]] || fail "expected three steps: $stderr"
-    [ -s "$BATS_TEST_TMPDIR/r/primitives.csv" ] && [ ! -e "$BATS_TEST_TMPDIR/r/granularity.csv" ]
+    nonempty "$BATS_TEST_TMPDIR/r/primitives.csv"
+    [ ! -e "$BATS_TEST_TMPDIR/r/granularity.csv" ]
     run --separate-stderr env BENCH_STEPS="machine frobnicate" RESULTS="$BATS_TEST_TMPDIR/r" scripts/bench.sh
     assert_failure 2
     [[ "$stderr" == *"unknown step 'frobnicate'"* ]]

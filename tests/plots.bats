@@ -5,8 +5,8 @@
 load helper
 
 FIXTURE=tests/fixtures/bench-results/example-20250101-000000
-PLOTS=(speedup-sumsq time-sumsq time-downloads time-portscan granularity primitives
-    c-vs-python peers)
+PLOTS=(speedup-sumsq speedup-mpi time-sumsq time-downloads time-portscan granularity
+    primitives c-vs-python peers server-rps)
 
 need_gnuplot() {
     command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed (scripts/install-deps.sh bench)"
@@ -16,7 +16,7 @@ need_gnuplot() {
     need_gnuplot
     run --separate-stderr timeout 60 scripts/plots.sh --results "$FIXTURE" --out "$BATS_TEST_TMPDIR/out"
     assert_success
-    [[ "$stderr" == *"8 plots drawn"* ]] || fail "plots.sh said: $stderr"
+    [[ "$stderr" == *"${#PLOTS[@]} plots drawn"* ]] || fail "plots.sh said: $stderr"
     [[ "$stderr" != *"skipped "* ]] || fail "a plot was skipped: $stderr"
     for name in "${PLOTS[@]}"; do
         png="$BATS_TEST_TMPDIR/out/$name.png" svg="$BATS_TEST_TMPDIR/out/$name.svg"
@@ -92,14 +92,59 @@ EOF
 @test "the summary has every section and a crossover row per mechanism" {
     run --separate-stderr scripts/bench-summary.sh "$FIXTURE"
     assert_success
-    for section in "Sum of squares, lesson 14" "C against Python" "Simulated downloads" \
-        "Port scan" "Granularity" "Primitive costs" "Peers"; do
+    for section in "Sum of squares, lesson 14" "MPI ranks beside the pools" "C against Python" \
+        "Simulated downloads" "Port scan" "Server, lesson 20" "Granularity" "Primitive costs" \
+        "Peers"; do
         assert_line --partial "## $section"
     done
     for mech in $(awk -F, 'NR > 1 && $1 != "serial" { print $1 }' "$FIXTURE/granularity.csv" | sort -u); do
         assert_line --regexp "^\| $mech \| "
     done
     assert_line --regexp '^\| serial \| 1 \| .* \| 1\.00× \|$'
+}
+
+@test "the summary puts MPI's ranks beside the pools and the server's rps per worker count" {
+    run --separate-stderr scripts/bench-summary.sh "$FIXTURE"
+    assert_success
+    # in-program: serial first, then each worker count with its modes, MPI's ranks among them
+    # (speedups against lesson 14's in-program serial; the whole program from hyperfine)
+    assert_line --regexp '^\| serial \(lesson 14\) \| 1 \| .* \| 1\.00× \| 1\.00× \|$'
+    for w in 1 2; do
+        for mode in "threads (lesson 14)" "pool (lesson 14)" "processes (lesson 14)" \
+            "mpi ranks (lesson 21)"; do
+            assert_line --regexp "^\| ${mode//[()]/.} \| $w \| "
+        done
+    done
+    assert_line --regexp '^\| mpi \| 2 \| .* \| 0\.[0-9]+× \|$' # whole program, start-up and all
+    assert_line --regexp '^With 2 ranks, MPI does the work [0-9.]+× faster than serial'
+    # the server: one row per worker count, the first the baseline
+    assert_line --regexp '^\| 1 \| [0-9]+ \| [0-9]+–[0-9]+ \| 1\.00× \|$'
+    for w in 2 4 8 16; do
+        assert_line --regexp "^\| $w \| [0-9]+ \| [0-9]+–[0-9]+ \| [0-9.]+× \|$"
+    done
+    # the contention table of lessons 17-19
+    for op in rwlock_read cas_add tls_add tls_key_add; do
+        assert_line --regexp "^\| $op \| [0-9.]+ ns \| 2 \| [0-9.]+ ns \| [0-9.]+× \|$"
+    done
+    assert_line --regexp '^One barrier phase \(lesson 16\): [0-9.]+ µs for 2 threads'
+}
+
+@test "without MPI figures the in-program plot shows the pools alone, and the summary says why" {
+    need_gnuplot
+    cp -r "$FIXTURE" "$BATS_TEST_TMPDIR/results"
+    rm "$BATS_TEST_TMPDIR/results/mpi.csv" "$BATS_TEST_TMPDIR/results/hf-sumsq-mpi.csv" \
+        "$BATS_TEST_TMPDIR/results/server-rps.csv"
+    run --separate-stderr timeout 60 scripts/plots.sh --results "$BATS_TEST_TMPDIR/results" \
+        --out "$BATS_TEST_TMPDIR/out"
+    assert_success
+    [ -s "$BATS_TEST_TMPDIR/out/speedup-mpi.svg" ] || fail "no speedup-mpi.svg: $stderr"
+    grep -q 'pool (lesson 14)' "$BATS_TEST_TMPDIR/out/speedup-mpi.svg"
+    ! grep -q 'mpi ranks' "$BATS_TEST_TMPDIR/out/speedup-mpi.svg" || fail "an MPI line from nothing"
+    [[ "$stderr" == *"skipped server-rps: no server-rps.csv"* ]] || fail "no message: $stderr"
+    run scripts/bench-summary.sh "$BATS_TEST_TMPDIR/results"
+    assert_success
+    assert_line --partial "No MPI figures: OpenMPI or lesson 21 was missing"
+    refute_line --partial "## Server"
 }
 
 @test "the summary warns when the machine was busy before the run, and only then" {
