@@ -20,8 +20,8 @@
  * one round trip, nap(--latency), standing in for the SYN's trip out and the answer's trip
  * back, and then asks the kernel, which answers at once. Like the real wait, the nap uses
  * no CPU. The connection itself is real: a non-blocking connect() whose outcome is awaited
- * with poll() for at most --connect-timeout, so a port that never answers cannot hang a
- * probe; it is reported "filtered".
+ * with poll() for at most --connect-timeout (net_connect, in net.c), so a port that never
+ * answers cannot hang a probe; it is reported "filtered".
  *
  * Notice: the serial scan costs ports x latency; the pooled one about one latency plus the
  * time to start the workers. The open ports are announced in the order workers find them,
@@ -44,13 +44,10 @@
  * that FAIL is the truth about what each scan saw.)
  */
 #include "common.h"
+#include "net.h"
 #include "thread_pool.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -102,30 +99,6 @@ static void banner_for(int port, char *buf, size_t size)
     snprintf(buf, size, "hello from the lesson's service on port %d", port);
 }
 
-/* A listening socket on 127.0.0.1:port, or -1 with errno set (EADDRINUSE: taken). */
-static int listen_on(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        die_errno("socket");
-    /* Our service closes each connection first, which leaves it in TIME_WAIT on this port
-     * for a minute; SO_REUSEADDR lets the next run listen here anyway. (It does not let two
-     * programs listen on one port: a port someone listens on still gives EADDRINUSE.) */
-    int one = 1;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
-        die_errno("setsockopt SO_REUSEADDR");
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 64) != 0 ||
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
-        int err = errno;
-        close(fd);
-        errno = err;
-        return -1;
-    }
-    return fd;
-}
-
 /* One thread per service: wait for a connection (or the stop signal), greet, hang up. */
 static void *service_main(void *arg)
 {
@@ -146,17 +119,15 @@ static void *service_main(void *arg)
             return NULL;                          /* the stop pipe hung up: main says stop */
         if (!(fds[0].revents & POLLIN))
             continue;
-        int conn = accept(s->listen_fd, NULL, NULL);
+        int conn = net_accept(s->listen_fd, NULL);
         if (conn < 0) {
-            /* The non-blocking listener may find the connection already gone. */
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED ||
-                errno == EINTR)
-                continue;
+            if (errno == EAGAIN)
+                continue;                         /* the scanner has already gone */
             die_errno("accept");
         }
-        /* MSG_NOSIGNAL: a scanner that already hung up must not kill us with SIGPIPE;
-         * whether the banner arrived is the scanner's business. */
-        (void)send(conn, banner, strlen(banner), MSG_NOSIGNAL);
+        /* A scanner that already hung up cannot kill us (net_send_all: no SIGPIPE); whether
+         * the banner arrived is the scanner's business. */
+        (void)net_send_all(conn, banner, strlen(banner));
         close(conn);
         s->greeted++;
     }
@@ -187,7 +158,7 @@ static void services_start(struct services *sv, const struct config *cfg, int co
             port = cfg->first_port + (spot + tries) % cfg->nports;
             if (is_ours(sv, port))
                 continue;
-            fd = listen_on(port);
+            fd = net_listen(port, NULL);
             if (fd < 0 && errno != EADDRINUSE && errno != EACCES)
                 die_errno("bind/listen");
         }
@@ -224,47 +195,11 @@ struct probe {
     char banner[80];       /* the first line an open port sent ("" if none) */
 };
 
-/* poll() one socket for `events`, at most timeout_s: 1 ready, 0 timed out, -1 error. */
-static int wait_for(int fd, short events, double timeout_s)
-{
-    struct pollfd pfd = { .fd = fd, .events = events };
-    int ms = (int)ceil(timeout_s * 1000.0);
-    int rc;
-    while ((rc = poll(&pfd, 1, ms)) < 0 && errno == EINTR)
-        ;                  /* (no signals are expected; a retry would restart the timeout) */
-    return rc;
-}
-
-/* Connects without blocking, then waits for the outcome at most timeout_s.
- * 0 connected, ECONNREFUSED closed, ETIMEDOUT no answer, another errno if it failed. */
-static int connect_within(int fd, int port, double timeout_s)
-{
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
-        return errno;
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0)
-        return 0;                    /* loopback may finish at once */
-    if (errno != EINPROGRESS)
-        return errno;                /* ECONNREFUSED right away: nobody listens */
-    int ready = wait_for(fd, POLLOUT, timeout_s);
-    if (ready < 0)
-        return errno;
-    if (ready == 0)
-        return ETIMEDOUT;
-    int err = 0;                     /* writable: the handshake ended; how? */
-    socklen_t len = sizeof err;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-        return errno;
-    return err;
-}
-
 /* What an open port says first, if it says anything within timeout_s (a banner). */
 static void read_banner(int fd, char *buf, size_t size, double timeout_s)
 {
     buf[0] = '\0';
-    if (wait_for(fd, POLLIN, timeout_s) <= 0)
+    if (net_wait(fd, POLLIN, timeout_s) <= 0)
         return;
     ssize_t got = recv(fd, buf, size - 1, 0);
     if (got <= 0)
@@ -282,21 +217,20 @@ static int probe_port(struct probe *p)
     nap(p->cfg->latency);            /* the network's round trip (see the header) */
     p->state = PORT_CLOSED;
     p->banner[0] = '\0';
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return errno;
-    int rc = connect_within(fd, p->port, p->cfg->timeout);
-    int status = 0;
-    if (rc == 0) {
+    int fd = net_connect(p->port, p->cfg->timeout);   /* waits at most the timeout */
+    if (fd >= 0) {
         p->state = PORT_OPEN;
         read_banner(fd, p->banner, sizeof p->banner, p->cfg->timeout);
-    } else if (rc == ETIMEDOUT) {
-        p->state = PORT_FILTERED;
-    } else if (rc != ECONNREFUSED) {
-        status = rc;
+        close(fd);
+        return 0;
     }
-    close(fd);
-    return status;
+    if (errno == ECONNREFUSED)                  /* nobody listens there */
+        return 0;
+    if (errno == ETIMEDOUT) {                   /* no answer at all */
+        p->state = PORT_FILTERED;
+        return 0;
+    }
+    return errno;                               /* the probe itself failed */
 }
 
 static void announce(const struct probe *p, const char *who)
@@ -492,23 +426,6 @@ static int report(const struct scan *scans, int nscans, const struct services *s
                    speedup);
 }
 
-/* Each pool worker holds one socket at a time: make room for that many open files (the
- * soft limit is often 1024) by raising the soft limit toward the hard one. */
-static void ensure_file_room(long needed)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        die_errno("getrlimit");
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)needed)
-        return;
-    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)needed)
-        die("this needs %ld open files, and the hard limit is %lu: use fewer --workers",
-            needed, (unsigned long)rl.rlim_max);
-    rl.rlim_cur = (rlim_t)needed;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-        die_errno("setrlimit");
-}
-
 /* ---- main: open the services, scan twice, stop the services, judge ----------------- */
 
 int main(int argc, char **argv)
@@ -550,7 +467,13 @@ int main(int argc, char **argv)
                     cfg.nports);
     if (workers == 0)
         workers = cfg.nports;
-    ensure_file_room(workers + 4 * open_count + 64);
+    /* Each pool worker holds one socket at a time: make room for that many open files (the
+     * soft limit is often 1024) by raising the soft limit toward the hard one. */
+    long files = workers + 4 * open_count + 64;
+    unsigned long hard;
+    if (!net_room_for_files(files, &hard))
+        die("this needs %ld open files, and the hard limit is %lu: use fewer --workers", files,
+            hard);
 
     printf("scanning 127.0.0.1 ports %d..%d (%d ports); each probe first waits %.3f s, "
            "a simulated network round trip\n", cfg.first_port, last_port, cfg.nports,

@@ -26,8 +26,9 @@
  * creates the other threads, which inherit that mask, so only main ever runs the handler.
  * Each accepted connection is a task for the pool; its worker reads lines with poll() on the
  * socket and on a stop pipe, whose hang-up tells every worker at once that the server is
- * shutting down. Every answer updates the counter and appends to the shared file in one
- * critical section, then queues a log line for the logger.
+ * shutting down (net_read_line in net.c, with the rest of the socket plumbing this lesson
+ * shares with lesson 12). Every answer updates the counter and appends to the shared file
+ * in one critical section, then queues a log line for the logger.
  *
  * Shutdown, in order: close the listening socket (new clients are refused); close the stop
  * pipe (each worker answers what has already arrived, says BYE, hangs up); close the pool
@@ -62,19 +63,15 @@
  */
 #include "bounded_queue.h"
 #include "common.h"
+#include "net.h"
 #include "thread_pool.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -110,11 +107,11 @@ enum mode { MODE_DEMO, MODE_SERVER, MODE_CLIENT };
 static const char *const mode_names[] = { "demo", "server", "client", NULL };
 
 enum {
-    MAX_LINE_LIMIT = 4096, /* the largest --max-line */
-    MAX_ADD = 1000000,     /* ADD k takes k from 1 to this */
-    MAX_WAITING = 1024,    /* accepted clients waiting for a worker; more are told ERR busy */
-    LOG_SLOTS = 64,        /* the log queue's capacity */
-    LOG_TEXT = 200,        /* one log line, at most */
+    MAX_LINE_LIMIT = NET_LINE_MAX, /* the largest --max-line (4096): what net.h reads */
+    MAX_ADD = 1000000,             /* ADD k takes k from 1 to this */
+    MAX_WAITING = 1024,            /* accepted clients waiting for a worker; more: ERR busy */
+    LOG_SLOTS = 64,                /* the log queue's capacity */
+    LOG_TEXT = 200,                /* one log line, at most */
 };
 static const double LOG_PUT_TIMEOUT_S = 10; /* a logger this far behind is broken: drop */
 static const double LINGER_S = 0.5;         /* at most this long discarding unread input */
@@ -127,206 +124,6 @@ struct config {
     const char *log_path;    /* NULL: the default for the mode */
     const char *ledger_path; /* NULL: a temporary file */
 };
-
-/* ---- sockets on 127.0.0.1 ----------------------------------------------------------- */
-
-static struct sockaddr_in loopback(int port)
-{
-    return (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-}
-
-static int ms_from(double seconds)
-{
-    return seconds <= 0 ? 0 : (int)ceil(seconds * 1000.0);
-}
-
-/* poll() one socket for `events`, at most timeout_s: 1 ready, 0 timed out, -1 error. */
-static int wait_for(int fd, short events, double timeout_s)
-{
-    struct pollfd pfd = { .fd = fd, .events = events };
-    int rc;
-    while ((rc = poll(&pfd, 1, ms_from(timeout_s))) < 0 && errno == EINTR)
-        ;
-    return rc;
-}
-
-static void set_blocking(int fd, bool blocking)
-{
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK))
-        die_errno("fcntl O_NONBLOCK");
-}
-
-/* A send that takes longer than this fails with EAGAIN: a peer that stops reading cannot
- * hold a thread forever. */
-static void set_send_timeout(int fd, double seconds)
-{
-    struct timeval tv = { .tv_sec = (time_t)seconds,
-                          .tv_usec = (suseconds_t)((seconds - floor(seconds)) * 1e6) };
-    if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
-        die_errno("setsockopt SO_SNDTIMEO");
-}
-
-/* All of buf, or false. MSG_NOSIGNAL: a peer that hung up gives EPIPE, not a SIGPIPE that
- * would kill the whole server. */
-static bool send_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t sent = send(fd, buf, len, MSG_NOSIGNAL);
-        if (sent < 0 && errno == EINTR)
-            continue;
-        if (sent <= 0)
-            return false;
-        buf += sent;
-        len -= (size_t)sent;
-    }
-    return true;
-}
-
-static bool send_text(int fd, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return send_all(fd, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf - 1);
-}
-
-/* Closing a socket whose input we have not read makes the kernel send a reset, and a reset
- * can destroy our last line before the peer reads it. So: say we are done writing (FIN),
- * read and discard what has already arrived, then close. */
-static void hang_up(int fd, double linger_s)
-{
-    (void)shutdown(fd, SHUT_WR);
-    double until = now_s() + linger_s;
-    char junk[512];
-    while (now_s() < until && wait_for(fd, POLLIN, 0) > 0 && recv(fd, junk, sizeof junk, 0) > 0)
-        ;
-    close(fd);
-}
-
-/* The listening socket: 127.0.0.1:port, or a port the OS picks if port is 0. */
-static int listen_loopback(int port, int *bound)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        die_errno("socket");
-    /* Closed connections linger in TIME_WAIT for a minute; SO_REUSEADDR lets a restarted
-     * server listen on its port anyway (two listeners on one port still get EADDRINUSE). */
-    int one = 1;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
-        die_errno("setsockopt SO_REUSEADDR");
-    struct sockaddr_in addr = loopback(port);
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
-        die("cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
-    if (listen(fd, SOMAXCONN) != 0)
-        die_errno("listen");
-    /* Non-blocking: a client that gives up between poll and accept must not block main. */
-    set_blocking(fd, false);
-    socklen_t len = sizeof addr;
-    if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
-        die_errno("getsockname");
-    *bound = ntohs(addr.sin_port);
-    return fd;
-}
-
-/* A connection to 127.0.0.1:port within timeout_s: the socket, or -1 with errno set. */
-static int connect_loopback(int port, double timeout_s)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    set_blocking(fd, false);
-    struct sockaddr_in addr = loopback(port);
-    int err = 0;
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        err = errno;
-        if (err == EINPROGRESS) {             /* the handshake is under way: wait for it */
-            int ready = wait_for(fd, POLLOUT, timeout_s);
-            socklen_t len = sizeof err;
-            if (ready < 0)
-                err = errno;
-            else if (ready == 0)
-                err = ETIMEDOUT;
-            else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-                err = errno;
-        }
-    }
-    if (err != 0) {
-        close(fd);
-        errno = err;
-        return -1;
-    }
-    set_blocking(fd, true);
-    set_send_timeout(fd, timeout_s);
-    return fd;
-}
-
-/* ---- reading lines, with a deadline, a length limit, and a stop pipe ---------------- */
-
-enum { LINE_OK, LINE_EOF, LINE_TIMEOUT, LINE_TOO_LONG, LINE_STOP, LINE_ERROR };
-
-struct linebuf {
-    int fd;
-    int stop_fd;     /* -1, or a pipe whose hang-up means "stop" (the server's workers) */
-    size_t limit;    /* the longest line, its newline included (at most MAX_LINE_LIMIT) */
-    bool stopping;   /* the stop pipe hung up: serve what has arrived, then LINE_STOP */
-    size_t len;      /* bytes in buf: the start of the next line(s) */
-    char buf[MAX_LINE_LIMIT];
-};
-
-/* The next line, without its newline (or "\r\n"), into line[size] (size > limit; NUL
- * bytes become '?', so "ADD 5\0junk" cannot pass for "ADD 5"): LINE_OK. Otherwise why
- * there is none: the peer hung up (EOF), now_s() passed deadline (TIMEOUT), limit bytes
- * and no newline (TOO_LONG), the stop pipe hung up (STOP), or a socket error (ERROR). */
-static int read_line(struct linebuf *lb, char *line, size_t size, double deadline)
-{
-    for (;;) {
-        char *nl = memchr(lb->buf, '\n', lb->len);
-        if (nl) {
-            size_t n = (size_t)(nl - lb->buf);
-            if (n > 0 && lb->buf[n - 1] == '\r')
-                n--;
-            if (n > size - 1)
-                n = size - 1;
-            for (size_t i = 0; i < n; i++)
-                line[i] = lb->buf[i] ? lb->buf[i] : '?';
-            line[n] = '\0';
-            lb->len -= (size_t)(nl + 1 - lb->buf);
-            memmove(lb->buf, nl + 1, lb->len);
-            return LINE_OK;
-        }
-        if (lb->len >= lb->limit)
-            return LINE_TOO_LONG;
-        if (lb->stopping)
-            return LINE_STOP;
-        double left = deadline - now_s();
-        if (left <= 0)
-            return LINE_TIMEOUT;
-        struct pollfd fds[2] = { { .fd = lb->fd, .events = POLLIN },
-                                 { .fd = lb->stop_fd, .events = POLLIN } };
-        if (poll(fds, lb->stop_fd >= 0 ? 2 : 1, ms_from(left)) < 0) {
-            if (errno == EINTR)
-                continue;
-            return LINE_ERROR;
-        }
-        if (lb->stop_fd >= 0 && fds[1].revents != 0)
-            lb->stopping = true;  /* take in what has arrived (one read), then stop */
-        if (fds[0].revents == 0)
-            continue;
-        ssize_t got = recv(lb->fd, lb->buf + lb->len, lb->limit - lb->len, 0);
-        if (got == 0 || (got < 0 && errno == ECONNRESET))
-            return LINE_EOF;
-        if (got < 0) {
-            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-                continue;
-            return LINE_ERROR;
-        }
-        lb->len += (size_t)got;
-    }
-}
 
 /* ---- signals: the handler writes one byte into a pipe; main's poll reads it --------- */
 
@@ -345,7 +142,7 @@ static void install_signal_handlers(void)
 {
     if (pipe(signal_pipe) != 0)
         die_errno("pipe");
-    set_blocking(signal_pipe[1], false);
+    net_set_blocking(signal_pipe[1], false);
     struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
@@ -514,13 +311,13 @@ static bool answer(struct conn *c, const char *line)
     if (!parse_add(line, &k)) {
         char shown[48];
         ledger_count(&srv->ledger, &srv->ledger.bad);
-        send_text(c->fd, "ERR bad request\n");
+        net_send_text(c->fd, "ERR bad request\n");
         log_event(srv, false, "client %ld: bad request \"%s\" -> ERR bad request", c->id,
                   printable(line, shown));
         return false;
     }
     long long total = ledger_add(&srv->ledger, k, c->id);
-    send_text(c->fd, "OK %ld total=%lld\n", k, total);       /* answer first, log after */
+    net_send_text(c->fd, "OK %ld total=%lld\n", k, total);   /* answer first, log after */
     log_event(srv, true, "client %ld: ADD %ld -> OK total=%lld", c->id, k, total);
     return true;
 }
@@ -535,18 +332,19 @@ static int serve_client(void *arg, void **result)
     const struct config *cfg = srv->cfg;
     log_event(srv, false, "client %ld: from port %d, waited %.3f s for a worker", c->id,
               c->peer_port, now_s() - c->accepted_at);
-    send_text(c->fd, "HELLO 20_server workers=%d max_line=%d idle_timeout=%g\n",
-              cfg->workers, cfg->max_line, cfg->idle_timeout);
+    net_send_text(c->fd, "HELLO 20_server workers=%d max_line=%d idle_timeout=%g\n",
+                  cfg->workers, cfg->max_line, cfg->idle_timeout);
 
-    struct linebuf *lb = malloc(sizeof *lb);
+    struct net_linebuf *lb = malloc(sizeof *lb);
     if (!lb)
         die("out of memory");
-    *lb = (struct linebuf){ .fd = c->fd, .stop_fd = srv->stop_pipe[0],
-                            .limit = (size_t)cfg->max_line };
+    *lb = (struct net_linebuf){ .fd = c->fd, .stop_fd = srv->stop_pipe[0],
+                                .limit = (size_t)cfg->max_line };
     char line[MAX_LINE_LIMIT + 1];
     long answered = 0, bad = 0;
     int got;
-    while ((got = read_line(lb, line, sizeof line, now_s() + cfg->idle_timeout)) == LINE_OK) {
+    while ((got = net_read_line(lb, line, sizeof line, now_s() + cfg->idle_timeout)) ==
+           NET_LINE_OK) {
         if (answer(c, line))
             answered++;
         else
@@ -555,27 +353,27 @@ static int serve_client(void *arg, void **result)
 
     const char *why = "hung up";
     switch (got) {
-    case LINE_TIMEOUT:
+    case NET_LINE_TIMEOUT:
         why = "idle timeout";
-        send_text(c->fd, "ERR idle timeout\n");
+        net_send_text(c->fd, "ERR idle timeout\n");
         break;
-    case LINE_TOO_LONG:
+    case NET_LINE_TOO_LONG:
         why = "line too long";
-        send_text(c->fd, "ERR too long\n");
+        net_send_text(c->fd, "ERR too long\n");
         break;
-    case LINE_STOP:
+    case NET_LINE_STOP:
         why = "server shutting down";
-        send_text(c->fd, "BYE server shutting down\n");
+        net_send_text(c->fd, "BYE server shutting down\n");
         break;
-    case LINE_ERROR:
+    case NET_LINE_ERROR:
         why = "socket error";
         break;
     }
-    if (got == LINE_TIMEOUT || got == LINE_TOO_LONG) {
+    if (got == NET_LINE_TIMEOUT || got == NET_LINE_TOO_LONG) {
         bad++;
         ledger_count(&srv->ledger, &srv->ledger.bad);
     }
-    hang_up(c->fd, fmin(LINGER_S, cfg->idle_timeout));
+    net_hang_up(c->fd, fmin(LINGER_S, cfg->idle_timeout));
     log_event(srv, false, "client %ld: closed (%s) after %ld answered, %ld bad", c->id, why,
               answered, bad);
     ledger_count(&srv->ledger, &srv->ledger.closed);
@@ -587,9 +385,8 @@ static int serve_client(void *arg, void **result)
 /* main only: take one waiting connection and hand it to the pool. */
 static void accept_client(struct server *srv)
 {
-    struct sockaddr_in peer;
-    socklen_t len = sizeof peer;
-    int fd = accept(srv->listen_fd, (struct sockaddr *)&peer, &len);
+    int peer_port;
+    int fd = net_accept(srv->listen_fd, &peer_port);
     if (fd < 0) {
         if (errno == EMFILE || errno == ENFILE) {
             /* Out of file descriptors: the connection stays in the kernel's backlog until a
@@ -598,23 +395,21 @@ static void accept_client(struct server *srv)
             nap(0.05);
             return;
         }
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED ||
-            errno == EINTR || errno == EPROTO)
+        if (errno == EAGAIN)
             return;                         /* the client gave up before we got to it */
         die_errno("accept");
     }
-    set_blocking(fd, true);                 /* reads are polled; sends have a timeout */
-    set_send_timeout(fd, srv->cfg->idle_timeout);
+    net_set_send_timeout(fd, srv->cfg->idle_timeout);  /* reads are polled, sends timed */
     srv->accepted++;
     struct conn *c = malloc(sizeof *c);
     if (!c)
         die("out of memory");
-    *c = (struct conn){ .srv = srv, .fd = fd, .peer_port = ntohs(peer.sin_port),
+    *c = (struct conn){ .srv = srv, .fd = fd, .peer_port = peer_port,
                         .id = srv->accepted, .accepted_at = now_s() };
     int rc = tp_try_submit(srv->pool, serve_client, c, NULL);  /* never blocks main */
     if (rc == TP_EFULL) {
         srv->busy++;
-        send_text(fd, "ERR busy\n");
+        net_send_text(fd, "ERR busy\n");
         close(fd);
         free(c);
         ledger_count(&srv->ledger, &srv->ledger.bad);
@@ -635,7 +430,7 @@ static const char *serve_until_stopped(struct server *srv)
             return "the time limit (--max-seconds)";
         struct pollfd fds[2] = { { .fd = srv->listen_fd, .events = POLLIN },
                                  { .fd = signal_pipe[0], .events = POLLIN } };
-        if (poll(fds, 2, ms_from(left)) < 0) {
+        if (poll(fds, 2, (int)ceil(left * 1000.0)) < 0) {
             if (errno == EINTR)
                 continue;                   /* a signal interrupted poll: its byte waits */
             die_errno("poll");
@@ -667,7 +462,9 @@ static void server_start(struct server *srv, const struct config *cfg, const cha
                          const char *ledger_path)
 {
     *srv = (struct server){ .cfg = cfg, .started = now_s() };
-    srv->listen_fd = listen_loopback(cfg->port, &srv->port);
+    srv->listen_fd = net_listen(cfg->port, &srv->port);
+    if (srv->listen_fd < 0)
+        die("cannot listen on 127.0.0.1:%d: %s", cfg->port, strerror(errno));
     if (pipe(srv->stop_pipe) != 0)
         die_errno("pipe");
     struct ledger *lg = &srv->ledger;
@@ -766,20 +563,24 @@ struct client {
 };
 
 /* Connect and read the HELLO line; fills in what the server says about itself. */
-static int open_session(struct client *cl, struct linebuf *lb, int *max_line, double *idle)
+static int open_session(struct client *cl, struct net_linebuf *lb, int *max_line, double *idle)
 {
-    int fd = connect_loopback(cl->port, cl->cfg->timeout);
+    int fd = net_connect(cl->port, cl->cfg->timeout);
     if (fd < 0) {
         snprintf(cl->note, sizeof cl->note, "connect: %s", strerror(errno));
         return -1;
     }
-    *lb = (struct linebuf){ .fd = fd, .stop_fd = -1, .limit = 256 };
+    net_set_send_timeout(fd, cl->cfg->timeout);
+    *lb = (struct net_linebuf){ .fd = fd, .stop_fd = -1, .limit = 256 };
     char line[300];
-    int got = read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
-    if (got != LINE_OK || sscanf(line, "HELLO 20_server workers=%d max_line=%d idle_timeout=%lf",
-                                 &cl->workers, max_line, idle) != 3) {
+    int got = net_read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
+    if (got != NET_LINE_OK ||
+        sscanf(line, "HELLO 20_server workers=%d max_line=%d idle_timeout=%lf", &cl->workers,
+               max_line, idle) != 3) {
         snprintf(cl->note, sizeof cl->note, "no HELLO from the server (%s)",
-                 got == LINE_TIMEOUT ? "timed out" : got == LINE_OK ? "another line" : "hung up");
+                 got == NET_LINE_TIMEOUT ? "timed out"
+                 : got == NET_LINE_OK    ? "another line"
+                                         : "hung up");
         close(fd);
         return -1;
     }
@@ -787,43 +588,44 @@ static int open_session(struct client *cl, struct linebuf *lb, int *max_line, do
 }
 
 /* R requests, one at a time; each answer must be "OK k total=T" for our k, with T >= k. */
-static void run_good(struct client *cl, struct linebuf *lb)
+static void run_good(struct client *cl, struct net_linebuf *lb)
 {
     char line[300];
     for (long r = 0; r < cl->cfg->requests; r++) {
         long k = 1 + (cl->id * 7919L + r * 104729L) % 1000;
-        if (!send_text(lb->fd, "ADD %ld\n", k)) {
+        if (!net_send_text(lb->fd, "ADD %ld\n", k)) {
             snprintf(cl->note, sizeof cl->note, "send: %s", strerror(errno));
             return;
         }
         cl->sent++;
-        int got = read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
+        int got = net_read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
         long echoed;
         long long total;
-        if (got == LINE_OK && sscanf(line, "OK %ld total=%lld", &echoed, &total) == 2 &&
+        if (got == NET_LINE_OK && sscanf(line, "OK %ld total=%lld", &echoed, &total) == 2 &&
             echoed == k && total >= k) {
             cl->totals[cl->answered++] = total;
             cl->sum += k;
-        } else if (got == LINE_OK && strncmp(line, "BYE", 3) == 0) {
+        } else if (got == NET_LINE_OK && strncmp(line, "BYE", 3) == 0) {
             snprintf(cl->note, sizeof cl->note, "the server said BYE after %ld answers",
                      cl->answered);
             return;
         } else {
             cl->wrong++;
             snprintf(cl->note, sizeof cl->note, "request %ld (ADD %ld): %s \"%.60s\"", r + 1,
-                     k, got == LINE_OK ? "wrong answer" : "no answer", got == LINE_OK ? line : "");
+                     k, got == NET_LINE_OK ? "wrong answer" : "no answer",
+                     got == NET_LINE_OK ? line : "");
             return;
         }
     }
 }
 
 /* One bad request; the answer must be exactly the error for it. */
-static void run_bad(struct client *cl, struct linebuf *lb, int max_line, double idle)
+static void run_bad(struct client *cl, struct net_linebuf *lb, int max_line, double idle)
 {
     double wait = cl->cfg->timeout;
     bool sent = true;
     if (cl->kind == GARBAGE) {
-        sent = send_text(lb->fd, "GET / HTTP/1.0\n");   /* a web browser, lost */
+        sent = net_send_text(lb->fd, "GET / HTTP/1.0\n");   /* a web browser, lost */
     } else if (cl->kind == OVERSIZED) {
         size_t n = 2 * (size_t)max_line;
         char *big = malloc(n + 1);
@@ -831,18 +633,18 @@ static void run_bad(struct client *cl, struct linebuf *lb, int max_line, double 
             die("out of memory");
         memset(big, 'x', n);
         big[n] = '\n';
-        sent = send_all(lb->fd, big, n + 1);
+        sent = net_send_all(lb->fd, big, n + 1);
         free(big);
     } else {
         wait += idle;                                   /* SILENT: say nothing, wait */
     }
     char line[300] = "";
-    int got = sent ? read_line(lb, line, sizeof line, now_s() + wait) : LINE_ERROR;
-    cl->rejected = got == LINE_OK && strcmp(line, expected_error[cl->kind]) == 0;
+    int got = sent ? net_read_line(lb, line, sizeof line, now_s() + wait) : NET_LINE_ERROR;
+    cl->rejected = got == NET_LINE_OK && strcmp(line, expected_error[cl->kind]) == 0;
     if (!cl->rejected) {
         cl->wrong++;
         snprintf(cl->note, sizeof cl->note, "expected \"%s\", got %s\"%.60s\"",
-                 expected_error[cl->kind], got == LINE_OK ? "" : "nothing ", line);
+                 expected_error[cl->kind], got == NET_LINE_OK ? "" : "nothing ", line);
     }
 }
 
@@ -850,7 +652,7 @@ static int client_task(void *arg, void **result)
 {
     (void)result;
     struct client *cl = arg;
-    struct linebuf *lb = malloc(sizeof *lb);
+    struct net_linebuf *lb = malloc(sizeof *lb);
     if (!lb)
         die("out of memory");
     int max_line = 0;
@@ -1123,22 +925,6 @@ static int run_demo(const struct config *cfg)
     return status;
 }
 
-/* Each connection is a file descriptor on each side: make room beyond the usual 1024. */
-static void ensure_file_room(long needed)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        die_errno("getrlimit");
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= (rlim_t)needed)
-        return;
-    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)needed)
-        die("this needs %ld open files, and the hard limit is %lu: use fewer --clients",
-            needed, (unsigned long)rl.rlim_max);
-    rl.rlim_cur = (rlim_t)needed;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-        die_errno("setrlimit");
-}
-
 /* ---- main: parse, then one of the three modes --------------------------------------- */
 
 enum { FOR_DEMO = 1 << MODE_DEMO, FOR_SERVER = 1 << MODE_SERVER, FOR_CLIENT = 1 << MODE_CLIENT };
@@ -1202,8 +988,13 @@ int main(int argc, char **argv)
     if ((cfg.log_path && !*cfg.log_path) || (cfg.ledger_path && !*cfg.ledger_path))
         usage_error("--log-file and --ledger-file need a file name");
 
+    /* Each connection is a file descriptor on each side: make room beyond the usual 1024. */
     long connections = cfg.mode == MODE_SERVER ? 0 : cfg.clients + 3 * cfg.bad;
-    ensure_file_room(2 * connections + 64);
+    long files = 2 * connections + 64;
+    unsigned long hard;
+    if (!net_room_for_files(files, &hard))
+        die("this needs %ld open files, and the hard limit is %lu: use fewer --clients", files,
+            hard);
     if (cfg.mode == MODE_SERVER)
         return run_server(&cfg);
     if (cfg.mode == MODE_CLIENT)
