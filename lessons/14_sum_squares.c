@@ -35,7 +35,7 @@
  * (`nproc`); with 3 workers 20 tasks split 7+7+6, so the best is 20/7 = 2.86x.
  *
  * Verdict: after the table, one line per mode,
- *   MODE name=processes workers=2 seconds=0.013912 speedup=1.96 exact=20/20
+ *   MODE name=processes workers=2 seconds=0.029412 speedup=1.98 exact=20/20
  * (speedup=n/a when serial did not run), then
  *   RESULT tasks=20 total=... expected=... modes=serial,threads,pool,processes OK
  * Exit 0 when every mode got every sum exact, 1 otherwise, 2 for bad usage.
