@@ -268,18 +268,6 @@ typedef struct {
     ss_u128 total;
 } outcome;
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, long n)
-{
-    qsort(v, (size_t)n, sizeof *v, compare_doubles);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* The median round trip of an empty task through a pool, in seconds. */
 static double pp_round_trip(pp_pool *pool)
 {
@@ -389,20 +377,18 @@ static void print_table(const outcome *out)
 
 static void parse_args(int argc, char **argv)
 {
-    static const struct option options[] = {
+    static const struct option opts[] = {
         {"mode", required_argument, NULL, 'm'},  {"workers", required_argument, NULL, 'w'},
         {"start", required_argument, NULL, 's'}, {"count", required_argument, NULL, 'c'},
         {"chunk", required_argument, NULL, 'k'}, {"runs", required_argument, NULL, 'r'},
-        {"kill-one", no_argument, NULL, 'K'},    {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"kill-one", no_argument, NULL, 'K'},    CLI_HELP, CLI_END,
     };
     /* Not POSIX, but glibc, musl and the BSDs all have it; without it, 2 workers. */
 #ifdef _SC_NPROCESSORS_ONLN
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.workers = cpus < 1 ? 1 : cpus > PP_MAX_WORKERS ? PP_MAX_WORKERS : cpus;
 #endif
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+    for (int opt; (opt = cli_next(argc, argv, opts)) != -1;) {
         switch (opt) {
         case 'm': cfg.mode = (enum mode)parse_choice("--mode", optarg, mode_names); break;
         case 'w': cfg.workers = parse_long("--workers", optarg, 1, PP_MAX_WORKERS); break;
@@ -411,11 +397,8 @@ static void parse_args(int argc, char **argv)
         case 'k': cfg.chunk = (size_t)parse_long("--chunk", optarg, 1, 100000); break;
         case 'r': cfg.runs = parse_long("--runs", optarg, 1, 100); break;
         case 'K': cfg.kill_one = true; break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
     if (cfg.kill_one && cfg.mode != MODE_ALL && cfg.mode != MODE_PROCESSES)
         usage_error("--kill-one needs --mode processes or all, not %s", mode_names[cfg.mode]);
     if (cfg.runs == 0)

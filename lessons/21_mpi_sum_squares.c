@@ -213,18 +213,6 @@ static run_times one_run(world *w)
 
 /* ---- the report (rank 0) ------------------------------------------------------------- */
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, long n)
-{
-    qsort(v, (size_t)n, sizeof *v, compare_doubles);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Who did what: one line per rank, from what the ranks sent to rank 0. */
 static void print_ranks(const world *w, const char *hosts, const double *computed)
 {

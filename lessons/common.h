@@ -9,6 +9,7 @@
  *   parse_long / _double  strict number parsing with a range: "12x", "", overflow all rejected
  *   parse_choice          one word out of a fixed list (--mode unsafe|mutex|atomic)
  *   now_s / now_ns        CLOCK_MONOTONIC, for timing and deadlines
+ *   median(v, n)          the median of n timings (sorts them)
  *   deadline_after        an absolute time for pthread_cond_timedwait and friends
  *   cond_init_monotonic   a condition variable whose timed waits use CLOCK_MONOTONIC
  *   nap(seconds)          sleep seconds * time_scale (tests shrink time with --scale)
@@ -238,6 +239,20 @@ static inline void cond_init_monotonic(pthread_cond_t *cond)
     PT_CHECK(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC));
     PT_CHECK(pthread_cond_init(cond, &attr));
     PT_CHECK(pthread_condattr_destroy(&attr));
+}
+
+/* The median of n timings (n >= 1); sorts v in place. Lessons that time something report
+ * the median of several runs: one run can always be unlucky. */
+static inline int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static inline double median(double *v, long n)
+{
+    qsort(v, (size_t)n, sizeof *v, compare_doubles);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* Every sleep in the lessons goes through nap(); --scale 0.01 makes a lesson 100x faster. */
