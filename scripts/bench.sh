@@ -28,7 +28,9 @@ MAXW=$((2 * CORES)) # the workers scan goes from 1 to twice the cores
 PYTHON=${PYTHON:-python3}
 
 # ---- sizes: full, QUICK, smoke --------------------------------------------------------------
-# RUNS/WARMUP are hyperfine's; SS_* is lesson 14's work (task k sums the squares below S+k);
+# RUNS/WARMUP are hyperfine's; SS_* is lesson 14's work (task k sums the squares below S+k),
+# SS_RUNS its hyperfine runs: a run takes 30-60 ms, and on a VM the odd run whose threads
+# the scheduler left on one core for a while is 40% slow, so its median wants many runs;
 # PY_COUNT is the Python run's count (the C programs run it too, for the side-by-side plot);
 # IO_* and SCAN_* are lessons 13 and 12: tasks or ports, the wait of each, the pool sizes.
 # IP_* are the in-program timings of lessons 14 and 21 (MPI): each program is started
@@ -38,7 +40,7 @@ PYTHON=${PYTHON:-python3}
 if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     profile=smoke
     RUNS=1 WARMUP=0 PY_RUNS=1 PY_WARMUP=0
-    SS_START=100000 SS_COUNT=8 PY_COUNT=2 PY_START=20000
+    SS_START=100000 SS_COUNT=8 SS_RUNS=1 PY_COUNT=2 PY_START=20000
     PRIM_ARGS=(--reps 3 --rep-ms 0.2)
     GRAN_ARGS=(--total-ms 2 --reps 1 --per-decade 1 --max-us 1000 --min-us 10 --max-tasks 50)
     PEER_ARGS=(--start 100000 --count 8 --tasks 200 --reps 1)
@@ -49,7 +51,7 @@ if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
 elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     profile=quick
     RUNS=5 WARMUP=1 PY_RUNS=2 PY_WARMUP=0
-    SS_START=5000000 SS_COUNT=20 PY_COUNT=4 PY_START=5000000
+    SS_START=5000000 SS_COUNT=20 SS_RUNS=10 PY_COUNT=4 PY_START=5000000
     PRIM_ARGS=(--reps 7 --rep-ms 5)
     GRAN_ARGS=(--total-ms 40 --reps 3 --per-decade 2 --max-us 10000 --max-tasks 2000)
     PEER_ARGS=(--count 20 --tasks 20000 --reps 5)
@@ -60,13 +62,13 @@ elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
 else
     profile=full
     RUNS=10 WARMUP=2 PY_RUNS=3 PY_WARMUP=1
-    SS_START=5000000 SS_COUNT=20 PY_COUNT=20 PY_START=5000000
+    SS_START=5000000 SS_COUNT=20 SS_RUNS=40 PY_COUNT=20 PY_START=5000000
     PRIM_ARGS=(--reps 11 --rep-ms 20)
     GRAN_ARGS=(--total-ms 200 --reps 5 --per-decade 2)
     PEER_ARGS=(--reps 7)
     IO_TASKS=16 IO_LATENCY=0.05 IO_LIST=1,2,4,8,16
     SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
-    IP_INVOKE=5 IP_RUNS=5
+    IP_INVOKE=7 IP_RUNS=9
     SRV_LIST="1 2 4 8 16" SRV_RUNS=10 SRV_CLIENTS=200 SRV_REQUESTS=50
 fi
 
@@ -148,10 +150,10 @@ step_sumsq() {
     local p=14_sum_squares mode
     have $p || { skip "lesson 14 ($BUILD/$p) is not there yet"; return; }
     local work=(--start "$SS_START" --count "$SS_COUNT")
-    hf sumsq-serial --warmup "$WARMUP" --runs "$RUNS" \
+    hf sumsq-serial --warmup "$WARMUP" --runs "$SS_RUNS" \
         "$BUILD/$p --mode serial ${work[*]}"
     for mode in threads pool processes; do
-        hf "sumsq-$mode" --warmup "$WARMUP" --runs "$RUNS" --parameter-scan workers 1 "$MAXW" \
+        hf "sumsq-$mode" --warmup "$WARMUP" --runs "$SS_RUNS" --parameter-scan workers 1 "$MAXW" \
             "$BUILD/$p --mode $mode --workers {workers} ${work[*]}"
     done
 }
@@ -256,7 +258,7 @@ step_python() {
     fi
     have $p || { skip "lesson 14 ($BUILD/$p) is not there yet: no C side"; return; }
     for mode in serial threads pool processes; do
-        hf "sumsqc-$mode" --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$CORES" \
+        hf "sumsqc-$mode" --warmup "$WARMUP" --runs "$SS_RUNS" --parameter-list workers "$CORES" \
             "$BUILD/$p --mode $mode ${work[*]}"
     done
 }
