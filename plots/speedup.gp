@@ -8,21 +8,24 @@ set title "Sum of squares (lesson 14): speedup over serial, whole program (hyper
 set xlabel "workers (threads or processes) or MPI ranks"
 set ylabel "speedup (serial median / median)"
 set xtics 1
-set yrange [0:cores * 1.2]
+set yrange [0:cores * 1.45] # headroom for the key above the lines
 set key top left
 
-ideal(n) = n < cores ? n : cores
+# (real, not integer: gnuplot's 1/2 is 0)
+ideal(n) = n < cores ? n * 1.0 : cores * 1.0
 # Amdahl's law is linear in f once turned over: 1/S - 1/p = f (1 - 1/p), p = min(n, cores)
 # (each point's own f is the Karp-Flatt metric). So f comes from a straight-line fit through
 # the origin, which cannot fail the way a nonlinear fit can on noisy data. Points with
-# p = 1 carry no information (x = 0) and drop out by themselves.
+# p = 1 carry no information (x = 0) and drop out by themselves. Points beyond the cores
+# are left out: there the time is set by how the tasks divide among the cores (20 tasks on
+# 3 threads and 2 cores), which is not what f measures.
 line(x) = f * x
 f = 0.05
 if (dofit) {
     set fit quiet
     set fit logfile "/dev/null"
     set fit errorvariables
-    fit line(x) data."/hf-sumsq-".fitmode.".dat" using (1 - 1 / ideal($1)):(1 / $5 - 1 / ideal($1)) via f
+    fit line(x) data."/hf-sumsq-".fitmode.".dat" using (1 - 1 / ideal($1)):($1 <= cores ? 1 / $5 - 1 / ideal($1) : NaN) via f
     set label 1 sprintf("Amdahl fit to %s: serial fraction f = %.3f ± %.3f%s", fitmode, f, f_err, \
         (f < 0 || f > 1) ? " (outside 0..1: a busy machine?)" : "") at graph 0.98, graph 0.06 right front
 }

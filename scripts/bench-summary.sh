@@ -213,6 +213,16 @@ if [ -s "$dir/peers.csv" ]; then
             printf "| %s | %s | %s | %s | %.2f× |\n", $2, $3, fmt_s($5 / 1e9),
                 range_s($6 / 1e9, $7 / 1e9), $8
         }' "$dir/peers.csv"
+    if grep -q '^sumsq_small,' "$dir/peers.csv"; then
+        echo
+        echo "| small tasks (20 near 50,000) | workers | median | min–max | speedup vs serial |"
+        echo "|---|---:|---:|---:|---:|"
+        awk -F, "$AWK_UNITS"'
+            NR > 1 && $1 == "sumsq_small" {
+                printf "| %s | %s | %s | %s | %.2f× |\n", $2, $3, fmt_s($5 / 1e9),
+                    range_s($6 / 1e9, $7 / 1e9), $8
+            }' "$dir/peers.csv"
+    fi
     echo
     echo "| dispatch, one empty task | tasks | median | min–max |"
     echo "|---|---:|---:|---:|"

@@ -143,6 +143,10 @@ step_granularity() {
 step_peers() {
     have bench/peers || { skip "$BUILD/bench/peers is not built"; return; }
     "$BUILD/bench/peers" "${PEER_ARGS[@]}" >"$RESULTS/peers.csv"
+    # The same sums on small tasks (20 numbers near 50,000, about 25 us each), where the
+    # cost of handing out work decides: its sumsq rows, renamed sumsq_small.
+    "$BUILD/bench/peers" --start 50000 --count 20 --tasks 100 --reps 51 |
+        awk -F, -v OFS=, '$1 == "sumsq" { $1 = "sumsq_small"; print }' >>"$RESULTS/peers.csv"
 }
 
 # Lesson 14, every mode, workers 1..2*cores; serial once (it has no workers).

@@ -221,7 +221,7 @@ fi
 if [ -s "$results/peers.csv" ]; then
     awk -F, -v dir="$data" 'NR > 1 {
             if ($1 == "sumsq") printf "\"%s\" %s %s %s %s\n", $2, $5 / 1e6, $6 / 1e6, $7 / 1e6, $8 > (dir "/peers-sumsq.dat")
-            else printf "\"%s\" %s %s %s\n", $2, $5, $6, $7 > (dir "/peers-dispatch.dat")
+            else if ($1 == "dispatch") printf "\"%s\" %s %s %s\n", $2, $5, $6, $7 > (dir "/peers-dispatch.dat")
             w = $3
         }
         END { print w > (dir "/peers-workers.txt") }' "$results/peers.csv"
