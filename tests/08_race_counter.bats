@@ -126,14 +126,7 @@ check_unsafe_run() {
         "requires an argument|--threads"
         "unexpected argument \"extra\"|--mode mutex extra"
     )
-    local case word args
-    for case in "${cases[@]}"; do
-        word=${case%%|*}
-        args=${case#*|}
-        # shellcheck disable=SC2086  # split the arguments on purpose
-        run --separate-stderr timeout 5 "$BUILD/$LESSON" $args
-        assert_usage_error "$word"
-    done
+    usage_errors "$LESSON" "${cases[@]}"
 }
 
 @test "an unknown mode lists the modes that exist" {

@@ -167,14 +167,7 @@ check_unbounded_run() {
         "requires an argument|--cars"
         "unexpected argument \"extra\"|--cars 3 extra"
     )
-    local case word args
-    for case in "${cases[@]}"; do
-        word=${case%%|*}
-        args=${case#*|}
-        # shellcheck disable=SC2086  # split the arguments on purpose
-        run --separate-stderr timeout 5 "$BUILD/$LESSON" $args
-        assert_usage_error "$word"
-    done
+    usage_errors "$LESSON" "${cases[@]}"
 }
 
 @test "an unknown variant lists the variants that exist" {

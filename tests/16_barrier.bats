@@ -152,14 +152,7 @@ check_no_barrier_run() {
         "requires an argument|--steps"
         "unexpected argument \"rod\"|--threads 2 rod"
     )
-    local case word args
-    for case in "${cases[@]}"; do
-        word=${case%%|*}
-        args=${case#*|}
-        # shellcheck disable=SC2086  # split the arguments on purpose
-        run --separate-stderr timeout 5 "$BUILD/$LESSON" $args
-        assert_usage_error "$word"
-    done
+    usage_errors "$LESSON" "${cases[@]}"
 }
 
 @test "an unknown variant lists the variants that exist" {

@@ -154,14 +154,7 @@ torn=0 sum=6400 expected_sum=6400 OK"
         "requires an argument|--lock"
         "unexpected argument \"mutex\"|--readers 2 mutex"
     )
-    local case word args
-    for case in "${cases[@]}"; do
-        word=${case%%|*}
-        args=${case#*|}
-        # shellcheck disable=SC2086  # split the arguments on purpose
-        run --separate-stderr timeout 5 "$BUILD/$LESSON" $args
-        assert_usage_error "$word"
-    done
+    usage_errors "$LESSON" "${cases[@]}"
 }
 
 @test "an unknown lock lists the locks that exist" {

@@ -128,14 +128,7 @@ assert_stack_exact() {
         "requires an argument|--order"
         "unexpected argument \"relaxed\"|--threads 2 relaxed"
     )
-    local case word args
-    for case in "${cases[@]}"; do
-        word=${case%%|*}
-        args=${case#*|}
-        # shellcheck disable=SC2086  # split the arguments on purpose
-        run --separate-stderr timeout 5 "$BUILD/$LESSON" $args
-        assert_usage_error "$word"
-    done
+    usage_errors "$LESSON" "${cases[@]}"
 }
 
 @test "an unknown order lists the orders that exist" {

@@ -93,12 +93,5 @@ assert_each_worker_on_its_own() {
         "requires an argument|--threads"
         "unexpected argument \"4\"|--threads 2 4"
     )
-    local case word args
-    for case in "${cases[@]}"; do
-        word=${case%%|*}
-        args=${case#*|}
-        # shellcheck disable=SC2086  # split the arguments on purpose
-        run --separate-stderr timeout 5 "$BUILD/$LESSON" $args
-        assert_usage_error "$word"
-    done
+    usage_errors "$LESSON" "${cases[@]}"
 }

@@ -334,12 +334,5 @@ expect_raw() {
         "unrecognized option|--host 10.0.0.1"
         "unexpected argument \"127.0.0.1\"|--mode server 127.0.0.1"
     )
-    local case word args
-    for case in "${cases[@]}"; do
-        word=${case%%|*}
-        args=${case#*|}
-        # shellcheck disable=SC2086  # split the arguments on purpose
-        run --separate-stderr timeout 5 "$BUILD/$LESSON" $args
-        assert_usage_error "$word"
-    done
+    usage_errors "$LESSON" "${cases[@]}"
 }

@@ -4,6 +4,8 @@
 #   run_lesson SECS NAME ARGS  run $BUILD/NAME under `timeout SECS`, so a hang fails the test
 #   assert_usage_error WORD    after `run --separate-stderr`: exit 2, a line naming WORD
 #                              on stderr, the usage after it, nothing on stdout
+#   usage_errors NAME "WORD|ARGS"...  each ARGS (split on spaces) is a usage error of
+#                              $BUILD/NAME whose line names WORD
 bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
@@ -31,4 +33,16 @@ assert_usage_error() {
     assert_equal "$output" ""
     [[ "$stderr" == *"$1"* ]] || fail "stderr does not mention '$1': $stderr"
     [[ "$stderr" == *"usage: "* ]] || fail "stderr does not show the usage: $stderr"
+}
+
+usage_errors() {
+    local name=$1 case word args
+    shift
+    for case in "$@"; do
+        word=${case%%|*}
+        args=${case#*|}
+        # shellcheck disable=SC2086  # split the arguments on purpose
+        run --separate-stderr timeout 5 "$BUILD/$name" $args
+        assert_usage_error "$word"
+    done
 }
