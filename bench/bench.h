@@ -9,6 +9,7 @@
  *   calibrate_burn(ns)        how many numbers burn() must square to take about ns
  *   run_threads(n, fn, args)  n threads released together; returns their wall time in ns,
  *                             and leaves in run_threads_overlap how much of it they all ran
+ *   tp_check(rc, what)        a thread-pool call that must succeed (HAVE_THREAD_POOL)
  *
  * The rules every benchmark here follows (see STYLE.md, "Benchmarks"): warm up first,
  * repeat, report the median with the range (min, max), and time with common.h's now_ns()
@@ -20,6 +21,17 @@
 #include "common.h"
 
 #include <unistd.h>
+
+#ifdef HAVE_THREAD_POOL
+#include "thread_pool.h"
+
+/* A benchmark has no use for a pool call that failed: stop, saying why. */
+static inline void tp_check(int rc, const char *what)
+{
+    if (rc != TP_OK)
+        die("%s: %s", what, tp_strerror(rc));
+}
+#endif
 
 /* ---- statistics ------------------------------------------------------------------ */
 

@@ -122,12 +122,6 @@ static void **task_args;
 static tp_pool *tpool;
 static tp_future **futures;
 
-static void tp_check(int rc, const char *what)
-{
-    if (rc != TP_OK)
-        die("%s: %s", what, tp_strerror(rc));
-}
-
 static int pool_task(void *arg, void **result)
 {
     (void)result;

@@ -112,12 +112,6 @@ static void sumsq_serial(void)
 static tp_pool *tpool;
 static tp_future **futures;
 
-static void tp_check(int rc, const char *what)
-{
-    if (rc != TP_OK)
-        die("%s: %s", what, tp_strerror(rc));
-}
-
 static int tp_sumsq(void *arg, void **result)
 {
     (void)result;

@@ -466,12 +466,6 @@ static int empty_task(void *arg, void **result)
     return 0;
 }
 
-static void tp_check(int rc, const char *what)
-{
-    if (rc != TP_OK)
-        die("%s: %s", what, tp_strerror(rc));
-}
-
 static double rep_pool(int t, long ops)
 {
     (void)t;
