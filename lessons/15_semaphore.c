@@ -33,7 +33,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 

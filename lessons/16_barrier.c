@@ -36,7 +36,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
 #include <stdatomic.h>
 
 static const char usage[] =

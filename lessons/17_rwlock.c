@@ -38,8 +38,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
-
 static const char usage[] =
     "[--lock both|rwlock|mutex|none] [--readers N] [--writers M] [--ops K]\n"
     "       [--write-percent P] [--entries E]\n"

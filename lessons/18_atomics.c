@@ -41,7 +41,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
 #include <sched.h>
 #include <stdatomic.h>
 

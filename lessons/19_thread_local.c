@@ -31,7 +31,6 @@
  */
 #include "common.h"
 
-#include <getopt.h>
 #include <stdatomic.h>
 
 static const char usage[] =

@@ -48,7 +48,6 @@
 #include "sum_squares.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <mpi.h>
 #include <unistd.h>
