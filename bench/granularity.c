@@ -265,11 +265,9 @@ int main(int argc, char **argv)
         {"min-us", required_argument, NULL, 'm'},
         {"per-decade", required_argument, NULL, 'k'},
         {"reps", required_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_HELP, CLI_END,
     };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    for (int opt; (opt = cli_next(argc, argv, longopts)) != -1;) {
         switch (opt) {
         case 'w': workers = (int)parse_long("--workers", optarg, 1, 1024); break;
         case 't': total_ms = parse_double("--total-ms", optarg, 0.001, 1e6); break;
@@ -278,11 +276,8 @@ int main(int argc, char **argv)
         case 'm': min_us = parse_double("--min-us", optarg, 0.01, 1e7); break;
         case 'k': per_decade = (int)parse_long("--per-decade", optarg, 1, 10); break;
         case 'r': reps = (int)parse_long("--reps", optarg, 1, 1001); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
     if (min_us > max_us)
         usage_error("--min-us %g is larger than --max-us %g", min_us, max_us);
 

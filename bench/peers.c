@@ -382,22 +382,17 @@ int main(int argc, char **argv)
         {"count", required_argument, NULL, 'c'},
         {"tasks", required_argument, NULL, 't'},
         {"reps", required_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_HELP, CLI_END,
     };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    for (int opt; (opt = cli_next(argc, argv, longopts)) != -1;) {
         switch (opt) {
         case 'w': workers = (int)parse_long("--workers", optarg, 1, 256); break;
         case 's': start_n = (uint64_t)parse_long("--start", optarg, 0, 1000000000); break;
         case 'c': count = parse_long("--count", optarg, 1, 100000); break;
         case 't': empty_tasks = parse_long("--tasks", optarg, 20, 1000000); break;
         case 'r': reps = (int)parse_long("--reps", optarg, 1, 1001); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     long most = count > empty_tasks ? count : empty_tasks;
     sums = calloc((size_t)count, sizeof *sums);

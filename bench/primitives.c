@@ -542,20 +542,15 @@ int main(int argc, char **argv)
         {"reps", required_argument, NULL, 'r'},
         {"rep-ms", required_argument, NULL, 'm'},
         {"threads", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_HELP, CLI_END,
     };
-    int opt;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    for (int opt; (opt = cli_next(argc, argv, longopts)) != -1;) {
         switch (opt) {
         case 'r': reps = (int)parse_long("--reps", optarg, 1, 1001); break;
         case 'm': rep_ms = parse_double("--rep-ms", optarg, 0.01, 10000); break;
         case 't': max_threads = (int)parse_long("--threads", optarg, 2, 1024); break;
-        case 'h': usage_help();
-        default: usage_error(NULL);
         }
     }
-    cli_no_operands(optind, argc, argv);
 
     PT_CHECK(pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE));
     if (sem_init(&sem, 0, 0) != 0)
