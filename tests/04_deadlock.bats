@@ -73,10 +73,6 @@ setup_file() {
 
 # ---- helgrind ----------------------------------------------------------------------
 
-need_valgrind() {
-    command -v valgrind >/dev/null || skip "valgrind is not installed"
-}
-
 @test "helgrind: flags the bad order as a lock-order violation (in the run that does not hang)" {
     need_valgrind
     # The deadlocking run cannot be flagged: helgrind learns "database before file" only

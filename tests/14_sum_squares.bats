@@ -14,23 +14,6 @@ setup_file() {
     build "$BUILD/$LESSON"
 }
 
-# Builds just this program the way `make asan` / `make tsan` would (same folder, same flags:
-# make expands $(ASAN_FLAGS) itself), so a lesson elsewhere that does not build cannot
-# fail these tests.
-build_sanitized() {
-    local kind=$1 target=$2 flags
-    # shellcheck disable=SC2016 # $(...) is for make to expand, not the shell
-    case $kind in
-        asan) flags='$(ASAN_FLAGS)' ;;
-        tsan) flags='$(TSAN_FLAGS)' ;;
-    esac
-    build BUILD="$BUILD/$kind" SAN="$flags" CFLAGS='-O1 -g' "$BUILD/$kind/$target"
-}
-
-need_valgrind() {
-    command -v valgrind >/dev/null || skip "valgrind is not installed"
-}
-
 # The verdict of a run of the given modes on SMALL, and one exact MODE line per mode.
 assert_small_ok() {
     local modes=$1 workers=$2

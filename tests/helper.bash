@@ -6,6 +6,10 @@
 #                              on stderr, the usage after it, nothing on stdout
 #   usage_errors NAME "WORD|ARGS"...  each ARGS (split on spaces) is a usage error of
 #                              $BUILD/NAME whose line names WORD
+#   need_valgrind              skip the test where valgrind is not installed
+#   build_sanitized asan|tsan TARGET  build one program the way `make asan`/`make tsan`
+#                              would (same folder, same flags), so a lesson elsewhere that
+#                              does not build cannot fail the test
 bats_require_minimum_version 1.5.0
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
@@ -45,4 +49,18 @@ usage_errors() {
         run --separate-stderr timeout 5 "$BUILD/$name" $args
         assert_usage_error "$word"
     done
+}
+
+need_valgrind() {
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+}
+
+build_sanitized() {
+    local kind=$1 target=$2 flags
+    # shellcheck disable=SC2016 # $(...) is for make to expand, not the shell
+    case $kind in
+        asan) flags='$(ASAN_FLAGS)' ;;
+        tsan) flags='$(TSAN_FLAGS)' ;;
+    esac
+    build BUILD="$BUILD/$kind" SAN="$flags" CFLAGS='-O1 -g' "$BUILD/$kind/$target"
 }

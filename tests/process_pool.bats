@@ -27,23 +27,6 @@ assert_all_passed() {
     refute_line --regexp '^not ok'
 }
 
-# Builds just this program the way `make asan` / `make tsan` would (same folder, same flags:
-# make expands $(ASAN_FLAGS) itself), so a lesson elsewhere that does not build cannot
-# fail these tests.
-build_sanitized() {
-    local kind=$1 target=$2 flags
-    # shellcheck disable=SC2016 # $(...) is for make to expand, not the shell
-    case $kind in
-        asan) flags='$(ASAN_FLAGS)' ;;
-        tsan) flags='$(TSAN_FLAGS)' ;;
-    esac
-    build BUILD="$BUILD/$kind" SAN="$flags" CFLAGS='-O1 -g' "$BUILD/$kind/$target"
-}
-
-need_valgrind() {
-    command -v valgrind >/dev/null || skip "valgrind is not installed"
-}
-
 @test "every test passes, each one by name" {
     run_lesson 120 "$PROG"
     assert_all_passed "${#TESTS[@]}"

@@ -46,10 +46,6 @@ tsan_reports() {
     assert_equal "$status" "$TSAN_EXIT"
 }
 
-need_valgrind() {
-    command -v valgrind >/dev/null || skip "valgrind is not installed"
-}
-
 run_valgrind() {
     local tool=$1 name=$2
     shift 2

@@ -19,10 +19,6 @@ assert_all_passed() {
     refute_line --regexp '^not ok'
 }
 
-need_valgrind() {
-    command -v valgrind >/dev/null || skip "valgrind is not installed"
-}
-
 @test "every check passes" {
     run_lesson 60 "$PROG"
     assert_all_passed
