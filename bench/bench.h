@@ -2,7 +2,6 @@
  * bench.h: what the in-process benchmarks in bench/ share (the lessons never need it).
  *
  *   stats_of(samples, n)      median, min and max of n samples (sorts them in place)
- *   online_cpus()             how many CPUs are online (falls back to 2)
  *   progress(fmt, ...)        one line on stderr: stdout is kept for the data (CSV)
  *   burn(start, count)        the CPU-bound kernel: squares summed modulo a prime, called
  *                             through a pointer so that every caller runs the same code
@@ -58,16 +57,6 @@ static inline stats_t stats_of(double *samples, int n)
 }
 
 /* ---- the machine ----------------------------------------------------------------- */
-
-static inline int online_cpus(void)
-{
-#ifdef _SC_NPROCESSORS_ONLN /* not in POSIX itself, but in every libc we build on */
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    if (n >= 1 && n <= 1024)
-        return (int)n;
-#endif
-    return 2;
-}
 
 static inline void progress(const char *fmt, ...)
 {

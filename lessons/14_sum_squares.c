@@ -383,11 +383,7 @@ static void parse_args(int argc, char **argv)
         {"chunk", required_argument, NULL, 'k'}, {"runs", required_argument, NULL, 'r'},
         {"kill-one", no_argument, NULL, 'K'},    CLI_HELP, CLI_END,
     };
-    /* Not POSIX, but glibc, musl and the BSDs all have it; without it, 2 workers. */
-#ifdef _SC_NPROCESSORS_ONLN
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg.workers = cpus < 1 ? 1 : cpus > PP_MAX_WORKERS ? PP_MAX_WORKERS : cpus;
-#endif
+    cfg.workers = online_cpus() < PP_MAX_WORKERS ? online_cpus() : PP_MAX_WORKERS;
     for (int opt; (opt = cli_next(argc, argv, opts)) != -1;) {
         switch (opt) {
         case 'm': cfg.mode = (enum mode)parse_choice("--mode", optarg, mode_names); break;

@@ -10,6 +10,7 @@
  *   parse_choice          one word out of a fixed list (--mode unsafe|mutex|atomic)
  *   now_s / now_ns        CLOCK_MONOTONIC, for timing and deadlines
  *   median(v, n)          the median of n timings (sorts them)
+ *   online_cpus()         how many CPUs are online, the default number of workers
  *   deadline_after        an absolute time for pthread_cond_timedwait and friends
  *   cond_init_monotonic   a condition variable whose timed waits use CLOCK_MONOTONIC
  *   nap(seconds)          sleep seconds * time_scale (tests shrink time with --scale)
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_STUCK = 3 };
 
@@ -253,6 +255,18 @@ static inline double median(double *v, long n)
 {
     qsort(v, (size_t)n, sizeof *v, compare_doubles);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* How many CPUs are online: the default worker count of the pools and lessons. The name
+ * is not in POSIX itself but in every libc we build on; 1 if the system cannot say. */
+static inline int online_cpus(void)
+{
+#ifdef _SC_NPROCESSORS_ONLN
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n >= 1)
+        return n > 4096 ? 4096 : (int)n;
+#endif
+    return 1;
 }
 
 /* Every sleep in the lessons goes through nap(); --scale 0.01 makes a lesson 100x faster. */

@@ -618,10 +618,8 @@ int tp_create(tp_pool **out, const tp_options *opts)
     if (!opts)
         opts = &defaults;
     int n = opts->workers;
-    if (n == 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cpus > 0 && cpus < 4096 ? (int)cpus : 1;
-    }
+    if (n == 0)
+        n = online_cpus();
     if (n < 0 || n > 4096)
         return TP_EINVAL;
     size_t cap = opts->queue_capacity ? opts->queue_capacity : 64;
