@@ -1,8 +1,12 @@
 # GNU Make is the front door: `make help` lists the targets and the lessons.
 #
-# Layout: lessons/NN_topic.c are the lessons; the other lessons/*.c (the pools) and
-# lessons/*.h are shared by lessons, tests and benchmarks; tests/*.c and bench/*.c are
-# programs of their own. Everything is built under $(BUILD) (default build/).
+# Layout: lessons/NN_topic.c are the lessons, one program each; lessons/lib/ is what they
+# stand on (the pools, the bounded queue, the socket plumbing, the shared headers), built
+# once into $(BUILD)/libconc.a and linked into every program. tests/*_test.c are the
+# library's own test programs (with tests/harness.c), tests/*.bats the suite that runs
+# everything; bench/*.c are the benchmark programs; scripts/ runs them. Adding a lesson,
+# a library file or a test program is adding a file. Everything is built under $(BUILD)
+# (default build/).
 
 CC      ?= cc
 BUILD   ?= build
@@ -10,7 +14,7 @@ CFLAGS  ?= -O2 -g
 CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     = -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 # SAN is set by the tsan/asan targets below; EXTRA by per-program rules (GLib, OpenMP).
-ALL_CFLAGS = $(CSTD) $(CFLAGS) $(WARN) -pthread -Ilessons $(SAN) $(EXTRA)
+ALL_CFLAGS = $(CSTD) $(CFLAGS) $(WARN) -pthread -Ilessons/lib $(SAN) $(EXTRA)
 LDLIBS  += -lm
 MPICC   ?= mpicc
 HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
@@ -18,15 +22,16 @@ HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
 MPI_SRCS    := $(sort $(wildcard lessons/[0-9][0-9]_mpi_*.c))
 LESSON_SRCS := $(filter-out $(MPI_SRCS),$(sort $(wildcard lessons/[0-9][0-9]_*.c)))
 LESSONS     := $(LESSON_SRCS:lessons/%.c=%)
-LIB_SRCS    := $(filter-out $(LESSON_SRCS) $(MPI_SRCS),$(wildcard lessons/*.c))
-HEADERS     := $(wildcard lessons/*.h)
-TEST_SRCS   := $(wildcard tests/*.c)
+LIB_SRCS    := $(sort $(wildcard lessons/lib/*.c))
+HEADERS     := $(wildcard lessons/lib/*.h)
+TEST_SRCS   := $(wildcard tests/*_test.c)
 BENCH_SRCS  := $(wildcard bench/*.c)
 
 LESSON_BINS := $(LESSONS:%=$(BUILD)/%)
-LIB_OBJS    := $(LIB_SRCS:lessons/%.c=$(BUILD)/obj/%.o)
+LIB_OBJS    := $(LIB_SRCS:lessons/lib/%.c=$(BUILD)/obj/%.o)
 LIB         := $(BUILD)/libconc.a
 TEST_BINS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+HARNESS     := $(BUILD)/obj/tests/harness.o
 BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 MPI_BINS    := $(MPI_SRCS:lessons/%.c=$(BUILD)/%)
 
@@ -41,34 +46,32 @@ lessons: $(LESSON_BINS)
 tests: $(TEST_BINS)
 benches: $(BENCH_BINS)
 
-$(LIB_OBJS): $(BUILD)/obj/%.o: lessons/%.c $(HEADERS)
+$(LIB_OBJS): $(BUILD)/obj/%.o: lessons/lib/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
-	$(if $(LIB_OBJS),$(AR) rcs $@ $^,$(AR) rc $@)
+	$(AR) rcs $@ $^
 
 $(LESSON_BINS): $(BUILD)/%: lessons/%.c $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-$(TEST_BINS): $(BUILD)/tests/%: tests/%.c $(HEADERS) $(LIB)
+$(HARNESS): tests/harness.c tests/harness.h $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# The benchmarks measure the pools only once their headers exist (HAVE_THREAD_POOL, ...),
-# so bench/ builds at every stage of the project.
+$(TEST_BINS): $(BUILD)/tests/%: tests/%.c tests/harness.h $(HEADERS) $(HARNESS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(HARNESS) $(LIB) $(LDLIBS)
+
 BENCH_HEADERS := $(wildcard bench/*.h)
-bench_has    = $(and $(wildcard lessons/$(1).h),$(or $(2),$(wildcard lessons/$(1).c)))
-BENCH_HAVE := $(if $(call bench_has,thread_pool),-DHAVE_THREAD_POOL) \
-              $(if $(call bench_has,process_pool),-DHAVE_PROCESS_POOL) \
-              $(if $(call bench_has,sum_squares,header-only),-DHAVE_SUM_SQUARES)
 
 $(BENCH_BINS): $(BUILD)/bench/%: bench/%.c $(HEADERS) $(BENCH_HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(BENCH_HAVE) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # bench/peers compares our pools with GLib's GThreadPool and OpenMP. Each peer is built in
 # only when this toolchain has it (the program prints which ones it left out): OpenMP when
@@ -146,6 +149,10 @@ help:
 	@echo "make mpi             the MPI lessons, built by mpicc (scripts/install-deps.sh mpi)"
 	@echo "make tsan | asan     ThreadSanitizer | Address+UndefinedBehaviorSanitizer builds in $(BUILD)/tsan | $(BUILD)/asan"
 	@echo "make clean           remove $(BUILD)/"
+	@echo
+	@echo "layout: lessons/NN_topic.c the lessons; lessons/lib/ the library they stand on (pools,"
+	@echo "        queue, sockets, core.h and program.h); tests/ the bats suite and the pools' C"
+	@echo "        tests; bench/ and scripts/ the benchmarks; plots/ the reference run's images"
 	@echo
 	@echo "lessons:"
 	@for l in $(LESSONS); do echo "  $$l"; done

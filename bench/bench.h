@@ -2,26 +2,25 @@
  * bench.h: what the in-process benchmarks in bench/ share (the lessons never need it).
  *
  *   stats_of(samples, n)      median, min and max of n samples (sorts them in place)
- *   progress(fmt, ...)        one line on stderr: stdout is kept for the data (CSV)
+ *   (progress lines go to stderr through core.h's warn_line: stdout is kept for the CSV)
  *   burn(start, count)        the CPU-bound kernel: squares summed modulo a prime, called
  *                             through a pointer so that every caller runs the same code
  *   calibrate_burn(ns)        how many numbers burn() must square to take about ns
  *   run_threads(n, fn, args)  n threads released together; returns their wall time in ns,
  *                             and leaves in run_threads_overlap how much of it they all ran
- *   tp_check(rc, what)        a thread-pool call that must succeed (HAVE_THREAD_POOL)
+ *   tp_check(rc, what)        a thread-pool call that must succeed
  *
  * The rules every benchmark here follows (see STYLE.md, "Benchmarks"): warm up first,
- * repeat, report the median with the range (min, max), and time with common.h's now_ns()
+ * repeat, report the median with the range (min, max), and time with core.h's now_ns()
  * (CLOCK_MONOTONIC). Progress goes to stderr, data lines to stdout.
  */
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
 
-#include "common.h"
+#include "program.h"
 
 #include <unistd.h>
 
-#ifdef HAVE_THREAD_POOL
 #include "thread_pool.h"
 
 /* A benchmark has no use for a pool call that failed: stop, saying why. */
@@ -30,7 +29,6 @@ static inline void tp_check(int rc, const char *what)
     if (rc != TP_OK)
         die("%s: %s", what, tp_strerror(rc));
 }
-#endif
 
 /* ---- statistics ------------------------------------------------------------------ */
 
@@ -38,34 +36,15 @@ typedef struct {
     double median, min, max;
 } stats_t;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The median is the middle sample (mean of the two middle ones for an even count):
- * unlike the mean, one run disturbed by another process does not move it. */
+/* The median (core.h's: unlike the mean, one run disturbed by another process does not move
+ * it), with the smallest and the largest sample. */
 static inline stats_t stats_of(double *samples, int n)
 {
-    qsort(samples, (size_t)n, sizeof *samples, cmp_double);
     stats_t s;
+    s.median = median(samples, n); /* sorts them */
     s.min = samples[0];
     s.max = samples[n - 1];
-    s.median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
     return s;
-}
-
-/* ---- the machine ----------------------------------------------------------------- */
-
-static inline void progress(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s: ", cli_prog);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
 }
 
 /* ---- the CPU-bound work ---------------------------------------------------------- */

@@ -14,9 +14,6 @@
  *   thread_pool        tp_submit for every task, then each future's result (thread_pool.h)
  *   thread_pool_map    tp_map with Python's default chunk size
  *
- * The pools are measured once lessons/thread_pool.c and process_pool.c exist (the Makefile
- * defines HAVE_THREAD_POOL and HAVE_PROCESS_POOL then).
- *
  * A task is burn() from bench.h, calibrated to last the task size. The mechanisms take
  * turns inside each repetition, so a disturbance hits all of them alike. Output CSV:
  *
@@ -32,12 +29,8 @@
  */
 #include "bench.h"
 
-#ifdef HAVE_THREAD_POOL
 #include "thread_pool.h"
-#endif
-#ifdef HAVE_PROCESS_POOL
 #include "process_pool.h"
-#endif
 
 static const char usage[] =
     "[--workers N] [--total-ms MS] [--max-tasks N] [--max-us US] [--min-us US]\n"
@@ -115,7 +108,6 @@ static void run_threads_per_task(const batch_t *b)
 static one_task_t *descs;
 static void **task_args;
 
-#ifdef HAVE_THREAD_POOL
 /* thread_pool: executor.submit() for every task, then wait on every future in turn.
  * thread_pool_map: pool.map() with Python's default chunk size, so each hand-over
  * carries many tasks and the cost per task shrinks by the chunk size. */
@@ -153,9 +145,7 @@ static void run_thread_pool_map(const batch_t *b)
 {
     tp_check(tp_map(tpool, pool_task, task_args, (size_t)b->tasks, 0, NULL, NULL), "tp_map");
 }
-#endif
 
-#ifdef HAVE_PROCESS_POOL
 /* process_pool: apply_async() for every task, then get() each; arguments and results are
  * bytes through a pipe. process_pool_map: pool.map() with Python's default chunk size. */
 static pp_pool *ppool;
@@ -186,8 +176,7 @@ static void take_result(const batch_t *b, long i, pp_result *r)
 static void ppool_setup(int workers)
 {
     char err[PP_ERROR_MAX];
-    ppool = pp_create(&(pp_options){.workers = workers}, err, sizeof err);
-    if (!ppool)
+    if (pp_create(&ppool, &(pp_options){.workers = workers}, err, sizeof err) != PP_OK)
         die("pp_create: %s", err);
 }
 
@@ -224,7 +213,6 @@ static void run_process_pool_map(const batch_t *b)
     for (long i = 0; i < b->tasks; i++)
         take_result(b, i, &pp_results[i]);
 }
-#endif
 
 /* ---- the mechanisms, each timed the same way ------------------------------------------- */
 
@@ -238,14 +226,10 @@ typedef struct {
 static const mechanism_t mechanisms[] = {
     {"serial", NULL, run_serial, NULL},
     {"threads", NULL, run_threads_per_task, NULL},
-#ifdef HAVE_PROCESS_POOL /* set up first: fork only while this program has one thread */
     {"process_pool", ppool_setup, run_process_pool, ppool_teardown},
     {"process_pool_map", NULL, run_process_pool_map, NULL},
-#endif
-#ifdef HAVE_THREAD_POOL
     {"thread_pool", tpool_setup, run_thread_pool, tpool_teardown},
     {"thread_pool_map", NULL, run_thread_pool_map, NULL},
-#endif
 };
 enum { N_MECH = sizeof mechanisms / sizeof mechanisms[0] };
 
@@ -281,25 +265,15 @@ int main(int argc, char **argv)
     if (min_us > max_us)
         usage_error("--min-us %g is larger than --max-us %g", min_us, max_us);
 
-    progress("calibrating the task kernel ...");
+    warn_line("calibrating the task kernel ...");
     calibrate_burn(1000);
-    uint64_t *results = malloc((size_t)max_tasks * sizeof *results);
-    descs = malloc((size_t)max_tasks * sizeof *descs);
-    task_args = malloc((size_t)max_tasks * sizeof *task_args);
-#ifdef HAVE_THREAD_POOL
-    futures = malloc((size_t)max_tasks * sizeof *futures);
-    if (!futures)
-        die("out of memory for %ld tasks", max_tasks);
-#endif
-#ifdef HAVE_PROCESS_POOL
-    jobs = malloc((size_t)max_tasks * sizeof *jobs);
-    pp_results = malloc((size_t)max_tasks * sizeof *pp_results);
-    pp_args = malloc((size_t)max_tasks * sizeof *pp_args);
-    if (!jobs || !pp_results || !pp_args)
-        die("out of memory for %ld tasks", max_tasks);
-#endif
-    if (!results || !descs || !task_args)
-        die("out of memory for %ld tasks", max_tasks);
+    uint64_t *results = xcalloc((size_t)max_tasks, sizeof *results);
+    descs = xcalloc((size_t)max_tasks, sizeof *descs);
+    task_args = xcalloc((size_t)max_tasks, sizeof *task_args);
+    futures = xcalloc((size_t)max_tasks, sizeof *futures);
+    jobs = xcalloc((size_t)max_tasks, sizeof *jobs);
+    pp_results = xcalloc((size_t)max_tasks, sizeof *pp_results);
+    pp_args = xcalloc((size_t)max_tasks, sizeof *pp_args);
     for (int m = 0; m < N_MECH; m++)
         if (mechanisms[m].setup)
             mechanisms[m].setup(workers);
@@ -346,7 +320,7 @@ int main(int argc, char **argv)
             printf("%s,%.0f,%ld,%d,%.0f,%.0f,%.0f,%.3f,%d\n", mechanisms[m].name, task_ns, tasks,
                    workers, s[m].median, s[m].min, s[m].max, speedup, reps);
             if (m > 0)
-                progress("task %10.3f us x %-6ld %-13s speedup %.2f", task_ns / 1e3, tasks,
+                warn_line("task %10.3f us x %-6ld %-13s speedup %.2f", task_ns / 1e3, tasks,
                          mechanisms[m].name, speedup);
         }
     }
@@ -356,13 +330,9 @@ int main(int argc, char **argv)
     free(results);
     free(descs);
     free(task_args);
-#ifdef HAVE_THREAD_POOL
     free(futures);
-#endif
-#ifdef HAVE_PROCESS_POOL
     free(jobs);
     free(pp_results);
     free(pp_args);
-#endif
     return EXIT_OK;
 }

@@ -32,12 +32,8 @@
 #include "bench.h"
 #include "sum_squares.h"
 
-#ifdef HAVE_THREAD_POOL
 #include "thread_pool.h"
-#endif
-#ifdef HAVE_PROCESS_POOL
 #include "process_pool.h"
-#endif
 #ifdef HAVE_GLIB
 #include <glib.h>
 #endif
@@ -108,7 +104,6 @@ static void sumsq_serial(void)
 
 /* ---- our thread pool ------------------------------------------------------------------- */
 
-#ifdef HAVE_THREAD_POOL
 static tp_pool *tpool;
 static tp_future **futures;
 
@@ -153,11 +148,9 @@ static void dispatch_tp_map(long n)
 {
     tp_check(tp_map(tpool, tp_empty, ns_args, (size_t)n, 0, NULL, NULL), "tp_map");
 }
-#endif
 
 /* ---- our process pool: arguments and results travel as bytes through pipes ------------- */
 
-#ifdef HAVE_PROCESS_POOL
 static pp_pool *ppool;
 static pp_result *pp_results;
 static pp_job **pp_jobs;
@@ -220,7 +213,6 @@ static void dispatch_pp_map(long n)
     for (long i = 0; i < n; i++)
         pp_result_free(&pp_results[i]);
 }
-#endif
 
 /* ---- GLib's GThreadPool ---------------------------------------------------------------- */
 
@@ -352,7 +344,7 @@ static void bench_sumsq(const char *name, void (*run)(void))
     double speedup = serial_median / s.median;
     printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d\n", name, workers, count, s.median, s.min,
            s.max, speedup, reps);
-    progress("sumsq    %-22s %10.2f ms  (%.2f .. %.2f)  speedup %.2f", name, s.median / 1e6,
+    warn_line("sumsq    %-22s %10.2f ms  (%.2f .. %.2f)  speedup %.2f", name, s.median / 1e6,
              s.min / 1e6, s.max / 1e6, speedup);
 }
 
@@ -369,7 +361,7 @@ static void bench_dispatch(const char *name, void (*run)(long), long n)
     stats_t s = stats_of(samples, reps);
     printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d\n", name, workers, n, s.median, s.min, s.max,
            reps);
-    progress("dispatch %-22s %10.1f ns per task  (%.1f .. %.1f)", name, s.median, s.min, s.max);
+    warn_line("dispatch %-22s %10.1f ns per task  (%.1f .. %.1f)", name, s.median, s.min, s.max);
 }
 
 int main(int argc, char **argv)
@@ -395,70 +387,47 @@ int main(int argc, char **argv)
     }
 
     long most = count > empty_tasks ? count : empty_tasks;
-    sums = calloc((size_t)count, sizeof *sums);
-    ns = calloc((size_t)most, sizeof *ns);
-    ns_args = calloc((size_t)most, sizeof *ns_args);
-    if (!sums || !ns || !ns_args)
-        die("out of memory");
+    sums = xcalloc((size_t)count, sizeof *sums);
+    ns = xcalloc((size_t)most, sizeof *ns);
+    ns_args = xcalloc((size_t)most, sizeof *ns_args);
     for (long k = 0; k < most; k++) {
         ns[k] = start_n + (uint64_t)k;
         ns_args[k] = &ns[k];
     }
 
-#ifdef HAVE_PROCESS_POOL
     long pp_tasks = empty_tasks / 20; /* a pipe round trip each: fewer, same ns per task */
     /* First, while this program has one thread: fork is only safe then (process_pool.h). */
-    char err[200];
-    ppool = pp_create(&(pp_options){.workers = workers}, err, sizeof err);
-    if (!ppool)
+    char err[PP_ERROR_MAX];
+    if (pp_create(&ppool, &(pp_options){.workers = workers}, err, sizeof err) != PP_OK)
         die("pp_create: %s", err);
-    pp_results = calloc((size_t)(count > pp_tasks ? count : pp_tasks), sizeof *pp_results);
-    pp_jobs = calloc((size_t)pp_tasks, sizeof *pp_jobs);
-    if (!pp_results || !pp_jobs)
-        die("out of memory");
-#endif
-#ifdef HAVE_THREAD_POOL
+    pp_results = xcalloc((size_t)(count > pp_tasks ? count : pp_tasks), sizeof *pp_results);
+    pp_jobs = xcalloc((size_t)pp_tasks, sizeof *pp_jobs);
     tp_check(tp_create(&tpool, &(tp_options){.workers = workers}), "tp_create");
-    futures = calloc((size_t)empty_tasks, sizeof *futures);
-    if (!futures)
-        die("out of memory");
-#endif
+    futures = xcalloc((size_t)empty_tasks, sizeof *futures);
 
     printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps\n");
     bench_sumsq("serial", sumsq_serial);
     bench_sumsq("pthreads", sumsq_pthreads);
-#ifdef HAVE_THREAD_POOL
     bench_sumsq("thread_pool", sumsq_thread_pool);
-#else
-    progress("left out thread_pool: lessons/thread_pool.c is not there yet");
-#endif
-#ifdef HAVE_PROCESS_POOL
     bench_sumsq("process_pool", sumsq_process_pool);
-#else
-    progress("left out process_pool: lessons/process_pool.c is not there yet");
-#endif
 #ifdef HAVE_GLIB
     bench_sumsq("gthreadpool", sumsq_gthreadpool);
 #else
-    progress("left out gthreadpool: built without GLib (pkg-config glib-2.0 not found)");
+    warn_line("left out gthreadpool: built without GLib (pkg-config glib-2.0 not found)");
 #endif
 #ifdef _OPENMP
     bench_sumsq("omp_for", sumsq_omp_for);
     bench_sumsq("omp_dynamic", sumsq_omp_dynamic);
     bench_sumsq("omp_task", sumsq_omp_task);
 #else
-    progress("left out openmp: built without OpenMP (the compiler refused -fopenmp)");
+    warn_line("left out openmp: built without OpenMP (the compiler refused -fopenmp)");
 #endif
 
-#ifdef HAVE_THREAD_POOL
     bench_dispatch("thread_pool_detached", dispatch_tp_detached, empty_tasks);
     bench_dispatch("thread_pool_futures", dispatch_tp_futures, empty_tasks);
     bench_dispatch("thread_pool_map", dispatch_tp_map, empty_tasks);
-#endif
-#ifdef HAVE_PROCESS_POOL
     bench_dispatch("process_pool_async", dispatch_pp_async, pp_tasks);
     bench_dispatch("process_pool_map", dispatch_pp_map, pp_tasks);
-#endif
 #ifdef HAVE_GLIB
     bench_dispatch("gthreadpool", dispatch_gthreadpool, empty_tasks);
 #endif
@@ -467,17 +436,13 @@ int main(int argc, char **argv)
     bench_dispatch("omp_dynamic", dispatch_omp_dynamic, empty_tasks);
 #endif
 
-#ifdef HAVE_THREAD_POOL
     tp_check(tp_destroy(tpool), "tp_destroy");
     free(futures);
-#endif
-#ifdef HAVE_PROCESS_POOL
     if (!pp_join(ppool))
         die("pp_join: %s", pp_error(ppool));
     pp_destroy(ppool);
     free(pp_results);
     free(pp_jobs);
-#endif
     free(sums);
     free(ns);
     free(ns_args);

@@ -14,9 +14,8 @@
  * sem_post_wait (one thread posts then waits); cond_pingpong (a round trip between two
  * threads through one condition variable); event_set_wake (one hand-off through a
  * Python-style event: half a ping-pong of two); thread_create_join; pool_submit_wait (our
- * thread pool: submit an empty task and wait on its future, once lessons/thread_pool.c
- * exists); fork_wait (fork a child that exits at once, wait for it); pipe_roundtrip (one
- * byte to a child process and back).
+ * thread pool: submit an empty task and wait on its future); fork_wait (fork a child that
+ * exits at once, wait for it); pipe_roundtrip (one byte to a child process and back).
  *
  * The rows of lessons 15-19, side by side: cas_add is the compare-and-swap retry loop of
  * lesson 18 (read, compute, swap in only if unchanged, else retry) against atomic_add's
@@ -49,9 +48,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#ifdef HAVE_THREAD_POOL
 #include "thread_pool.h"
-#endif
 
 static const char usage[] =
     "[--reps R] [--rep-ms MS] [--threads N] [--help]\n"
@@ -453,7 +450,6 @@ static double rep_pipe(int t, long ops)
     return (double)dt / (double)ops;
 }
 
-#ifdef HAVE_THREAD_POOL
 /* Our thread pool: submit an empty task and wait on its future, one at a time. This is
  * the round trip a caller pays for one small task: queue it, wake a worker, run, complete
  * the future, wake the caller. */
@@ -478,7 +474,6 @@ static double rep_pool(int t, long ops)
     }
     return (double)(now_ns() - t0) / (double)ops;
 }
-#endif
 
 /* ---- the measurement loop -------------------------------------------------------------- */
 
@@ -522,13 +517,13 @@ static void measure(const char *name, int threads, rep_fn rep, enum per per)
     }
     stats_t s = stats_of(samples, reps);
     printf("%s,%d,%.2f,%.2f,%.2f,%d\n", name, threads, s.median, s.min, s.max, reps);
-    progress("%-20s threads=%-3d %10.1f ns  (%.1f .. %.1f)", name, threads, s.median, s.min,
+    warn_line("%-20s threads=%-3d %10.1f ns  (%.1f .. %.1f)", name, threads, s.median, s.min,
              s.max);
     /* Several threads on one object: did they really run at the same time? */
     if (threads > 1 && measured_overlap > 0) {
         double overlap = stats_of(overlaps, measured_overlap).median;
         if (overlap < 0.8)
-            progress("%-20s threads=%-3d ran at the same time for only %.0f%% of it (other "
+            warn_line("%-20s threads=%-3d ran at the same time for only %.0f%% of it (other "
                      "programs on the cores?): partly an uncontended figure", name, threads,
                      overlap * 100);
     }
@@ -579,7 +574,7 @@ int main(int argc, char **argv)
             cas_retries = cas_increments = 0;
             measure(table[i].name, t, table[i].rep, PER_THREAD_OP);
             if (table[i].rep == rep_cas)
-                progress("%-20s threads=%-3d %10.3f failed CAS per increment", table[i].name, t,
+                warn_line("%-20s threads=%-3d %10.3f failed CAS per increment", table[i].name, t,
                          cas_retries / cas_increments);
         }
     }
@@ -588,11 +583,9 @@ int main(int argc, char **argv)
     measure("cond_pingpong", 2, rep_cond, PER_ROUND);
     measure("event_set_wake", 2, rep_event, PER_ROUND);
     measure("thread_create_join", 1, rep_thread, PER_ROUND);
-#ifdef HAVE_THREAD_POOL
     tp_check(tp_create(&pool, &(tp_options){.workers = online_cpus()}), "tp_create");
     measure("pool_submit_wait", 1, rep_pool, PER_ROUND);
     tp_check(tp_destroy(pool), "tp_destroy");
-#endif
     measure("fork_wait", 1, rep_fork, PER_ROUND);
     measure("pipe_roundtrip", 2, rep_pipe, PER_ROUND);
 

@@ -20,7 +20,7 @@
  * main checks each slot was marked exactly once:
  *   "RESULT threads=N ran_once=K OK" (K == N, exit 0) or "... FAIL" (K < N, exit 1).
  */
-#include "common.h"
+#include "program.h"
 
 static const char usage[] =
     "[--threads N] [--scale F]\n"

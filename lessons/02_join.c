@@ -23,7 +23,7 @@
  * coffee_water is the water's temperature when main made the coffee; returned is the
  * value main collected through pthread_join.
  */
-#include "common.h"
+#include "program.h"
 
 static const char usage[] =
     "[--mode both|nojoin|join] [--scale F]\n"

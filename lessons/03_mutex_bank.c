@@ -24,7 +24,7 @@
  *   "RESULT pan_max_cooks=1 accounts=A balanced=A balance=B expected=B lowest=L OK"
  * (exit 0), or "... FAIL" (exit 1), which --unsafe usually gets.
  */
-#include "common.h"
+#include "program.h"
 
 #include <stdatomic.h>
 

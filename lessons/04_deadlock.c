@@ -32,7 +32,7 @@
  * "RESULT order=O timing=T finished=F expected=2 deadlock=detected STUCK" (exit 3; deadlock=unknown
  * if the table shows no cycle, e.g. a run under valgrind that was merely slow).
  */
-#include "common.h"
+#include "program.h"
 
 static const char usage[] =
     "[--order good|bad] [--timing unlucky|lucky] [--timeout S] [--scale F]\n"

@@ -25,7 +25,7 @@
  * or a counted retry; FAIL (exit 1) otherwise, e.g. when a worker gave up after
  * MAX_RETRIES. The number of retries depends on the interleaving, so it is only reported.
  */
-#include "common.h"
+#include "program.h"
 
 static const char usage[] =
     "[--rounds N] [--seed N] [--scale F]\n"

@@ -23,7 +23,7 @@
  * not says why ("lost wakeup: ..."), then "RESULT variant=V woken=W expected=N missed=M
  * STUCK" (exit 3).
  */
-#include "common.h"
+#include "program.h"
 
 static const char usage[] =
     "[--variant fixed|lost] [--waiters N] [--timeout S] [--scale F]\n"

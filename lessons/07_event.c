@@ -19,7 +19,7 @@
  * runner was released, the cleared event reads as not set, and the timed wait on it
  * returned "not set"; FAIL (exit 1) otherwise.
  */
-#include "common.h"
+#include "program.h"
 
 static const char usage[] =
     "[--waiters N] [--timeout S] [--scale F]\n"

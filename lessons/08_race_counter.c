@@ -21,7 +21,7 @@
  * "RESULT mode=all ... OK" when mutex, atomic and local are all exact; the unsafe column
  * is shown for comparison and does not decide the verdict.
  */
-#include "common.h"
+#include "program.h"
 
 #include <stdatomic.h>
 

@@ -27,7 +27,7 @@
  * Otherwise "... FAIL" and exit 1 (report() ends the process with _exit(1): calling
  * exit() again from inside an atexit handler is undefined).
  */
-#include "common.h"
+#include "program.h"
 
 #include <unistd.h>
 

@@ -7,7 +7,7 @@
  *   ./build/10_producer_consumer --loggers 3          # loggers outpace handlers: they wait
  *   ./build/10_producer_consumer --scale 0 --messages 1000 --producers 8   # no naps
  *
- * The queue itself lives in lessons/bounded_queue.c: read it alongside this file. Its two
+ * The queue itself lives in lessons/lib/bounded_queue.c: read it alongside this file. Its two
  * central functions, bq_put and bq_take, are a dozen lines each; this file is the story
  * around them (handlers, loggers, the shutdown), and lesson 20's server reuses the queue.
  *
@@ -18,7 +18,7 @@
  * queue and broadcasts; each logger drains what is left, sees "closed and empty", ends.
  * The [queue d/C] column shows the depth: full (C/C) and empty (0/C) are where waits happen.
  * Lines may print in a surprising order: each thread prints after it lets go of the lock.
- * Try: in bq_close (lessons/bounded_queue.c), turn the not_empty broadcast into a signal;
+ * Try: in bq_close (lessons/lib/bounded_queue.c), turn the not_empty broadcast into a signal;
  * run --producers 1 --loggers 8: one idle logger hears it, the others would wait forever:
  * the watchdog says STUCK.
  *
@@ -29,7 +29,7 @@
  * (a lost wakeup).
  */
 #include "bounded_queue.h"
-#include "common.h"
+#include "program.h"
 
 static const char usage[] =
     "[--producers N] [--messages M] [--capacity C] [--loggers L] [--scale F]\n"

@@ -1,5 +1,5 @@
 /*
- * 11_thread_pool: a guided tour of the thread pool in lessons/thread_pool.h, one short
+ * 11_thread_pool: a guided tour of the thread pool in lessons/lib/thread_pool.h, one short
  * section per part of the API: Python's ThreadPool and ThreadPoolExecutor, in C.
  *
  *   make && ./build/11_thread_pool                      # the whole tour, about 6 s
@@ -20,15 +20,17 @@
  *   - close lets the queue drain; terminate cancels what is queued (waiters wake with
  *     TP_ECANCELLED) and lets running tasks finish.
  * Sections whose check depends on which task finishes first hold the slow tasks on a latch
- * (a "go" signal from main) instead of trusting naps, so every check is certain.
+ * (latch.h: a "go" signal from main) instead of trusting naps, so every check is certain.
  * Try: --workers 1, and watch map's finishing order become the input order.
  *
  * Verdict: one "check: ... ok|FAILED" line per section, then
  * "RESULT sections=N passed=N OK" (exit 0), FAIL (exit 1) if a check did not hold, or
  * STUCK (exit 3) if the tour did not finish in time (a watchdog ends it).
  */
-#include "common.h"
+#include "latch.h"
+#include "program.h"
 #include "thread_pool.h"
+#include "watchdog.h"
 
 static const char usage[] =
     "[--workers N] [--scale F] [--section NAME]\n"
@@ -39,56 +41,6 @@ static const char usage[] =
     "             first_result workers shutdown (default: all, in that order)\n";
 
 static int workers = 4;
-
-/* ---- a latch: tasks wait at it until main says "go" ---------------------------------- */
-
-typedef struct latch {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool open;
-    int waiting; /* how many tasks have arrived */
-} latch;
-
-static void latch_init(latch *l)
-{
-    PT_CHECK(pthread_mutex_init(&l->mu, NULL));
-    PT_CHECK(pthread_cond_init(&l->cv, NULL));
-    l->open = false;
-    l->waiting = 0;
-}
-
-static void latch_destroy(latch *l)
-{
-    PT_CHECK(pthread_cond_destroy(&l->cv));
-    PT_CHECK(pthread_mutex_destroy(&l->mu));
-}
-
-static void latch_wait(latch *l)
-{
-    PT_CHECK(pthread_mutex_lock(&l->mu));
-    l->waiting++;
-    PT_CHECK(pthread_cond_broadcast(&l->cv));
-    while (!l->open)
-        PT_CHECK(pthread_cond_wait(&l->cv, &l->mu));
-    PT_CHECK(pthread_mutex_unlock(&l->mu));
-}
-
-/* Main: until n tasks stand at the latch (i.e. n workers are busy holding). */
-static void latch_await_arrivals(latch *l, int n)
-{
-    PT_CHECK(pthread_mutex_lock(&l->mu));
-    while (l->waiting < n)
-        PT_CHECK(pthread_cond_wait(&l->cv, &l->mu));
-    PT_CHECK(pthread_mutex_unlock(&l->mu));
-}
-
-static void latch_open(latch *l)
-{
-    PT_CHECK(pthread_mutex_lock(&l->mu));
-    l->open = true;
-    PT_CHECK(pthread_cond_broadcast(&l->cv));
-    PT_CHECK(pthread_mutex_unlock(&l->mu));
-}
 
 /* ---- the work: "downloading" a page is a nap -------------------------------------------- */
 
@@ -568,47 +520,9 @@ static bool section_shutdown(void)
 
 /* ---- the watchdog: a tour that does not finish in time says so ----------------------- */
 
-typedef struct watchdog {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool finished;
-    double limit_s; /* real seconds: not scaled by --scale */
-    pthread_t thread;
-} watchdog;
-
-static void *watch(void *arg)
+static void tour_stuck(void *limit_s)
 {
-    watchdog *w = arg;
-    struct timespec until = deadline_after(w->limit_s);
-    PT_CHECK(pthread_mutex_lock(&w->mu));
-    int rc = 0;
-    while (!w->finished && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&w->cv, &w->mu, &until);
-    if (!w->finished) {
-        _Exit(verdict_stuck("stuck_after=%.0fs", w->limit_s));
-    }
-    PT_CHECK(pthread_mutex_unlock(&w->mu));
-    return NULL;
-}
-
-static void watchdog_start(watchdog *w, double limit_s)
-{
-    PT_CHECK(pthread_mutex_init(&w->mu, NULL));
-    cond_init_monotonic(&w->cv);
-    w->finished = false;
-    w->limit_s = limit_s;
-    PT_CHECK(pthread_create(&w->thread, NULL, watch, w));
-}
-
-static void watchdog_stop(watchdog *w)
-{
-    PT_CHECK(pthread_mutex_lock(&w->mu));
-    w->finished = true;
-    PT_CHECK(pthread_cond_signal(&w->cv));
-    PT_CHECK(pthread_mutex_unlock(&w->mu));
-    PT_CHECK(pthread_join(w->thread, NULL));
-    PT_CHECK(pthread_cond_destroy(&w->cv));
-    PT_CHECK(pthread_mutex_destroy(&w->mu));
+    _Exit(verdict_stuck("stuck_after=%.0fs", *(double *)limit_s));
 }
 
 /* ---- main: the outline --------------------------------------------------------------- */
@@ -656,8 +570,9 @@ int main(int argc, char **argv)
     }
 
     /* At --scale 1 the tour naps about 6 s; a stuck pool shows up long after that. */
+    double limit_s = 30 + 30 * time_scale; /* real seconds: not scaled by --scale */
     watchdog dog;
-    watchdog_start(&dog, 30 + 30 * time_scale);
+    watchdog_start(&dog, limit_s, tour_stuck, &limit_s);
 
     int ran = 0, passed = 0;
     for (int i = 0; i < NSECTIONS; i++) {

@@ -43,7 +43,7 @@
  * program that opens or closes a port in the range between the two scans makes them differ:
  * that FAIL is the truth about what each scan saw.)
  */
-#include "common.h"
+#include "program.h"
 #include "net.h"
 #include "thread_pool.h"
 
@@ -378,7 +378,7 @@ static int count_errors(const struct scan *s, int nports)
     int errors = 0;
     for (int i = 0; i < nports; i++)
         if (s->statuses[i] != 0) {
-            fprintf(stderr, "%s: %s scan: probing port %d failed: %s\n", cli_prog, s->mode,
+            fprintf(stderr, "%s: %s scan: probing port %d failed: %s\n", prog_name, s->mode,
                     s->probes[i].port, strerror(s->statuses[i]));
             errors++;
         }

@@ -28,7 +28,7 @@
  * results=K_wrong and FAIL (exit 1). If a future never completes (it should not), the
  * wait gives up and the program ends with STUCK (exit 3).
  */
-#include "common.h"
+#include "program.h"
 #include "thread_pool.h"
 
 static const char usage[] =
@@ -147,7 +147,7 @@ static void run_pool(int tasks, int workers, struct download got[])
         void *result = NULL;
         rc = tp_future_result(futures[i], bound, &result);
         if (rc == TP_ETIMEDOUT) {
-            fprintf(stderr, "%s: STUCK: download %d not done after %.1f s\n", cli_prog, i,
+            fprintf(stderr, "%s: STUCK: download %d not done after %.1f s\n", prog_name, i,
                     bound);
             exit(verdict_stuck("stuck=download%d", i));
         }

@@ -20,12 +20,12 @@
  *   - a process costs more than a thread: a fork to start (printed once, not in the
  *     table: the pool is made before the clock starts) and a trip through two pipes for
  *     every task, its argument and its result copied each way. Compare the empty-task
- *     round trips printed above the table by --mode all (they swing between a few and some 40 us with how
- *     deeply the idle core sleeps). With --start 50000 a task takes ~30 us, hardly more
- *     than a round trip, and the speedups melt; --chunk 10 sends ten numbers per message
- *     and buys much of it back.
+ *     round trips printed above the table by --mode all (they swing between a few and
+ *     some 40 us with how deeply the idle core sleeps). With --start 50000 a task takes
+ *     ~30 us, hardly more than a round trip, and the speedups melt; --chunk 10 sends ten
+ *     numbers per message and buys much of it back.
  *   - every mode checks every sum against the closed form (n-1) n (2n-1) / 6. The sums do
- *     not fit 64 bits; lessons/sum_squares.h keeps them exact in two words, and explains
+ *     not fit 64 bits; lessons/lib/sum_squares.h keeps them exact in two words, and explains
  *     why the compiler cannot replace the loop by that very formula.
  *   - --kill-one: a worker dies by SIGKILL while it holds a task. multiprocessing.Pool would
  *     wait for that task forever; our pool notices the end-of-file on the worker's pipe,
@@ -40,7 +40,7 @@
  *   RESULT tasks=20 total=... expected=... modes=serial,threads,pool,processes OK
  * Exit 0 when every mode got every sum exact, 1 otherwise, 2 for bad usage.
  */
-#include "common.h"
+#include "program.h"
 #include "process_pool.h"
 #include "sum_squares.h"
 #include "thread_pool.h"
@@ -139,7 +139,7 @@ static void run_threads(task *tasks, size_t count, long workers)
     free(blocks);
 }
 
-/* ---- pool: the thread pool (lessons/thread_pool.h) ---------------------------------- */
+/* ---- pool: the thread pool (lessons/lib/thread_pool.h) ---------------------------------- */
 
 /* A thread pool task gets a pointer: it writes the answer straight into the task. */
 static int tp_sum(void *arg, void **result)
@@ -168,7 +168,7 @@ static void run_thread_pool(tp_pool *pool, task *tasks, size_t count, size_t chu
     free(args);
 }
 
-/* ---- processes: the process pool (lessons/process_pool.h) --------------------------- */
+/* ---- processes: the process pool (lessons/lib/process_pool.h) --------------------------- */
 
 /* A process pool task runs in another process: no pointer into our memory would mean
  * anything there (well, it would point into the worker's copy, made at fork time). So the
@@ -248,7 +248,8 @@ static void run_process_pool_killing_one(pp_pool *pool, task *tasks, size_t coun
         pp_result_free(&r);
     }
     free(jobs);
-    pp_stats st = pp_statistics(pool);
+    pp_stats st;
+    pp_get_stats(pool, &st);
     if (st.died > 0)
         printf("kill-one: the pool saw \"%s\" and replaced the worker (died %lu, replaced "
                "%lu); nobody waited forever\n",
@@ -406,7 +407,7 @@ int main(int argc, char **argv)
     cli_setup(argv[0], usage);
     parse_args(argc, argv);
     printf("%s: the sum of i*i for i < n, for %zu numbers n = %" PRIu64 " .. %" PRIu64 "\n",
-           cli_prog, cfg.count, cfg.start, cfg.start + cfg.count - 1);
+           prog_name, cfg.count, cfg.start, cfg.start + cfg.count - 1);
     printf("  %ld workers, %zu number(s) per pool task, median of %ld run(s) per mode\n",
            cfg.workers, cfg.chunk, cfg.runs);
 
@@ -417,9 +418,10 @@ int main(int argc, char **argv)
     if (all || cfg.mode == MODE_PROCESSES) {
         char err[PP_ERROR_MAX];
         double t0 = now_s();
-        procs = pp_create(&(pp_options){.workers = (int)cfg.workers}, err, sizeof err);
+        pp_status st = pp_create(&procs, &(pp_options){.workers = (int)cfg.workers}, err,
+                                 sizeof err);
         double forked = now_s() - t0;
-        if (!procs)
+        if (st != PP_OK)
             die("process pool: %s", err);
         printf("process pool: %ld workers forked and ready in %.2f ms", cfg.workers, forked * 1e3);
         if (all) /* not for one mode: a whole-program timer like hyperfine would count it */

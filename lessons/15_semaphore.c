@@ -31,7 +31,7 @@
  * --variant unbounded gets whenever more than K cars overlap. A car that waited longer
  * than --timeout gives up; the line then ends "gave_up=G STUCK" (exit 3).
  */
-#include "common.h"
+#include "program.h"
 
 #include <semaphore.h>
 #include <stdatomic.h>

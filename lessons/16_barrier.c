@@ -34,7 +34,7 @@
  * all had finished the one before; otherwise FAIL (exit 1), which --variant no-barrier
  * gets whenever its threads drift apart (nearly always).
  */
-#include "common.h"
+#include "program.h"
 
 #include <stdatomic.h>
 

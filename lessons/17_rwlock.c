@@ -36,7 +36,7 @@
  * is intact; FAIL (exit 1) otherwise, which --lock none gets whenever a read tore. With
  * --lock both (the default) the two runs' fields are prefixed rwlock_ and mutex_.
  */
-#include "common.h"
+#include "program.h"
 
 static const char usage[] =
     "[--lock both|rwlock|mutex|none] [--readers N] [--writers M] [--ops K]\n"

@@ -39,7 +39,7 @@
  * is luck, not correctness. A spin that waited longer than --timeout gives up and the
  * line ends "STUCK" (exit 3).
  */
-#include "common.h"
+#include "program.h"
 
 #include <sched.h>
 #include <stdatomic.h>

@@ -29,7 +29,7 @@
  * the destructor ran once per worker and every thread's copy had its own address; FAIL
  * (exit 1) otherwise.
  */
-#include "common.h"
+#include "program.h"
 
 #include <stdatomic.h>
 

@@ -62,7 +62,7 @@
  * error, every connection was closed; FAIL (exit 1) otherwise, or on a system error.
  */
 #include "bounded_queue.h"
-#include "common.h"
+#include "program.h"
 #include "net.h"
 #include "thread_pool.h"
 
@@ -390,7 +390,7 @@ static void accept_client(struct server *srv)
         if (errno == EMFILE || errno == ENFILE) {
             /* Out of file descriptors: the connection stays in the kernel's backlog until a
              * worker closes one. Back off instead of spinning on a socket that stays ready. */
-            fprintf(stderr, "%s: accept: %s; waiting a moment\n", cli_prog, strerror(errno));
+            fprintf(stderr, "%s: accept: %s; waiting a moment\n", prog_name, strerror(errno));
             nap(0.05);
             return;
         }

@@ -20,7 +20,7 @@
  *                 (the v: blocks differ by one when the ranks do not divide the count);
  *   (compute)     each rank sums the squares for its own numbers: ss_sum_squares, as in 14;
  *   MPI_Reduce    the ranks' totals are added on the way to rank 0, by an operation we
- *                 define, because a total is two 64-bit words (lessons/sum_squares.h);
+ *                 define, because a total is two 64-bit words (lessons/lib/sum_squares.h);
  *   MPI_Gatherv   every per-number sum comes back too, only so rank 0 can check each one
  *                 against the closed form, as every mode of lesson 14 does.
  *
@@ -44,7 +44,7 @@
  * equal the closed form, 1 otherwise, 2 for bad usage (mpirun then adds its own note that
  * a process "returned a non-zero exit code"; that is mpirun talking, not the lesson).
  */
-#include "common.h"
+#include "program.h"
 #include "sum_squares.h"
 
 #include <fcntl.h>
@@ -345,7 +345,7 @@ int main(int argc, char **argv)
     if (w.rank == 0)
         printf("%s: the sum of i*i for i < n, for %d numbers n = %" PRIu64 " .. %" PRIu64
                ", over %d rank(s), reduce=%s, median of %ld run(s)\n",
-               cli_prog, cfg.count, cfg.start, cfg.start + (uint64_t)cfg.count - 1, w.size,
+               prog_name, cfg.count, cfg.start, cfg.start + (uint64_t)cfg.count - 1, w.size,
                reduce_names[cfg.reduce], cfg.runs);
 
     /* Rank 0 checks every run; the total shown is the last run's, or the first wrong one. */

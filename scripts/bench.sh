@@ -16,8 +16,9 @@
 #
 # Steps: machine primitives granularity peers sumsq mpi python downloads portscan server
 # summary plots. Progress goes to stderr ("[3/12] granularity ..."), the summary to stdout
-# and to RESULTS/summary.md. A step whose program is not built yet (a lesson still being written)
-# is skipped with a message; the rest runs. Exit status: 0, or 1 if a step failed.
+# and to RESULTS/summary.md. A step whose program is not built fails with a message; the
+# rest runs. What may be missing on purpose (OpenMPI, Python, gnuplot) is skipped with a
+# message. Exit status: 0, or 1 if a step failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
@@ -88,14 +89,18 @@ done
 
 say() { echo "$*" >&2; }
 
-# skip WHY: the step cannot run yet; say so, and carry on.
+# skip WHY: an optional tool is missing; say so, and carry on.
 skip() {
     say "      skipped: $*"
     return 0
 }
 
-# have PROGRAM: the program is built (lessons land one by one).
+# have PROGRAM: the program is built.
 have() { [ -x "$BUILD/$1" ]; }
+
+# need PROGRAM: the step cannot run without it; say so and fail the step (make bench builds
+# every one of them, so only a broken build or a hand-made BUILD folder gets here).
+need() { have "$1" || { say "      $BUILD/$1 is not built (make benches lessons)"; return 1; }; }
 
 # hf NAME ARGS...: hyperfine, whole programs, no shell in between (-N), exported as
 # RESULTS/hf-NAME.{json,csv}; its own progress goes to stderr.
@@ -131,17 +136,17 @@ step_machine() {
 }
 
 step_primitives() {
-    have bench/primitives || { skip "$BUILD/bench/primitives is not built"; return; }
+    need bench/primitives
     "$BUILD/bench/primitives" "${PRIM_ARGS[@]}" >"$RESULTS/primitives.csv"
 }
 
 step_granularity() {
-    have bench/granularity || { skip "$BUILD/bench/granularity is not built"; return; }
+    need bench/granularity
     "$BUILD/bench/granularity" "${GRAN_ARGS[@]}" >"$RESULTS/granularity.csv"
 }
 
 step_peers() {
-    have bench/peers || { skip "$BUILD/bench/peers is not built"; return; }
+    need bench/peers
     "$BUILD/bench/peers" "${PEER_ARGS[@]}" >"$RESULTS/peers.csv"
     # The same sums on small tasks (20 numbers near 50,000, about 25 us each), where the
     # cost of handing out work decides: its sumsq rows, renamed sumsq_small.
@@ -152,7 +157,7 @@ step_peers() {
 # Lesson 14, every mode, workers 1..2*cores; serial once (it has no workers).
 step_sumsq() {
     local p=14_sum_squares mode
-    have $p || { skip "lesson 14 ($BUILD/$p) is not there yet"; return; }
+    need $p
     local work=(--start "$SS_START" --count "$SS_COUNT")
     hf sumsq-serial --warmup "$WARMUP" --runs "$SS_RUNS" \
         "$BUILD/$p --mode serial ${work[*]}"
@@ -176,7 +181,7 @@ step_sumsq() {
 # Without OpenMPI (or the lesson not built: `make mpi`) the MPI part is skipped, the rest runs.
 step_mpi() {
     local p=21_mpi_sum_squares k n mode mpi=1 line
-    have 14_sum_squares || { skip "lesson 14 ($BUILD/14_sum_squares) is not there yet"; return; }
+    need 14_sum_squares
     local work=(--start "$SS_START" --count "$SS_COUNT")
     if ! command -v mpirun >/dev/null 2>&1; then
         skip "MPI: no mpirun (scripts/install-deps.sh mpi; make mpi); lesson 14 in-program only"
@@ -260,7 +265,7 @@ step_python() {
     else
         skip "no $PYTHON on this machine"
     fi
-    have $p || { skip "lesson 14 ($BUILD/$p) is not there yet: no C side"; return; }
+    need $p
     for mode in serial threads pool processes; do
         hf "sumsqc-$mode" --warmup "$WARMUP" --runs "$SS_RUNS" --parameter-list workers "$CORES" \
             "$BUILD/$p --mode $mode ${work[*]}"
@@ -271,7 +276,7 @@ step_python() {
 # download (its concurrency is the number of tasks), and a pool of each size in IO_LIST.
 step_downloads() {
     local p=13_io_bound
-    have $p || { skip "lesson 13 ($BUILD/$p) is not there yet"; return; }
+    need $p
     local work=(--tasks "$IO_TASKS" --latency "$IO_LATENCY")
     hf downloads-serial --warmup "$WARMUP" --runs "$RUNS" "$BUILD/$p --mode serial ${work[*]}"
     hf downloads-threads --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$IO_TASKS" \
@@ -284,7 +289,7 @@ step_downloads() {
 # which its tests use), each probe paying SCAN_LATENCY s: serially, then pools of each size.
 step_portscan() {
     local p=12_port_scan
-    have $p || { skip "lesson 12 ($BUILD/$p) is not there yet"; return; }
+    need $p
     local work=(--ports "$SCAN_PORTS" --latency "$SCAN_LATENCY" --first-port 23000)
     hf portscan-serial --warmup "$WARMUP" --runs "$RUNS" "$BUILD/$p --mode serial ${work[*]}"
     hf portscan-pool --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$SCAN_LIST" \
@@ -297,7 +302,7 @@ step_portscan() {
 # worker count the median rps over SRV_RUNS runs, with min and max.
 step_server() {
     local p=20_server w r out line
-    have $p || { skip "lesson 20 ($BUILD/$p) is not there yet"; return; }
+    need $p
     {
         echo "workers,rps,run"
         for w in $SRV_LIST; do

@@ -55,7 +55,7 @@ assert_all_rounds_done() {
 # ---- helgrind ----------------------------------------------------------------------
 
 @test "helgrind: the only complaint is the deliberate lock-order inversion" {
-    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    need_valgrind
     # The orders ARE inverted, on purpose; helgrind cannot know the timed lock makes it
     # safe. It must say so (and nothing else), and be silent with lock orders untracked.
     run timeout 120 valgrind --tool=helgrind --error-exitcode=99 "$BUILD/$LESSON" "${FAST[@]}"

@@ -152,7 +152,7 @@ setup_file() {
     assert_success
     refute_output --partial "ThreadSanitizer"
     assert_equal "${lines[-1]}" "RESULT sections=10 passed=10 OK"
-    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    need_valgrind
     run timeout 120 valgrind -q --tool=helgrind --error-exitcode=99 "$BUILD/$LESSON" "${FAST[@]}"
     assert_success
     assert_equal "${lines[-1]}" "RESULT sections=10 passed=10 OK"

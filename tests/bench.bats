@@ -75,8 +75,7 @@ nonempty() {
     [[ "$stderr" == *"primitives: mutex"* ]] # progress goes to stderr
 }
 
-@test "primitives: the pool round trip is measured once the thread pool exists" {
-    [ -e lessons/thread_pool.c ] || skip "lessons/thread_pool.c is not there yet"
+@test "primitives: the pool round trip is measured" {
     run --separate-stderr timeout 60 "$BUILD/bench/primitives" --reps 1 --rep-ms 0.2
     assert_success
     assert_line --regexp '^pool_submit_wait,1,'
@@ -94,12 +93,8 @@ nonempty() {
         assert_line --regexp "^threads,$size,"
     done
     mechs=$(awk -F, 'NR > 1 { print $1 }' "$BATS_TEST_TMPDIR/g.csv" | sort -u | tr '\n' ' ')
-    if [ -e lessons/thread_pool.c ]; then
-        [[ "$mechs" == *"thread_pool thread_pool_map"* ]] || fail "no thread pool rows: $mechs"
-    fi
-    if [ -e lessons/process_pool.c ]; then
-        [[ "$mechs" == *"process_pool process_pool_map"* ]] || fail "no process pool rows: $mechs"
-    fi
+    [[ "$mechs" == *"thread_pool thread_pool_map"* ]] || fail "no thread pool rows: $mechs"
+    [[ "$mechs" == *"process_pool process_pool_map"* ]] || fail "no process pool rows: $mechs"
     # no more than --max-tasks tasks, and at least one per worker
     awk -F, 'NR > 1 && ($3 > 50 || $3 < 3) { bad = 1 } END { exit bad }' "$BATS_TEST_TMPDIR/g.csv"
 }
@@ -116,12 +111,8 @@ nonempty() {
         assert_line --regexp '^sumsq,gthreadpool,'
         assert_line --regexp '^dispatch,gthreadpool,[0-9]+,200,'
     fi
-    if [ -e lessons/thread_pool.c ]; then
-        assert_line --regexp '^dispatch,thread_pool_futures,[0-9]+,200,'
-    fi
-    if [ -e lessons/process_pool.c ]; then
-        assert_line --regexp '^dispatch,process_pool_async,[0-9]+,10,' # tasks / 20
-    fi
+    assert_line --regexp '^dispatch,thread_pool_futures,[0-9]+,200,'
+    assert_line --regexp '^dispatch,process_pool_async,[0-9]+,10,' # tasks / 20
 }
 
 # ---- the Python twin of lesson 14 ----------------------------------------------------------
@@ -206,23 +197,22 @@ nonempty() {
     fi
 }
 
-@test "a lesson not built is skipped with a message, the other steps still run" {
+@test "a program not built fails its step with a message, the other steps still run" {
     # A BUILD folder with only the bench programs: no lessons 14, 20, 21.
     mkdir -p "$BATS_TEST_TMPDIR/b/bench"
     cp "$BUILD/bench/primitives" "$BATS_TEST_TMPDIR/b/bench/"
     run --separate-stderr env BENCH_SMOKE=1 BUILD="$BATS_TEST_TMPDIR/b" RESULTS="$BATS_TEST_TMPDIR/r" \
         PLOTS= BENCH_STEPS="primitives mpi server summary" timeout 60 scripts/bench.sh
-    assert_success
-    [[ "$stderr" == *"skipped: lesson 14 ($BATS_TEST_TMPDIR/b/14_sum_squares) is not there yet"* ]] ||
+    assert_failure 1
+    [[ "$stderr" == *"$BATS_TEST_TMPDIR/b/14_sum_squares is not built"*"FAILED: mpi"* ]] ||
         fail "no message for the mpi step: $stderr"
-    [[ "$stderr" == *"skipped: lesson 20 ($BATS_TEST_TMPDIR/b/20_server) is not there yet"* ]] ||
+    [[ "$stderr" == *"$BATS_TEST_TMPDIR/b/20_server is not built"*"FAILED: server"* ]] ||
         fail "no message for the server step: $stderr"
     nonempty "$BATS_TEST_TMPDIR/r/primitives.csv"
     [ ! -e "$BATS_TEST_TMPDIR/r/server-rps.csv" ]
 }
 
 @test "without lesson 21 the mpi step measures lesson 14 alone and says why" {
-    [ -x "$BUILD/14_sum_squares" ] || skip "lesson 14 is not built"
     mkdir -p "$BATS_TEST_TMPDIR/b"
     cp "$BUILD/14_sum_squares" "$BATS_TEST_TMPDIR/b/"
     run --separate-stderr env BENCH_SMOKE=1 BUILD="$BATS_TEST_TMPDIR/b" RESULTS="$BATS_TEST_TMPDIR/r" \

@@ -1,5 +1,5 @@
 # process_pool: the pool's own test program (tests/process_pool_test.c) checks each promise
-# of lessons/process_pool.h and prints "ok - name" per test and "N passed, M failed" last;
+# of lessons/lib/process_pool.h and prints "ok - name" per test and "N passed, M failed" last;
 # after every test it also checks that no child is left unreaped. Here: the plain build,
 # each test on its own, and the same program under ASan+UBSan and under valgrind's
 # memcheck in the parent AND in every forked worker.

@@ -1,5 +1,5 @@
 /*
- * process_pool_test: checks the process pool (lessons/process_pool.h) against its promises.
+ * process_pool_test: checks the process pool (lessons/lib/process_pool.h) against its promises.
  *
  *   make && ./build/tests/process_pool_test            # every test
  *   ./build/tests/process_pool_test map_order kill      # only tests whose names contain a word
@@ -16,7 +16,7 @@
  * Time bounds in here only catch hangs (a dead worker must be reported within seconds, not
  * never); they are generous, so a slow machine or valgrind does not make them fail.
  */
-#include "common.h"
+#include "harness.h"
 #include "process_pool.h"
 
 #include <fcntl.h>
@@ -25,27 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* ---- a tiny harness ----------------------------------------------------------------- */
-
-static char failure[512]; /* the first failed check of the current test, "" if none */
-
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((format(printf, 1, 2)))
-#endif
-static void fail(const char *fmt, ...)
-{
-    if (!failure[0]) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(failure, sizeof failure, fmt, ap);
-        va_end(ap);
-    }
-}
-
-/* check(cond, "printf format", args...): records the first failure; is cond. A macro so
- * that the message's arguments are evaluated only after cond, and only if it is false:
- * check(pp_join(p), "%s", pp_error(p)) must show the error of the join it just made. */
-#define check(cond, ...) ((cond) ? true : (fail(__VA_ARGS__), false))
+/* ---- helpers ---------------------------------------------------------------------- */
 
 static bool contains(const char *text, const char *word)
 {
@@ -55,9 +35,18 @@ static bool contains(const char *text, const char *word)
 static pp_pool *make_pool(pp_options opt)
 {
     char err[PP_ERROR_MAX];
-    pp_pool *p = pp_create(&opt, err, sizeof err);
-    check(p != NULL, "pp_create failed: %s", err);
+    pp_pool *p;
+    pp_status st = pp_create(&p, &opt, err, sizeof err);
+    expect(st == PP_OK, "pp_create failed (%s): %s", pp_status_name(st), err);
     return p;
+}
+
+/* pp_get_stats as a value, for checks that read one counter. */
+static pp_stats stats_of(const pp_pool *p)
+{
+    pp_stats st;
+    pp_get_stats(p, &st);
+    return st;
 }
 
 /* Are all our children reaped? The test program has no children but the pools'. */
@@ -104,13 +93,6 @@ static void open_fds(bool open[1024])
 {
     for (int fd = 0; fd < 1024; fd++)
         open[fd] = fcntl(fd, F_GETFD) != -1;
-}
-
-static void sleep_s(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 /* ---- tasks (they run in the workers) ------------------------------------------------- */
@@ -180,7 +162,7 @@ static void task_sleep(const void *arg, size_t len, pp_reply *reply)
     pid_t pid = getpid();
     if (write(s->fd, &pid, sizeof pid) != (ssize_t)sizeof pid)
         pp_reply_error(reply, "write: %s", strerror(errno));
-    sleep_s(s->seconds);
+    nap(s->seconds);
 }
 
 static void task_exit(const void *arg, size_t len, pp_reply *reply)
@@ -249,13 +231,13 @@ static void test_apply(void)
         return;
     uint64_t n = 7;
     pp_result r;
-    check(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK, "apply: %s", r.error);
-    check(r.len == 8 && as_u64(&r) == 49, "7 squared came back as %llu (len %zu)",
-          (unsigned long long)as_u64(&r), r.len);
+    expect(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK, "apply: %s", r.error);
+    expect(r.len == 8 && as_u64(&r) == 49, "7 squared came back as %llu (len %zu)",
+           (unsigned long long)as_u64(&r), r.len);
     pp_result_free(&r);
-    check(pp_apply(p, task_square, "abc", 3, &r) == PP_FAILED, "bad argument not refused");
-    check(contains(r.error, "expected 8 bytes, got 3"), "error was \"%s\"", r.error);
-    check(pp_join(p), "join: %s", pp_error(p));
+    expect(pp_apply(p, task_square, "abc", 3, &r) == PP_FAILED, "bad argument not refused");
+    expect(contains(r.error, "expected 8 bytes, got 3"), "error was \"%s\"", r.error);
+    expect(pp_join(p), "join: %s", pp_error(p));
     pp_destroy(p);
 }
 
@@ -270,17 +252,17 @@ static void test_apply_async(void)
         jobs[i] = pp_apply_async(p, task_square, &i, sizeof i);
     for (int i = N - 1; i >= 0; i--) { /* collect in reverse: order of get does not matter */
         pp_result r;
-        check(pp_get(p, jobs[i], &r) == PP_OK, "job %d: %s", i, r.error);
-        check(as_u64(&r) == (uint64_t)i * (uint64_t)i, "job %d answered %llu", i,
-              (unsigned long long)as_u64(&r));
+        expect(pp_get(p, jobs[i], &r) == PP_OK, "job %d: %s", i, r.error);
+        expect(as_u64(&r) == (uint64_t)i * (uint64_t)i, "job %d answered %llu", i,
+               (unsigned long long)as_u64(&r));
         pp_result_free(&r);
     }
     pp_job *job = pp_apply_async(p, task_pid, NULL, 0);
     for (int k = 0; k < 100000 && !pp_ready(p, job); k++)
-        sleep_s(0.0001);
-    check(pp_ready(p, job), "a job was not ready after 10 s");
+        nap(0.0001);
+    expect(pp_ready(p, job), "a job was not ready after 10 s");
     pp_result r;
-    check(pp_get(p, job, &r) == PP_OK && r.len == sizeof(pid_t), "pid task: %s", r.error);
+    expect(pp_get(p, job, &r) == PP_OK && r.len == sizeof(pid_t), "pid task: %s", r.error);
     pp_result_free(&r);
     pp_job *forgotten = pp_apply_async(p, task_pid, NULL, 0); /* pp_destroy frees it */
     (void)forgotten;
@@ -300,17 +282,17 @@ static void test_map_order(void)
     size_t chunks[] = {7, 1, 0};
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
         size_t bad = pp_map(p, task_square, items, sizeof items[0], N, chunks[c], results);
-        check(bad == 0, "chunk %zu: %zu results not ok (first: %s)", chunks[c], bad,
-              results[0].error);
+        expect(bad == 0, "chunk %zu: %zu results not ok (first: %s)", chunks[c], bad,
+               results[0].error);
         for (size_t i = 0; i < N; i++) {
-            check(as_u64(&results[i]) == items[i] * items[i],
-                  "chunk %zu: results[%zu] = %llu, expected %llu", chunks[c], i,
-                  (unsigned long long)as_u64(&results[i]),
-                  (unsigned long long)(items[i] * items[i]));
+            expect(as_u64(&results[i]) == items[i] * items[i],
+                   "chunk %zu: results[%zu] = %llu, expected %llu", chunks[c], i,
+                   (unsigned long long)as_u64(&results[i]),
+                   (unsigned long long)(items[i] * items[i]));
             pp_result_free(&results[i]);
         }
     }
-    check(pp_join(p), "join: %s", pp_error(p));
+    expect(pp_join(p), "join: %s", pp_error(p));
     pp_destroy(p);
 }
 
@@ -319,17 +301,17 @@ static void test_map_chunk_edges(void)
     pp_pool *p = make_pool((pp_options){.workers = 2, .timeout = 30});
     if (!p)
         return;
-    check(pp_default_chunk(p, 100) == 13, "default chunk of 100 items on 2 workers: %zu",
-          pp_default_chunk(p, 100));
-    check(pp_default_chunk(p, 0) == 1, "default chunk of 0 items: %zu", pp_default_chunk(p, 0));
+    expect(pp_default_chunk(p, 100) == 13, "default chunk of 100 items on 2 workers: %zu",
+           pp_default_chunk(p, 100));
+    expect(pp_default_chunk(p, 0) == 1, "default chunk of 0 items: %zu", pp_default_chunk(p, 0));
 
     uint64_t items[10] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
     pp_result results[10];
     pp_result sentinel = {.status = PP_BROKEN, .error = "untouched"};
     results[0] = sentinel;
-    check(pp_map(p, task_square, items, sizeof items[0], 0, 0, results) == 0, "0 items");
-    check(results[0].status == PP_BROKEN && strcmp(results[0].error, "untouched") == 0,
-          "a map of 0 items wrote a result");
+    expect(pp_map(p, task_square, items, sizeof items[0], 0, 0, results) == 0, "0 items");
+    expect(results[0].status == PP_BROKEN && strcmp(results[0].error, "untouched") == 0,
+           "a map of 0 items wrote a result");
 
     struct {
         size_t n, chunk;
@@ -337,10 +319,10 @@ static void test_map_chunk_edges(void)
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         size_t n = cases[c].n;
         size_t bad = pp_map(p, task_square, items, sizeof items[0], n, cases[c].chunk, results);
-        check(bad == 0, "n=%zu chunk=%zu: %zu not ok", n, cases[c].chunk, bad);
+        expect(bad == 0, "n=%zu chunk=%zu: %zu not ok", n, cases[c].chunk, bad);
         for (size_t i = 0; i < n; i++) {
-            check(as_u64(&results[i]) == items[i] * items[i], "n=%zu chunk=%zu: item %zu wrong",
-                  n, cases[c].chunk, i);
+            expect(as_u64(&results[i]) == items[i] * items[i], "n=%zu chunk=%zu: item %zu wrong",
+                   n, cases[c].chunk, i);
             pp_result_free(&results[i]);
         }
     }
@@ -357,32 +339,32 @@ static void test_imap_unordered(void)
     int seen[N] = {0};
     for (uint64_t i = 0; i < N; i++)
         items[i] = i + 1000;
-    pp_iter *it = pp_imap_unordered(p, task_square, items, sizeof items[0], N, 3);
+    pp_imap_it *it = pp_imap_unordered(p, task_square, items, sizeof items[0], N, 3);
     size_t index, got = 0;
     pp_result r;
-    while (pp_next(it, &index, &r)) {
+    while (pp_imap_next(it, &index, &r)) {
         got++;
-        if (check(index < N, "index %zu out of range", index)) {
+        if (expect(index < N, "index %zu out of range", index)) {
             seen[index]++;
-            check(r.status == PP_OK && as_u64(&r) == items[index] * items[index],
-                  "item %zu: %s", index, r.error);
+            expect(r.status == PP_OK && as_u64(&r) == items[index] * items[index],
+                   "item %zu: %s", index, r.error);
         }
         pp_result_free(&r);
     }
-    pp_iter_free(it);
-    check(got == N, "%zu results for %d items", got, N);
+    pp_imap_free(it);
+    expect(got == N, "%zu results for %d items", got, N);
     for (int i = 0; i < N; i++)
-        check(seen[i] == 1, "item %d handed out %d times", i, seen[i]);
+        expect(seen[i] == 1, "item %d handed out %d times", i, seen[i]);
 
     it = pp_imap_unordered(p, task_square, items, sizeof items[0], 0, 0);
-    check(!pp_next(it, &index, &r), "an empty imap handed something out");
-    pp_iter_free(it);
+    expect(!pp_imap_next(it, &index, &r), "an empty imap handed something out");
+    pp_imap_free(it);
 
     it = pp_imap_unordered(p, task_square, items, sizeof items[0], N, 1);
-    check(pp_next(it, &index, &r) && r.status == PP_OK, "first of an abandoned imap");
+    expect(pp_imap_next(it, &index, &r) && r.status == PP_OK, "first of an abandoned imap");
     pp_result_free(&r);
-    pp_iter_free(it); /* stop early: the rest is abandoned */
-    check(pp_join(p), "join after an abandoned imap: %s", pp_error(p));
+    pp_imap_free(it); /* stop early: the rest is abandoned */
+    expect(pp_join(p), "join after an abandoned imap: %s", pp_error(p));
     pp_destroy(p);
 }
 
@@ -396,22 +378,22 @@ static void test_task_failures(void)
     for (uint64_t i = 0; i < 20; i++)
         items[i] = i;
     size_t bad = pp_map(p, task_fail_odd, items, sizeof items[0], 20, 3, results);
-    check(bad == 10, "%zu failures, expected 10", bad);
+    expect(bad == 10, "%zu failures, expected 10", bad);
     for (int i = 0; i < 20; i++) {
         char want[32];
         snprintf(want, sizeof want, "odd: %d", i);
         if (i % 2)
-            check(results[i].status == PP_FAILED && strcmp(results[i].error, want) == 0,
-                  "item %d: %s \"%s\"", i, pp_status_name(results[i].status), results[i].error);
+            expect(results[i].status == PP_FAILED && strcmp(results[i].error, want) == 0,
+                   "item %d: %s \"%s\"", i, pp_status_name(results[i].status), results[i].error);
         else
-            check(results[i].status == PP_OK && as_u64(&results[i]) == (uint64_t)i,
-                  "item %d: %s", i, pp_status_name(results[i].status));
+            expect(results[i].status == PP_OK && as_u64(&results[i]) == (uint64_t)i,
+                   "item %d: %s", i, pp_status_name(results[i].status));
         pp_result_free(&results[i]);
     }
-    pp_stats st = pp_statistics(p);
-    check(st.died == 0 && st.forked == 2, "a failing task cost a worker (died %lu forked %lu)",
-          st.died, st.forked);
-    check(pp_join(p), "join: %s", pp_error(p));
+    pp_stats st = stats_of(p);
+    expect(st.died == 0 && st.forked == 2, "a failing task cost a worker (died %lu forked %lu)",
+           st.died, st.forked);
+    expect(pp_join(p), "join: %s", pp_error(p));
     pp_destroy(p);
 }
 
@@ -427,11 +409,11 @@ static void test_big_messages(void)
     for (size_t i = 0; i < n; i++)
         buf[i] = (unsigned char)(i * 7 + 1);
     pp_result r;
-    check(pp_apply(p, task_echo, buf, n, &r) == PP_OK, "echo: %s", r.error);
-    check(r.len == n && r.data && memcmp(r.data, buf, n) == 0, "1 MiB came back different");
+    expect(pp_apply(p, task_echo, buf, n, &r) == PP_OK, "echo: %s", r.error);
+    expect(r.len == n && r.data && memcmp(r.data, buf, n) == 0, "1 MiB came back different");
     pp_result_free(&r);
-    check(pp_apply(p, task_echo, NULL, 0, &r) == PP_OK && r.len == 0 && r.data == NULL,
-          "empty echo");
+    expect(pp_apply(p, task_echo, NULL, 0, &r) == PP_OK && r.len == 0 && r.data == NULL,
+           "empty echo");
     free(buf);
     pp_destroy(p);
 }
@@ -457,15 +439,15 @@ static void test_big_in_flight(void)
     for (int i = 0; i < N; i++) {
         pp_result r;
         pp_status st = pp_get(p, echoes[i], &r);
-        check(st == PP_OK && r.len == big, "echo %d: %s %s", i, pp_status_name(st), r.error);
+        expect(st == PP_OK && r.len == big, "echo %d: %s %s", i, pp_status_name(st), r.error);
         pp_result_free(&r);
         st = pp_get(p, replies[i], &r);
-        check(st == PP_OK && r.len == big && ((char *)r.data)[big - 1] == 'z', "reply %d: %s %s",
-              i, pp_status_name(st), r.error);
+        expect(st == PP_OK && r.len == big && ((char *)r.data)[big - 1] == 'z', "reply %d: %s %s",
+               i, pp_status_name(st), r.error);
         pp_result_free(&r);
     }
     free(buf);
-    check(pp_join(p), "join: %s", pp_error(p));
+    expect(pp_join(p), "join: %s", pp_error(p));
     pp_destroy(p);
 }
 
@@ -480,7 +462,7 @@ static void test_worker_killed(void)
         pp_job *victim = pp_apply_async(p, task_sleep, &s, sizeof s);
         pp_job *bystander = pp_apply_async(p, task_square, &n, sizeof n);
         pid_t pid = read_pid(report[0], 20);
-        if (check(pid > 0, "the sleeping task never started")) {
+        if (expect(pid > 0, "the sleeping task never started")) {
             double t0 = now_s();
             kill(pid, SIGKILL);
             pp_result r;
@@ -488,29 +470,29 @@ static void test_worker_killed(void)
             double took = now_s() - t0;
             char want[64];
             snprintf(want, sizeof want, "(pid %ld) killed by signal 9", (long)pid);
-            check(st == PP_DIED, "the killed worker's task ended %s: %s", pp_status_name(st),
-                  r.error);
-            check(contains(r.error, want) && contains(r.error, "worker "),
-                  "error \"%s\" does not say \"%s\"", r.error, want);
-            check(took < 20, "the death took %.1f s to be reported", took);
-            check(pp_get(p, bystander, &r) == PP_OK && as_u64(&r) == 25, "bystander: %s",
-                  r.error);
+            expect(st == PP_DIED, "the killed worker's task ended %s: %s", pp_status_name(st),
+                   r.error);
+            expect(contains(r.error, want) && contains(r.error, "worker "),
+                   "error \"%s\" does not say \"%s\"", r.error, want);
+            expect(took < 20, "the death took %.1f s to be reported", took);
+            expect(pp_get(p, bystander, &r) == PP_OK && as_u64(&r) == 25, "bystander: %s",
+                   r.error);
             pp_result_free(&r);
-            pp_stats stats = pp_statistics(p);
-            check(stats.died == 1 && stats.replaced == 1 && stats.forked == 3,
-                  "died %lu replaced %lu forked %lu", stats.died, stats.replaced, stats.forked);
-            check(contains(stats.last_death, want), "last_death: %s", stats.last_death);
+            pp_stats stats = stats_of(p);
+            expect(stats.died == 1 && stats.replaced == 1 && stats.forked == 3,
+                   "died %lu replaced %lu forked %lu", stats.died, stats.replaced, stats.forked);
+            expect(contains(stats.last_death, want), "last_death: %s", stats.last_death);
             /* The pool goes on with its replacement. */
             uint64_t items[8] = {1, 2, 3, 4, 5, 6, 7, 8};
             pp_result results[8];
-            check(pp_map(p, task_square, items, sizeof items[0], 8, 1, results) == 0,
-                  "map after a death: %s", results[0].error);
+            expect(pp_map(p, task_square, items, sizeof items[0], 8, 1, results) == 0,
+                   "map after a death: %s", results[0].error);
             for (int i = 0; i < 8; i++)
                 pp_result_free(&results[i]);
-            check(pp_worker_pid(p, 0) != pid && pp_worker_pid(p, 1) != pid,
-                  "the dead pid is still listed");
+            expect(pp_worker_pid(p, 0) != pid && pp_worker_pid(p, 1) != pid,
+                   "the dead pid is still listed");
         }
-        check(pp_join(p), "join: %s", pp_error(p));
+        expect(pp_join(p), "join: %s", pp_error(p));
         pp_destroy(p);
     }
     close(report[0]);
@@ -531,19 +513,19 @@ static void test_killed_requeues_next(void)
         pp_job *next = pp_apply_async(p, task_square, &a, sizeof a);
         pp_job *queued = pp_apply_async(p, task_square, &b, sizeof b);
         pid_t pid = read_pid(report[0], 20);
-        if (check(pid > 0, "the sleeping task never started")) {
+        if (expect(pid > 0, "the sleeping task never started")) {
             kill(pid, SIGKILL);
             pp_result r;
             pp_status st = pp_get(p, victim, &r);
-            check(st == PP_DIED && contains(r.error, "killed by signal 9"), "victim: %s %s",
-                  pp_status_name(st), r.error);
+            expect(st == PP_DIED && contains(r.error, "killed by signal 9"), "victim: %s %s",
+                   pp_status_name(st), r.error);
             st = pp_get(p, next, &r);
-            check(st == PP_OK && as_u64(&r) == 36, "the task sent ahead: %s %s",
-                  pp_status_name(st), r.error);
+            expect(st == PP_OK && as_u64(&r) == 36, "the task sent ahead: %s %s",
+                   pp_status_name(st), r.error);
             pp_result_free(&r);
             st = pp_get(p, queued, &r);
-            check(st == PP_OK && as_u64(&r) == 49, "the queued task: %s %s", pp_status_name(st),
-                  r.error);
+            expect(st == PP_OK && as_u64(&r) == 49, "the queued task: %s %s", pp_status_name(st),
+                   r.error);
             pp_result_free(&r);
         }
         pp_destroy(p);
@@ -563,18 +545,18 @@ static void test_killed_no_respawn(void)
         pp_job *victim = pp_apply_async(p, task_sleep, &s, sizeof s);
         pp_job *queued = pp_apply_async(p, task_square, &n, sizeof n);
         pid_t pid = read_pid(report[0], 20);
-        if (check(pid > 0, "the sleeping task never started")) {
+        if (expect(pid > 0, "the sleeping task never started")) {
             kill(pid, SIGKILL);
             pp_result r;
-            check(pp_get(p, victim, &r) == PP_DIED && contains(r.error, "killed by signal 9"),
-                  "victim: %s %s", pp_status_name(r.status), r.error);
-            check(pp_get(p, queued, &r) == PP_BROKEN && contains(r.error, "pool broken"),
-                  "queued task: %s %s", pp_status_name(r.status), r.error);
-            check(contains(pp_error(p), "killed by signal 9"), "pp_error: %s", pp_error(p));
-            check(pp_apply(p, task_square, &n, sizeof n, &r) == PP_BROKEN,
-                  "a broken pool accepted work: %s", pp_status_name(r.status));
-            check(pp_statistics(p).forked == 1, "a broken pool forked again");
-            check(!pp_join(p), "join of a broken pool said all is well");
+            expect(pp_get(p, victim, &r) == PP_DIED && contains(r.error, "killed by signal 9"),
+                   "victim: %s %s", pp_status_name(r.status), r.error);
+            expect(pp_get(p, queued, &r) == PP_BROKEN && contains(r.error, "pool broken"),
+                   "queued task: %s %s", pp_status_name(r.status), r.error);
+            expect(contains(pp_error(p), "killed by signal 9"), "pp_error: %s", pp_error(p));
+            expect(pp_apply(p, task_square, &n, sizeof n, &r) == PP_BROKEN,
+                   "a broken pool accepted work: %s", pp_status_name(r.status));
+            expect(stats_of(p).forked == 1, "a broken pool forked again");
+            expect(!pp_join(p), "join of a broken pool said all is well");
         }
         pp_destroy(p);
     }
@@ -589,18 +571,18 @@ static void test_crash_status(void)
         return;
     int code = 7;
     pp_result r;
-    check(pp_apply(p, task_exit, &code, sizeof code, &r) == PP_DIED &&
+    expect(pp_apply(p, task_exit, &code, sizeof code, &r) == PP_DIED &&
               contains(r.error, "exited with status 7"),
-          "exit(7): %s %s", pp_status_name(r.status), r.error);
+           "exit(7): %s %s", pp_status_name(r.status), r.error);
     int sig = SIGUSR1;
-    check(pp_apply(p, task_raise, &sig, sizeof sig, &r) == PP_DIED &&
+    expect(pp_apply(p, task_raise, &sig, sizeof sig, &r) == PP_DIED &&
               contains(r.error, "killed by signal") && contains(r.error, strsignal(SIGUSR1)),
-          "raise(SIGUSR1): %s %s", pp_status_name(r.status), r.error);
+           "raise(SIGUSR1): %s %s", pp_status_name(r.status), r.error);
     uint64_t n = 9;
-    check(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK && as_u64(&r) == 81,
-          "after two crashes: %s", r.error);
+    expect(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK && as_u64(&r) == 81,
+           "after two crashes: %s", r.error);
     pp_result_free(&r);
-    check(pp_statistics(p).replaced == 2, "replaced %lu", pp_statistics(p).replaced);
+    expect(stats_of(p).replaced == 2, "replaced %lu", stats_of(p).replaced);
     pp_destroy(p);
 }
 
@@ -611,19 +593,19 @@ static void test_dead_idle_worker(void)
         return;
     struct sigaction sa;
     sigaction(SIGPIPE, NULL, &sa);
-    check(sa.sa_handler == SIG_IGN, "SIGPIPE is not ignored after pp_create");
+    expect(sa.sa_handler == SIG_IGN, "SIGPIPE is not ignored after pp_create");
     /* Kill the idle worker and give it time to die, then hand the pool a task: writing it
      * meets a pipe with no reader (EPIPE, not SIGPIPE), and the task goes to the
      * replacement instead. */
     kill(pp_worker_pid(p, 0), SIGKILL);
-    sleep_s(0.2);
+    nap(0.2);
     uint64_t n = 12;
     pp_result r;
-    check(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK && as_u64(&r) == 144,
-          "task after an idle death: %s %s", pp_status_name(r.status), r.error);
+    expect(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK && as_u64(&r) == 144,
+           "task after an idle death: %s %s", pp_status_name(r.status), r.error);
     pp_result_free(&r);
-    check(pp_statistics(p).died == 1 && pp_statistics(p).replaced == 1, "died %lu replaced %lu",
-          pp_statistics(p).died, pp_statistics(p).replaced);
+    expect(stats_of(p).died == 1 && stats_of(p).replaced == 1, "died %lu replaced %lu",
+           stats_of(p).died, stats_of(p).replaced);
     pp_destroy(p);
 }
 
@@ -638,25 +620,25 @@ static void test_terminate_busy(void)
         for (int i = 0; i < 4; i++)
             jobs[i] = pp_apply_async(p, task_sleep, &s, sizeof s);
         bool started = read_pid(report[0], 20) > 0 && read_pid(report[0], 20) > 0;
-        check(started, "the sleepers did not start");
+        expect(started, "the sleepers did not start");
         double t0 = now_s();
         pp_terminate(p, 0.2);
         double took = now_s() - t0;
-        check(took < 10, "terminate took %.1f s", took);
-        check(no_children(), "children left after pp_terminate");
+        expect(took < 10, "terminate took %.1f s", took);
+        expect(no_children(), "children left after pp_terminate");
         for (int i = 0; i < 4; i++) {
             pp_result r;
             pp_status st = pp_get(p, jobs[i], &r);
-            check(st == PP_TERMINATED, "job %d: %s", i, pp_status_name(st));
+            expect(st == PP_TERMINATED, "job %d: %s", i, pp_status_name(st));
             if (i < 2)
-                check(contains(r.error, "killed by signal 15"), "running job %d: %s", i,
-                      r.error);
+                expect(contains(r.error, "killed by signal 15"), "running job %d: %s", i,
+                       r.error);
             else
-                check(contains(r.error, "before the task started"), "queued job %d: %s", i,
-                      r.error);
+                expect(contains(r.error, "before the task started"), "queued job %d: %s", i,
+                       r.error);
         }
         pp_result r;
-        check(pp_apply(p, task_pid, NULL, 0, &r) == PP_TERMINATED, "terminated pool took work");
+        expect(pp_apply(p, task_pid, NULL, 0, &r) == PP_TERMINATED, "terminated pool took work");
         pp_destroy(p);
     }
     close(report[0]);
@@ -671,13 +653,13 @@ static void test_terminate_stubborn(void)
     if (p) {
         sleeper s = {.fd = report[1], .seconds = 60, .ignore_term = true};
         pp_job *job = pp_apply_async(p, task_sleep, &s, sizeof s);
-        check(read_pid(report[0], 20) > 0, "the sleeper did not start");
+        expect(read_pid(report[0], 20) > 0, "the sleeper did not start");
         double t0 = now_s();
         pp_terminate(p, 0.3);
-        check(now_s() - t0 < 10, "terminate took %.1f s", now_s() - t0);
+        expect(now_s() - t0 < 10, "terminate took %.1f s", now_s() - t0);
         pp_result r;
-        check(pp_get(p, job, &r) == PP_TERMINATED && contains(r.error, "killed by signal 9"),
-              "a task ignoring SIGTERM ended %s: %s", pp_status_name(r.status), r.error);
+        expect(pp_get(p, job, &r) == PP_TERMINATED && contains(r.error, "killed by signal 9"),
+               "a task ignoring SIGTERM ended %s: %s", pp_status_name(r.status), r.error);
         pp_destroy(p);
     }
     close(report[0]);
@@ -692,20 +674,21 @@ static void test_init_failure(void)
     char err[PP_ERROR_MAX] = "";
     pp_options opt = {.workers = 3, .init = init_fail, .init_arg = &a, .init_len = sizeof a,
                       .timeout = 60};
-    pp_pool *p = pp_create(&opt, err, sizeof err);
-    check(p == NULL, "pp_create succeeded with a failing initializer");
-    check(contains(err, "initializer failed: cannot open the imaginary database"),
-          "the error says \"%s\"", err);
+    pp_pool *p;
+    expect(pp_create(&p, &opt, err, sizeof err) == PP_FAILED && p == NULL,
+           "pp_create succeeded with a failing initializer");
+    expect(contains(err, "initializer failed: cannot open the imaginary database"),
+           "the error says \"%s\"", err);
     /* pp_create gives up at the first failure and stops the other workers, maybe before
      * their initializers ran: 1 to 3 runs, never more (no respawn). */
     int runs = drain_count(count[0]);
-    check(runs >= 1 && runs <= 3, "the initializer ran %d times for 3 workers", runs);
-    check(no_children(), "children left after a failed pp_create");
+    expect(runs >= 1 && runs <= 3, "the initializer ran %d times for 3 workers", runs);
+    expect(no_children(), "children left after a failed pp_create");
 
     opt.init = init_exit;
-    p = pp_create(&opt, err, sizeof err);
-    check(p == NULL && contains(err, "exited with status 3 while running its initializer"),
-          "an initializer calling _exit(3): \"%s\"", err);
+    expect(pp_create(&p, &opt, err, sizeof err) == PP_FAILED && p == NULL &&
+               contains(err, "exited with status 3 while running its initializer"),
+           "an initializer calling _exit(3): \"%s\"", err);
     pp_destroy(p);
     close(count[0]);
     close(count[1]);
@@ -729,13 +712,13 @@ static void test_init_failure_on_respawn(void)
             pp_apply(p, task_square, &n, sizeof n, &r);
             pp_result_free(&r);
         }
-        check(r.status == PP_BROKEN, "the pool never broke: %s", r.error);
-        check(contains(pp_error(p), "initializer failed: no token left"), "pp_error: %s",
-              pp_error(p));
-        check(pp_statistics(p).forked == 3, "forked %lu times (2 + 1 replacement expected)",
-              pp_statistics(p).forked);
+        expect(r.status == PP_BROKEN, "the pool never broke: %s", r.error);
+        expect(contains(pp_error(p), "initializer failed: no token left"), "pp_error: %s",
+               pp_error(p));
+        expect(stats_of(p).forked == 3, "forked %lu times (2 + 1 replacement expected)",
+               stats_of(p).forked);
         pp_destroy(p);
-        check(drain_count(count[0]) == 3, "the initializer ran other than 3 times");
+        expect(drain_count(count[0]) == 3, "the initializer ran other than 3 times");
     }
     close(count[0]);
     close(count[1]);
@@ -754,15 +737,15 @@ static void test_close_join(void)
     pp_close(p);
     uint64_t n = 2;
     pp_result r;
-    check(pp_apply(p, task_square, &n, sizeof n, &r) == PP_CLOSED, "a closed pool took work");
-    check(pp_join(p), "join: %s", pp_error(p));
-    check(no_children(), "children left after pp_join");
+    expect(pp_apply(p, task_square, &n, sizeof n, &r) == PP_CLOSED, "a closed pool took work");
+    expect(pp_join(p), "join: %s", pp_error(p));
+    expect(no_children(), "children left after pp_join");
     for (int i = 0; i < 6; i++) { /* queued before the close: they ran */
-        check(pp_get(p, jobs[i], &r) == PP_OK && as_u64(&r) == (uint64_t)(i * i),
-              "job %d: %s %s", i, pp_status_name(r.status), r.error);
+        expect(pp_get(p, jobs[i], &r) == PP_OK && as_u64(&r) == (uint64_t)(i * i),
+               "job %d: %s %s", i, pp_status_name(r.status), r.error);
         pp_result_free(&r);
     }
-    check(pp_join(p), "a second join");
+    expect(pp_join(p), "a second join");
     pp_destroy(p);
 }
 
@@ -774,25 +757,25 @@ static void test_timeout(void)
     if (p) {
         sleeper s = {.fd = report[1], .seconds = 60};
         pp_result r;
-        check(pp_apply(p, task_sleep, &s, sizeof s, &r) == PP_TIMEOUT &&
+        expect(pp_apply(p, task_sleep, &s, sizeof s, &r) == PP_TIMEOUT &&
                   contains(r.error, "no answer within 0.3 s"),
-              "apply of a sleeper: %s %s", pp_status_name(r.status), r.error);
+               "apply of a sleeper: %s %s", pp_status_name(r.status), r.error);
         uint64_t items[3] = {1, 2, 3};
         pp_result results[3];
-        check(pp_map(p, task_square, items, sizeof items[0], 3, 1, results) == 3 &&
+        expect(pp_map(p, task_square, items, sizeof items[0], 3, 1, results) == 3 &&
                   results[2].status == PP_TIMEOUT,
-              "a map behind a busy worker did not time out");
-        pp_iter *it = pp_imap_unordered(p, task_square, items, sizeof items[0], 3, 2);
+               "a map behind a busy worker did not time out");
+        pp_imap_it *it = pp_imap_unordered(p, task_square, items, sizeof items[0], 3, 2);
         size_t i, got = 0;
-        while (pp_next(it, &i, &r)) {
+        while (pp_imap_next(it, &i, &r)) {
             got++;
-            check(r.status == PP_TIMEOUT, "imap item %zu: %s", i, pp_status_name(r.status));
+            expect(r.status == PP_TIMEOUT, "imap item %zu: %s", i, pp_status_name(r.status));
         }
-        check(got == 3, "imap handed out %zu of 3", got);
-        pp_iter_free(it);
+        expect(got == 3, "imap handed out %zu of 3", got);
+        pp_imap_free(it);
         double t0 = now_s();
         pp_destroy(p); /* the sleeper is still running: terminated */
-        check(now_s() - t0 < 10, "destroy took %.1f s", now_s() - t0);
+        expect(now_s() - t0 < 10, "destroy took %.1f s", now_s() - t0);
     }
     close(report[0]);
     close(report[1]);
@@ -834,9 +817,9 @@ static void test_eintr(void)
         items[i] = i;
     for (int round = 0; round < 3; round++) {
         size_t bad = pp_map(p, task_square, items, sizeof items[0], N, 1, results);
-        check(bad == 0, "round %d: %zu not ok: %s", round, bad, results[0].error);
+        expect(bad == 0, "round %d: %zu not ok: %s", round, bad, results[0].error);
         for (size_t i = 0; i < N; i++) {
-            check(as_u64(&results[i]) == i * i, "round %d: item %zu wrong", round, i);
+            expect(as_u64(&results[i]) == i * i, "round %d: item %zu wrong", round, i);
             pp_result_free(&results[i]);
         }
     }
@@ -849,14 +832,14 @@ static void test_eintr(void)
     for (int round = 0; round < 5; round++) {
         pp_result r;
         pp_status st = pp_apply(p, task_echo, buf, big, &r);
-        check(st == PP_OK && r.len == big, "big echo under signals: %s", r.error);
+        expect(st == PP_OK && r.len == big, "big echo under signals: %s", r.error);
         pp_result_free(&r);
     }
     free(buf);
-    check(pp_join(p), "join under signals: %s", pp_error(p));
+    expect(pp_join(p), "join under signals: %s", pp_error(p));
     timer_delete(timer);
     sigaction(SIGUSR2, &old, NULL);
-    check(ticks > 0, "no signal arrived");
+    expect(ticks > 0, "no signal arrived");
     pp_destroy(p);
 }
 
@@ -869,12 +852,12 @@ static void test_two_pools(void)
     if (a && b) {
         uint64_t n = 4;
         pp_result r;
-        check(pp_apply(a, task_square, &n, sizeof n, &r) == PP_OK, "pool a: %s", r.error);
+        expect(pp_apply(a, task_square, &n, sizeof n, &r) == PP_OK, "pool a: %s", r.error);
         pp_result_free(&r);
-        check(pp_apply(b, task_square, &n, sizeof n, &r) == PP_OK, "pool b: %s", r.error);
+        expect(pp_apply(b, task_square, &n, sizeof n, &r) == PP_OK, "pool b: %s", r.error);
         pp_result_free(&r);
-        check(pp_join(a), "join of the first pool: %s", pp_error(a));
-        check(pp_join(b), "join of the second pool: %s", pp_error(b));
+        expect(pp_join(a), "join of the first pool: %s", pp_error(a));
+        expect(pp_join(b), "join of the second pool: %s", pp_error(b));
     }
     pp_destroy(a);
     pp_destroy(b);
@@ -893,7 +876,9 @@ static void test_no_leaks(void)
         if (cycle % 10 == 9) { /* now and then, a create that fails */
             opt.init = init_fail;
             char err[PP_ERROR_MAX];
-            check(pp_create(&opt, err, sizeof err) == NULL, "cycle %d: create succeeded", cycle);
+            pp_pool *failed;
+            expect(pp_create(&failed, &opt, err, sizeof err) == PP_FAILED && failed == NULL,
+                   "cycle %d: create succeeded", cycle);
             continue;
         }
         pp_pool *p = make_pool(opt);
@@ -903,12 +888,12 @@ static void test_no_leaks(void)
         pp_result r;
         switch (cycle % 3) {
         case 0: /* plain use, then destroy (joins: all idle) */
-            check(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK, "cycle %d", cycle);
+            expect(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK, "cycle %d", cycle);
             pp_result_free(&r);
             break;
         case 1: /* a worker dies and is replaced */
             kill(pp_worker_pid(p, 1), SIGKILL);
-            check(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK, "cycle %d", cycle);
+            expect(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK, "cycle %d", cycle);
             pp_result_free(&r);
             break;
         case 2: /* destroyed with a task in flight (terminated) */
@@ -916,14 +901,14 @@ static void test_no_leaks(void)
             break;
         }
         pp_destroy(p);
-        check(no_children(), "cycle %d left a child", cycle);
+        expect(no_children(), "cycle %d left a child", cycle);
     }
     close(count[0]);
     close(count[1]);
     open_fds(after);
     for (int fd = 0; fd < 1024; fd++)
-        check(before[fd] == after[fd], "fd %d was %s and is now %s", fd,
-              before[fd] ? "open" : "closed", after[fd] ? "open" : "closed");
+        expect(before[fd] == after[fd], "fd %d was %s and is now %s", fd,
+               before[fd] ? "open" : "closed", after[fd] ? "open" : "closed");
 }
 
 /* ---- main --------------------------------------------------------------------------- */
@@ -977,7 +962,6 @@ int main(int argc, char **argv)
         else
             words[nwords++] = argv[i];
     }
-    int passed = 0, failed = 0;
     for (size_t t = 0; t < sizeof tests / sizeof tests[0]; t++) {
         bool wanted = nwords == 0;
         for (int i = 0; i < nwords; i++)
@@ -986,19 +970,12 @@ int main(int argc, char **argv)
             wanted = wanted && !strstr(tests[t].name, skips[i]);
         if (!wanted)
             continue;
-        failure[0] = '\0';
+        test_begin(tests[t].name);
         tests[t].run();
-        check(no_children(), "a child was left behind (not reaped)");
-        if (failure[0]) {
-            printf("not ok - %s: %s\n", tests[t].name, failure);
-            failed++;
-        } else {
-            printf("ok - %s\n", tests[t].name);
-            passed++;
-        }
+        expect(no_children(), "a child was left behind (not reaped)");
+        test_end();
     }
-    if (passed + failed == 0)
+    if (harness_count() == 0)
         usage_error("no test matches");
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? EXIT_FAIL : EXIT_OK;
+    return harness_summary();
 }

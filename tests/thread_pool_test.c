@@ -1,5 +1,5 @@
 /*
- * thread_pool_test: checks every promise of lessons/thread_pool.h, one line per check.
+ * thread_pool_test: checks every promise of lessons/lib/thread_pool.h, one line per check.
  *
  *   thread_pool_test                       every group of checks
  *   thread_pool_test --only cancel_race    one group (--list names them)
@@ -8,35 +8,18 @@
  * Prints "ok - <check>" or "not ok - <check>" per check and ends with "N passed, M failed";
  * the exit status is 0 iff nothing failed (3 if the watchdog caught a hang, 2 bad usage).
  *
- * Timing never decides an outcome: slow tasks wait on a gate the test opens, and when a test
- * needs a thread to be blocked inside the pool it waits until tp_get_stats says so. The only
- * sleeps are the short timeouts whose expiry is the point of the check (the gate is shut, so
- * nothing can finish in time).
+ * Timing never decides an outcome: slow tasks wait on a gate (latch.h) the test opens, and
+ * when a test needs a thread to be blocked inside the pool it waits until tp_get_stats says
+ * so. The only sleeps are the short timeouts whose expiry is the point of the check (the
+ * gate is shut, so nothing can finish in time). The harness is tests/harness.h.
  */
-#include "common.h"
+#include "harness.h"
 #include "thread_pool.h"
 
 #include <stdatomic.h>
 #include <unistd.h>
 
-/* ---- checks and the watchdog --------------------------------------------------------- */
-
-static int passed, failed;
-
-static bool check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s - ", ok ? "ok" : "not ok");
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    if (ok)
-        passed++;
-    else
-        failed++;
-    return ok;
-}
+/* ---- checks ------------------------------------------------------------------------ */
 
 /* "rc == want", printing both codes' meaning when they differ. */
 static bool check_rc(int rc, int want, const char *name)
@@ -47,81 +30,9 @@ static bool check_rc(int rc, int want, const char *name)
                  tp_strerror(want));
 }
 
-/* If the program is still running after `watchdog_s`, something hangs: say so, exit 3. */
 static double watchdog_s = 120;
-static pthread_mutex_t watchdog_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t watchdog_cv;
-static bool finished;
-static const char *current_group = "";
 
-static void *watchdog(void *arg)
-{
-    (void)arg;
-    struct timespec until = deadline_after(watchdog_s);
-    PT_CHECK(pthread_mutex_lock(&watchdog_mu));
-    int rc = 0;
-    while (!finished && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&watchdog_cv, &watchdog_mu, &until);
-    if (!finished) {
-        printf("not ok - watchdog: still running after %g s in group %s: STUCK\n", watchdog_s,
-               current_group);
-        fflush(stdout);
-        _exit(EXIT_STUCK);
-    }
-    PT_CHECK(pthread_mutex_unlock(&watchdog_mu));
-    return NULL;
-}
-
-/* ---- test furniture: gates, helper threads ------------------------------------------- */
-
-/* A gate: tasks arrive and wait until the test opens it. Makes "slow" deterministic. */
-typedef struct gate {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool open;
-    int arrived;
-} gate;
-
-static void gate_init(gate *g)
-{
-    PT_CHECK(pthread_mutex_init(&g->mu, NULL));
-    cond_init_monotonic(&g->cv);
-    g->open = false;
-    g->arrived = 0;
-}
-
-static void gate_destroy(gate *g)
-{
-    PT_CHECK(pthread_cond_destroy(&g->cv));
-    PT_CHECK(pthread_mutex_destroy(&g->mu));
-}
-
-static void gate_open(gate *g)
-{
-    PT_CHECK(pthread_mutex_lock(&g->mu));
-    g->open = true;
-    PT_CHECK(pthread_cond_broadcast(&g->cv));
-    PT_CHECK(pthread_mutex_unlock(&g->mu));
-}
-
-static void gate_pass(gate *g)
-{
-    PT_CHECK(pthread_mutex_lock(&g->mu));
-    g->arrived++;
-    PT_CHECK(pthread_cond_broadcast(&g->cv));
-    while (!g->open)
-        PT_CHECK(pthread_cond_wait(&g->cv, &g->mu));
-    PT_CHECK(pthread_mutex_unlock(&g->mu));
-}
-
-/* Waits until n tasks stand at the gate (the watchdog bounds it). */
-static void gate_wait_arrivals(gate *g, int n)
-{
-    PT_CHECK(pthread_mutex_lock(&g->mu));
-    while (g->arrived < n)
-        PT_CHECK(pthread_cond_wait(&g->cv, &g->mu));
-    PT_CHECK(pthread_mutex_unlock(&g->mu));
-}
+/* ---- test furniture: helper threads (the gates are latch.h's) ------------------------ */
 
 /* Polls the pool's counters until `n` threads wait for space / for futures. */
 static void wait_blocked(tp_pool *p, int space, int futures)
@@ -158,7 +69,7 @@ static int task_count(void *arg, void **result)
 
 /* Waits at a gate, counts its run, returns its value. */
 typedef struct gated {
-    gate *g;
+    latch *g;
     intptr_t value;
     atomic_int ran;
 } gated;
@@ -167,7 +78,7 @@ static int task_gated(void *arg, void **result)
 {
     gated *t = arg;
     atomic_fetch_add(&t->ran, 1);
-    gate_pass(t->g);
+    latch_wait(t->g);
     *result = (void *)t->value;
     return 0;
 }
@@ -419,13 +330,13 @@ static void test_failure(void)
 static void test_timeout(void)
 {
     tp_pool *p = make_pool(1, 0);
-    gate g;
-    gate_init(&g);
+    latch g;
+    latch_init(&g);
     gated a = { .g = &g, .value = 1 }, b = { .g = &g, .value = 2 };
     tp_future *fa, *fb;
     tp_submit(p, task_gated, &a, &fa);
     tp_submit(p, task_gated, &b, &fb);
-    gate_wait_arrivals(&g, 1);
+    latch_await_arrivals(&g, 1);
     void *r = NULL;
     double t0 = now_s();
     check_rc(tp_future_result(fa, 0.05, &r), TP_ETIMEDOUT,
@@ -437,7 +348,7 @@ static void test_timeout(void)
     check_rc(tp_future_exception(fb, 0.01, &st), TP_ETIMEDOUT,
              "timeout: exception() times out too");
     check(tp_future_state(fb) == TP_PENDING, "timeout: a queued task stays queued");
-    gate_open(&g);
+    latch_open(&g);
     check(tp_future_result(fa, -1, &r) == TP_OK && (intptr_t)r == 1,
           "timeout: the timed-out task completes later with its result");
     check(tp_future_result(fb, 5, &r) == TP_OK && (intptr_t)r == 2,
@@ -447,19 +358,19 @@ static void test_timeout(void)
     tp_future_release(fa);
     tp_future_release(fb);
     tp_destroy(p);
-    gate_destroy(&g);
+    latch_destroy(&g);
 }
 
 static void test_cancel(void)
 {
     tp_pool *p = make_pool(1, 0);
-    gate g;
-    gate_init(&g);
+    latch g;
+    latch_init(&g);
     gated a = { .g = &g, .value = 1 }, b = { .g = &g, .value = 2 };
     tp_future *fa, *fb;
     tp_submit(p, task_gated, &a, &fa);
     tp_submit(p, task_gated, &b, &fb);
-    gate_wait_arrivals(&g, 1);
+    latch_await_arrivals(&g, 1);
     check(!tp_future_cancel(fa), "cancel: a running task cannot be cancelled");
     check(tp_future_cancel(fb), "cancel: a queued task can");
     check(tp_future_cancel(fb), "cancel: cancelling twice still says cancelled");
@@ -470,7 +381,7 @@ static void test_cancel(void)
     int st;
     check_rc(tp_future_exception(fb, -1, &st), TP_ECANCELLED,
              "cancel: exception() says cancelled");
-    gate_open(&g);
+    latch_open(&g);
     tp_future_result(fa, -1, &r);
     check(!tp_future_cancel(fa), "cancel: a finished task cannot be cancelled");
     tp_drain(p, -1);
@@ -478,7 +389,7 @@ static void test_cancel(void)
     tp_future_release(fa);
     tp_future_release(fb);
     tp_destroy(p);
-    gate_destroy(&g);
+    latch_destroy(&g);
 }
 
 static void count_callback(tp_future *f, void *ctx)
@@ -580,8 +491,8 @@ static void reentrant_callback(tp_future *f, void *ctx)
 static void test_callbacks(void)
 {
     tp_pool *p = make_pool(2, 0);
-    gate g;
-    gate_init(&g);
+    latch g;
+    latch_init(&g);
     gated a = { .g = &g, .value = 1 };
     tp_future *f;
     cb_probe c = { 0 };
@@ -591,7 +502,7 @@ static void test_callbacks(void)
     tp_future_add_done_callback(f, order_callback_1, &c);
     tp_future_add_done_callback(f, order_callback_2, &c);
     check(atomic_load(&c.calls) == 0, "callbacks: not called before the task is done");
-    gate_open(&g);
+    latch_open(&g);
     tp_future_wait(f, -1);
     tp_drain(p, -1); /* callbacks run right after the state changes: let them finish */
     check(atomic_load(&c.calls) == 1, "callbacks: called once when the task finished");
@@ -606,8 +517,8 @@ static void test_callbacks(void)
     tp_future_release(f);
 
     /* Cancel: the callback runs in the thread that cancelled. */
-    gate g2;
-    gate_init(&g2);
+    latch g2;
+    latch_init(&g2);
     gated b = { .g = &g2 }, d = { .g = &g2 };
     tp_pool *one = make_pool(1, 0);
     tp_future *fb, *fd;
@@ -620,11 +531,11 @@ static void test_callbacks(void)
           "callbacks: a cancelled future's callback runs in the cancelling thread");
     tp_future_cancel(fd);
     check(atomic_load(&cc.calls) == 1, "callbacks: cancelling again calls nothing");
-    gate_open(&g2);
+    latch_open(&g2);
     tp_future_release(fb);
     tp_future_release(fd);
     tp_destroy(one);
-    gate_destroy(&g2);
+    latch_destroy(&g2);
 
     /* apply_async: the callback is attached before queueing, so it runs in the worker. */
     cb_probe ca = { 0 };
@@ -648,7 +559,7 @@ static void test_callbacks(void)
     check_rc(cr.rc_submit, TP_OK, "re-entry: submit from a callback works");
     check(atomic_load(&cr.nested_ran) == 1, "re-entry: and its task ran");
     tp_destroy(p);
-    gate_destroy(&g);
+    latch_destroy(&g);
 }
 
 /* A callback, run by a worker, that submits to its own full queue: no waiting, TP_EFULL. */
@@ -668,14 +579,14 @@ static void submit_from_worker(tp_future *f, void *ctx)
 static void test_bounded_queue(void)
 {
     tp_pool *p = make_pool(1, 2);
-    gate g;
-    gate_init(&g);
+    latch g;
+    latch_init(&g);
     gated t[6];
     for (int i = 0; i < 6; i++)
         t[i] = (gated){ .g = &g, .value = i };
     tp_future *f0;
     tp_submit(p, task_gated, &t[0], &f0); /* running */
-    gate_wait_arrivals(&g, 1);
+    latch_await_arrivals(&g, 1);
     check_rc(tp_try_submit(p, task_gated, &t[1], NULL), TP_OK, "bounded: try-submit with room");
     check_rc(tp_submit(p, task_gated, &t[2], NULL), TP_OK, "bounded: submit with room");
     check_rc(tp_try_submit(p, task_gated, &t[3], NULL), TP_EFULL,
@@ -686,7 +597,7 @@ static void test_bounded_queue(void)
     start_call(&c, call_submit);
     wait_blocked(p, 1, 0);
     check(true, "bounded: a blocking submit blocks while full");
-    gate_open(&g);
+    latch_open(&g);
     finish_call(&c);
     check_rc(c.rc, TP_OK, "bounded: and goes through once there is room");
     tp_future_result(c.future, -1, NULL);
@@ -697,35 +608,35 @@ static void test_bounded_queue(void)
           "bounded: what was accepted ran once, what was refused never");
     tp_future_release(f0);
     tp_destroy(p);
-    gate_destroy(&g);
+    latch_destroy(&g);
 
     /* A worker never waits for room in its own queue: only it could make the room. The one
      * worker finishes s0 while s1 fills the queue, and s0's callback (run by that worker)
      * submits: a blocking submit there would wait for itself forever. */
     p = make_pool(1, 1);
-    gate g2;
-    gate_init(&g2);
+    latch g2;
+    latch_init(&g2);
     gated s0 = { .g = &g2 }, s1 = { .g = &g2 }, s2 = { .g = &g2 };
     full_probe fp = { .pool = p, .task = &s2, .rc = 1 };
     tp_apply_async(p, task_gated, &s0, submit_from_worker, &fp, NULL);
-    gate_wait_arrivals(&g2, 1);
+    latch_await_arrivals(&g2, 1);
     tp_submit(p, task_gated, &s1, NULL);
-    gate_open(&g2);
+    latch_open(&g2);
     tp_drain(p, -1);
     check_rc(fp.rc, TP_EFULL, "bounded: a worker's submit to its own full queue returns TP_EFULL");
     check(atomic_load(&s1.ran) == 1 && atomic_load(&s2.ran) == 0,
           "bounded: ... and the pool went on");
     tp_destroy(p);
-    gate_destroy(&g2);
+    latch_destroy(&g2);
 }
 
 static void test_wait(void)
 {
     tp_pool *p = make_pool(3, 0);
-    gate g0, g1, g2;
-    gate_init(&g0);
-    gate_init(&g1);
-    gate_init(&g2);
+    latch g0, g1, g2;
+    latch_init(&g0);
+    latch_init(&g1);
+    latch_init(&g2);
     gated t0 = { .g = &g0, .value = 0 }, t1 = { .g = &g1, .value = 1 },
           t2 = { .g = &g2, .value = 2 };
     tp_future *fs[3];
@@ -734,7 +645,7 @@ static void test_wait(void)
     tp_submit(p, task_gated, &t2, &fs[2]);
     check_rc(tp_wait(fs, 3, TP_FIRST_COMPLETED, 0.05), TP_ETIMEDOUT,
              "wait: first-completed times out while none is done");
-    gate_open(&g1);
+    latch_open(&g1);
     check_rc(tp_wait(fs, 3, TP_FIRST_COMPLETED, -1), TP_OK,
              "wait: first-completed returns when one is done");
     check(tp_future_done(fs[1]) && !tp_future_done(fs[0]) && !tp_future_done(fs[2]),
@@ -749,8 +660,8 @@ static void test_wait(void)
     check_rc(tp_wait(fe, 3, TP_FIRST_EXCEPTION, -1), TP_OK,
              "wait: first-exception returns on a failure while others run");
     check(!tp_future_done(fs[0]) && !tp_future_done(fs[2]), "wait: ... the others still run");
-    gate_open(&g0);
-    gate_open(&g2);
+    latch_open(&g0);
+    latch_open(&g2);
     check_rc(tp_wait(fs, 3, TP_ALL_COMPLETED, -1), TP_OK, "wait: all-completed");
     check_rc(tp_wait(fs, 3, TP_FIRST_EXCEPTION, -1), TP_OK,
              "wait: first-exception with no failure = all completed");
@@ -767,20 +678,20 @@ static void test_wait(void)
         tp_future_release(fs[i]);
     tp_future_release(ff);
     tp_destroy(p);
-    gate_destroy(&g0);
-    gate_destroy(&g1);
-    gate_destroy(&g2);
+    latch_destroy(&g0);
+    latch_destroy(&g1);
+    latch_destroy(&g2);
 }
 
 static void test_as_completed(void)
 {
     enum { N = 4 };
     tp_pool *p = make_pool(N, 0);
-    gate g[N];
+    latch g[N];
     gated t[N];
     tp_future *fs[N];
     for (int i = 0; i < N; i++) {
-        gate_init(&g[i]);
+        latch_init(&g[i]);
         t[i] = (gated){ .g = &g[i], .value = i };
         tp_submit(p, task_gated, &t[i], &fs[i]);
     }
@@ -792,7 +703,7 @@ static void test_as_completed(void)
     const int order[N] = { 2, 0, 3, 1 };
     int good = 0;
     for (int k = 0; k < N; k++) {
-        gate_open(&g[order[k]]);
+        latch_open(&g[order[k]]);
         void *r = NULL;
         if (tp_as_completed_next(&it, -1, &f) == TP_OK && tp_future_result(f, 0, &r) == TP_OK &&
             (intptr_t)r == order[k])
@@ -808,7 +719,7 @@ static void test_as_completed(void)
     check_rc(tp_as_completed_next(&it, -1, &f), TP_EDONE, "as_completed: then TP_EDONE");
     for (int i = 0; i < N; i++) {
         tp_future_release(fs[i]);
-        gate_destroy(&g[i]);
+        latch_destroy(&g[i]);
     }
     tp_destroy(p);
 }
@@ -951,8 +862,8 @@ static void test_starmap(void)
 static void test_map_timeout(void)
 {
     tp_pool *p = make_pool(2, 0);
-    gate g;
-    gate_init(&g);
+    latch g;
+    latch_init(&g);
     gated t[4];
     void *args[4], *results[4];
     for (int i = 0; i < 4; i++) {
@@ -963,12 +874,12 @@ static void test_map_timeout(void)
     tp_map_async(p, task_gated, args, 4, 1, results, NULL, &f);
     check_rc(tp_future_wait(f, 0.05), TP_ETIMEDOUT,
              "map timeout: waiting on a map with a timeout times out");
-    gate_open(&g);
+    latch_open(&g);
     check(tp_future_result(f, -1, NULL) == TP_OK && (intptr_t)results[3] == 13,
           "map timeout: the map still completes afterwards");
     tp_future_release(f);
     tp_destroy(p);
-    gate_destroy(&g);
+    latch_destroy(&g);
 }
 
 /* imap furniture: a lazy input that counts how far it has been pulled. */
@@ -1005,9 +916,9 @@ static void test_imap(void)
 {
     enum { N = 200, BOUND = 3 }; /* fewer than the workers, so the bound binds */
     tp_pool *p = make_pool(opt_workers, 0);
-    gate g;
-    gate_init(&g);
-    gate_open(&g);
+    latch g;
+    latch_init(&g);
+    latch_open(&g);
     static gated t[N];
     for (int i = 0; i < N; i++)
         t[i] = (gated){ .g = &g, .value = i };
@@ -1049,17 +960,17 @@ static void test_imap(void)
           "imap: a failed item is TP_EFAILED, then the rest, then TP_EDONE");
     tp_imap_free(it);
     tp_destroy(p);
-    gate_destroy(&g);
+    latch_destroy(&g);
 }
 
 static void test_imap_unordered(void)
 {
     enum { N = 4 };
     tp_pool *p = make_pool(N, 0);
-    gate g[N];
+    latch g[N];
     gated t[N];
     for (int i = 0; i < N; i++) {
-        gate_init(&g[i]);
+        latch_init(&g[i]);
         t[i] = (gated){ .g = &g[i], .value = i };
     }
     lazy_input in = { .n = N, .tasks = t };
@@ -1071,7 +982,7 @@ static void test_imap_unordered(void)
     const int order[N] = { 3, 1, 0, 2 };
     int good = 0;
     for (int k = 0; k < N; k++) {
-        gate_open(&g[order[k]]);
+        latch_open(&g[order[k]]);
         if (tp_imap_next(it, -1, &item) == TP_OK && item.index == (size_t)order[k] &&
             (intptr_t)item.result == order[k])
             good++;
@@ -1080,7 +991,7 @@ static void test_imap_unordered(void)
     check_rc(tp_imap_next(it, -1, &item), TP_EDONE, "imap_unordered: then TP_EDONE");
     tp_imap_free(it);
     for (int i = 0; i < N; i++)
-        gate_destroy(&g[i]);
+        latch_destroy(&g[i]);
     tp_destroy(p);
 }
 
@@ -1088,10 +999,10 @@ static void test_first_result(void)
 {
     enum { N = 8 };
     tp_pool *p = make_pool(2, 0);
-    gate slow, fast;
-    gate_init(&slow);
-    gate_init(&fast);
-    gate_open(&fast);
+    latch slow, fast;
+    latch_init(&slow);
+    latch_init(&fast);
+    latch_open(&fast);
     gated t[N];
     for (int i = 0; i < N; i++)
         t[i] = (gated){ .g = i == 1 ? &fast : &slow, .value = i };
@@ -1102,7 +1013,7 @@ static void test_first_result(void)
     check(tp_imap_next(it, -1, &item) == TP_OK && item.index == 1,
           "first result: imap_unordered's first item is the fast one");
     tp_imap_free(it); /* cancels what is still queued */
-    gate_open(&slow);
+    latch_open(&slow);
     tp_shutdown(p, true, false);
     int ran = 0;
     for (int i = 0; i < N; i++)
@@ -1116,8 +1027,8 @@ static void test_first_result(void)
 
     /* The same with futures: tp_wait(FIRST_COMPLETED), then cancel the others. */
     p = make_pool(2, 0);
-    gate slow2;
-    gate_init(&slow2);
+    latch slow2;
+    latch_init(&slow2);
     for (int i = 0; i < N; i++)
         t[i] = (gated){ .g = i == 1 ? &fast : &slow2, .value = i };
     tp_future *fs[N];
@@ -1131,16 +1042,16 @@ static void test_first_result(void)
         else
             cancelled += tp_future_cancel(fs[i]);
     }
-    gate_open(&slow2);
+    latch_open(&slow2);
     tp_shutdown(p, true, false);
     check(winners == 1 && cancelled >= N - 3,
           "first result: tp_wait(first-completed) finds the winner, the queued rest cancel");
     for (int i = 0; i < N; i++)
         tp_future_release(fs[i]);
     tp_destroy(p);
-    gate_destroy(&slow);
-    gate_destroy(&slow2);
-    gate_destroy(&fast);
+    latch_destroy(&slow);
+    latch_destroy(&slow2);
+    latch_destroy(&fast);
 }
 
 /* One running task (gate shut), two queued futures, one queued fire-and-forget task, a full
@@ -1150,14 +1061,14 @@ enum end_how { END_CLOSE, END_TERMINATE, END_SHUTDOWN_NOWAIT_CANCEL, END_SHUTDOW
 static void shutdown_scenario(enum end_how how, const char *name)
 {
     tp_pool *p = make_pool(1, 3);
-    gate g;
-    gate_init(&g);
+    latch g;
+    latch_init(&g);
     gated run = { .g = &g, .value = 1 }, q1 = { .g = &g, .value = 2 },
           q2 = { .g = &g, .value = 3 }, qd = { .g = &g, .value = 4 },
           extra = { .g = &g, .value = 5 };
     tp_future *fr, *f1, *f2;
     tp_submit(p, task_gated, &run, &fr);
-    gate_wait_arrivals(&g, 1);
+    latch_await_arrivals(&g, 1);
     tp_submit(p, task_gated, &q1, &f1);
     tp_submit(p, task_gated, &q2, &f2);
     tp_submit_detached(p, task_gated, &qd); /* the queue (3) is full now */
@@ -1206,7 +1117,7 @@ static void shutdown_scenario(enum end_how how, const char *name)
         check(tp_future_state(fr) == TP_RUNNING && rc == TP_OK,
               "%s: returned at once; the running task was left to finish", name);
     }
-    gate_open(&g);
+    latch_open(&g);
     if (how == END_SHUTDOWN_WAIT) {
         check_rc(tp_shutdown(p, true, false), TP_OK, "shutdown(wait): drains and joins");
         finish_call(&on_submit);
@@ -1239,7 +1150,7 @@ static void shutdown_scenario(enum end_how how, const char *name)
     tp_future_release(f1);
     tp_future_release(f2);
     tp_destroy(p);
-    gate_destroy(&g);
+    latch_destroy(&g);
 }
 
 static void test_shutdown(void)
@@ -1251,8 +1162,8 @@ static void test_shutdown(void)
 
     tp_pool *p = make_pool(2, 0);
     check_rc(tp_join(p), TP_EINVAL, "join: an open pool must be closed first");
-    gate g;
-    gate_init(&g);
+    latch g;
+    latch_init(&g);
     gated t = { .g = &g };
     tp_submit_detached(p, task_gated, &t);
     tp_close(p);
@@ -1260,12 +1171,12 @@ static void test_shutdown(void)
     blocked_call j1 = { .pool = p }, j2 = { .pool = p };
     start_call(&j1, call_join);
     start_call(&j2, call_join);
-    gate_open(&g);
+    latch_open(&g);
     finish_call(&j1);
     finish_call(&j2);
     check(j1.rc == TP_OK && j2.rc == TP_OK, "join: two threads may join at once");
     tp_destroy(p);
-    gate_destroy(&g);
+    latch_destroy(&g);
 
     /* Futures outlive the pool. */
     p = make_pool(2, 0);
@@ -1279,8 +1190,8 @@ static void test_shutdown(void)
 
     /* Terminating a map that has started: running chunks finish, the rest cancel. */
     p = make_pool(1, 0);
-    gate gm;
-    gate_init(&gm);
+    latch gm;
+    latch_init(&gm);
     gated mt[6];
     void *args[6], *results[6];
     int statuses[6];
@@ -1290,9 +1201,9 @@ static void test_shutdown(void)
     }
     tp_future *fm;
     tp_map_async(p, task_gated, args, 6, 2, results, statuses, &fm);
-    gate_wait_arrivals(&gm, 1);
+    latch_await_arrivals(&gm, 1);
     tp_terminate(p);
-    gate_open(&gm);
+    latch_open(&gm);
     int st = 0;
     check(tp_future_exception(fm, -1, &st) == TP_OK && st == TP_ECANCELLED &&
               tp_future_state(fm) == TP_DONE_FAILED,
@@ -1304,18 +1215,18 @@ static void test_shutdown(void)
     tp_join(p);
     check_accounting(p, "terminate map");
     tp_destroy(p);
-    gate_destroy(&gm);
+    latch_destroy(&gm);
 }
 
 static void test_drain(void)
 {
     tp_pool *p = make_pool(1, 0);
-    gate g;
-    gate_init(&g);
+    latch g;
+    latch_init(&g);
     gated a = { .g = &g }, b = { .g = &g };
     tp_submit_detached(p, task_gated, &a);
     tp_submit_detached(p, task_gated, &b);
-    gate_wait_arrivals(&g, 1);
+    latch_await_arrivals(&g, 1);
     check_rc(tp_drain(p, 0.05), TP_ETIMEDOUT, "drain: times out while a task runs");
     check_rc(tp_drain(p, 0), TP_ETIMEDOUT, "drain: drain(0) only looks");
     /* A drainer must wake when the last task ends, even if the pool was closed meanwhile
@@ -1323,7 +1234,7 @@ static void test_drain(void)
     blocked_call d = { .pool = p };
     start_call(&d, call_drain);
     tp_close(p);
-    gate_open(&g);
+    latch_open(&g);
     finish_call(&d);
     check_rc(d.rc, TP_OK, "drain: wakes when a closed pool runs dry");
     check(atomic_load(&a.ran) == 1 && atomic_load(&b.ran) == 1, "drain: both tasks ran");
@@ -1331,7 +1242,7 @@ static void test_drain(void)
     tp_get_stats(p, &st);
     check(st.queued == 0 && st.running == 0 && st.succeeded == 2, "drain: nothing left");
     tp_destroy(p);
-    gate_destroy(&g);
+    latch_destroy(&g);
 }
 
 static void test_errors(void)
@@ -1558,29 +1469,20 @@ int main(int argc, char **argv)
             usage_error("--only: no group named \"%s\" (see --list)", only);
     }
 
-    cond_init_monotonic(&watchdog_cv);
-    pthread_t dog;
-    PT_CHECK(pthread_create(&dog, NULL, watchdog, NULL));
+    harness_watchdog_start(watchdog_s);
 
     if (is_stress) {
-        current_group = "stress";
+        test_group("stress");
         stress(&so);
     } else {
         for (int i = 0; i < NGROUPS; i++) {
             if (chosen >= 0 && i != chosen)
                 continue;
-            current_group = groups[i].name;
-            printf("# %s\n", groups[i].name);
+            test_group(groups[i].name);
             groups[i].run();
         }
     }
 
-    PT_CHECK(pthread_mutex_lock(&watchdog_mu));
-    finished = true;
-    PT_CHECK(pthread_cond_signal(&watchdog_cv));
-    PT_CHECK(pthread_mutex_unlock(&watchdog_mu));
-    PT_CHECK(pthread_join(dog, NULL));
-    PT_CHECK(pthread_cond_destroy(&watchdog_cv));
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? EXIT_OK : EXIT_FAIL;
+    harness_watchdog_stop();
+    return harness_summary();
 }

@@ -11,17 +11,14 @@
  */
 #include "bounded_queue.h"
 
-#define COMMON_PROG "bounded_queue" /* names this file in its error messages */
-#include "common.h"
+#include "core.h"
 
 void bq_init(bq_queue *q, long capacity, size_t item_size, double stall_s)
 {
     if (capacity < 1 || item_size < 1)
         die("bq_init: capacity %ld and item size %zu must be at least 1", capacity, item_size);
     *q = (bq_queue){ .capacity = capacity, .item_size = item_size, .stall_s = stall_s };
-    q->slots = calloc((size_t)capacity, item_size);
-    if (!q->slots)
-        die("out of memory for %ld slots of %zu bytes", capacity, item_size);
+    q->slots = xcalloc((size_t)capacity, item_size);
     PT_CHECK(pthread_mutex_init(&q->lock, NULL));
     cond_init_monotonic(&q->not_full);
     cond_init_monotonic(&q->not_empty);
@@ -50,8 +47,8 @@ static bool earlier(const struct timespec *a, const struct timespec *b)
 static _Noreturn void stuck(bq_queue *q, const char *who)
 {
     fprintf(stderr, "%s: STUCK: a %s waited %.1f s and nothing moved (queue %ld/%ld, %s)\n",
-            cli_prog, who, q->stall_s, q->count, q->capacity, q->closed ? "closed" : "open");
-    exit(verdict_stuck("stuck=%s", who));
+            prog_name, who, q->stall_s, q->count, q->capacity, q->closed ? "closed" : "open");
+    die_stuck("stuck=%s", who);
 }
 
 /* One wait on cond, called with the lock held from inside the caller's while loop, which

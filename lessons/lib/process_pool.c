@@ -16,6 +16,8 @@
  */
 #include "process_pool.h"
 
+#include "core.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,40 +42,6 @@ enum { ITEM_OK = 0, ITEM_FAILED = 1 };
 #endif
 #define PP_ALIGN _Alignof(max_align_t)
 
-static bool in_worker; /* true in a child: errors end it with _exit, not exit */
-
-static _Noreturn void fatal(const char *what)
-{
-    fprintf(stderr, "process_pool: %s: %s\n", what, strerror(errno));
-    if (in_worker)
-        _exit(EXIT_FAILURE);
-    exit(EXIT_FAILURE);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        fatal("malloc");
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        fatal("calloc");
-    return p;
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        fatal("clock_gettime");
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* snprintf that may truncate a message on purpose (messages are one line for people). */
 static void say(char *buf, size_t n, const char *fmt, ...)
 {
@@ -97,10 +65,7 @@ static void bytes_put(bytes *b, const void *src, size_t n)
         size_t cap = b->cap ? b->cap : 256;
         while (cap - b->len < n)
             cap *= 2;
-        unsigned char *data = realloc(b->data, cap);
-        if (!data)
-            fatal("realloc");
-        b->data = data;
+        b->data = xrealloc(b->data, cap);
         b->cap = cap;
     }
     if (n)
@@ -258,7 +223,7 @@ struct pp_job {
     pp_job *all_prev, *all_next; /* every job the pool owns, for pp_destroy */
     job_state state;
     bool orphan;       /* nobody will collect it: free it when it ends */
-    pp_iter *iter;     /* imap_unordered: where it goes when it ends */
+    pp_imap_it *iter;     /* imap_unordered: where it goes when it ends */
     size_t iter_slot;  /* ... and its place in the iterator's array */
     size_t first;      /* map: the index of its first item */
     size_t count;      /* items in it */
@@ -306,7 +271,7 @@ struct pp_pool {
     pp_pool *next_pool;
 };
 
-struct pp_iter {
+struct pp_imap_it {
     pp_pool *pool;
     pp_job **jobs; /* its chunks; NULL once handed out completely */
     size_t njobs;
@@ -384,7 +349,7 @@ static _Noreturn void worker_exit(int code, bytes *in, bytes *out, pp_reply *rep
 
 static _Noreturn void worker_main(const pp_pool *p, int tasks, int results)
 {
-    in_worker = true;
+    die_in_forked_child();
     worker_signals();
     close_other_pipes();
 
@@ -510,7 +475,7 @@ static void job_end(pp_pool *p, pp_job *job)
     if (job->orphan) {
         job_free(p, job);
     } else if (job->iter) {
-        pp_iter *it = job->iter;
+        pp_imap_it *it = job->iter;
         job->next = NULL;
         if (it->done_tail)
             it->done_tail->next = job;
@@ -913,7 +878,7 @@ static bool pump(pp_pool *p, int64_t deadline)
     int ready;
     while ((ready = poll(p->pfd, (nfds_t)n, poll_ms(deadline))) < 0)
         if (errno != EINTR)
-            fatal("poll");
+            die_errno("poll");
     if (ready == 0)
         return false;
     for (int k = 0; k < n; k++) {
@@ -961,14 +926,14 @@ static void ignore_sigpipe(void)
 {
     struct sigaction old;
     if (sigaction(SIGPIPE, NULL, &old) != 0)
-        fatal("sigaction");
+        die_errno("sigaction");
     if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL) {
         struct sigaction ign;
         memset(&ign, 0, sizeof ign);
         ign.sa_handler = SIG_IGN;
         sigemptyset(&ign.sa_mask);
         if (sigaction(SIGPIPE, &ign, NULL) != 0)
-            fatal("sigaction");
+            die_errno("sigaction");
     }
 }
 
@@ -990,20 +955,21 @@ static void pool_free(pp_pool *p)
     free(p);
 }
 
-pp_pool *pp_create(const pp_options *opt, char *err, size_t err_len)
+pp_status pp_create(pp_pool **out, const pp_options *opt, char *err, size_t err_len)
 {
+    *out = NULL;
     if (!opt || opt->workers < 1 || opt->workers > PP_MAX_WORKERS) {
         say(err, err_len, "workers: expected 1 to %d, got %d", PP_MAX_WORKERS,
             opt ? opt->workers : 0);
-        return NULL;
+        return PP_FAILED;
     }
     if (!(opt->timeout >= 0 && opt->timeout <= 1e6)) {
         say(err, err_len, "timeout: expected 0 to 1e6 seconds, got %g", opt->timeout);
-        return NULL;
+        return PP_FAILED;
     }
     if (opt->init_len > 0 && !opt->init_arg) {
         say(err, err_len, "init_len is %zu but init_arg is NULL", opt->init_len);
-        return NULL;
+        return PP_FAILED;
     }
     ignore_sigpipe();
 
@@ -1028,18 +994,22 @@ pp_pool *pp_create(const pp_options *opt, char *err, size_t err_len)
     for (int i = 0; i < p->nworkers && !p->error[0]; i++)
         spawn(p, i, p->error, sizeof p->error);
     int64_t deadline = deadline_of(p);
+    pp_status status = PP_FAILED;
     while (!p->error[0] && !quiet(p))
-        if (!pump(p, deadline))
+        if (!pump(p, deadline)) {
             say(p->error, sizeof p->error,
                 "the workers' initializers did not finish within %g s", p->timeout);
+            status = PP_TIMEOUT;
+        }
     p->creating = false;
     if (p->error[0]) {
         say(err, err_len, "%s", p->error);
         pp_terminate(p, 0); /* no respawn: the first failure is final */
         pool_free(p);
-        return NULL;
+        return status;
     }
-    return p;
+    *out = p;
+    return PP_OK;
 }
 
 void pp_close(pp_pool *p)
@@ -1135,9 +1105,9 @@ pid_t pp_worker_pid(const pp_pool *p, int i)
     return i >= 0 && i < p->nworkers && p->w[i].state != W_EMPTY ? p->w[i].pid : 0;
 }
 
-pp_stats pp_statistics(const pp_pool *p)
+void pp_get_stats(const pp_pool *p, pp_stats *out)
 {
-    return p->stats;
+    *out = p->stats;
 }
 
 /* ---- submitting and collecting ------------------------------------------------------ */
@@ -1221,7 +1191,7 @@ size_t pp_default_chunk(const pp_pool *p, size_t n)
 
 /* Cuts items into jobs of `chunk` and queues them all. */
 static pp_job **submit_chunks(pp_pool *p, pp_fn fn, const void *items, size_t size, size_t n,
-                              size_t chunk, size_t *njobs, pp_iter *it)
+                              size_t chunk, size_t *njobs, pp_imap_it *it)
 {
     if (chunk == 0)
         chunk = pp_default_chunk(p, n);
@@ -1281,10 +1251,10 @@ size_t pp_map(pp_pool *p, pp_fn fn, const void *items, size_t size, size_t n, si
     return not_ok;
 }
 
-pp_iter *pp_imap_unordered(pp_pool *p, pp_fn fn, const void *items, size_t size, size_t n,
+pp_imap_it *pp_imap_unordered(pp_pool *p, pp_fn fn, const void *items, size_t size, size_t n,
                            size_t chunk)
 {
-    pp_iter *it = xcalloc(1, sizeof *it);
+    pp_imap_it *it = xcalloc(1, sizeof *it);
     it->pool = p;
     it->left = n;
     if (n > 0)
@@ -1293,7 +1263,7 @@ pp_iter *pp_imap_unordered(pp_pool *p, pp_fn fn, const void *items, size_t size,
 }
 
 /* .timeout passed: every chunk not ended yet is replaced by one that ended PP_TIMEOUT. */
-static void iter_time_out(pp_iter *it)
+static void iter_time_out(pp_imap_it *it)
 {
     pp_pool *p = it->pool;
     for (size_t j = 0; j < it->njobs; j++) {
@@ -1311,7 +1281,7 @@ static void iter_time_out(pp_iter *it)
     }
 }
 
-bool pp_next(pp_iter *it, size_t *index, pp_result *out)
+bool pp_imap_next(pp_imap_it *it, size_t *index, pp_result *out)
 {
     if (it->left == 0)
         return false;
@@ -1335,7 +1305,7 @@ bool pp_next(pp_iter *it, size_t *index, pp_result *out)
     return true;
 }
 
-void pp_iter_free(pp_iter *it)
+void pp_imap_free(pp_imap_it *it)
 {
     if (!it)
         return;

@@ -4,8 +4,7 @@
  */
 #include "net.h"
 
-#define COMMON_PROG "net" /* names this file in its error messages */
-#include "common.h"
+#include "core.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

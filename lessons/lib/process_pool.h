@@ -4,7 +4,7 @@
  *
  *   Python                                   here
  *   ---------------------------------------  ---------------------------------------------
- *   Pool(processes, initializer, initargs)   pp_create(&(pp_options){ .workers = 4,
+ *   Pool(processes, initializer, initargs)   pp_create(&pool, &(pp_options){ .workers = 4,
  *                                              .init = f, .init_arg = &x, .init_len = ... },
  *                                              err, sizeof err)
  *   pool.apply(fn, args)                     pp_apply(pool, fn, &arg, sizeof arg, &result)
@@ -13,7 +13,7 @@
  *   result.ready()                           pp_ready(pool, job)
  *   pool.map(fn, items, chunksize)           pp_map(pool, fn, items, sizeof item, n, chunk,
  *                                              results)
- *   pool.imap_unordered(fn, items, chunk)    pp_imap_unordered(...) + pp_next + pp_iter_free
+ *   pool.imap_unordered(fn, items, chunk)    pp_imap_unordered(...) + pp_imap_next + pp_imap_free
  *   pool.close(); pool.join()                pp_close(pool); pp_join(pool)
  *   pool.terminate()                         pp_terminate(pool, grace_seconds)
  *   del pool / with Pool() as pool           pp_destroy(pool)
@@ -27,11 +27,11 @@
  * two tasks: the one it runs and, if its message is small, the next, already in its pipe,
  * so that it starts on it the moment it answers instead of idling through a round trip.
  *
- * There are NO THREADS in the parent: whoever waits drives the pool. pp_get, pp_map, pp_next
- * and pp_join sit in poll() on every worker's result pipe, hand queued tasks to idle workers
- * and collect answers. So a fork never happens beside a helper thread of ours (a child of a
- * multi-threaded process may only call async-signal-safe functions until it execs, and our
- * workers run your code), and nothing ever polls in a sleep loop.
+ * There are NO THREADS in the parent: whoever waits drives the pool. pp_get, pp_map,
+ * pp_imap_next and pp_join sit in poll() on every worker's result pipe, hand queued tasks to
+ * idle workers and collect answers. So a fork never happens beside a helper thread of ours
+ * (a child of a multi-threaded process may only call async-signal-safe functions until it
+ * execs, and our workers run your code), and nothing ever polls in a sleep loop.
  *
  * A WORKER THAT DIES is noticed by the same poll(): when a process ends, the kernel closes
  * its end of the result pipe, and we read end-of-file. We reap it with waitpid, and the
@@ -42,8 +42,8 @@
  * Compare multiprocessing.Pool, where a killed worker's task is simply never answered and
  * result.get() waits forever.
  *
- * A FAILING INITIALIZER fails pp_create: it returns NULL and says which worker failed and
- * why. If a replacement worker's initializer fails later, the pool is broken. Nothing is
+ * A FAILING INITIALIZER fails pp_create: it returns PP_FAILED and says which worker failed
+ * and why. If a replacement worker's initializer fails later, the pool is broken. Nothing is
  * ever respawned in a loop (multiprocessing.Pool respawns such workers forever).
  *
  * RULES OF USE.
@@ -76,7 +76,7 @@
 
 typedef struct pp_pool pp_pool;
 typedef struct pp_job pp_job;   /* one apply_async: a handle until pp_get collects it */
-typedef struct pp_iter pp_iter; /* an imap_unordered in progress */
+typedef struct pp_imap_it pp_imap_it; /* an imap_unordered in progress */
 
 /* ---- tasks, as the worker sees them ------------------------------------------------ */
 
@@ -139,10 +139,12 @@ typedef struct {
 
 #define PP_MAX_WORKERS 256
 
-/* Forks the workers and waits until each has run its initializer. Returns the pool, or
- * NULL with a one-line reason in err (bad options, fork or pipe failed, an initializer
- * failed or timed out); then no child and no descriptor is left behind. */
-pp_pool *pp_create(const pp_options *opt, char *err, size_t err_len);
+/* Forks the workers and waits until each has run its initializer. Returns PP_OK with the
+ * pool in *out; or PP_TIMEOUT (the initializers did not finish within .timeout) or
+ * PP_FAILED (bad options, fork or pipe refused, an initializer failed or its worker died),
+ * with *out = NULL and a one-line reason in err; then no child and no descriptor is left
+ * behind. Like tp_create, which has no reason string because its codes say it all. */
+pp_status pp_create(pp_pool **out, const pp_options *opt, char *err, size_t err_len);
 
 /* No new tasks from now on (they end PP_CLOSED); queued ones still run. */
 void pp_close(pp_pool *p);
@@ -178,7 +180,7 @@ typedef struct {
     char last_death[PP_ERROR_MAX]; /* the latest such death, "" if none */
 } pp_stats;
 
-pp_stats pp_statistics(const pp_pool *p);
+void pp_get_stats(const pp_pool *p, pp_stats *out);
 
 /* ---- one task ---------------------------------------------------------------------- */
 
@@ -212,15 +214,15 @@ size_t pp_map(pp_pool *p, pp_fn fn, const void *items, size_t size, size_t n, si
               pp_result results[]);
 
 /* Like pp_map, but results are handed out one at a time in the order they come back:
- *     pp_iter *it = pp_imap_unordered(pool, fn, items, sizeof items[0], n, 0);
+ *     pp_imap_it *it = pp_imap_unordered(pool, fn, items, sizeof items[0], n, 0);
  *     size_t i; pp_result r;
- *     while (pp_next(it, &i, &r)) { ... item i's result ...; pp_result_free(&r); }
- *     pp_iter_free(it);
- * pp_next waits at most .timeout for the next result; after a timeout every item still
+ *     while (pp_imap_next(it, &i, &r)) { ... item i's result ...; pp_result_free(&r); }
+ *     pp_imap_free(it);
+ * pp_imap_next waits at most .timeout for the next result; after a timeout every item still
  * missing comes out PP_TIMEOUT. */
-pp_iter *pp_imap_unordered(pp_pool *p, pp_fn fn, const void *items, size_t size, size_t n,
-                           size_t chunk);
-bool pp_next(pp_iter *it, size_t *index, pp_result *out);
-void pp_iter_free(pp_iter *it); /* it may be NULL; items not handed out are abandoned */
+pp_imap_it *pp_imap_unordered(pp_pool *p, pp_fn fn, const void *items, size_t size, size_t n,
+                              size_t chunk);
+bool pp_imap_next(pp_imap_it *it, size_t *index, pp_result *out);
+void pp_imap_free(pp_imap_it *it); /* it may be NULL; items not handed out are abandoned */
 
 #endif

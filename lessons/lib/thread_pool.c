@@ -23,8 +23,7 @@
  */
 #include "thread_pool.h"
 
-#define COMMON_PROG "thread_pool" /* names this file in its error messages */
-#include "common.h"
+#include "core.h"
 
 #include <unistd.h>
 

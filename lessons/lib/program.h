@@ -1,0 +1,112 @@
+/*
+ * program.h: what a lesson, a test or a benchmark program shares, kept out of it so that
+ * each one reads as the idea it shows. The library does not include this; it includes
+ * core.h, which this brings along (checked calls, die, clocks, median, online_cpus).
+ *
+ *   cli_setup / usage_*   the program name and usage text; bad input exits 2
+ *   cli_next              getopt_long with --help, unknown options and stray operands handled
+ *   parse_long / _double  strict number parsing with a range: "12x", "", overflow all rejected
+ *   parse_choice          one word out of a fixed list (--mode unsafe|mutex|atomic)
+ *   nap(seconds)          sleep seconds * time_scale (tests shrink time with --scale)
+ *   rng_next / rng_below  a tiny seeded generator (xorshift64*), one state per thread
+ *   verdict(ok, ...)      the final "RESULT ... OK|FAIL" line; returns the exit status
+ *   verdict_stuck(...)    the final "RESULT ... STUCK" line of a watchdog; returns 3
+ */
+#ifndef LESSONS_LIB_PROGRAM_H
+#define LESSONS_LIB_PROGRAM_H
+
+#include "core.h"
+
+#include <getopt.h>
+#include <limits.h>
+
+/* ---- command line --------------------------------------------------------------- */
+
+/* Call first thing in main: names the program (prog_name, in every error line), remembers
+ * the usage text, and makes stdout line-buffered so piped output keeps whole lines. */
+void cli_setup(const char *argv0, const char *usage);
+
+/* --help: the usage on stdout, exit 0. */
+_Noreturn void usage_help(void);
+
+/* Bad input: one line saying what is wrong, then the usage, exit 2.
+ * Pass NULL when getopt has already printed its own line. */
+_Noreturn void usage_error(const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* The end of every program's option table: --help, then the terminator.
+ *     static const struct option opts[] = {
+ *         { "threads", required_argument, NULL, 't' },
+ *         CLI_HELP, CLI_END,
+ *     };                                                                      */
+enum { CLI_OPT_HELP = 0x100 };
+#define CLI_HELP { "help", no_argument, NULL, CLI_OPT_HELP }
+#define CLI_END { NULL, 0, NULL, 0 }
+
+/* getopt_long for long options, with what every program does alike done here: --help
+ * prints the usage and exits 0; an unknown option or a missing value is a usage error
+ * (getopt has printed its line); after the last option, a stray operand is one too.
+ * Returns the next option of the program's own, or -1 when there are no more.
+ *     for (int c; (c = cli_next(argc, argv, opts)) != -1;)
+ *         switch (c) { case 't': threads = parse_long("--threads", optarg, 1, 64); break; }
+ */
+int cli_next(int argc, char **argv, const struct option *opts);
+
+/* A whole-string integer in [min, max]; anything else is a usage error. */
+long parse_long(const char *opt, const char *text, long min, long max);
+
+/* A whole-string finite number in [min, max]. */
+double parse_double(const char *opt, const char *text, double min, double max);
+
+/* One of a NULL-terminated list of words; returns its index. */
+int parse_choice(const char *opt, const char *text, const char *const choices[]);
+
+/* ---- time ----------------------------------------------------------------------- */
+
+/* Every sleep in the lessons goes through nap(); --scale 0.01 makes a lesson 100x faster.
+ * Set time_scale from the command line, before any thread starts. */
+extern double time_scale;
+
+void nap(double seconds);
+
+/* ---- randomness ----------------------------------------------------------------- */
+
+/* xorshift64*: small, fast, and each thread keeps its own state, so no lock is needed. */
+static inline uint64_t rng_next(uint64_t *state)
+{
+    uint64_t x = *state ? *state : 0x9E3779B97F4A7C15u;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545F4914F6CDD1Du;
+}
+
+/* A number in [0, n). */
+static inline uint64_t rng_below(uint64_t *state, uint64_t n)
+{
+    return rng_next(state) % n;
+}
+
+/* ---- the verdict ---------------------------------------------------------------- */
+
+/* Prints "RESULT <fields> OK" or "... FAIL" and returns the matching exit status:
+ *     return verdict(counter == expected, "counter=%ld expected=%ld", counter, expected); */
+int verdict(bool ok, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* A watchdog's verdict: "RESULT <fields> STUCK", and EXIT_STUCK to return or exit with:
+ *     return verdict_stuck("order=bad deadlock=detected"); */
+int verdict_stuck(const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+#endif
