@@ -24,6 +24,16 @@
  *     some 40 us with how deeply the idle core sleeps). With --start 50000 a task takes
  *     ~30 us, hardly more than a round trip, and the speedups melt; --chunk 10 sends ten
  *     numbers per message and buys much of it back.
+ *   - the first run is cold. A fresh process's threads are not yet placed on distinct cores:
+ *     the scheduler may start both workers on one CPU and move one later, and an idle CPU
+ *     may first have to wake from a deep sleep state. On a 2-vCPU VM, 30 fresh processes
+ *     with --runs 1 took 21-36 ms in threads mode (median ~27 ms), while with --runs 5 the
+ *     median run took ~21 ms; serial ~41 ms either way. So whole-program timings (hyperfine)
+ *     are cold, the median of several runs here is warm; "runs:" lists every run in order.
+ *     --pin puts worker k on CPU k mod the CPUs online from the start (pthread_setaffinity_np
+ *     and sched_setaffinity, Linux extensions, in lessons/lib/cpu.c); serial stays unpinned.
+ *   - cpu is what a run burned, user + system, in every thread and worker process: close to
+ *     workers x seconds while they all compute, plus what the pipes cost the processes.
  *   - every mode checks every sum against the closed form (n-1) n (2n-1) / 6. The sums do
  *     not fit 64 bits; lessons/lib/sum_squares.h keeps them exact in two words, and explains
  *     why the compiler cannot replace the loop by that very formula.
@@ -32,26 +42,32 @@
  *     reaps it, returns the task as failed ("killed by signal 9 (Killed)"), and forks a
  *     replacement. The lesson retries the task and the totals still come out exact.
  * Try: --workers 1, 2, 3, 4 and watch the speedup stop growing at your core count
- * (`nproc`); with 3 workers 20 tasks split 7+7+6, so the best is 20/7 = 2.86x.
+ * (`nproc`); with 3 workers 20 tasks split 7+7+6, so the best is 20/7 = 2.86x. Then
+ * --runs 10 with and without --pin, and compare each mode's first run with the rest.
  *
  * Verdict: after the table, one line per mode,
- *   MODE name=processes workers=2 seconds=0.029412 speedup=1.98 exact=20/20
- * (speedup=n/a when serial did not run), then
+ *   MODE name=processes workers=2 seconds=0.029412 speedup=1.98 exact=20/20 first=0.034107
+ *        cpu=0.059870 pinned=no                                       (on one line)
+ * (seconds: the median run; speedup=n/a when serial did not run; first: run 1; cpu: CPU
+ * seconds of a run, median, n/a where the workers' cannot be read; pinned=yes only if every
+ * pin of the mode held), then
  *   RESULT tasks=20 total=... expected=... modes=serial,threads,pool,processes OK
  * Exit 0 when every mode got every sum exact, 1 otherwise, 2 for bad usage.
  */
 #include "program.h"
+#include "cpu.h"
 #include "process_pool.h"
 #include "sum_squares.h"
 #include "thread_pool.h"
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 static const char usage[] =
     "[--mode all|serial|threads|pool|processes] [--workers N] [--start S]\n"
-    "       [--count C] [--chunk K] [--runs R] [--kill-one]\n"
+    "       [--count C] [--chunk K] [--runs R] [--kill-one] [--pin]\n"
     "  For each of C numbers n = S .. S+C-1, the sum of i*i for 0 <= i < n (CPU-bound).\n"
     "  --mode      serial: one loop; threads: N pthreads, each sums one block of the numbers;\n"
     "              pool: the thread pool (tp_map); processes: the process pool (pp_map);\n"
@@ -60,11 +76,14 @@ static const char usage[] =
     "  --start     the first number n, 0..1000000000 (default 5000000)\n"
     "  --count     how many numbers, 1..100000 (default 20)\n"
     "  --chunk     numbers per task message in pool and processes, 1..100000 (default 1)\n"
-    "  --runs      time each mode R times and keep the median, 1..100 (default 3 with\n"
-    "              --mode all; 1 for a single mode, so hyperfine times exactly one run)\n"
+    "  --runs      time each mode R times, show each run and keep the median, 1..100 (default\n"
+    "              3 with --mode all; 1 for a single mode, so hyperfine times exactly one run)\n"
     "  --kill-one  in processes: SIGKILL one worker while it holds a task; the pool reports\n"
-    "              it and replaces the worker, and the lesson retries the task\n";
+    "              it and replaces the worker, and the lesson retries the task\n"
+    "  --pin       pin worker k to CPU k mod the CPUs online (Linux only) in threads, pool and\n"
+    "              processes; serial stays unpinned; not with --kill-one\n";
 
+enum { MAX_RUNS = 100 };
 enum mode { MODE_ALL, MODE_SERIAL, MODE_THREADS, MODE_POOL, MODE_PROCESSES, NMODES };
 static const char *const mode_names[] = {"all", "serial", "threads", "pool", "processes", NULL};
 
@@ -82,8 +101,8 @@ static struct {
     long workers, runs;
     size_t chunk, count;
     uint64_t start;
-    bool kill_one;
-} cfg = {MODE_ALL, 2, 0, 1, 20, 5000000, false};
+    bool kill_one, pin;
+} cfg = {MODE_ALL, 2, 0, 1, 20, 5000000, false, false};
 
 /* ---- the kernel, and serial: the baseline ------------------------------------------ */
 
@@ -105,6 +124,43 @@ static void run_serial(task *tasks, size_t count)
     kernel(tasks, count);
 }
 
+/* ---- --pin: worker k on CPU k mod the CPUs online ---------------------------------- */
+
+/* The first error of a pin in the mode being measured, 0 while every pin held. Workers
+ * record their own, atomically (two may fail at once); measure() reads it after the runs. */
+static atomic_int pin_error;
+
+static int cpu_of_worker(long k)
+{
+    return (int)(k % online_cpus());
+}
+
+static void note_pin(int rc)
+{
+    int none = 0;
+    if (rc != 0)
+        atomic_compare_exchange_strong(&pin_error, &none, rc);
+}
+
+/* pool: the thread pool's initializer runs in each worker, which knows its index. It never
+ * fails: an unpinned worker still works, and pinned=no will say so. */
+static int pin_pool_worker(void *arg)
+{
+    (void)arg;
+    note_pin(pin_thread_to_cpu(pthread_self(), cpu_of_worker(tp_current_worker_index())));
+    return 0;
+}
+
+/* processes: a worker process cannot learn its index (pp_options.init gets the same bytes in
+ * every worker, and a counter in our memory is a separate copy in each), so the parent pins
+ * each worker by its pid, before the runs. A replacement would start unpinned (it inherits
+ * our affinity): that is why --pin and --kill-one do not mix. */
+static void pin_processes(const pp_pool *pool)
+{
+    for (int i = 0; i < pp_workers(pool); i++)
+        note_pin(pin_process_to_cpu(pp_worker_pid(pool, i), cpu_of_worker(i)));
+}
+
 /* ---- threads: plain pthreads, the list cut into equal blocks ------------------------ */
 
 /* Worker w gets tasks [w*count/W, (w+1)*count/W): blocks differ by one task at most. Each
@@ -114,11 +170,14 @@ typedef struct {
     pthread_t tid;
     task *tasks;
     size_t count;
+    int cpu; /* --pin: the thread pins itself to it first, inside the timed run; -1: not */
 } block;
 
 static void *block_main(void *arg)
 {
     block *b = arg;
+    if (b->cpu >= 0)
+        note_pin(pin_thread_to_cpu(pthread_self(), b->cpu));
     kernel(b->tasks, b->count);
     return NULL;
 }
@@ -131,7 +190,8 @@ static void run_threads(task *tasks, size_t count, long workers)
     for (long w = 0; w < workers; w++) {
         size_t from = count * (size_t)w / (size_t)workers;
         size_t to = count * (size_t)(w + 1) / (size_t)workers;
-        blocks[w] = (block){.tasks = tasks + from, .count = to - from};
+        blocks[w] = (block){.tasks = tasks + from, .count = to - from,
+                            .cpu = cfg.pin ? cpu_of_worker(w) : -1};
         PT_CHECK(pthread_create(&blocks[w].tid, NULL, block_main, &blocks[w]));
     }
     for (long w = 0; w < workers; w++)
@@ -262,12 +322,39 @@ static void run_process_pool_killing_one(pp_pool *pool, task *tasks, size_t coun
 /* ---- measuring ---------------------------------------------------------------------- */
 
 typedef struct {
-    bool ran;
+    bool ran, pinned;       /* pinned: --pin, and every pin of the mode held */
     long workers;
-    double seconds; /* the median of the runs */
-    size_t exact;   /* sums equal to the closed form, in the worst run */
+    double seconds;         /* the median of the runs */
+    double run_s[MAX_RUNS]; /* each run's seconds, in order */
+    double cpu;             /* CPU seconds of a run, the median; NAN if they cannot be read */
+    size_t exact;           /* sums equal to the closed form, in the worst run */
     ss_u128 total;
 } outcome;
+
+/* CPU seconds used so far by this process, and by the process pool's workers if `pool` is
+ * given; a run's CPU time is the difference of two readings. When the pool reaps a dead
+ * worker (--kill-one), the worker's time moves into cpu_seconds_children and its slot's
+ * clock becomes the replacement's, which starts at 0: the sum goes on without a jump. NAN
+ * where a worker's clock cannot be read. */
+static double cpu_now(const pp_pool *pool)
+{
+    double s = cpu_seconds_self();
+    if (pool) {
+        s += cpu_seconds_children();
+        for (int i = 0; i < pp_workers(pool); i++)
+            s += cpu_seconds_of_process(pp_worker_pid(pool, i));
+    }
+    return s;
+}
+
+/* The median of n values, or NAN if one of them is NAN (sorts v). */
+static double median_known(double *v, long n)
+{
+    for (long k = 0; k < n; k++)
+        if (isnan(v[k]))
+            return NAN;
+    return median(v, n);
+}
 
 /* The median round trip of an empty task through a pool, in seconds. */
 static double pp_round_trip(pp_pool *pool)
@@ -301,21 +388,25 @@ static outcome measure(enum mode mode, pp_pool *procs)
 {
     outcome o = {.ran = true, .workers = mode == MODE_SERIAL ? 1 : cfg.workers,
                  .exact = cfg.count};
+    atomic_store(&pin_error, 0);
     tp_pool *threads = NULL;
     if (mode == MODE_POOL) {
-        PT_CHECK(tp_create(&threads, &(tp_options){.workers = (int)cfg.workers}));
+        tp_options opts = {.workers = (int)cfg.workers,
+                           .initializer = cfg.pin ? pin_pool_worker : NULL};
+        PT_CHECK(tp_create(&threads, &opts));
         if (cfg.mode == MODE_ALL) /* not for one mode: a whole-program timer would count it */
             printf("thread pool: an empty task's round trip takes %.1f us (median of 201)\n",
                    tp_round_trip(threads) * 1e6);
     }
-    task *tasks = malloc(cfg.count * sizeof *tasks);
-    double *seconds = malloc((size_t)cfg.runs * sizeof *seconds);
-    if (!tasks || !seconds)
-        die("out of memory");
+    if (mode == MODE_PROCESSES && cfg.pin)
+        pin_processes(procs);
+    pp_pool *counted = mode == MODE_PROCESSES ? procs : NULL; /* whose workers' CPU counts */
+    task *tasks = xmalloc(cfg.count * sizeof *tasks);
+    double seconds[MAX_RUNS], cpu[MAX_RUNS];
     for (long run = 0; run < cfg.runs; run++) {
         for (size_t k = 0; k < cfg.count; k++) /* a sum nobody writes stays visibly wrong */
             tasks[k] = (task){.n = cfg.start + k, .sum = {UINT64_MAX, UINT64_MAX}};
-        double t0 = now_s();
+        double cpu0 = cpu_now(counted), t0 = now_s();
         switch (mode) {
         case MODE_SERIAL:
             run_serial(tasks, cfg.count);
@@ -335,7 +426,8 @@ static outcome measure(enum mode mode, pp_pool *procs)
         default:
             break;
         }
-        seconds[run] = now_s() - t0;
+        o.run_s[run] = seconds[run] = now_s() - t0;
+        cpu[run] = cpu_now(counted) - cpu0;
         size_t exact = 0;
         ss_u128 total = {0, 0};
         for (size_t k = 0; k < cfg.count; k++) {
@@ -348,8 +440,13 @@ static outcome measure(enum mode mode, pp_pool *procs)
         }
     }
     o.seconds = median(seconds, cfg.runs);
+    o.cpu = median_known(cpu, cfg.runs);
+    int pin_rc = atomic_load(&pin_error);
+    o.pinned = cfg.pin && mode != MODE_SERIAL && pin_rc == 0;
+    if (pin_rc != 0)
+        warn_line("--pin: %s: cannot pin (%s): at least one worker ran unpinned; pinned=no",
+                  mode_names[mode], strerror(pin_rc));
     free(tasks);
-    free(seconds);
     if (threads)
         PT_CHECK(tp_destroy(threads));
     return o;
@@ -357,19 +454,41 @@ static outcome measure(enum mode mode, pp_pool *procs)
 
 /* ---- the report --------------------------------------------------------------------- */
 
+/* A CPU time for the report, with that many decimals, or "n/a" if it could not be read. */
+static const char *cpu_text(double cpu, int decimals, char *buf, size_t len)
+{
+    if (isnan(cpu))
+        snprintf(buf, len, "n/a");
+    else
+        snprintf(buf, len, "%.*f", decimals, cpu);
+    return buf;
+}
+
 static void print_table(const outcome *out)
 {
     const outcome *serial = &out[MODE_SERIAL];
-    printf("\n  %-10s %7s %10s %9s %7s\n", "mode", "workers", "seconds", "speedup", "exact");
+    printf("\n  %-10s %7s %10s %10s %9s %6s %7s\n", "mode", "workers", "seconds", "cpu",
+           "speedup", "pinned", "exact");
     for (int m = MODE_SERIAL; m < NMODES; m++) {
         if (!out[m].ran)
             continue;
-        char speedup[32] = "n/a";
+        char speedup[32] = "n/a", cpu[32];
         if (serial->ran)
             snprintf(speedup, sizeof speedup, "%.2fx", serial->seconds / out[m].seconds);
-        printf("  %-10s %7ld %10.4f %9s %3zu/%zu\n", mode_names[m], out[m].workers,
-               out[m].seconds, speedup, out[m].exact, cfg.count);
+        printf("  %-10s %7ld %10.4f %10s %9s %6s %3zu/%zu\n", mode_names[m], out[m].workers,
+               out[m].seconds, cpu_text(out[m].cpu, 4, cpu, sizeof cpu), speedup,
+               out[m].pinned ? "yes" : "no", out[m].exact, cfg.count);
     }
+    for (int m = MODE_SERIAL; m < NMODES; m++) {
+        if (!out[m].ran)
+            continue;
+        printf("  %-10s runs:", mode_names[m]);
+        for (long run = 0; run < cfg.runs; run++)
+            printf(" %.2f", out[m].run_s[run] * 1e3);
+        printf(" ms\n");
+    }
+    printf("  Run 1 may be slower: fresh workers may share a CPU until the scheduler spreads\n"
+           "  them, and an idle CPU may first have to wake up (--pin places them at once).\n");
     printf("  Python, from the tutorial (another machine, the default 20 numbers): serial %.1f s,\n"
            "  multiprocessing.Pool %.1f s = %.2fx; threads no faster (the interpreter lock).\n"
            "  bench/python/sum_squares.py runs the same work in Python on this machine.\n\n",
@@ -382,7 +501,8 @@ static void parse_args(int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},  {"workers", required_argument, NULL, 'w'},
         {"start", required_argument, NULL, 's'}, {"count", required_argument, NULL, 'c'},
         {"chunk", required_argument, NULL, 'k'}, {"runs", required_argument, NULL, 'r'},
-        {"kill-one", no_argument, NULL, 'K'},    CLI_HELP, CLI_END,
+        {"kill-one", no_argument, NULL, 'K'},    {"pin", no_argument, NULL, 'P'},
+        CLI_HELP,                                CLI_END,
     };
     cfg.workers = online_cpus() < PP_MAX_WORKERS ? online_cpus() : PP_MAX_WORKERS;
     for (int opt; (opt = cli_next(argc, argv, opts)) != -1;) {
@@ -392,10 +512,13 @@ static void parse_args(int argc, char **argv)
         case 's': cfg.start = (uint64_t)parse_long("--start", optarg, 0, 1000000000); break;
         case 'c': cfg.count = (size_t)parse_long("--count", optarg, 1, 100000); break;
         case 'k': cfg.chunk = (size_t)parse_long("--chunk", optarg, 1, 100000); break;
-        case 'r': cfg.runs = parse_long("--runs", optarg, 1, 100); break;
+        case 'r': cfg.runs = parse_long("--runs", optarg, 1, MAX_RUNS); break;
         case 'K': cfg.kill_one = true; break;
+        case 'P': cfg.pin = true; break;
         }
     }
+    if (cfg.kill_one && cfg.pin)
+        usage_error("--pin and --kill-one do not mix: the replacement worker would run unpinned");
     if (cfg.kill_one && cfg.mode != MODE_ALL && cfg.mode != MODE_PROCESSES)
         usage_error("--kill-one needs --mode processes or all, not %s", mode_names[cfg.mode]);
     if (cfg.runs == 0)
@@ -453,11 +576,14 @@ int main(int argc, char **argv)
     for (int m = MODE_SERIAL; m < NMODES; m++) {
         if (!out[m].ran)
             continue;
-        char speedup[32] = "n/a";
+        char speedup[32] = "n/a", cpu[32];
         if (out[MODE_SERIAL].ran)
             snprintf(speedup, sizeof speedup, "%.2f", out[MODE_SERIAL].seconds / out[m].seconds);
-        printf("MODE name=%s workers=%ld seconds=%.6f speedup=%s exact=%zu/%zu\n", mode_names[m],
-               out[m].workers, out[m].seconds, speedup, out[m].exact, cfg.count);
+        printf("MODE name=%s workers=%ld seconds=%.6f speedup=%s exact=%zu/%zu first=%.6f cpu=%s "
+               "pinned=%s\n",
+               mode_names[m], out[m].workers, out[m].seconds, speedup, out[m].exact, cfg.count,
+               out[m].run_s[0], cpu_text(out[m].cpu, 6, cpu, sizeof cpu),
+               out[m].pinned ? "yes" : "no");
         if (!wrong_seen) /* the total shown: the first wrong one, or else the last one */
             total = out[m].total;
         wrong_seen = wrong_seen || out[m].exact != cfg.count;

@@ -2,28 +2,62 @@
 # closed form, and here against totals computed independently in Python:
 # sum((n-1)*n*(2*n-1)//6 for n in range(start, start+count))). Speedups are printed, never
 # asserted: no timing thresholds in tests. --kill-one must report the dead worker by its
-# signal and still finish exact; bad input exits 2. Then ASan, valgrind (parent and the
-# forked workers), helgrind and ThreadSanitizer on small sizes.
+# signal and still finish exact; bad input exits 2. Each run's time is listed, and every
+# MODE line carries first=, cpu= and pinned=, which must tell the truth: --pin says
+# pinned=yes, or says on stderr why not (a failing pin is simulated with LD_PRELOAD).
+# Then ASan, valgrind (parent and the forked workers), helgrind and ThreadSanitizer on
+# small sizes, --pin included.
 load helper
 
 LESSON=14_sum_squares
 SMALL=(--start 50000 --count 8)
 SMALL_TOTAL=333393339000196
+SECONDS_RE='[0-9]+\.[0-9]{6}'
+# cpu= is a number; only the process pool's workers' clocks need Linux, elsewhere n/a
+cpu_re() {
+    if [ "$1" = processes ] && [ "$(uname -s)" != Linux ]; then
+        echo "(n/a|$SECONDS_RE)"
+    else
+        echo "$SECONDS_RE"
+    fi
+}
 
 setup_file() {
     build "$BUILD/$LESSON"
 }
 
-# The verdict of a run of the given modes on SMALL, and one exact MODE line per mode.
+# The verdict of a run of the given modes on SMALL, and one exact MODE line per mode;
+# pinned=no unless the third argument allows more (serial is never pinned).
 assert_small_ok() {
-    local modes=$1 workers=$2
+    local modes=$1 workers=$2 pinned=${3:-no}
     assert_success
     assert_equal "${lines[-1]}" "RESULT tasks=8 total=$SMALL_TOTAL expected=$SMALL_TOTAL modes=$modes OK"
     local m
     for m in ${modes//,/ }; do
-        local w=$workers
-        [ "$m" = serial ] && w=1
-        assert_line --regexp "^MODE name=$m workers=$w seconds=[0-9]+\.[0-9]{6} speedup=(n/a|[0-9]+\.[0-9]{2}) exact=8/8$"
+        local w=$workers p=$pinned
+        [ "$m" = serial ] && w=1 p=no
+        assert_line --regexp "^MODE name=$m workers=$w seconds=$SECONDS_RE speedup=(n/a|[0-9]+\.[0-9]{2}) exact=8/8 first=$SECONDS_RE cpu=$(cpu_re "$m") pinned=$p\$"
+    done
+}
+
+# Each mode's "runs:" line against its MODE line: seconds= is the median of the runs
+# listed and first= the first of them, up to the rounding of the runs to 0.01 ms.
+assert_runs_match() {
+    local m line mode_line sorted
+    local -a ms
+    for m in "$@"; do
+        line=$(printf '%s\n' "${lines[@]}" | grep -E "^  $m +runs:") || fail "no runs: for $m"
+        mode_line=$(printf '%s\n' "${lines[@]}" | grep "^MODE name=$m ") || fail "no MODE for $m"
+        read -r -a ms <<<"${line#*runs:}"
+        unset 'ms[-1]' # "ms"
+        sorted=$(printf '%s\n' "${ms[@]}" | sort -g | tr '\n' ' ')
+        awk -v first="${ms[0]}" -v sorted="$sorted" -v line="$mode_line" 'BEGIN {
+            n = split(sorted, v, " ")
+            mid = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+            match(line, /seconds=[0-9.]+/); s = substr(line, RSTART + 8, RLENGTH - 8) * 1e3
+            match(line, /first=[0-9.]+/); f = substr(line, RSTART + 6, RLENGTH - 6) * 1e3
+            exit !(mid - s < 0.006 && s - mid < 0.006 && first - f < 0.006 && f - first < 0.006)
+        }' || fail "$m: seconds= or first= do not match the runs listed: $line / $mode_line"
     done
 }
 
@@ -36,20 +70,39 @@ assert_small_ok() {
     done
     # alone, a mode has no serial run to compare with
     run_lesson 30 "$LESSON" --mode processes "${SMALL[@]}"
-    assert_line --regexp '^MODE name=processes .* speedup=n/a exact=8/8$'
+    assert_line --regexp '^MODE name=processes .* speedup=n/a exact=8/8 '
 }
 
 @test "all (the default mode): a table, the Python figures, four MODE lines in order" {
     run_lesson 60 "$LESSON" --workers 2 "${SMALL[@]}"
     assert_small_ok serial,threads,pool,processes 2
-    assert_line --regexp '^  mode +workers +seconds +speedup +exact$'
+    assert_line --regexp '^  mode +workers +seconds +cpu +speedup +pinned +exact$'
     assert_line --partial "serial 7.1 s,"
     assert_line --partial "multiprocessing.Pool 2.3 s"
     [[ "${lines[-5]}" == "MODE name=serial "* && "${lines[-4]}" == "MODE name=threads "* &&
         "${lines[-3]}" == "MODE name=pool "* && "${lines[-2]}" == "MODE name=processes "* ]] ||
         fail "MODE lines out of order: ${lines[*]: -5}"
-    assert_line --regexp '^MODE name=serial workers=1 seconds=[0-9.]+ speedup=1\.00 exact=8/8$'
+    assert_line --regexp '^MODE name=serial workers=1 seconds=[0-9.]+ speedup=1\.00 exact=8/8 first=[0-9.]+ cpu=[0-9.]+ pinned=no$'
     assert_line --regexp '^process pool: 2 workers forked and ready in [0-9.]+ ms; an empty task.s round trip takes [0-9.]+ us'
+    # scripts/bench.sh reads seconds= with this very sed: it must still find all four
+    local -a secs
+    mapfile -t secs < <(sed -n 's/^MODE name=[a-z]* workers=[0-9]* seconds=\([0-9.]*\) .*/\1/p' <<<"$output")
+    assert_equal "${#secs[@]}" 4
+    [[ "${secs[*]}" =~ ^([0-9]+\.[0-9]{6}\ ?){4}$ ]] || fail "sed found: ${secs[*]}"
+}
+
+@test "--runs N: a line of exactly N run times per mode; seconds is their median, first the first" {
+    local n m
+    for n in 1 3 4; do
+        run_lesson 60 "$LESSON" --workers 2 --runs "$n" "${SMALL[@]}"
+        assert_small_ok serial,threads,pool,processes 2
+        for m in serial threads pool processes; do
+            assert_line --regexp "^  $m +runs:( [0-9]+\.[0-9]{2}){$n} ms\$"
+        done
+        assert_runs_match serial threads pool processes
+    done
+    run_lesson 30 "$LESSON" --mode threads --workers 2 "${SMALL[@]}"
+    assert_line --regexp '^  threads +runs: [0-9]+\.[0-9]{2} ms$' # one mode alone: one run
 }
 
 @test "the classroom default: the tutorial's 20 numbers from 5,000,000, exact" {
@@ -101,6 +154,10 @@ assert_small_ok() {
     done
     run --separate-stderr "$BUILD/$LESSON" --mode serial --kill-one
     assert_usage_error "--kill-one needs --mode processes or all"
+    run --separate-stderr "$BUILD/$LESSON" --pin --kill-one
+    assert_usage_error "--pin and --kill-one do not mix"
+    run --separate-stderr "$BUILD/$LESSON" --pin=yes
+    assert_equal "$status" 2
     run --separate-stderr "$BUILD/$LESSON" stray
     assert_usage_error 'unexpected argument "stray"'
     run --separate-stderr "$BUILD/$LESSON" --frobnicate
@@ -110,6 +167,60 @@ assert_small_ok() {
     run "$BUILD/$LESSON" --help
     assert_success
     assert_line --index 0 --partial "usage: $LESSON [--mode all|serial|threads|pool|processes]"
+    assert_line --regexp '^  --pin +pin worker k to CPU k mod the CPUs online'
+}
+
+# Where every online CPU may be used (the usual case), every pin must hold: a --pin that
+# did nothing would print pinned=no and fail here. Where affinity or a cpuset forbids some
+# CPU, pinned=no is the honest answer, and then stderr must say so for that mode.
+@test "--pin: exact in every mode; pinned=yes, or pinned=no with the reason on stderr" {
+    local online allowed=""
+    online=$(getconf _NPROCESSORS_ONLN)
+    if [ -r /proc/self/status ]; then
+        allowed=$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)
+    fi
+    local all_cpus="0-$((online - 1))"
+    [ "$online" -eq 1 ] && all_cpus=0
+    local workers m
+    for workers in 1 2 3; do
+        run --separate-stderr timeout 60 "$BUILD/$LESSON" --pin --workers "$workers" "${SMALL[@]}"
+        assert_small_ok serial,threads,pool,processes "$workers" '(yes|no)'
+        for m in threads pool processes; do
+            if [ "$(uname -s)" = Linux ] && [ "$allowed" = "$all_cpus" ]; then
+                assert_line --regexp "^MODE name=$m .* pinned=yes\$"
+            elif grep -q "^MODE name=$m .* pinned=no\$" <<<"$output"; then
+                [[ "$stderr" == *"--pin: $m: cannot pin"* ]] ||
+                    fail "$m says pinned=no without a reason on stderr: $stderr"
+            fi
+        done
+        [[ "$allowed" != "$all_cpus" ]] || assert_equal "$stderr" ""
+        assert_line --regexp '^  threads +[0-9]+ .* (yes|no) +8/8$'
+    done
+    run_lesson 30 "$LESSON" --pin --mode processes --workers 2 "${SMALL[@]}"
+    assert_small_ok processes 2 '(yes|no)'
+}
+
+# A pin the system refuses (simulated: both affinity calls fail with EINVAL) must not be
+# claimed: pinned=no in every mode, one line per mode on stderr, the sums still exact.
+@test "--pin refused: pinned=no and one stderr line per mode, still exact" {
+    [ "$(uname -s)" = Linux ] || skip "the affinity calls are Linux's"
+    local shim="$BATS_FILE_TMPDIR/nopin.so"
+    printf '%s\n' '#define _GNU_SOURCE' '#include <errno.h>' '#include <pthread.h>' \
+        '#include <sched.h>' \
+        'int pthread_setaffinity_np(pthread_t t, size_t n, const cpu_set_t *s)' \
+        '{ (void)t, (void)n, (void)s; return EINVAL; }' \
+        'int sched_setaffinity(pid_t p, size_t n, const cpu_set_t *s)' \
+        '{ (void)p, (void)n, (void)s; errno = EINVAL; return -1; }' >"$shim.c"
+    "${CC:-cc}" -shared -fPIC -o "$shim" "$shim.c" || skip "cannot build a shared object"
+    LD_PRELOAD=$shim run --separate-stderr timeout 60 "$BUILD/$LESSON" --pin --workers 2 \
+        "${SMALL[@]}"
+    assert_small_ok serial,threads,pool,processes 2 no
+    local m
+    for m in threads pool processes; do
+        [[ "$stderr" == *"--pin: $m: cannot pin (Invalid argument): at least one worker ran unpinned; pinned=no"* ]] ||
+            fail "no stderr line for $m: $stderr"
+    done
+    assert_equal "$(grep -c -- '--pin: ' <<<"$stderr")" 3
 }
 
 @test "ASan+UBSan: every mode and --kill-one, no error, no leak" {
@@ -143,6 +254,22 @@ assert_small_ok() {
     TSAN_OPTIONS="halt_on_error=1 exitcode=66" run timeout 60 "$BUILD/tsan/$LESSON" \
         --workers 3 "${SMALL[@]}"
     assert_small_ok serial,threads,pool,processes 3
+    refute_output --partial "ThreadSanitizer"
+}
+
+@test "helgrind and ThreadSanitizer: --pin is race-free too" {
+    need_valgrind
+    local mode
+    for mode in threads pool; do
+        run timeout 120 valgrind -q --tool=helgrind --error-exitcode=99 "$BUILD/$LESSON" \
+            --pin --mode "$mode" --workers 2 --runs 2 "${SMALL[@]}"
+        assert_small_ok "$mode" 2 '(yes|no)'
+        refute_output --regexp '^==[0-9]+=='
+    done
+    build_sanitized tsan "$LESSON"
+    TSAN_OPTIONS="halt_on_error=1 exitcode=66" run timeout 60 "$BUILD/tsan/$LESSON" \
+        --pin --workers 3 --runs 3 "${SMALL[@]}"
+    assert_small_ok serial,threads,pool,processes 3 '(yes|no)'
     refute_output --partial "ThreadSanitizer"
 }
 

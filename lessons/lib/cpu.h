@@ -1,0 +1,45 @@
+/*
+ * cpu.h: how much processor time a program used, and which CPU a thread runs on.
+ *
+ *   cpu_seconds_self()          user + system seconds of this process, all its threads
+ *   cpu_seconds_children()      the same for its children that have been waited for
+ *   cpu_seconds_of_process(pid) the same for a child not yet waited for (a pool's worker);
+ *                               Linux only, NAN elsewhere or if it cannot be read
+ *   pin_thread_to_cpu(t, cpu)   keep thread t on one CPU; Linux only, ENOSYS elsewhere
+ *   pin_process_to_cpu(pid, cpu)  the same for a single-threaded process (a pool's worker)
+ *
+ * Wall time says how long a run took; CPU time says what it burned. A pool whose idle
+ * workers spin, or a process pool's pipes, show up here and not on the wall clock.
+ * Subtract two readings around the work you time: cpu = cpu_seconds_self() - before.
+ *
+ * The Linux-only functions are the only place of the suite that uses Linux for this:
+ * reading another process's CPU clock (POSIX lets a system refuse it, Linux grants it) and
+ * CPU affinity (pthread_setaffinity_np, sched_setaffinity: extensions; POSIX has none).
+ */
+#ifndef LESSONS_LIB_CPU_H
+#define LESSONS_LIB_CPU_H
+
+#include <pthread.h>
+#include <sys/types.h>
+
+double cpu_seconds_self(void);
+double cpu_seconds_children(void);
+
+/* Linux only: its CPU-time clock (clock_getcpuclockid), in seconds, to the nanosecond; NAN
+ * if not on Linux, or if pid <= 0 or the process is gone (reaped). Includes every thread of
+ * that process. */
+double cpu_seconds_of_process(pid_t pid);
+
+/* Linux only: pthread_setaffinity_np with a set of one CPU (0 <= cpu < online_cpus()).
+ * Returns 0, or an error number (EINVAL for a CPU this process may not use; ENOSYS where
+ * there is no such call). The scheduler then never moves the thread: no migrations, but
+ * also no escape when another program wants that CPU. */
+int pin_thread_to_cpu(pthread_t thread, int cpu);
+
+/* Linux only: sched_setaffinity on a process from outside (the parent of a pool's worker,
+ * which cannot learn its own index). It pins the thread whose id is pid: the whole process
+ * while it has only that one thread, and the threads it creates afterwards inherit the
+ * set. Returns 0 or an error number like pin_thread_to_cpu (ESRCH for pid <= 0). */
+int pin_process_to_cpu(pid_t pid, int cpu);
+
+#endif
