@@ -20,17 +20,45 @@
  * missing from the build are left out, with a line on stderr saying so.
  *
  * Output CSV (median_ns, min_ns, max_ns: the whole batch for sumsq, one task for dispatch;
- * speedup: serial median over this median, sumsq only):
+ * speedup: serial median over this median, sumsq only; cpu_s: below):
  *
- *   bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps
+ *   bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s
+ *
+ * cpu_s is the CPU time, user + system, that one repetition burned, in seconds, median over
+ * the reps (the whole batch, for dispatch too, not one task): what this process used from
+ * the start to the end of the rep's timed interval (cpu_seconds_self: every thread, ours,
+ * OpenMP's and GLib's), plus, for the process pools, what their worker processes used over
+ * the same interval (cpu_seconds_of_process on each). The workers' figure exists on Linux
+ * only: elsewhere the process pools' cpu_s is "nan", never a guess.
+ *
+ * Spinning. OpenMP's runtimes keep idle threads spinning for a while, so that the next
+ * region starts at once (libgomp: GOMP_SPINCOUNT turns of a loop; LLVM's libomp:
+ * KMP_BLOCKTIME, 200 ms). A rep is charged what its timed interval burned, no more:
+ * spinning inside it (a thread waiting at the region's end for the others) is charged, as
+ * part of what the batch cost; spinning after it is not, neither between two reps
+ * (microseconds, while the sums are checked) nor after the last. Once the OpenMP rows are
+ * done, peers waits for those threads to stop (at most 1 s) before other mechanisms run, so
+ * that these are not charged for it, and says on stderr how much it was. With
+ * OMP_WAIT_POLICY=active or KMP_BLOCKTIME=infinite the threads never stop: peers says so,
+ * and the cpu_s of every later row includes them.
+ *
+ * Precision. The kernel brings a thread's CPU time up to date when the thread sleeps and at
+ * each scheduler tick (1 to 10 ms), so a thread still running when a rep ends (OpenMP's,
+ * spinning) is counted late: when reps last only a few ticks or less (the small tasks, the
+ * tests), an OpenMP row's cpu_s may miss much of what its other threads burned; it lands
+ * in a later rep or after the last. The threads of the pools, of GLib and of the pthreads
+ * row sleep or end as a batch ends, and are counted in full.
  *
  * Notice: on the big tasks every runtime reaches the same speedup (the work dominates);
  * on empty tasks they differ by orders of magnitude, and a process pool pays a pipe round
- * trip for each task unless tasks travel in chunks.
- * Try: --workers 1, then twice the CPUs.
+ * trip for each task unless tasks travel in chunks. cpu_s beside workers x median_ns tells
+ * a mechanism whose idle workers sleep from one whose workers spin.
+ * Try: --workers 1, then twice the CPUs; OMP_WAIT_POLICY=passive for the omp rows' cpu_s.
  */
 #include "bench.h"
 #include "sum_squares.h"
+
+#include "cpu.h"
 
 #include "thread_pool.h"
 #include "process_pool.h"
@@ -48,7 +76,8 @@ static const char usage[] =
     "  --count C     sumsq: how many tasks (default 20)\n"
     "  --tasks N     dispatch: empty tasks per batch; process pools get N/20 (default 100000)\n"
     "  --reps R      repetitions; the median and range are over these (default 5)\n"
-    "Prints CSV on stdout: bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps\n";
+    "Prints CSV on stdout:\n"
+    "  bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s\n";
 
 static int workers = 2;
 static uint64_t start_n = 5000000;
@@ -306,20 +335,114 @@ static void dispatch_omp_dynamic(long n)
 }
 #endif
 
+/* ---- CPU time -------------------------------------------------------------------------- */
+
+/* Where a mechanism burns its CPU: in this process only (its threads, whoever started them),
+ * or also in the process pool's workers. */
+typedef enum { CPU_SELF, CPU_SELF_AND_POOL } cpu_where;
+
+/* The CPU seconds the process pool's workers have used, summed; NAN if one cannot be read
+ * (not Linux, or a slot without a process: pp_worker_pid gives 0). A worker never dies
+ * unnoticed here (its task's result ends the program), so a rep's two readings add up the
+ * same processes. */
+static double pool_workers_cpu(void)
+{
+    double sum = 0;
+    for (int i = 0; i < pp_workers(ppool); i++)
+        sum += cpu_seconds_of_process(pp_worker_pid(ppool, i));
+    return sum;
+}
+
+/* The readings taken just before a rep's clock starts. Reading a worker's clock costs this
+ * process a system call: the workers are read outside this process's own two readings,
+ * first at the start and last at the end, so that cost is not charged to the rep. */
+typedef struct {
+    cpu_where where;
+    double self, workers;
+} cpu_mark;
+
+static cpu_mark cpu_start(cpu_where where)
+{
+    cpu_mark m = {where, 0, 0};
+    if (where == CPU_SELF_AND_POOL)
+        m.workers = pool_workers_cpu();
+    m.self = cpu_seconds_self();
+    return m;
+}
+
+static double cpu_since(cpu_mark m)
+{
+    double used = cpu_seconds_self() - m.self;
+    if (m.where == CPU_SELF_AND_POOL)
+        used += pool_workers_cpu() - m.workers;
+    return used;
+}
+
+/* The median of the reps' CPU times (sorts them); NAN if one is unknown (then all are). */
+static double cpu_median(double *cpu, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (isnan(cpu[i]))
+            return NAN;
+    return median(cpu, n);
+}
+
+/* Waits until this process stops burning CPU (less than a twentieth of one CPU over 12 ms,
+ * longer than a scheduler tick: a spinning thread's CPU time is only brought up to date at
+ * ticks), for at most about 1 s, and says on stderr how much it burned meanwhile. Called
+ * once the OpenMP rows are done, whose idle threads may still spin (see the header): that
+ * CPU is charged to no row, and the mechanisms that come next neither pay for it nor share
+ * the cores with it. Not between OpenMP's own rows: its threads would then start each row
+ * asleep instead of spinning, which changes its wall times. The pools' idle workers block,
+ * so only this process is watched. */
+static void settle(const char *after)
+{
+    const struct timespec nap = {0, 12000000};
+    const double quiet = 0.012 / 20;
+    double first = cpu_seconds_self(), last = first;
+    for (int i = 0; i < 84; i++) {
+        nanosleep(&nap, NULL); /* cut short by a signal: the test below is only stricter */
+        double now = cpu_seconds_self();
+        if (now - last < quiet) {
+            warn_line("after %s: %.1f ms of CPU before the threads went quiet, in no row's "
+                      "cpu_s", after, (now - first) * 1e3);
+            return;
+        }
+        last = now;
+    }
+    warn_line("after %s: still burning CPU 1 s later (OMP_WAIT_POLICY=active? "
+              "KMP_BLOCKTIME=infinite?): every later row's cpu_s includes it",
+              after);
+}
+
+/* A CPU time in `scale` units with `decimals` decimals, or "nan" when unknown (printf's own
+ * spelling of a NaN may be "-nan"). */
+enum { CPU_TEXT = 48 };
+static const char *cpu_text(char buf[CPU_TEXT], double seconds, double scale, int decimals)
+{
+    if (isnan(seconds))
+        return "nan";
+    snprintf(buf, CPU_TEXT, "%.*f", decimals, seconds * scale);
+    return buf;
+}
+
 /* ---- timing ---------------------------------------------------------------------------- */
 
-/* A warm-up batch, then `reps` timed ones; every sumsq batch must match the closed form. */
-static stats_t time_sumsq(const char *name, void (*run)(void))
+/* A warm-up batch, then `reps` timed ones; every sumsq batch must match the closed form.
+ * Returns the wall times' statistics; *cpu_s is the median CPU time of a rep. */
+static stats_t time_sumsq(const char *name, void (*run)(void), cpu_where where, double *cpu_s)
 {
     ss_u128 expected = {0, 0};
     for (long k = 0; k < count; k++)
         expected = ss_add(expected, ss_sum_squares_formula(ns[k]));
-    double samples[1001];
+    double samples[1001], cpu[1001];
     for (int r = -1; r < reps; r++) {
         memset(sums, 0, (size_t)count * sizeof *sums);
+        cpu_mark c = cpu_start(where);
         int64_t t0 = now_ns();
         run();
         int64_t dt = now_ns() - t0;
+        double used = cpu_since(c);
         ss_u128 total = {0, 0};
         for (long k = 0; k < count; k++)
             total = ss_add(total, sums[k]);
@@ -328,40 +451,53 @@ static stats_t time_sumsq(const char *name, void (*run)(void))
             die("%s: total %s, expected %s", name, ss_format(total, got),
                 ss_format(expected, want));
         }
-        if (r >= 0)
+        if (r >= 0) {
             samples[r] = (double)dt;
+            cpu[r] = used;
+        }
     }
+    *cpu_s = cpu_median(cpu, reps);
     return stats_of(samples, reps);
 }
 
 static double serial_median;
 
-static void bench_sumsq(const char *name, void (*run)(void))
+static void bench_sumsq(const char *name, void (*run)(void), cpu_where where)
 {
-    stats_t s = time_sumsq(name, run);
+    double cpu;
+    stats_t s = time_sumsq(name, run, where, &cpu);
     if (strcmp(name, "serial") == 0)
         serial_median = s.median;
     double speedup = serial_median / s.median;
-    printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d\n", name, workers, count, s.median, s.min,
-           s.max, speedup, reps);
-    warn_line("sumsq    %-22s %10.2f ms  (%.2f .. %.2f)  speedup %.2f", name, s.median / 1e6,
-             s.min / 1e6, s.max / 1e6, speedup);
+    char cell[CPU_TEXT], shown[CPU_TEXT];
+    printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d,%s\n", name, workers, count, s.median, s.min,
+           s.max, speedup, reps, cpu_text(cell, cpu, 1, 6));
+    warn_line("sumsq    %-22s %10.2f ms  (%.2f .. %.2f)  speedup %.2f  cpu %s ms", name,
+              s.median / 1e6, s.min / 1e6, s.max / 1e6, speedup, cpu_text(shown, cpu, 1e3, 2));
 }
 
-static void bench_dispatch(const char *name, void (*run)(long), long n)
+static void bench_dispatch(const char *name, void (*run)(long), long n, cpu_where where)
 {
-    double samples[1001];
+    double samples[1001], cpu[1001];
     for (int r = -1; r < reps; r++) {
+        cpu_mark c = cpu_start(where);
         int64_t t0 = now_ns();
         run(n);
         int64_t dt = now_ns() - t0;
-        if (r >= 0)
+        double used = cpu_since(c);
+        if (r >= 0) {
             samples[r] = (double)dt / (double)n;
+            cpu[r] = used;
+        }
     }
     stats_t s = stats_of(samples, reps);
-    printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d\n", name, workers, n, s.median, s.min, s.max,
-           reps);
-    warn_line("dispatch %-22s %10.1f ns per task  (%.1f .. %.1f)", name, s.median, s.min, s.max);
+    double cpu_s = cpu_median(cpu, reps);
+    char cell[CPU_TEXT], shown[CPU_TEXT];
+    printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,%s\n", name, workers, n, s.median, s.min,
+           s.max, reps, cpu_text(cell, cpu_s, 1, 6));
+    /* per task here, like the wall time beside it; the CSV has the whole batch's */
+    warn_line("dispatch %-22s %10.1f ns per task  (%.1f .. %.1f)  cpu %s ns per task", name,
+              s.median, s.min, s.max, cpu_text(shown, cpu_s, 1e9 / (double)n, 1));
 }
 
 int main(int argc, char **argv)
@@ -405,35 +541,37 @@ int main(int argc, char **argv)
     tp_check(tp_create(&tpool, &(tp_options){.workers = workers}), "tp_create");
     futures = xcalloc((size_t)empty_tasks, sizeof *futures);
 
-    printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps\n");
-    bench_sumsq("serial", sumsq_serial);
-    bench_sumsq("pthreads", sumsq_pthreads);
-    bench_sumsq("thread_pool", sumsq_thread_pool);
-    bench_sumsq("process_pool", sumsq_process_pool);
+    printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s\n");
+    bench_sumsq("serial", sumsq_serial, CPU_SELF);
+    bench_sumsq("pthreads", sumsq_pthreads, CPU_SELF);
+    bench_sumsq("thread_pool", sumsq_thread_pool, CPU_SELF);
+    bench_sumsq("process_pool", sumsq_process_pool, CPU_SELF_AND_POOL);
 #ifdef HAVE_GLIB
-    bench_sumsq("gthreadpool", sumsq_gthreadpool);
+    bench_sumsq("gthreadpool", sumsq_gthreadpool, CPU_SELF);
 #else
     warn_line("left out gthreadpool: built without GLib (pkg-config glib-2.0 not found)");
 #endif
 #ifdef _OPENMP
-    bench_sumsq("omp_for", sumsq_omp_for);
-    bench_sumsq("omp_dynamic", sumsq_omp_dynamic);
-    bench_sumsq("omp_task", sumsq_omp_task);
+    bench_sumsq("omp_for", sumsq_omp_for, CPU_SELF);
+    bench_sumsq("omp_dynamic", sumsq_omp_dynamic, CPU_SELF);
+    bench_sumsq("omp_task", sumsq_omp_task, CPU_SELF);
+    settle("the sumsq rows of OpenMP"); /* before the dispatch rows of the others */
 #else
     warn_line("left out openmp: built without OpenMP (the compiler refused -fopenmp)");
 #endif
 
-    bench_dispatch("thread_pool_detached", dispatch_tp_detached, empty_tasks);
-    bench_dispatch("thread_pool_futures", dispatch_tp_futures, empty_tasks);
-    bench_dispatch("thread_pool_map", dispatch_tp_map, empty_tasks);
-    bench_dispatch("process_pool_async", dispatch_pp_async, pp_tasks);
-    bench_dispatch("process_pool_map", dispatch_pp_map, pp_tasks);
+    bench_dispatch("thread_pool_detached", dispatch_tp_detached, empty_tasks, CPU_SELF);
+    bench_dispatch("thread_pool_futures", dispatch_tp_futures, empty_tasks, CPU_SELF);
+    bench_dispatch("thread_pool_map", dispatch_tp_map, empty_tasks, CPU_SELF);
+    bench_dispatch("process_pool_async", dispatch_pp_async, pp_tasks, CPU_SELF_AND_POOL);
+    bench_dispatch("process_pool_map", dispatch_pp_map, pp_tasks, CPU_SELF_AND_POOL);
 #ifdef HAVE_GLIB
-    bench_dispatch("gthreadpool", dispatch_gthreadpool, empty_tasks);
+    bench_dispatch("gthreadpool", dispatch_gthreadpool, empty_tasks, CPU_SELF);
 #endif
 #ifdef _OPENMP
-    bench_dispatch("omp_task", dispatch_omp_task, empty_tasks);
-    bench_dispatch("omp_dynamic", dispatch_omp_dynamic, empty_tasks);
+    bench_dispatch("omp_task", dispatch_omp_task, empty_tasks, CPU_SELF);
+    bench_dispatch("omp_dynamic", dispatch_omp_dynamic, empty_tasks, CPU_SELF);
+    settle("the dispatch rows of OpenMP"); /* nothing follows: only to say how much */
 #endif
 
     tp_check(tp_destroy(tpool), "tp_destroy");
