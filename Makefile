@@ -82,6 +82,17 @@ PEERS_OPENMP = $(shell printf '\043include <omp.h>\nint main(void) { return omp_
 PEERS_GLIB   = $(shell pkg-config --exists glib-2.0 2>/dev/null && echo -DHAVE_GLIB $$(pkg-config --cflags glib-2.0))
 $(BUILD)/bench/peers: private EXTRA = $(PEERS_OPENMP) $(PEERS_GLIB)
 $(BUILD)/bench/peers: private LDLIBS += $(shell pkg-config --libs glib-2.0 2>/dev/null)
+# The peers this toolchain offers, as a stamp peers depends on: its recipe runs every time
+# but rewrites the file only when the set changes (GLib installed since the last build, say),
+# and only then is peers rebuilt. Without it, a peers built before `make bench` installed
+# GLib would look up to date and leave GThreadPool out.
+$(BUILD)/bench/peers: $(BUILD)/bench/peers.features
+$(BUILD)/bench/peers.features: FORCE
+	@mkdir -p $(@D)
+	@new='openmp=$(if $(PEERS_OPENMP),yes,no) glib=$(if $(PEERS_GLIB),yes,no)'; \
+	test "$$(cat $@ 2>/dev/null)" = "$$new" || echo "$$new" >$@
+.PHONY: FORCE
+FORCE:
 
 # MPI lessons (lessons/NN_mpi_*.c) are built by OpenMPI's wrapper, which adds MPI's include
 # and library flags to the compiler it runs (OMPI_CC: $(CC), so CC=clang works). `make`
@@ -122,10 +133,12 @@ deps:
 
 # `make bench` installs what it misses (hyperfine, gnuplot, GLib, OpenMPI, ...), builds
 # bench/ and the lessons it times (12, 13, 14, 20, and 21 when mpicc is there), runs every
-# benchmark into bench/results/<host>-<date>/, redraws plots/ and prints a summary table.
-# QUICK=1: smaller sizes and fewer runs (about a minute); RESULTS=dir: write there instead.
-# Progress on stderr, the summary on stdout. The MPI lesson is built by a make of its own,
-# so that without it (or if it fails to build) everything else is still measured.
+# benchmark into bench/results/<host>-<date>/ (ignored by git: a run never changes a tracked
+# file), draws its plots there, and prints the summary and the headline beside the committed
+# reference run's (bench/results/reference/). QUICK=1: smaller sizes and fewer runs (about
+# a minute); RESULTS=dir: write there instead. Progress on stderr, the summary on stdout.
+# The MPI lesson is built by a make of its own, so that without it (or if it fails to
+# build) everything else is still measured.
 BENCH_LESSONS = $(filter $(BUILD)/12_% $(BUILD)/13_% $(BUILD)/14_% $(BUILD)/20_%,$(LESSON_BINS))
 bench: bench-deps
 	@$(MAKE) --no-print-directory benches $(BENCH_LESSONS) >&2
@@ -135,17 +148,18 @@ bench: bench-deps
 bench-deps:
 	@scripts/install-deps.sh bench mpi
 
-# `make plots [RESULTS=bench/results/<dir>]`: redraw plots/ from results already there
-# (default: the newest run under bench/results/), without running anything.
+# `make plots`: redraw plots/ (the README's images) from the committed reference run;
+# `make plots RESULTS=bench/results/<dir>`: draw that run's plots into <dir>/plots/.
+# Neither runs a benchmark.
 plots:
-	scripts/plots.sh $(if $(RESULTS),--results '$(RESULTS)') --out plots
+	scripts/plots.sh $(if $(RESULTS),--results '$(RESULTS)',--results bench/results/reference --out plots)
 
 help:
 	@echo "make                 build every lesson into $(BUILD)/ (CC=clang, WERROR=1 work too)"
 	@echo "make run L=NN ARGS=  build and run one lesson, e.g. make run L=03 ARGS='--accounts 4'"
 	@echo "make test            install test tools if missing, then run the whole bats suite"
-	@echo "make bench [QUICK=1] install bench tools if missing, run every benchmark, write bench/results/ and plots/"
-	@echo "make plots [RESULTS=dir]  redraw plots/ from a results folder (default: the newest)"
+	@echo "make bench [QUICK=1] install bench tools if missing, run every benchmark into bench/results/<host>-<date>/"
+	@echo "make plots [RESULTS=dir]  redraw plots/ from the reference run (or dir/plots/ from dir)"
 	@echo "make mpi             the MPI lessons, built by mpicc (scripts/install-deps.sh mpi)"
 	@echo "make tsan | asan     ThreadSanitizer | Address+UndefinedBehaviorSanitizer builds in $(BUILD)/tsan | $(BUILD)/asan"
 	@echo "make clean           remove $(BUILD)/"

@@ -38,10 +38,13 @@ set linetype 9 lc rgb "#17becf" lw 2 pt 15 ps 1.2
 
 # The linetype (colour) of a mode or mechanism, so that the thread pool has one colour
 # everywhere: lesson 14's "pool" and granularity's "thread_pool" are the same pool.
-lt_of(m) = (m eq "threads") ? 1 : \
-           (m eq "pool" || m eq "thread_pool") ? 2 : \
-           (m eq "processes" || m eq "process_pool") ? 3 : \
-           (m eq "thread_pool_map") ? 4 : \
-           (m eq "process_pool_map") ? 5 : \
-           (m eq "process-executor") ? 6 : \
-           (m eq "mpi") ? 9 : 7
+# A pinned variant ("threads-pinned", --pin) has its mode's colour; the plots dash it.
+base_of(m) = strstrt(m, "-pinned") > 0 ? m[1:strstrt(m, "-pinned") - 1] : m
+dt_of(m) = strstrt(m, "-pinned") > 0 ? 2 : 1
+lt_of(m) = (base_of(m) eq "threads") ? 1 : \
+           (base_of(m) eq "pool" || base_of(m) eq "thread_pool") ? 2 : \
+           (base_of(m) eq "processes" || base_of(m) eq "process_pool") ? 3 : \
+           (base_of(m) eq "thread_pool_map") ? 4 : \
+           (base_of(m) eq "process_pool_map") ? 5 : \
+           (base_of(m) eq "process-executor") ? 6 : \
+           (base_of(m) eq "mpi") ? 9 : 7

@@ -2,7 +2,7 @@
 # 14), on the same work, timed inside the programs (no start-up): speedup over lesson 14's
 # serial against workers or ranks, with the ideal line; and, dashed, MPI's whole program
 # under mpirun (hyperfine, start-up included) over the whole serial program.
-# Reads data/ip-MODE.dat: workers median min max speedup speedup_lo speedup_hi (MODE: the
+# Reads data/ip-MODE.dat: workers median q1 q3 speedup speedup_q1 speedup_q3 (MODE: the
 # words of ipmodes, and mpi when havempi); data/ip-whole.dat: ranks speedup (havewhole).
 # Variables: ipmodes, havempi, havewhole, ipserial (lesson 14's serial, seconds).
 set title "MPI ranks beside the pools: speedup over serial on lesson 14's work (in-program timing)"
@@ -18,7 +18,7 @@ if (havewhole) {
         at graph 0.98, graph 0.05 right front font ",9"
 }
 ideal(n) = n < cores ? n : cores
-# Each line a little to the side, so that the min-max bars do not hide one another.
+# Each line a little to the side, so that the q1-q3 bars do not hide one another.
 dx(i) = (i - 2.5) * 0.04
 allmodes = ipmodes.(havempi ? " mpi" : "")
 title_of(m) = m eq "mpi" ? "mpi ranks (lesson 21)" : m." (lesson 14)"
@@ -28,5 +28,5 @@ whole = !havewhole ? "" : sprintf(", '%s/ip-whole.dat' using 1:2 with linespoint
 plot [0.5:cores + 0.5] \
     ideal(x) with lines lw 1 dt 2 lc rgb "#444444" title sprintf("ideal: min(workers, %d cores)", cores), \
     for [i = 1:words(allmodes)] data."/ip-".word(allmodes, i).".dat" using ($1 + dx(i)):5:6:7 \
-        with yerrorlines lt lt_of(word(allmodes, i)) title title_of(word(allmodes, i)) \
+        with yerrorlines lt lt_of(word(allmodes, i)) dt dt_of(word(allmodes, i)) title title_of(word(allmodes, i)) \
     @whole

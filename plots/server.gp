@@ -1,12 +1,12 @@
 # server.gp: lesson 20's server, requests per second against the pool's workers (log 2
-# scale), the median of several runs with min-max bars, each median written beside its
+# scale), the median of several runs with q1-q3 bars, each median written beside its
 # point; the core count marked. The clients run in the same process, on the same cores.
-# Reads data/server.dat: workers median_rps min_rps max_rps.
+# Reads data/server.dat: workers median_rps q1_rps q3_rps.
 # Variables: sclients, srequests (per client), sruns.
 set title sprintf("Server (lesson 20): requests per second against pool workers, %d clients x %d %s", \
     sclients, srequests, "requests")
 set xlabel "pool workers (each serves one client at a time; log scale)"
-set ylabel sprintf("requests per second, median of %d runs with min-max", sruns)
+set ylabel sprintf("requests per second, median of %d runs with q1-q3", sruns)
 set logscale x 2
 set format x "%g"
 set yrange [0:*]

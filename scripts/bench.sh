@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench.sh: run every benchmark, write the results, redraw the plots, print the summary.
+# bench.sh: run every benchmark, write the results, draw their plots, print the summary and
+# the headline beside the committed reference run's.
 # `make bench` calls it after installing the tools (scripts/install-deps.sh bench mpi) and
 # building (bench/, lessons 12, 13, 14, 20, and 21 with mpicc); run by hand, it expects
 # the programs built already.
@@ -9,78 +10,99 @@
 #   BENCH_SMOKE=1 scripts/bench.sh    tiny sizes, a few seconds: checks the machinery only
 #
 # Environment: BUILD (where the programs are, default build), CC (the compiler that built
-# them, for machine.txt; make passes both), RESULTS (the folder to write,
-# default bench/results/<host>-<YYYYmmdd-HHMMSS>), PLOTS (where plots go, default plots;
-# PLOTS= skips them), BENCH_STEPS (some of the steps below, e.g. "machine portscan summary",
-# to re-measure one thing into an existing RESULTS).
+# them, for machine.txt; make passes both), RESULTS (the folder to write, default
+# bench/results/<host>-<YYYYmmdd-HHMMSS>, which git ignores), PLOTS (where the plots go,
+# default RESULTS/plots; PLOTS= skips them), REFERENCE (the run to compare with, default
+# bench/results/reference), BENCH_STEPS (some of the steps below, e.g. "machine portscan
+# summary", to re-measure one thing into an existing RESULTS). Nothing tracked by git is
+# written.
 #
 # Steps: machine primitives granularity peers sumsq mpi python downloads portscan server
-# summary plots. Progress goes to stderr ("[3/12] granularity ..."), the summary to stdout
-# and to RESULTS/summary.md. A step whose program is not built fails with a message; the
-# rest runs. What may be missing on purpose (OpenMPI, Python, gnuplot) is skipped with a
-# message. Exit status: 0, or 1 if a step failed.
+# summary plots compare. Progress goes to stderr ("[3/13] granularity ..."), the summary
+# and the comparison to stdout and to RESULTS/summary.md and RESULTS/compare.md. A step
+# whose program is not built fails with a message; the rest runs. What may be missing on
+# purpose (OpenMPI, Python, gnuplot, the reference) is skipped with a message. Exit
+# status: 0, or 1 if a step failed.
+#
+# How noise is kept out (scripts/benchstats.py computes and flags; this script measures):
+#   - before each measuring step the machine gets up to SETTLE_S seconds to become idle;
+#     steps.csv records, per step, the load and the share of the machine that programs
+#     other than ours used while it ran (the /proc/stat busy time minus our children's)
+#   - commands being compared take turns: hyperfine runs each of them a few times per
+#     round, the rounds repeat (each in the opposite order to the last), and speedups
+#     come from per-pair ratios within a round
+#   - in-program figures and the server's runs take turns the same way
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/bench-lib.sh
 
 BUILD=${BUILD:-build}
 CORES=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 MAXW=$((2 * CORES)) # the workers scan goes from 1 to twice the cores
 PYTHON=${PYTHON:-python3}
+STATS=(python3 scripts/benchstats.py)
 
 # ---- sizes: full, QUICK, smoke --------------------------------------------------------------
-# RUNS/WARMUP are hyperfine's; SS_* is lesson 14's work (task k sums the squares below S+k),
-# SS_RUNS its hyperfine runs: a run takes 30-60 ms, and on a VM the odd run whose threads
-# the scheduler left on one core for a while is 40% slow, so its median wants many runs;
-# PY_COUNT is the Python run's count (the C programs run it too, for the side-by-side plot);
-# IO_* and SCAN_* are lessons 13 and 12: tasks or ports, the wait of each, the pool sizes.
-# IP_* are the in-program timings of lessons 14 and 21 (MPI): each program is started
-# IP_INVOKE times and times its work --runs IP_RUNS times itself (it prints the median).
-# SRV_* is lesson 20's server: each worker count in SRV_LIST, SRV_RUNS times, with
-# SRV_CLIENTS clients of SRV_REQUESTS requests each.
+# *_ROUNDS x *_RUNS: hyperfine rounds, and runs of each command per round. SS_* is lesson
+# 14's work (task k sums the squares below S+k); PY_* the Python run's (fewer numbers:
+# Python is ~100x slower); IO_* and SCAN_* lessons 13 and 12: tasks or ports, the wait of
+# each, the pool sizes. IP_* the in-program timings of lessons 14 and 21: IP_INVOKE rounds
+# of invocations, each timing its work --runs IP_RUNS times. SRV_* lesson 20's server:
+# SRV_RUNS turns over the worker counts SRV_LIST, SRV_CLIENTS clients of SRV_REQUESTS
+# requests. SETTLE_S: the longest wait for an idle machine before a step.
 if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     profile=smoke
-    RUNS=1 WARMUP=0 PY_RUNS=1 PY_WARMUP=0
-    SS_START=100000 SS_COUNT=8 SS_RUNS=1 PY_COUNT=2 PY_START=20000
+    SS_START=100000 SS_COUNT=8 SS_ROUNDS=2 SS_RUNS=1 SS_SCAN=2
+    PY_START=20000 PY_COUNT=2 PY_ROUNDS=1 PY_RUNS=1
+    IO_ROUNDS=1 IO_RUNS=1 MPI_ROUNDS=1 MPI_RUNS=1
     PRIM_ARGS=(--reps 3 --rep-ms 0.2)
     GRAN_ARGS=(--total-ms 2 --reps 1 --per-decade 1 --max-us 1000 --min-us 10 --max-tasks 50)
     PEER_ARGS=(--start 100000 --count 8 --tasks 200 --reps 1)
+    SMALL_ARGS=(--start 50000 --count 20 --tasks 20 --reps 3)
     IO_TASKS=4 IO_LATENCY=0.005 IO_LIST=1,4
     SCAN_PORTS=8 SCAN_LATENCY=0.002 SCAN_LIST=1,8
-    IP_INVOKE=1 IP_RUNS=1
+    IP_INVOKE=1 IP_RUNS=2
     SRV_LIST="1 2" SRV_RUNS=2 SRV_CLIENTS=10 SRV_REQUESTS=2
+    SETTLE_S=${SETTLE_S:-1}
 elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     profile=quick
-    RUNS=5 WARMUP=1 PY_RUNS=2 PY_WARMUP=0
-    SS_START=5000000 SS_COUNT=20 SS_RUNS=10 PY_COUNT=4 PY_START=5000000
+    SS_START=5000000 SS_COUNT=20 SS_ROUNDS=5 SS_RUNS=2 SS_SCAN=$CORES
+    PY_START=5000000 PY_COUNT=2 PY_ROUNDS=2 PY_RUNS=1
+    IO_ROUNDS=3 IO_RUNS=1 MPI_ROUNDS=2 MPI_RUNS=1
     PRIM_ARGS=(--reps 7 --rep-ms 5)
     GRAN_ARGS=(--total-ms 40 --reps 3 --per-decade 2 --max-us 10000 --max-tasks 2000)
     PEER_ARGS=(--count 20 --tasks 20000 --reps 5)
+    SMALL_ARGS=(--start 50000 --count 20 --tasks 100 --reps 21)
     IO_TASKS=8 IO_LATENCY=0.02 IO_LIST=1,2,4,8
     SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
-    IP_INVOKE=3 IP_RUNS=3
-    SRV_LIST="1 2 4 8 16" SRV_RUNS=5 SRV_CLIENTS=100 SRV_REQUESTS=10
+    IP_INVOKE=4 IP_RUNS=3
+    SRV_LIST="1 2 4 8 16" SRV_RUNS=3 SRV_CLIENTS=100 SRV_REQUESTS=10
+    SETTLE_S=${SETTLE_S:-60}
 else
     profile=full
-    RUNS=10 WARMUP=2 PY_RUNS=3 PY_WARMUP=1
-    SS_START=5000000 SS_COUNT=20 SS_RUNS=40 PY_COUNT=20 PY_START=5000000
+    SS_START=5000000 SS_COUNT=20 SS_ROUNDS=10 SS_RUNS=3 SS_SCAN=$MAXW
+    PY_START=5000000 PY_COUNT=4 PY_ROUNDS=3 PY_RUNS=1
+    IO_ROUNDS=5 IO_RUNS=2 MPI_ROUNDS=4 MPI_RUNS=2
     PRIM_ARGS=(--reps 11 --rep-ms 20)
     GRAN_ARGS=(--total-ms 200 --reps 5 --per-decade 2)
     PEER_ARGS=(--reps 7)
+    SMALL_ARGS=(--start 50000 --count 20 --tasks 100 --reps 101)
     IO_TASKS=16 IO_LATENCY=0.05 IO_LIST=1,2,4,8,16
     SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
-    IP_INVOKE=7 IP_RUNS=9
-    SRV_LIST="1 2 4 8 16" SRV_RUNS=10 SRV_CLIENTS=200 SRV_REQUESTS=50
+    IP_INVOKE=9 IP_RUNS=7
+    SRV_LIST="1 2 4 8 16" SRV_RUNS=7 SRV_CLIENTS=200 SRV_REQUESTS=50
+    SETTLE_S=${SETTLE_S:-60}
 fi
 
 RESULTS=${RESULTS:-bench/results/$(hostname -s 2>/dev/null || hostname)-$(date +%Y%m%d-%H%M%S)}
-PLOTS=${PLOTS-plots}
+PLOTS=${PLOTS-$RESULTS/plots}
+REFERENCE=${REFERENCE:-bench/results/reference}
 mkdir -p "$RESULTS"
 
 # ---- helpers --------------------------------------------------------------------------------
 step_no=0
 failed=0
-ALL_STEPS="machine primitives granularity peers sumsq mpi python downloads portscan server summary plots"
+ALL_STEPS="machine primitives granularity peers sumsq mpi python downloads portscan server summary plots compare"
+MEASURING=" primitives granularity peers sumsq mpi python downloads portscan server "
 read -r -a STEPS <<<"${BENCH_STEPS:-$ALL_STEPS}"
 for step in "${STEPS[@]}"; do
     [[ " $ALL_STEPS " == *" $step "* ]] ||
@@ -102,13 +124,26 @@ have() { [ -x "$BUILD/$1" ]; }
 # every one of them, so only a broken build or a hand-made BUILD folder gets here).
 need() { have "$1" || { say "      $BUILD/$1 is not built (make benches lessons)"; return 1; }; }
 
-# hf NAME ARGS...: hyperfine, whole programs, no shell in between (-N), exported as
-# RESULTS/hf-NAME.{json,csv}; its own progress goes to stderr.
-hf() {
-    local name=$1
-    shift
-    hyperfine -N --style basic --export-json "$RESULTS/hf-$name.json" \
-        --export-csv "$RESULTS/hf-$name.csv" "$@" >&2
+# rounds NAME ROUNDS RUNS "MODE/WORKERS|COMMAND"...: hyperfine in rounds, the commands
+# taking turns: first one discarded pass over them all (binaries and caches warm), then
+# ROUNDS rounds of RUNS runs each, every round in the opposite order to the one before.
+# Each round is exported as RESULTS/hf/NAME-ROUND.json.
+rounds() {
+    local name=$1 nrounds=$2 runs=$3 r spec
+    shift 3
+    local fwd=() rev=()
+    for spec in "$@"; do
+        fwd+=(-n "${spec%%|*}" "${spec#*|}")
+        rev=(-n "${spec%%|*}" "${spec#*|}" "${rev[@]}")
+    done
+    mkdir -p "$RESULTS/hf"
+    hyperfine -N --style none --runs 1 "${fwd[@]}" >/dev/null
+    for r in $(seq 1 "$nrounds"); do
+        if [ $((r % 2)) = 1 ]; then set -- "${fwd[@]}"; else set -- "${rev[@]}"; fi
+        hyperfine -N --style none --runs "$runs" --export-json "$RESULTS/hf/$name-$r.json" "$@" \
+            >/dev/null
+    done
+    say "      $name: $((${#fwd[@]} / 3)) commands, $nrounds round(s) of $runs run(s) each"
 }
 
 # ---- the steps ------------------------------------------------------------------------------
@@ -125,14 +160,18 @@ step_machine() {
         echo "cc: ${CC:-cc} (built the programs)"
         echo "compiler: $(${CC:-cc} --version 2>/dev/null | head -n 1)"
         echo "glib: $(pkg-config --modversion glib-2.0 2>/dev/null || echo none)"
+        echo "peers: $(cat "$BUILD/bench/peers.features" 2>/dev/null || echo unknown)"
         echo "hyperfine: $(hyperfine --version 2>/dev/null || echo none)"
         echo "gnuplot: $(gnuplot --version 2>/dev/null || echo none)"
         echo "python: $($PYTHON --version 2>&1 || echo none)"
         echo "mpi: $(mpirun --version 2>/dev/null | head -n 1 || echo none)"
         echo "loadavg: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
         echo "profile: $profile"
+        echo "sumsq_count: $SS_COUNT"
+        echo "python_count: $PY_COUNT"
+        echo "server_clients: $SRV_CLIENTS"
+        echo "server_requests: $SRV_REQUESTS"
     } >"$RESULTS/machine.txt"
-    say "      $(machine_caption "$RESULTS")"
 }
 
 step_primitives() {
@@ -145,44 +184,58 @@ step_granularity() {
     "$BUILD/bench/granularity" "${GRAN_ARGS[@]}" >"$RESULTS/granularity.csv"
 }
 
+# Our pools beside GThreadPool and OpenMP. A peer this machine offers (GLib found by
+# pkg-config, a compiler that takes -fopenmp) but that the program was built without is an
+# error: make rebuilds peers when the set changes (build/bench/peers.features), so a
+# missing row means a broken build, not a fact about the machine.
 step_peers() {
     need bench/peers
+    local features
+    features=$(cat "$BUILD/bench/peers.features" 2>/dev/null || echo unknown)
+    if pkg-config --exists glib-2.0 2>/dev/null && [[ "$features" != *glib=yes* ]]; then
+        say "      GLib is installed but $BUILD/bench/peers was built without it ($features): make benches"
+        return 1
+    fi
     "$BUILD/bench/peers" "${PEER_ARGS[@]}" >"$RESULTS/peers.csv"
     # The same sums on small tasks (20 numbers near 50,000, about 25 us each), where the
     # cost of handing out work decides: its sumsq rows, renamed sumsq_small.
-    "$BUILD/bench/peers" --start 50000 --count 20 --tasks 100 --reps 51 |
-        awk -F, -v OFS=, '$1 == "sumsq" { $1 = "sumsq_small"; print }' >>"$RESULTS/peers.csv"
+    "$BUILD/bench/peers" "${SMALL_ARGS[@]}" | sed -n 's/^sumsq,/sumsq_small,/p' >>"$RESULTS/peers.csv"
+    if pkg-config --exists glib-2.0 2>/dev/null && ! grep -q '^sumsq,gthreadpool,' "$RESULTS/peers.csv"; then
+        say "      GLib is installed, yet peers measured no GThreadPool row"
+        return 1
+    fi
 }
 
-# Lesson 14, every mode, workers 1..2*cores; serial once (it has no workers).
+# Lesson 14 cold: the whole program, serial against every mode with 1..SS_SCAN workers,
+# and each mode pinned (--pin) at 2 workers, all taking turns.
 step_sumsq() {
-    local p=14_sum_squares mode
+    local p=14_sum_squares mode w
     need $p
-    local work=(--start "$SS_START" --count "$SS_COUNT")
-    hf sumsq-serial --warmup "$WARMUP" --runs "$SS_RUNS" \
-        "$BUILD/$p --mode serial ${work[*]}"
-    for mode in threads pool processes; do
-        hf "sumsq-$mode" --warmup "$WARMUP" --runs "$SS_RUNS" --parameter-scan workers 1 "$MAXW" \
-            "$BUILD/$p --mode $mode --workers {workers} ${work[*]}"
+    local work="--start $SS_START --count $SS_COUNT"
+    local cmds=("serial/1|$BUILD/$p --mode serial $work")
+    for w in $(seq 1 "$SS_SCAN"); do
+        for mode in threads pool processes; do
+            cmds+=("$mode/$w|$BUILD/$p --mode $mode --workers $w $work")
+        done
     done
+    if [ "$CORES" -ge 2 ]; then
+        for mode in threads pool processes; do
+            cmds+=("$mode-pinned/2|$BUILD/$p --mode $mode --workers 2 --pin $work")
+        done
+    fi
+    rounds sumsq "$SS_ROUNDS" "$SS_RUNS" "${cmds[@]}"
 }
 
-# MPI ranks beside the pools, on lesson 14's work. mpirun's start-up (0.1-0.3 s) dwarfs
-# the work (0.03-0.06 s), so two kinds of figure:
-#   in-program  each program times its own work, without any start-up: lesson 14 per mode
-#               (serial; threads, pool, processes with 1..cores workers) and lesson 21 on
-#               1..cores ranks (MPI_Wtime, a common start to the slowest rank). They take
-#               turns, IP_INVOKE rounds, so a busy spell hits them all alike:
-#               sumsq-inprogram.csv (mode,workers,...) and mpi.csv (ranks,...), each a
-#               median over the invocations with min and max (samples = invocations; each
-#               invocation is itself the median of --runs IP_RUNS)
-#   whole       hyperfine on `mpirun -np N ...`, start-up included: hf-sumsq-mpi, which
-#               joins lesson 14's hyperfine table (workers = ranks)
-# Without OpenMPI (or the lesson not built: `make mpi`) the MPI part is skipped, the rest runs.
+# Lesson 14 warm, beside MPI (lesson 21): each program times its own work after a first
+# run; lesson 14 per mode with 1..cores workers (and pinned at 2), lesson 21 on 1..cores
+# ranks (MPI_Wtime, a common start to the slowest rank). IP_INVOKE rounds, every mode once
+# per round, into inprogram.txt. Then the whole program under mpirun, start-up included,
+# taking turns with the serial program: hf/sumsqmpi-*.json.
+# Without OpenMPI (or the lesson not built: `make mpi`) the MPI part is skipped.
 step_mpi() {
-    local p=21_mpi_sum_squares k n mode mpi=1 line
+    local p=21_mpi_sum_squares k n mode mpi=1
     need 14_sum_squares
-    local work=(--start "$SS_START" --count "$SS_COUNT")
+    local work=(--start "$SS_START" --count "$SS_COUNT" --runs "$IP_RUNS")
     if ! command -v mpirun >/dev/null 2>&1; then
         skip "MPI: no mpirun (scripts/install-deps.sh mpi; make mpi); lesson 14 in-program only"
         mpi=0
@@ -198,115 +251,90 @@ step_mpi() {
     local mpirun=(mpirun --oversubscribe)
     [ "$(id -u)" -ne 0 ] || mpirun+=(--allow-run-as-root)
 
-    # seconds_of PREFIX COMMAND...: run it; print PREFIX,seconds from its verdict line.
-    seconds_of() {
-        local prefix=$1 out
-        shift
+    # timed K PROGRAM VARIANT COMMAND...: run it; keep its MODE or MPI RESULT line, tagged
+    # (VARIANT: "-pinned" when asked for --pin, whatever the program managed; else "-").
+    timed() {
+        local k=$1 program=$2 variant=$3 out
+        shift 3
         out=$(timeout 120 "$@" </dev/null) || { say "      FAILED: $*"; return 1; }
-        line=$(printf '%s\n' "$out" | sed -n \
-            -e 's/^MODE name=[a-z]* workers=[0-9]* seconds=\([0-9.]*\) .*/\1/p' \
-            -e 's/^RESULT ranks=[0-9]* .* seconds=\([0-9.]*\) OK$/\1/p' | tail -n 1)
-        [ -n "$line" ] || { say "      FAILED: no seconds in the output of $*"; return 1; }
-        echo "$prefix,$line"
+        out=$(printf '%s\n' "$out" | grep -E '^MODE |^RESULT ranks=') ||
+            { say "      FAILED: no MODE or RESULT line from $*"; return 1; }
+        printf '%s\n' "$out" | sed "s/^/invocation=$k program=$program variant=$variant /"
     }
-    {
-        echo "program,mode,workers,seconds,invocation"
-        for k in $(seq 1 "$IP_INVOKE"); do
-            say "      in-program round $k of $IP_INVOKE"
-            seconds_of "14,serial,1" "$BUILD/14_sum_squares" --mode serial --runs "$IP_RUNS" \
-                "${work[@]}" | sed "s/\$/,$k/"
-            for n in $(seq 1 "$CORES"); do
-                for mode in threads pool processes; do
-                    seconds_of "14,$mode,$n" "$BUILD/14_sum_squares" --mode "$mode" --workers "$n" \
-                        --runs "$IP_RUNS" "${work[@]}" | sed "s/\$/,$k/"
-                done
-                [ "$mpi" = 0 ] || seconds_of "21,mpi,$n" "${mpirun[@]}" -np "$n" "$BUILD/$p" \
-                    --runs "$IP_RUNS" "${work[@]}" | sed "s/\$/,$k/"
-            done
+    local runs=("serial 1 ")
+    for n in $(seq 1 "$CORES"); do
+        for mode in threads pool processes; do runs+=("$mode $n "); done
+    done
+    [ "$CORES" -lt 2 ] || for mode in threads pool processes; do runs+=("$mode 2 --pin"); done
+    : >"$RESULTS/inprogram.txt"
+    for k in $(seq 1 "$IP_INVOKE"); do
+        local order=("${runs[@]}") spec
+        [ $((k % 2)) = 1 ] || mapfile -t order < <(printf '%s\n' "${runs[@]}" | tac)
+        for spec in "${order[@]}"; do
+            read -r mode n pin <<<"$spec"
+            timed "$k" 14 "${pin:+-pinned}" "$BUILD/14_sum_squares" --mode "$mode" --workers "$n" \
+                ${pin:+"$pin"} "${work[@]}" >>"$RESULTS/inprogram.txt"
         done
-    } >"$RESULTS/inprogram-samples.csv"
-    # The median over the invocations, with the range.
-    inprogram_stats() {
-        awk -F, -v want="$1" -v head="$2" '
-            NR == 1 || $1 != want { next }
-            { key = $2 "," $3; if (!(key in n)) order[++nk] = key; v[key, ++n[key]] = $4 }
-            END {
-                print head
-                for (j = 1; j <= nk; j++) {
-                    key = order[j]; m = n[key]
-                    for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++)
-                        if (v[key, b] < v[key, a]) { t = v[key, a]; v[key, a] = v[key, b]; v[key, b] = t }
-                    med = m % 2 ? v[key, (m + 1) / 2] : (v[key, m / 2] + v[key, m / 2 + 1]) / 2
-                    printf "%s,%.6f,%.6f,%.6f,%d\n", want == 21 ? substr(key, index(key, ",") + 1) : key,
-                        med, v[key, 1], v[key, m], m
-                }
-            }' "$RESULTS/inprogram-samples.csv"
-    }
-    inprogram_stats 14 "mode,workers,median_s,min_s,max_s,samples" >"$RESULTS/sumsq-inprogram.csv"
+        if [ "$mpi" = 1 ]; then
+            for n in $(seq 1 "$CORES"); do
+                timed "$k" 21 - "${mpirun[@]}" -np "$n" "$BUILD/$p" "${work[@]}" \
+                    >>"$RESULTS/inprogram.txt"
+            done
+        fi
+        say "      in-program round $k of $IP_INVOKE"
+    done
     [ "$mpi" = 1 ] || return 0
-    inprogram_stats 21 "ranks,median_s,min_s,max_s,samples" >"$RESULTS/mpi.csv"
-    # The whole program under mpirun, start-up included (the parameter is called workers so
-    # that it lines up with lesson 14's modes in the tables).
-    hf sumsq-mpi --warmup "$WARMUP" --runs "$RUNS" --parameter-scan workers 1 "$CORES" \
-        "${mpirun[*]} -np {workers} $BUILD/$p ${work[*]}"
+    local cmds=("serial/1|$BUILD/14_sum_squares --mode serial --start $SS_START --count $SS_COUNT")
+    for n in $(seq 1 "$CORES"); do
+        cmds+=("mpi/$n|${mpirun[*]} -np $n $BUILD/$p --start $SS_START --count $SS_COUNT")
+    done
+    rounds sumsqmpi "$MPI_ROUNDS" "$MPI_RUNS" "${cmds[@]}"
 }
 
-# The same (smaller) work in Python and in C, workers = cores, in one run. (A one-value
-# --parameter-list only puts the workers into the exported CSV.)
+# The same kind of work in Python (fewer numbers: it is ~100x slower), workers = cores.
+# The C side of the comparison is step sumsq's: each figure is measured once.
 step_python() {
-    local p=14_sum_squares mode
-    local work=(--workers "{workers}" --start "$PY_START" --count "$PY_COUNT")
-    if command -v "$PYTHON" >/dev/null 2>&1; then
-        for mode in serial threads pool processes process-executor; do
-            hf "sumsqpy-$mode" --warmup "$PY_WARMUP" --runs "$PY_RUNS" \
-                --parameter-list workers "$CORES" \
-                "$PYTHON bench/python/sum_squares.py --mode $mode ${work[*]}"
-        done
-    else
-        skip "no $PYTHON on this machine"
-    fi
-    need $p
-    for mode in serial threads pool processes; do
-        hf "sumsqc-$mode" --warmup "$WARMUP" --runs "$SS_RUNS" --parameter-list workers "$CORES" \
-            "$BUILD/$p --mode $mode ${work[*]}"
+    command -v "$PYTHON" >/dev/null 2>&1 || { skip "no $PYTHON on this machine"; return 0; }
+    local mode cmds=()
+    for mode in serial threads pool processes process-executor; do
+        cmds+=("$mode/$([ $mode = serial ] && echo 1 || echo "$CORES")|$PYTHON bench/python/sum_squares.py --mode $mode --workers $CORES --start $PY_START --count $PY_COUNT")
     done
+    rounds sumsqpy "$PY_ROUNDS" "$PY_RUNS" "${cmds[@]}"
 }
 
 # Lesson 13: IO_TASKS simulated downloads of IO_LATENCY s each: serially, one thread per
 # download (its concurrency is the number of tasks), and a pool of each size in IO_LIST.
 step_downloads() {
-    local p=13_io_bound
+    local p=13_io_bound w
     need $p
-    local work=(--tasks "$IO_TASKS" --latency "$IO_LATENCY")
-    hf downloads-serial --warmup "$WARMUP" --runs "$RUNS" "$BUILD/$p --mode serial ${work[*]}"
-    hf downloads-threads --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$IO_TASKS" \
-        "$BUILD/$p --mode threads ${work[*]}"
-    hf downloads-pool --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$IO_LIST" \
-        "$BUILD/$p --mode pool --workers {workers} ${work[*]}"
+    local work="--tasks $IO_TASKS --latency $IO_LATENCY"
+    local cmds=("serial/1|$BUILD/$p --mode serial $work" "threads/$IO_TASKS|$BUILD/$p --mode threads $work")
+    for w in ${IO_LIST//,/ }; do cmds+=("pool/$w|$BUILD/$p --mode pool --workers $w $work"); done
+    rounds downloads "$IO_ROUNDS" "$IO_RUNS" "${cmds[@]}"
 }
 
 # Lesson 12: SCAN_PORTS ports of 127.0.0.1 from port 23000 (away from the lesson's default,
 # which its tests use), each probe paying SCAN_LATENCY s: serially, then pools of each size.
 step_portscan() {
-    local p=12_port_scan
+    local p=12_port_scan w
     need $p
-    local work=(--ports "$SCAN_PORTS" --latency "$SCAN_LATENCY" --first-port 23000)
-    hf portscan-serial --warmup "$WARMUP" --runs "$RUNS" "$BUILD/$p --mode serial ${work[*]}"
-    hf portscan-pool --warmup "$WARMUP" --runs "$RUNS" --parameter-list workers "$SCAN_LIST" \
-        "$BUILD/$p --mode pool --workers {workers} ${work[*]}"
+    local work="--ports $SCAN_PORTS --latency $SCAN_LATENCY --first-port 23000"
+    local cmds=("serial/1|$BUILD/$p --mode serial $work")
+    for w in ${SCAN_LIST//,/ }; do cmds+=("pool/$w|$BUILD/$p --mode pool --workers $w $work"); done
+    rounds portscan "$IO_ROUNDS" "$IO_RUNS" "${cmds[@]}"
 }
 
 # Lesson 20: the server with each worker count in SRV_LIST, SRV_CLIENTS concurrent clients
 # of SRV_REQUESTS requests each, no bad clients; the client, in the same process, measures
-# requests per second (its THROUGHPUT line) and checks every answer. server-rps.csv: per
-# worker count the median rps over SRV_RUNS runs, with min and max.
+# requests per second (its THROUGHPUT line) and checks every answer. The worker counts take
+# turns, SRV_RUNS times: server-samples.csv (workers,rps,run).
 step_server() {
     local p=20_server w r out line
     need $p
     {
         echo "workers,rps,run"
-        for w in $SRV_LIST; do
-            for r in $(seq 1 "$SRV_RUNS"); do
+        for r in $(seq 1 "$SRV_RUNS"); do
+            for w in $SRV_LIST; do
                 out=$(timeout 120 "$BUILD/$p" --workers "$w" --bad 0 --clients "$SRV_CLIENTS" \
                     --requests "$SRV_REQUESTS" </dev/null) ||
                     { say "      FAILED: $p --workers $w (its verdict was not OK)"; return 1; }
@@ -315,28 +343,15 @@ step_server() {
                 [ -n "$line" ] || { say "      FAILED: no THROUGHPUT line from $p --workers $w"; return 1; }
                 echo "$line"
             done
-            say "      workers=$w: $SRV_RUNS runs"
+            say "      turn $r of $SRV_RUNS over workers $SRV_LIST"
         done
     } >"$RESULTS/server-samples.csv"
-    awk -F, -v c="$SRV_CLIENTS" -v q="$SRV_REQUESTS" '
-        NR == 1 { next }
-        { if (!($1 in n)) order[++nw] = $1; v[$1, ++n[$1]] = $2 }
-        END {
-            print "workers,median_rps,min_rps,max_rps,runs,clients,requests_per_client"
-            for (j = 1; j <= nw; j++) {
-                w = order[j]; m = n[w]
-                for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++)
-                    if (v[w, b] < v[w, a]) { t = v[w, a]; v[w, a] = v[w, b]; v[w, b] = t }
-                med = m % 2 ? v[w, (m + 1) / 2] : (v[w, m / 2] + v[w, m / 2 + 1]) / 2
-                printf "%s,%.0f,%.0f,%.0f,%d,%s,%s\n", w, med, v[w, 1], v[w, m], m, c, q
-            }
-        }' "$RESULTS/server-samples.csv" >"$RESULTS/server-rps.csv"
 }
 
 step_summary() {
     # The load after the run too, for the record (it includes the benchmarks' own threads).
     echo "loadavg_after: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)" >>"$RESULTS/machine.txt"
-    scripts/bench-summary.sh "$RESULTS" >"$RESULTS/summary.md"
+    "${STATS[@]}" summarize "$RESULTS" >/dev/null
 }
 
 step_plots() {
@@ -345,12 +360,40 @@ step_plots() {
     scripts/plots.sh --results "$RESULTS" --out "$PLOTS"
 }
 
+step_compare() {
+    [ -s "$REFERENCE/headline.csv" ] || { skip "no reference run in $REFERENCE"; return; }
+    [ "$(cd "$REFERENCE" && pwd -P)" != "$(cd "$RESULTS" && pwd -P)" ] ||
+        { skip "this run is the reference"; return; }
+    "${STATS[@]}" compare "$RESULTS" "$REFERENCE" >"$RESULTS/compare.md"
+}
+
 # ---- the run --------------------------------------------------------------------------------
+# children_cpu: user + system seconds of this shell's finished children (bash's `times`,
+# second line), the benchmarks' share of the machine's busy time.
+TIMES=$(mktemp)
+trap 'rm -f "$TIMES"' EXIT
+children_cpu() {
+    local u s
+    times >"$TIMES" # not in a pipe: a subshell's `times` would count its own children
+    { read -r _ _; read -r u s; } <"$TIMES"
+    awk -v u="$u" -v s="$s" 'function sec(t, m) { split(t, m, "m"); return m[1] * 60 + m[2] }
+        BEGIN { printf "%.3f", sec(u) + sec(s) }'
+}
+
 say "bench: $profile run into $RESULTS ($CORES CPUs, programs from $BUILD/)"
+[ -e "$RESULTS/steps.csv" ] || echo "step,started,wall_s,load1,settle,foreign_share" >"$RESULTS/steps.csv"
 t_all=$(date +%s.%N)
 for step in "${STEPS[@]}"; do
     step_no=$((step_no + 1))
     say "[$step_no/${#STEPS[@]}] $step ..."
+    settled=''
+    if [[ "$MEASURING" == *" $step "* ]]; then
+        settled=$("${STATS[@]}" settle --max "$SETTLE_S")
+        say "      machine $settled"
+    fi
+    load1=$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo '')
+    read -r busy0 total0 < <("${STATS[@]}" cpustat)
+    ours0=$(children_cpu)
     t0=$(date +%s.%N)
     # A subshell with -e of its own: a failing command ends its step, not the run. (Not in
     # an `if`: bash ignores -e in anything called from a condition.)
@@ -358,13 +401,24 @@ for step in "${STEPS[@]}"; do
     (set -e; "step_$step")
     rc=$?
     set -e
+    t1=$(date +%s.%N)
+    ours1=$(children_cpu)
+    read -r busy1 total1 < <("${STATS[@]}" cpustat)
     if [ "$rc" -ne 0 ]; then
         say "      FAILED: $step (exit status $rc); the other steps still run"
         failed=1
     fi
-    say "      $step: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f s", b - a }')"
+    if [[ "$MEASURING" == *" $step "* ]]; then
+        # The share of the machine's time that went to programs other than ours.
+        awk -v s="$step" -v t0="$t0" -v t1="$t1" -v l="$load1" -v st="${settled%% after*}" \
+            -v b0="$busy0" -v b1="$busy1" -v T0="$total0" -v T1="$total1" -v o0="$ours0" -v o1="$ours1" \
+            'BEGIN { f = T1 > T0 ? ((b1 - b0) - (o1 - o0)) / (T1 - T0) : 0; if (f < 0) f = 0
+                     printf "%s,%.0f,%.1f,%s,%s,%.3f\n", s, t0, t1 - t0, l, st, f }' >>"$RESULTS/steps.csv"
+    fi
+    say "      $step: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f s", b - a }')"
 done
 say "bench: done in $(awk -v a="$t_all" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f s", b - a }'); results in $RESULTS"
 
 [ -s "$RESULTS/summary.md" ] && cat "$RESULTS/summary.md"
+[ -s "$RESULTS/compare.md" ] && { echo; cat "$RESULTS/compare.md"; }
 exit "$failed"

@@ -4,6 +4,8 @@
 # sizes (a few seconds). No timing is asserted anywhere: these are not timed tests.
 load helper
 
+FIXTURE=tests/fixtures/bench-results/example-20250101-000000
+
 setup_file() {
     build "$BUILD/bench/primitives" "$BUILD/bench/granularity" "$BUILD/bench/peers"
 }
@@ -102,10 +104,10 @@ nonempty() {
 @test "peers: every mechanism gets the exact sum of squares; dispatch rows per task" {
     run --separate-stderr timeout 60 "$BUILD/bench/peers" --start 100000 --count 6 --tasks 200 --reps 2
     assert_success # the program dies if a total differs from the closed form
-    assert_line --index 0 "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps"
+    assert_line --index 0 "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s"
     printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/q.csv"
-    csv_ok "$BATS_TEST_TMPDIR/q.csv" 9
-    assert_line --regexp '^sumsq,serial,[0-9]+,6,[0-9]+,[0-9]+,[0-9]+,1\.000,2$'
+    csv_ok "$BATS_TEST_TMPDIR/q.csv" 10
+    assert_line --regexp '^sumsq,serial,[0-9]+,6,[0-9]+,[0-9]+,[0-9]+,1\.000,2,[0-9.]+$'
     assert_line --regexp '^sumsq,pthreads,'
     if pkg-config --exists glib-2.0 2>/dev/null; then
         assert_line --regexp '^sumsq,gthreadpool,'
@@ -113,6 +115,18 @@ nonempty() {
     fi
     assert_line --regexp '^dispatch,thread_pool_futures,[0-9]+,200,'
     assert_line --regexp '^dispatch,process_pool_async,[0-9]+,10,' # tasks / 20
+    # cpu_s, the CPU seconds of one rep: a number, never negative; "nan" only for a process
+    # pool where its workers' CPU time cannot be read (not Linux). Every sumsq batch burned
+    # some: the parallel ones (and serial) above zero.
+    local linux=0
+    [ "$(uname -s)" != Linux ] || linux=1
+    awk -F, -v linux="$linux" '
+        NR == 1 { next }
+        $10 == "nan" { if (linux || $2 !~ /^process_pool/) { print "cpu_s nan: " $0; bad = 1 }; next }
+        $10 !~ /^[0-9]+(\.[0-9]+)?$/ { print "cpu_s not a number >= 0: " $0; bad = 1; next }
+        $1 == "sumsq" && !($10 > 0) { print "a sumsq batch that burned no CPU: " $0; bad = 1 }
+        END { exit bad }' "$BATS_TEST_TMPDIR/q.csv"
+    [[ "$stderr" == *"sumsq    serial "*" cpu "*" ms"* ]] || fail "no cpu on the progress line: $stderr"
 }
 
 # ---- the Python twin of lesson 14 ----------------------------------------------------------
@@ -132,69 +146,81 @@ nonempty() {
 
 # ---- the whole machinery on tiny sizes -----------------------------------------------------
 
-@test "BENCH_SMOKE=1 scripts/bench.sh writes results, summary and plots" {
+@test "BENCH_SMOKE=1 scripts/bench.sh writes results, summary, headline and plots" {
     command -v hyperfine >/dev/null 2>&1 || skip "hyperfine is not installed (scripts/install-deps.sh bench)"
     command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed (scripts/install-deps.sh bench)"
-    local res="$BATS_TEST_TMPDIR/results" plots="$BATS_TEST_TMPDIR/plots"
-    run --separate-stderr env BENCH_SMOKE=1 BUILD="$BUILD" RESULTS="$res" PLOTS="$plots" \
-        timeout 120 scripts/bench.sh
+    local res="$BATS_TEST_TMPDIR/results" ref="$BATS_TEST_TMPDIR/reference"
+    cp -r "$FIXTURE" "$ref" # a reference run: the fixture, with its headline
+    python3 scripts/benchstats.py summarize "$ref" >/dev/null
+    run --separate-stderr env BENCH_SMOKE=1 BUILD="$BUILD" RESULTS="$res" \
+        REFERENCE="$ref" timeout 180 scripts/bench.sh
     assert_success
-    # progress on stderr, numbered; the summary on stdout and in summary.md
-    [[ "$stderr" == *"[1/12] machine ..."* ]] || fail "no progress on stderr: $stderr"
-    [[ "$stderr" == *"[12/12] plots ..."* ]]
+    # progress on stderr, numbered; the summary and the comparison on stdout and in files
+    [[ "$stderr" == *"[1/13] machine ..."* ]] || fail "no progress on stderr: $stderr"
+    [[ "$stderr" == *"[13/13] compare ..."* ]]
     assert_line --index 0 "# Benchmark summary: results"
-    assert_equal "$output" "$(cat "$res/summary.md")"
-    for key in uname nproc cpu gcc hyperfine gnuplot loadavg; do
+    assert_equal "$output" "$(cat "$res/summary.md"; echo; cat "$res/compare.md")"
+    assert_line --partial "headline figures reproduced the reference"
+    for key in uname nproc cpu gcc hyperfine gnuplot loadavg peers; do
         grep -q "^$key: ." "$res/machine.txt" || fail "machine.txt has no $key"
     done
     csv_ok "$res/primitives.csv" 6
     csv_ok "$res/granularity.csv" 9
-    csv_ok "$res/peers.csv" 9
-    nonempty "$plots/primitives.png" "$plots/granularity.svg" "$plots/peers.png"
-    if [ -x "$BUILD/14_sum_squares" ]; then
-        for mode in serial threads pool processes; do
-            nonempty "$res/hf-sumsq-$mode.json" "$res/hf-sumsq-$mode.csv"
+    csv_ok "$res/peers.csv" 10
+    # every measuring step has its row: the load and the share others used, 0..1
+    for step in primitives granularity peers sumsq mpi python downloads portscan server; do
+        grep -qE "^$step,[0-9]+,[0-9.]+,[0-9.]*,(settled|not settled),[01]\.[0-9]+$" "$res/steps.csv" ||
+            fail "no row for $step in steps.csv: $(cat "$res/steps.csv")"
+    done
+    # the commands compared took turns: two rounds of lesson 14, each with every command
+    for r in 1 2; do
+        nonempty "$res/hf/sumsq-$r.json"
+        for cmd in serial/1 threads/2 pool/2 processes/2 threads-pinned/2; do
+            grep -q "\"command\": \"$cmd\"" "$res/hf/sumsq-$r.json" || fail "round $r has no $cmd"
         done
-        [ -s "$plots/speedup-sumsq.png" ]
-    fi
-    if [ -x "$BUILD/13_io_bound" ]; then
-        for mode in serial threads pool; do [ -s "$res/hf-downloads-$mode.csv" ]; done
-        [ -s "$plots/time-downloads.svg" ]
-    fi
-    if [ -x "$BUILD/12_port_scan" ]; then
-        for mode in serial pool; do [ -s "$res/hf-portscan-$mode.csv" ]; done
-        [ -s "$plots/time-portscan.svg" ]
-    fi
-    if [ -x "$BUILD/14_sum_squares" ]; then
-        # lesson 14 timed inside: serial once, each mode with 1..cores workers
-        csv_ok "$res/sumsq-inprogram.csv" 6
-        assert_equal "$(sed -n 1p "$res/sumsq-inprogram.csv")" "mode,workers,median_s,min_s,max_s,samples"
-        for mode in threads pool processes; do
-            grep -qE "^$mode,$(nproc),0\.[0-9]+," "$res/sumsq-inprogram.csv" || fail "no $mode row"
-        done
-        nonempty "$plots/speedup-mpi.png" "$plots/speedup-mpi.svg"
-        [[ "$output" == *"## MPI ranks beside the pools"* ]]
-    fi
-    if [ -x "$BUILD/14_sum_squares" ] && [ -x "$BUILD/21_mpi_sum_squares" ] &&
-        command -v mpirun >/dev/null 2>&1; then
-        csv_ok "$res/mpi.csv" 5
-        assert_equal "$(wc -l <"$res/mpi.csv")" "$(($(nproc) + 1))" # ranks 1..cores
-        grep -qE "^1,0\.[0-9]+,0\.[0-9]+,0\.[0-9]+,1$" "$res/mpi.csv"
-        nonempty "$res/hf-sumsq-mpi.json" "$res/hf-sumsq-mpi.csv"
-        assert_line --regexp '^\| mpi ranks \(lesson 21\) \| 1 \| '
+    done
+    assert_equal "$(sed -n 1p "$res/hf-sumsq.csv")" \
+        "bench,mode,workers,median_s,q1_s,q3_s,min_s,max_s,runs,rounds,speedup,speedup_q1,speedup_q3,cpu_s,flag"
+    # the headline: the promised names, value within its spread
+    assert_equal "$(sed -n 1p "$res/headline.csv")" "name,value,unit,low,high,flag"
+    for name in sumsq.cold.speedup.threads sumsq.warm.speedup.pool cpu.s.sumsq.processes \
+        small.speedup.thread_pool dispatch.ns.thread_pool_futures cpu.s.peers.thread_pool; do
+        grep -q "^$name," "$res/headline.csv" || fail "headline.csv has no $name"
+    done
+    awk -F, 'NR > 1 && $4 != "" && !($4 <= $5) { print "low > high: " $0; bad = 1 } END { exit bad }' \
+        "$res/headline.csv"
+    # lesson 14 warm: each mode with 1..cores workers; MPI's ranks when OpenMPI is there
+    csv_ok "$res/inprogram.csv" 15
+    for mode in threads pool processes; do
+        grep -qE "^$mode,$(nproc),0\.[0-9]+" "$res/inprogram.csv" || fail "no $mode row"
+    done
+    if [ -x "$BUILD/21_mpi_sum_squares" ] && command -v mpirun >/dev/null 2>&1; then
+        assert_equal "$(($(wc -l <"$res/mpi.csv") - 1))" "$(nproc)" # ranks 1..cores
+        nonempty "$res/hf/sumsqmpi-1.json"
     else
         [ ! -e "$res/mpi.csv" ]
     fi
-    if [ -x "$BUILD/20_server" ]; then
-        # the smoke profile: workers 1 and 2, two runs each, every run's verdict OK
-        csv_ok "$res/server-rps.csv" 7
-        assert_equal "$(sed -n 1p "$res/server-rps.csv")" \
-            "workers,median_rps,min_rps,max_rps,runs,clients,requests_per_client"
-        assert_equal "$(awk -F, 'NR > 1 { print $1 "," $5 "," $6 "," $7 }' "$res/server-rps.csv" |
-            tr '\n' ' ')" "1,2,10,2 2,2,10,2 "
-        awk -F, 'NR > 1 && !($3 <= $2 && $2 <= $4 && $3 > 0) { exit 1 }' "$res/server-rps.csv"
-        nonempty "$plots/server-rps.png" "$plots/server-rps.svg"
-    fi
+    # the server: the smoke profile's workers 1 and 2, two turns each
+    assert_equal "$(awk -F, 'NR > 1 { print $1 "," $7 }' "$res/server-rps.csv" | tr '\n' ' ')" "1,2 2,2 "
+    # the plots, in the results folder
+    for name in speedup-sumsq speedup-mpi time-sumsq time-downloads time-portscan granularity \
+        primitives c-vs-python peers server-rps; do
+        nonempty "$res/plots/$name.png" "$res/plots/$name.svg"
+    done
+}
+
+@test "a run writes nothing that git tracks" {
+    command -v hyperfine >/dev/null 2>&1 || skip "hyperfine is not installed (scripts/install-deps.sh bench)"
+    git rev-parse --is-inside-work-tree >/dev/null 2>&1 || skip "not a git checkout"
+    before=$(git status --porcelain)
+    # the default RESULTS (bench/results/<host>-<date>) and plots, as `make bench` runs it
+    run --separate-stderr env BENCH_SMOKE=1 BUILD="$BUILD" \
+        BENCH_STEPS="machine primitives summary plots compare" timeout 60 scripts/bench.sh
+    assert_success
+    dir=$(sed -n 's/^bench: done in .*; results in //p' <<<"$stderr")
+    [ -d "$dir" ] || fail "no results folder named: $stderr"
+    rm -rf "$dir"
+    assert_equal "$(git status --porcelain)" "$before"
 }
 
 @test "a program not built fails its step with a message, the other steps still run" {
@@ -209,7 +235,7 @@ nonempty() {
     [[ "$stderr" == *"$BATS_TEST_TMPDIR/b/20_server is not built"*"FAILED: server"* ]] ||
         fail "no message for the server step: $stderr"
     nonempty "$BATS_TEST_TMPDIR/r/primitives.csv"
-    [ ! -e "$BATS_TEST_TMPDIR/r/server-rps.csv" ]
+    [ ! -e "$BATS_TEST_TMPDIR/r/server-samples.csv" ]
 }
 
 @test "without lesson 21 the mpi step measures lesson 14 alone and says why" {
@@ -219,7 +245,7 @@ nonempty() {
         PLOTS= BENCH_STEPS="mpi summary" timeout 60 scripts/bench.sh
     assert_success
     [[ "$stderr" == *"skipped: MPI: "*"lesson 14 in-program only"* ]] || fail "no MPI message: $stderr"
-    csv_ok "$BATS_TEST_TMPDIR/r/sumsq-inprogram.csv" 6
+    csv_ok "$BATS_TEST_TMPDIR/r/inprogram.csv" 15
     [ ! -e "$BATS_TEST_TMPDIR/r/mpi.csv" ]
     assert_line --partial "No MPI figures: OpenMPI or lesson 21 was missing"
 }

@@ -1,0 +1,933 @@
+#!/usr/bin/env python3
+"""benchstats.py: every statistic, table and headline of `make bench`, computed once.
+
+Python's standard library only (json, csv, statistics). It reads a results folder that
+scripts/bench.sh filled and never runs a benchmark, except for the two machine probes.
+
+    benchstats.py summarize RESULTS        the tables (*.csv), headline.csv and summary.md;
+                                           prints the summary
+    benchstats.py compare RESULTS REF      RESULTS' headline beside the reference run's
+    benchstats.py plotdata RESULTS DATA    gnuplot's input tables into the folder DATA
+    benchstats.py settle [--max S]         wait (at most S seconds) for an idle machine
+    benchstats.py cpustat                  "busy_s total_s" of the machine since boot
+
+HOW A FIGURE IS MADE
+  Whole programs (hyperfine, "cold": a fresh process each run) are measured in rounds:
+  every round runs each command of a comparison a few times, one command after another,
+  and the rounds repeat, so drift and a busy spell hit every command alike. A speedup is
+  then not a ratio of two medians taken minutes apart but the median of per-pair ratios:
+  run i of the baseline in round r against run i of the other command in round r. Its
+  spread is the interquartile range (q1..q3) of those ratios.
+  In-program figures ("warm": the program times its work after a first run) pair the
+  same way, per invocation.
+  A distribution with two clear clusters (a VM whose idle CPU sometimes sleeps deeply) is
+  reported as bimodal with both modes, not averaged into a value nobody measured.
+  A step during which other programs used more than BUSY_SHARE of the machine is marked
+  busy next to every figure it produced; a speedup above min(workers, cores) cannot be
+  true and is marked too.
+
+RESULTS FOLDER (written by scripts/bench.sh; * = written here)
+  machine.txt            key: value facts (nproc, cpu, compilers, load, profile, settle)
+  steps.csv              step,started,wall_s,load1,foreign_share per step
+  hf/BENCH-ROUND.json    hyperfine's export of one round; commands are named MODE/WORKERS
+  inprogram.txt          lesson 14's MODE lines and lesson 21's RESULT lines, each after
+                         "invocation=K program=14|21 variant=-|-pinned"
+  server-samples.csv     workers,rps,run (lesson 20)
+  primitives.csv granularity.csv peers.csv   the C benchmark programs' output
+  *hf-BENCH.csv *inprogram.csv *mpi.csv *server-rps.csv *crossovers.csv *amdahl.csv
+  *headline.csv *summary.md
+"""
+
+import csv
+import glob
+import json
+import math
+import os
+import re
+import statistics
+import sys
+import time
+
+BUSY_SHARE = 0.10  # of the whole machine, used by programs other than the benchmarks
+REPRODUCED = 0.10  # a headline value within 10% of the reference's has reproduced
+REPRODUCED_CROSSOVER = 1.5  # crossovers swing more: within 1.5x
+MODE_ORDER = ["serial", "threads", "pool", "processes", "process-executor", "mpi"]
+HEADLINE_WORKERS = 2  # the headline speedups are at 2 workers (the tutorials' machine)
+
+
+# ---- statistics ------------------------------------------------------------------------
+
+def quartiles(xs):
+    """(q1, median, q3) of a non-empty list; q1 = q3 = the value for one sample."""
+    xs = sorted(xs)
+    if len(xs) == 1:
+        return xs[0], xs[0], xs[0]
+    q1, q2, q3 = statistics.quantiles(xs, n=4, method="inclusive")
+    return q1, q2, q3
+
+
+def pair_ratios(base_rounds, other_rounds):
+    """base/other for run i of round r of each, over the rounds both have."""
+    ratios = []
+    for b, o in zip(base_rounds, other_rounds):
+        ratios += [x / y for x, y in zip(b, o) if y > 0]
+    return ratios
+
+
+def modes(xs, min_share=0.2, min_gap=0.10, gap_to_spread=3.0):
+    """Two clusters in xs, or None: [(median, share), (median, share)], lower first.
+
+    The widest gap between sorted neighbours (on a log scale, so it is relative) that
+    leaves at least min_share of the samples on each side is a split if it is wider than
+    min_gap (10%) and gap_to_spread times the interquartile range of either side."""
+    xs = sorted(x for x in xs if x > 0)
+    n = len(xs)
+    k = max(2, math.ceil(min_share * n))
+    if n < 2 * k:
+        return None
+    logs = [math.log(x) for x in xs]
+    gap, at = max((logs[i] - logs[i - 1], i) for i in range(k, n - k + 1))
+    lo, hi = logs[:at], logs[at:]
+    spread = max(quartiles(lo)[2] - quartiles(lo)[0], quartiles(hi)[2] - quartiles(hi)[0])
+    if gap < math.log(1 + min_gap) or gap < gap_to_spread * spread:
+        return None
+    return [(statistics.median(xs[:at]), at / n), (statistics.median(xs[at:]), (n - at) / n)]
+
+
+def describe(xs):
+    """The summary of a sample: median, q1, q3, min, max, n and its modes (or None)."""
+    q1, med, q3 = quartiles(xs)
+    return {"median": med, "q1": q1, "q3": q3, "min": min(xs), "max": max(xs), "n": len(xs),
+            "modes": modes(xs)}
+
+
+def amdahl_fit(points, cores):
+    """Amdahl's law S(p) = 1 / (f + (1 - f) / p) fitted to (workers, speedup) points.
+
+    Turned over it is linear: 1/S - 1/p = f (1 - 1/p), so f is a least-squares line
+    through the origin (it cannot fail the way a nonlinear fit can on noisy data). p is
+    min(workers, cores); points with p = 1 carry no information, and points beyond the
+    cores measure how the tasks divide among them, not f. Returns (f, standard error, n)
+    or None with fewer than two usable points."""
+    xy = []
+    for w, s in points:
+        p = min(w, cores)
+        if p > 1 and w <= cores and s > 0:
+            xy.append((1 - 1 / p, 1 / s - 1 / p))
+    if len(xy) < 2:
+        return None
+    sxx = sum(x * x for x, _ in xy)
+    f = sum(x * y for x, y in xy) / sxx
+    resid = sum((y - f * x) ** 2 for x, y in xy)
+    err = math.sqrt(resid / (len(xy) - 1) / sxx)
+    return f, err, len(xy)
+
+
+# ---- reading a results folder ----------------------------------------------------------
+
+def read_csv(path):
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for row in rows:
+            w.writerow([fmt_cell(row.get(h, "")) for h in header])
+
+
+def fmt_cell(v):
+    if isinstance(v, float):
+        return "" if math.isnan(v) else f"{v:.6g}"
+    return v
+
+
+def machine(results):
+    facts = {}
+    path = os.path.join(results, "machine.txt")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                key, sep, value = line.partition(":")
+                if sep:
+                    facts.setdefault(key.strip(), value.strip())
+    return facts
+
+
+def cores_of(facts):
+    try:
+        return int(facts.get("nproc", "2"))
+    except ValueError:
+        return 2
+
+
+def caption(results, facts):
+    return (f"{facts.get('cpu') or 'unknown CPU'}, {facts.get('nproc', '?')} CPUs, "
+            f"{facts.get('kernel', '?')}, {facts.get('compiler') or facts.get('gcc', '?')}, "
+            f"load before: {facts.get('loadavg', '?')} — {os.path.basename(os.path.normpath(results))}")
+
+
+def busy_steps(results):
+    """{step: share of the machine other programs used during it} for the busy steps."""
+    busy = {}
+    for row in read_csv(os.path.join(results, "steps.csv")):
+        try:
+            share = float(row["foreign_share"])
+        except (KeyError, ValueError):
+            continue
+        if share > BUSY_SHARE:
+            busy[row["step"]] = share
+    return busy
+
+
+def mode_key(mode):
+    base = mode.replace("-pinned", "")
+    rank = MODE_ORDER.index(base) if base in MODE_ORDER else len(MODE_ORDER)
+    return rank, mode.endswith("-pinned"), mode
+
+
+def hf_rounds(results, bench):
+    """{(mode, workers): {"rounds": [[s, ...] per round], "cpu": [user+system per round]}}"""
+    commands = {}
+    files = glob.glob(os.path.join(results, "hf", f"{bench}-*.json"))
+    for path in sorted(files, key=lambda p: int(re.sub(r".*-(\d+)\.json$", r"\1", p) or 0)):
+        with open(path) as f:
+            exported = json.load(f)
+        for r in exported["results"]:
+            mode, _, workers = r["command"].partition("/")
+            c = commands.setdefault((mode, int(workers or 1)), {"rounds": [], "cpu": []})
+            c["rounds"].append(r["times"])
+            c["cpu"].append(r["user"] + r["system"])
+    return commands
+
+
+def hf_table(results, bench, cores):
+    """One row per command of a hyperfine comparison, speedups from per-pair ratios."""
+    commands = hf_rounds(results, bench)
+    if not commands:
+        return []
+    base = commands.get(("serial", 1))
+    rows = []
+    for (mode, workers) in sorted(commands, key=lambda k: (mode_key(k[0]), k[1])):
+        c = commands[(mode, workers)]
+        d = describe([t for rnd in c["rounds"] for t in rnd])
+        row = {"bench": bench, "mode": mode, "workers": workers, "median_s": d["median"],
+               "q1_s": d["q1"], "q3_s": d["q3"], "min_s": d["min"], "max_s": d["max"],
+               "runs": d["n"], "rounds": len(c["rounds"]),
+               "cpu_s": statistics.median(c["cpu"]), "modes": d["modes"]}
+        if base:
+            r = describe(pair_ratios(base["rounds"], c["rounds"]))
+            row.update(speedup=r["median"], speedup_q1=r["q1"], speedup_q3=r["q3"],
+                       speedup_modes=r["modes"])
+        rows.append(row)
+    return rows
+
+
+def parse_fields(line):
+    return dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+
+
+def inprogram_table(results):
+    """Lesson 14 timed inside (warm), paired per invocation with its serial; and MPI."""
+    samples = {}  # (program, mode, workers) -> {invocation: fields}
+    path = os.path.join(results, "inprogram.txt")
+    if not os.path.exists(path):
+        return [], []
+    with open(path) as lines:
+        lines = lines.read().splitlines()
+    for line in lines:
+        f = parse_fields(line)
+        variant = f.get("variant", "-").strip("-")
+        if "MODE" in line:
+            key = ("14", f["name"] + ("-" + variant if variant else ""), int(f["workers"]))
+        elif "RESULT" in line and "ranks" in f:
+            key = ("21", "mpi", int(f["ranks"]))
+        else:
+            continue
+        samples.setdefault(key, {})[int(f["invocation"])] = f
+    serial = samples.get(("14", "serial", 1), {})
+    lesson14, mpi = [], []
+    for key in sorted(samples, key=lambda k: (k[0], mode_key(k[1]), k[2])):
+        program, mode, workers = key
+        runs = samples[key]
+        secs = [float(f["seconds"]) for f in runs.values()]
+        d = describe(secs)
+        row = {"mode": mode, "workers": workers, "median_s": d["median"], "q1_s": d["q1"],
+               "q3_s": d["q3"], "min_s": d["min"], "max_s": d["max"], "samples": d["n"],
+               "modes": d["modes"]}
+        ratios = [float(serial[k]["seconds"]) / float(f["seconds"])
+                  for k, f in runs.items() if k in serial and float(f["seconds"]) > 0]
+        if ratios:
+            r = describe(ratios)
+            row.update(speedup=r["median"], speedup_q1=r["q1"], speedup_q3=r["q3"],
+                       speedup_modes=r["modes"])
+        for field, name in (("first", "first_s"), ("cpu", "cpu_s")):
+            vals = [float(f[field]) for f in runs.values() if field in f and f[field] != "n/a"]
+            if vals:
+                row[name] = statistics.median(vals)
+        pinned = {f.get("pinned") for f in runs.values()} - {None}
+        if pinned:
+            row["pinned"] = "yes" if pinned == {"yes"} else "no" if pinned == {"no"} else "partly"
+        (mpi if program == "21" else lesson14).append(row)
+    return lesson14, mpi
+
+
+def server_table(results):
+    rows = read_csv(os.path.join(results, "server-samples.csv"))
+    by = {}
+    for r in rows:
+        by.setdefault(int(r["workers"]), {})[int(r["run"])] = float(r["rps"])
+    out = []
+    one = by.get(1)
+    for w in sorted(by):
+        d = describe(list(by[w].values()))
+        row = {"workers": w, "median_rps": d["median"], "q1_rps": d["q1"], "q3_rps": d["q3"],
+               "min_rps": d["min"], "max_rps": d["max"], "runs": d["n"]}
+        if one:  # runs take turns over the worker counts: run r of each is a pair
+            r = describe([by[w][k] / one[k] for k in by[w] if k in one])
+            row.update(vs_one=r["median"], vs_one_q1=r["q1"], vs_one_q3=r["q3"])
+        out.append(row)
+    return out
+
+
+def crossovers(results):
+    """The task size below which each mechanism's speedup drops under 1 (granularity.csv).
+
+    Going from the largest task down, it lies between the last size with speedup >= 1 and
+    the first below; log(size) is interpolated linearly in speedup. kind: crossover,
+    below_range (paid at every size measured) or above_range (never paid). low and high
+    are the two measured sizes around a crossover."""
+    by = {}
+    for r in read_csv(os.path.join(results, "granularity.csv")):
+        if r["mechanism"] != "serial":
+            by.setdefault(r["mechanism"], []).append((float(r["task_ns"]), float(r["speedup"])))
+    out = []
+    for mech, pts in by.items():
+        pts.sort(reverse=True)  # largest task first
+        row = {"mechanism": mech, "speedup_largest": pts[0][1], "speedup_smallest": pts[-1][1]}
+        if pts[0][1] < 1:
+            row.update(kind="above_range", crossover_ns=pts[0][0], low_ns=pts[0][0],
+                       high_ns=float("nan"))
+        else:
+            row.update(kind="below_range", crossover_ns=pts[-1][0], low_ns=float("nan"),
+                       high_ns=pts[-1][0])
+            for (s1, v1), (s2, v2) in zip(pts, pts[1:]):
+                if v2 < 1:
+                    l1, l2 = math.log(s1), math.log(s2)
+                    x = math.exp(l1 + (v1 - 1) / (v1 - v2) * (l2 - l1))
+                    row.update(kind="crossover", crossover_ns=x, low_ns=s2, high_ns=s1)
+                    break
+        out.append(row)
+    return out
+
+
+# ---- flags and formatting --------------------------------------------------------------
+
+def fmt_s(x):
+    if x is None or math.isnan(x):
+        return "–"
+    if x >= 1:
+        return f"{x:.3g} s"
+    if x >= 1e-3:
+        return f"{x * 1e3:.3g} ms"
+    return f"{x * 1e6:.3g} µs"
+
+
+def fmt_ns(x):
+    if x >= 1e6:
+        return f"{x / 1e6:.3g} ms"
+    if x >= 1e3:
+        return f"{x / 1e3:.3g} µs"
+    return f"{x:.3g} ns"
+
+
+def fmt_x(x):
+    return "–" if x is None else f"{x:.2f}×"
+
+
+def flags(row, workers, cores, busy_share=None, key="speedup"):
+    """The reasons a figure cannot be taken at face value, in words."""
+    out = []
+    value = row.get(key)
+    if value is not None and workers and value > 1.05 * min(workers, cores):
+        out.append(f"above {min(workers, cores)}×: impossible (a disturbed baseline)")
+    if row.get(f"{key}_modes"):
+        out.append("bimodal: " + " / ".join(f"{fmt_x(v)} ({share:.0%})"
+                                             for v, share in row[f"{key}_modes"]))
+    elif row.get("modes"):
+        out.append("bimodal times: " + " / ".join(f"{fmt_s(v)} ({share:.0%})"
+                                                   for v, share in row["modes"]))
+    if busy_share is not None:
+        out.append(f"busy: others used {busy_share:.0%} of the machine")
+    return "; ".join(out)
+
+
+def spread_x(row, key="speedup"):
+    if row.get(key) is None:
+        return "–"
+    return f"{row[key + '_q1']:.2f}–{row[key + '_q3']:.2f}"
+
+
+# ---- the headline ----------------------------------------------------------------------
+
+def headline(results, t):
+    """The figures a user compares with the reference: name,value,unit,low,high,flag."""
+    rows = []
+
+    def add(name, value, unit, low=float("nan"), high=float("nan"), flag=""):
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            rows.append({"name": name, "value": value, "unit": unit, "low": low, "high": high,
+                         "flag": flag})
+
+    for r in t["hf-sumsq"]:
+        if r["workers"] == HEADLINE_WORKERS and r["mode"] in ("threads", "pool", "processes"):
+            add(f"sumsq.cold.speedup.{r['mode']}", r.get("speedup"), "x", r.get("speedup_q1"),
+                r.get("speedup_q3"), r.get("flag", ""))
+            add(f"cpu.s.sumsq.{r['mode']}", r["cpu_s"], "s")
+        if r["mode"] == "serial":
+            add("cpu.s.sumsq.serial", r["cpu_s"], "s")
+    for r in t["inprogram"]:
+        if r["workers"] == HEADLINE_WORKERS and r["mode"] in ("threads", "pool", "processes"):
+            add(f"sumsq.warm.speedup.{r['mode']}", r.get("speedup"), "x", r.get("speedup_q1"),
+                r.get("speedup_q3"), r.get("flag", ""))
+    for r in t["peers"]:
+        name = r["mechanism"]
+        if r["bench"] == "sumsq_small" and name != "serial":
+            add(f"small.speedup.{name}", float(r["speedup"]), "x", r.get("speedup_low"),
+                r.get("speedup_high"), r.get("flag", ""))
+        if r["bench"] == "dispatch":
+            add(f"dispatch.ns.{name}", float(r["median_ns"]), "ns", float(r["min_ns"]),
+                float(r["max_ns"]), r.get("flag", ""))
+        if r["bench"] in ("sumsq", "sumsq_small") and r.get("cpu_s") not in (None, "", "nan"):
+            table = "small" if r["bench"] == "sumsq_small" else "peers"
+            add(f"cpu.s.{table}.{name}", float(r["cpu_s"]), "s")
+    for r in t["crossovers"]:
+        if r["kind"] == "crossover":
+            add(f"crossover.us.{r['mechanism']}", r["crossover_ns"] / 1e3, "us",
+                r["low_ns"] / 1e3, r["high_ns"] / 1e3, r.get("flag", ""))
+    return rows
+
+
+# ---- summarize -------------------------------------------------------------------------
+
+def peers_rows(results, busy, cores):
+    rows = read_csv(os.path.join(results, "peers.csv"))
+    serial = {r["bench"]: float(r["median_ns"]) for r in rows if r["mechanism"] == "serial"}
+    for r in rows:
+        b = r["bench"]
+        if b in serial and r["mechanism"] != "serial" and float(r["min_ns"]) > 0:
+            # the spread of one ratio of medians: against this mechanism's max and min
+            r["speedup_low"] = serial[b] / float(r["max_ns"])
+            r["speedup_high"] = serial[b] / float(r["min_ns"])
+        r["flag"] = flags({"speedup": float(r["speedup"])} if b != "dispatch" else {},
+                          int(r["workers"]), cores, busy.get("peers"))
+    return rows
+
+
+def tables(results):
+    """Every derived table of a results folder, with flags; also written as CSV files."""
+    facts = machine(results)
+    cores = cores_of(facts)
+    busy = busy_steps(results)
+    t = {"facts": facts, "cores": cores, "busy": busy}
+    for bench, step in (("sumsq", "sumsq"), ("sumsqmpi", "mpi"), ("sumsqpy", "python"),
+                        ("downloads", "downloads"), ("portscan", "portscan")):
+        rows = hf_table(results, bench, cores)
+        limit = cores if bench in ("sumsq", "sumsqmpi", "sumsqpy") else 0
+        for r in rows:
+            r["flag"] = flags(r, r["workers"] if limit else 0, limit or cores, busy.get(step))
+        t["hf-" + bench] = rows
+    t["inprogram"], t["mpi"] = inprogram_table(results)
+    for r in t["inprogram"] + t["mpi"]:
+        r["flag"] = flags(r, r["workers"], cores, busy.get("mpi"))
+    t["server"] = server_table(results)
+    for r in t["server"]:
+        r["flag"] = flags({}, 0, cores, busy.get("server"))
+    t["crossovers"] = crossovers(results)
+    for r in t["crossovers"]:
+        r["flag"] = flags({}, 0, cores, busy.get("granularity"))
+    t["primitives"] = read_csv(os.path.join(results, "primitives.csv"))
+    t["peers"] = peers_rows(results, busy, cores)
+    fit = amdahl_fit([(r["workers"], r["speedup"]) for r in t["hf-sumsq"]
+                      if r["mode"] == "threads" and r.get("speedup")], cores)
+    t["amdahl"] = fit
+    t["headline"] = headline(results, t)
+    return t
+
+
+def write_tables(results, t):
+    hf_head = ["bench", "mode", "workers", "median_s", "q1_s", "q3_s", "min_s", "max_s", "runs",
+               "rounds", "speedup", "speedup_q1", "speedup_q3", "cpu_s", "flag"]
+    for key in ("hf-sumsq", "hf-sumsqmpi", "hf-sumsqpy", "hf-downloads", "hf-portscan"):
+        if t[key]:
+            write_csv(os.path.join(results, key + ".csv"), hf_head, t[key])
+    ip_head = ["mode", "workers", "median_s", "q1_s", "q3_s", "min_s", "max_s", "samples",
+               "speedup", "speedup_q1", "speedup_q3", "first_s", "cpu_s", "pinned", "flag"]
+    if t["inprogram"]:
+        write_csv(os.path.join(results, "inprogram.csv"), ip_head, t["inprogram"])
+    if t["mpi"]:
+        write_csv(os.path.join(results, "mpi.csv"), ["ranks" if h == "workers" else h
+                                                      for h in ip_head],
+                  [dict(r, ranks=r["workers"]) for r in t["mpi"]])
+    if t["server"]:
+        write_csv(os.path.join(results, "server-rps.csv"),
+                  ["workers", "median_rps", "q1_rps", "q3_rps", "min_rps", "max_rps", "runs",
+                   "vs_one", "vs_one_q1", "vs_one_q3", "flag"], t["server"])
+    if t["crossovers"]:
+        write_csv(os.path.join(results, "crossovers.csv"),
+                  ["mechanism", "crossover_ns", "kind", "low_ns", "high_ns", "speedup_largest",
+                   "speedup_smallest", "flag"], t["crossovers"])
+    if t["amdahl"]:
+        f, err, n = t["amdahl"]
+        write_csv(os.path.join(results, "amdahl.csv"), ["mode", "f", "f_err", "points"],
+                  [{"mode": "threads", "f": f, "f_err": err, "points": n}])
+    write_csv(os.path.join(results, "headline.csv"),
+              ["name", "value", "unit", "low", "high", "flag"], t["headline"])
+
+
+def md_table(header, rows):
+    out = ["| " + " | ".join(header) + " |",
+           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def summary(results, t):
+    facts, cores = t["facts"], t["cores"]
+    L = [f"# Benchmark summary: {os.path.basename(os.path.normpath(results))}", "",
+         f"Machine: {caption(results, facts)}  ",
+         f"Profile: {facts.get('profile', '?')}. {facts.get('settle', '')}", "",
+         "Medians with their interquartile range (q1–q3). A speedup is the median of per-pair",
+         "ratios: the commands compared take turns in rounds, and each run of the baseline is",
+         "paired with a run of the other command in the same round. **Cold** figures time a whole",
+         "program from outside (hyperfine: a fresh process whose threads are not yet placed on",
+         "cores); **warm** figures are timed inside the program after its first run. The flag",
+         "column says why a figure cannot be taken at face value: the machine was busy, the",
+         "distribution has two modes, or the figure is impossible."]
+    if t["busy"]:
+        L += ["", "**Busy steps:** " + ", ".join(f"{s} (others used {v:.0%} of the machine)"
+                                                for s, v in t["busy"].items()) +
+              ". Their figures are flagged."]
+
+    L += ["", "## Headline", "",
+          "The figures to compare with the reference run (headline.csv; `make bench` prints them",
+          "beside the reference's at the end).", ""]
+    L += md_table(["name", "value", "spread", "flag"],
+                  [[h["name"], f"{h['value']:.4g} {h['unit']}",
+                    "–" if math.isnan(h["low"]) else f"{h['low']:.4g}–{h['high']:.4g}", h["flag"]]
+                   for h in t["headline"]])
+
+    if t["hf-sumsq"]:
+        L += ["", "## Sum of squares, lesson 14: cold (hyperfine, whole program)", "",
+              "Each mode with 1 to 2 × cores workers; `-pinned`: workers pinned to distinct CPUs",
+              "(`--pin`). CPU is user + system seconds per run.", ""]
+        L += md_table(["mode", "workers", "median", "q1–q3", "speedup", "q1–q3", "CPU", "flag"],
+                      [[r["mode"], r["workers"], fmt_s(r["median_s"]),
+                        f"{fmt_s(r['q1_s'])}–{fmt_s(r['q3_s'])}", fmt_x(r.get("speedup")),
+                        spread_x(r), fmt_s(r["cpu_s"]), r["flag"]] for r in t["hf-sumsq"]])
+        if t["amdahl"]:
+            f, err, n = t["amdahl"]
+            L += ["", f"Amdahl's law fitted to the threads mode ({n} points up to the cores): "
+                      f"serial fraction f = {f:.3f} ± {err:.3f} (amdahl.csv)."]
+
+    if t["inprogram"]:
+        L += ["", "## Sum of squares, lesson 14: warm (timed inside, after a first run)", "",
+              "Each invocation times every run of its mode and reports the median; the figure is",
+              "the median over invocations, paired per invocation with serial. `first run` is the",
+              "median of the invocations' first runs: the cold start a whole-program timing pays.",
+              ""]
+        L += md_table(["mode", "workers", "median", "first run", "speedup", "q1–q3", "CPU",
+                       "pinned", "flag"],
+                      [[r["mode"], r["workers"], fmt_s(r["median_s"]), fmt_s(r.get("first_s")),
+                        fmt_x(r.get("speedup")), spread_x(r), fmt_s(r.get("cpu_s")),
+                        r.get("pinned", "–"), r["flag"]] for r in t["inprogram"]])
+    if t["mpi"]:
+        L += ["", "## MPI ranks (lesson 21), timed inside", "",
+              "From a common start to the slowest rank (MPI_Wtime); speedup against lesson 14's",
+              "warm serial of the same invocation round. `mpirun`'s start-up is not in these",
+              "figures; the whole program, start-up included, is in the next table.", ""]
+        L += md_table(["ranks", "median", "speedup", "q1–q3", "flag"],
+                      [[r["workers"], fmt_s(r["median_s"]), fmt_x(r.get("speedup")),
+                        spread_x(r), r["flag"]] for r in t["mpi"]])
+    elif t["inprogram"]:
+        L += ["", "No MPI figures: OpenMPI or lesson 21 was missing (scripts/install-deps.sh mpi;"
+                  " make mpi)."]
+    if t["hf-sumsqmpi"]:
+        L += ["", "## MPI, whole program under mpirun (hyperfine)", ""]
+        L += md_table(["ranks", "median", "speedup vs serial", "q1–q3", "flag"],
+                      [[r["workers"], fmt_s(r["median_s"]), fmt_x(r.get("speedup")),
+                        spread_x(r), r["flag"]] for r in t["hf-sumsqmpi"] if r["mode"] == "mpi"])
+
+    if t["hf-sumsqpy"]:
+        c = {r["mode"]: r for r in t["hf-sumsq"]
+             if r["workers"] in (1, cores) and (r["mode"] == "serial" or r["workers"] == cores)}
+        count_py = facts.get("python_count", "?")
+        count_c = facts.get("sumsq_count", "?")
+        L += ["", "## C against Python, the same kind of work (workers = cores)", "",
+              f"Python's threads share one interpreter lock, so only its processes can use the",
+              f"cores. C figures are the cold table's ({count_c} numbers); Python's run "
+              f"{count_py} numbers, so compare the time per number and each one's speedup.", ""]
+        rows = []
+        for r in t["hf-sumsqpy"]:
+            rows.append(["Python", r["mode"], fmt_s(r["median_s"]),
+                         per_number(r["median_s"], count_py), fmt_x(r.get("speedup")),
+                         r["flag"]])
+        for mode in ("serial", "threads", "pool", "processes"):
+            if mode in c:
+                r = c[mode]
+                rows.append(["C", mode, fmt_s(r["median_s"]), per_number(r["median_s"], count_c),
+                             fmt_x(r.get("speedup")), r["flag"]])
+        L += md_table(["language", "mode", "median", "per number", "speedup", "flag"], rows)
+
+    for key, title in (("hf-downloads", "Simulated downloads, lesson 13 (hyperfine, whole program)"),
+                       ("hf-portscan", "Port scan on 127.0.0.1, lesson 12 (hyperfine, whole program)")):
+        if t[key]:
+            L += ["", f"## {title}", "", "I/O-bound: the concurrency can exceed the cores.", ""]
+            L += md_table(["mode", "workers", "median", "q1–q3", "speedup", "q1–q3", "flag"],
+                          [[r["mode"], r["workers"], fmt_s(r["median_s"]),
+                            f"{fmt_s(r['q1_s'])}–{fmt_s(r['q3_s'])}", fmt_x(r.get("speedup")),
+                            spread_x(r), r["flag"]] for r in t[key]])
+
+    if t["server"]:
+        L += ["", "## Server, lesson 20: requests per second against pool workers", "",
+              f"{facts.get('server_clients', '?')} clients at once, "
+              f"{facts.get('server_requests', '?')} requests each; the runs take turns over the",
+              "worker counts, and each is paired with the 1-worker run of its turn. More workers",
+              "than cores can still add throughput: a worker mostly waits for its client.", ""]
+        L += md_table(["workers", "requests/s", "q1–q3", "vs 1 worker", "q1–q3", "flag"],
+                      [[r["workers"], f"{r['median_rps']:.0f}",
+                        f"{r['q1_rps']:.0f}–{r['q3_rps']:.0f}", fmt_x(r.get("vs_one")),
+                        spread_x(r, "vs_one"), r["flag"]] for r in t["server"]])
+
+    if t["crossovers"]:
+        L += ["", "## Granularity: the task size below which concurrency stops paying", "",
+              "Speedup over serial of the same batch; the crossover is interpolated between the",
+              "two measured sizes around it (full table: granularity.csv).", ""]
+        rows = []
+        for r in t["crossovers"]:
+            x = fmt_ns(r["crossover_ns"])
+            c = {"crossover": x, "below_range": f"< {x} (paid at every size)",
+                 "above_range": f"> {x} (never paid)"}[r["kind"]]
+            rows.append([r["mechanism"], c, fmt_x(r["speedup_largest"]),
+                         fmt_x(r["speedup_smallest"]), r["flag"]])
+        L += md_table(["mechanism", "crossover", "speedup at the largest task",
+                       "at the smallest", "flag"], rows)
+
+    if t["primitives"]:
+        L += ["", "## Primitive costs, ns per operation", "",
+              "With threads > 1 all threads use one object; the figure is wall time over all their",
+              "operations.", ""]
+        L += md_table(["primitive", "threads", "median", "min–max"],
+                      [[r["primitive"], r["threads"], f"{float(r['median_ns']):.1f} ns",
+                        f"{float(r['min_ns']):.1f}–{float(r['max_ns']):.1f} ns"]
+                       for r in t["primitives"]])
+        L += contention(t["primitives"])
+
+    if t["peers"]:
+        L += ["", "## Peers: our pools, GLib and OpenMP on the same work, same run", ""]
+        for bench, title in (("sumsq", "sum of squares"),
+                             ("sumsq_small", "small tasks (20 near 50,000)")):
+            rows = [r for r in t["peers"] if r["bench"] == bench]
+            if rows:
+                L += md_table([title, "workers", "median", "min–max", "speedup", "CPU", "flag"],
+                              [[r["mechanism"], r["workers"], fmt_s(float(r["median_ns"]) / 1e9),
+                                f"{fmt_s(float(r['min_ns']) / 1e9)}–{fmt_s(float(r['max_ns']) / 1e9)}",
+                                fmt_x(float(r["speedup"])), cpu_cell(r), r["flag"]] for r in rows])
+                L += [""]
+        rows = [r for r in t["peers"] if r["bench"] == "dispatch"]
+        if rows:
+            L += md_table(["dispatch, one empty task", "tasks", "median", "min–max", "flag"],
+                          [[r["mechanism"], r["items"], fmt_ns(float(r["median_ns"])),
+                            f"{fmt_ns(float(r['min_ns']))}–{fmt_ns(float(r['max_ns']))}",
+                            r["flag"]] for r in rows])
+    return "\n".join(L).rstrip() + "\n"
+
+
+def cpu_cell(r):
+    v = r.get("cpu_s")
+    return fmt_s(float(v)) if v not in (None, "", "nan") else "–"
+
+
+def per_number(seconds, count):
+    try:
+        return fmt_s(seconds / int(count))
+    except (ValueError, ZeroDivisionError):
+        return "–"
+
+
+def contention(prims):
+    v, most = {}, {}
+    for r in prims:
+        p, n = r["primitive"], int(r["threads"])
+        v[(p, n)] = float(r["median_ns"])
+        most[p] = max(most.get(p, 0), n)
+    ops = [p for p in ("mutex", "rwlock_read", "atomic_add", "cas_add", "tls_add", "tls_key_add")
+           if most.get(p, 0) > 1 and (p, 1) in v]
+    L = []
+    if ops:
+        L += ["", "Contention (lessons 03, 08, 17, 18, 19): one operation by 1 thread and by several",
+              "on one object, ns per operation as above. A ratio of 1/threads means they ran fully",
+              "side by side (nothing shared: tls_*), 1× that they took turns, above 1× that taking",
+              "turns cost extra: the cache line travelling between cores, and for cas_add retries.",
+              ""]
+        L += md_table(["operation", "1 thread", "threads", "all threads", "ratio"],
+                      [[p, f"{v[(p, 1)]:.1f} ns", most[p], f"{v[(p, most[p])]:.1f} ns",
+                        fmt_x(v[(p, most[p])] / v[(p, 1)])] for p in ops])
+    last = max((n for (p, n) in v if p == "barrier_wait"), default=0)
+    if last:
+        L += ["", f"One barrier phase (lesson 16): {v[('barrier_wait', last)] / 1e3:.3g} µs for "
+                  f"{last} threads to pass pthread_barrier_wait."]
+    return L
+
+
+# ---- compare ---------------------------------------------------------------------------
+
+def compare(results, reference):
+    here = {r["name"]: r for r in read_csv(os.path.join(results, "headline.csv"))}
+    ref = {r["name"]: r for r in read_csv(os.path.join(reference, "headline.csv"))}
+    if not here:
+        return f"No headline.csv in {results}.\n", False
+    L = [f"## This run against the reference ({os.path.basename(os.path.normpath(reference))})",
+         "", "A value reproduced if it is within 10% of the reference's (crossovers: within 1.5×).",
+         "The reference ran on another machine, perhaps: see its machine.txt.", ""]
+    rows, same, total = [], 0, 0
+    for name, h in here.items():
+        r = ref.get(name)
+        value = float(h["value"])
+        if not r:
+            rows.append([name, f"{value:.4g} {h['unit']}", "–", "–", "new"])
+            continue
+        rv = float(r["value"])
+        ratio = value / rv if rv else float("inf")
+        limit = REPRODUCED_CROSSOVER if name.startswith("crossover.") else 1 + REPRODUCED
+        ok = 1 / limit <= ratio <= limit
+        total += 1
+        same += ok
+        word = "reproduced" if ok else "differs"
+        if h.get("flag"):
+            word += f" ({h['flag']})"
+        rows.append([name, f"{value:.4g} {h['unit']}", f"{rv:.4g} {r['unit']}", f"{ratio:.2f}",
+                     word])
+    L += md_table(["name", "this run", "reference", "ratio", "verdict"], rows)
+    L += ["", f"{same} of {total} headline figures reproduced the reference."]
+    return "\n".join(L) + "\n", same == total
+
+
+# ---- plot data -------------------------------------------------------------------------
+
+def plotdata(results, data):
+    """Small whitespace-separated tables for plots/*.gp, and the facts they need."""
+    t = tables(results)
+    os.makedirs(data, exist_ok=True)
+    facts = t["facts"]
+
+    def write(name, lines):
+        with open(os.path.join(data, name), "w") as f:
+            f.writelines(line + "\n" for line in lines)
+
+    write("caption.txt", [caption(results, facts)])
+    var = {"cores": t["cores"], "height": 600}
+    # hf-BENCH-MODE.dat: workers median q1 q3 speedup speedup_q1 speedup_q3
+    for key in ("hf-sumsq", "hf-sumsqmpi", "hf-downloads", "hf-portscan"):
+        bench = key[3:]
+        by = {}
+        for r in t[key]:
+            by.setdefault(r["mode"], []).append(r)
+        for mode, rows in by.items():
+            write(f"hf-{bench}-{mode}.dat",
+                  [f"{r['workers']} {r['median_s']} {r['q1_s']} {r['q3_s']} "
+                   f"{r.get('speedup', 'NaN')} {r.get('speedup_q1', 'NaN')} "
+                   f"{r.get('speedup_q3', 'NaN')}" for r in sorted(rows, key=lambda r: r["workers"])])
+        modes_ = [m for m in sorted(by, key=mode_key) if m not in ("serial", "mpi")]
+        var[f"modes_{bench}"] = " ".join(modes_)
+        var[f"serial_{bench}"] = by["serial"][0]["median_s"] if "serial" in by else "NaN"
+    if t["amdahl"]:
+        var["fit_f"], var["fit_err"] = t["amdahl"][0], t["amdahl"][1]
+    # in-program: ip-MODE.dat workers median q1 q3 speedup speedup_q1 speedup_q3
+    ip = {}
+    for r in t["inprogram"] + [dict(r, mode="mpi") for r in t["mpi"]]:
+        ip.setdefault(r["mode"], []).append(r)
+    for mode, rows in ip.items():
+        write(f"ip-{mode}.dat", [f"{r['workers']} {r['median_s']} {r['q1_s']} {r['q3_s']} "
+                                 f"{r.get('speedup', 'NaN')} {r.get('speedup_q1', 'NaN')} "
+                                 f"{r.get('speedup_q3', 'NaN')}" for r in rows])
+    var["serial_ip"] = ip["serial"][0]["median_s"] if "serial" in ip else "NaN"
+    var["ipmodes"] = " ".join(m for m in sorted(ip, key=mode_key)
+                              if m not in ("serial", "mpi"))
+    var["havempi"] = int("mpi" in ip)
+    whole = [r for r in t["hf-sumsqmpi"] if r["mode"] == "mpi" and r.get("speedup")]
+    write("ip-whole.dat", [f"{r['workers']} {r['speedup']}" for r in whole])
+    var["havewhole"] = int(bool(whole))
+    # granularity: gran-MECH.dat task_ns speedup median min max; crossover.dat
+    gran = {}
+    for r in read_csv(os.path.join(results, "granularity.csv")):
+        if r["mechanism"] != "serial":
+            gran.setdefault(r["mechanism"], []).append(r)
+            var["gworkers"] = int(r["workers"])
+    for mech, rows in gran.items():
+        write(f"gran-{mech}.dat", [f"{r['task_ns']} {r['speedup']} {r['median_ns']} "
+                                   f"{r['min_ns']} {r['max_ns']}" for r in rows])
+    var["mechs"] = " ".join(gran)
+    write("crossover.dat", [f"{r['mechanism']} {r['crossover_ns']}" for r in t["crossovers"]
+                            if r["kind"] == "crossover"])
+    human = lambda x: fmt_ns(x)
+    var["crosstext"] = "task size below which the speedup is < 1:" + "".join(
+        f"\\n{r['mechanism']}: " + {"crossover": human(r["crossover_ns"]),
+                                    "below_range": "< " + human(r["crossover_ns"]),
+                                    "above_range": "> " + human(r["crossover_ns"]) + " (never paid)"
+                                    }[r["kind"]] for r in t["crossovers"])
+    # primitives.dat: index "label" median min max "human"
+    prims = t["primitives"]
+    write("primitives.dat", [f"{i} \"{r['primitive']}{' x' + r['threads'] if int(r['threads']) > 1 else ''}\" "
+                             f"{r['median_ns']} {r['min_ns']} {r['max_ns']} \"{fmt_ns(float(r['median_ns']))}\""
+                             for i, r in enumerate(prims)])
+    var["nrows"] = len(prims)
+    var["height"] = max(600, len(prims) * 22 + 160)
+    # C against Python: "mode" c_med c_q1 c_q3 py_med py_q1 py_q3 c_speedup py_speedup
+    c = {r["mode"]: r for r in t["hf-sumsq"] if r["mode"] == "serial" or r["workers"] == t["cores"]}
+    py = {r["mode"]: r for r in t["hf-sumsqpy"]}
+    lines = []
+    for mode in sorted(set(c) | set(py), key=mode_key):
+        if mode.endswith("-pinned") or mode == "mpi":
+            continue
+        cells = []
+        for side in (c, py):
+            r = side.get(mode)
+            cells += [r["median_s"], r["q1_s"], r["q3_s"]] if r else ["NaN"] * 3
+        cells += [(side.get(mode) or {}).get("speedup", "NaN") for side in (c, py)]
+        lines.append(f"\"{mode}\" " + " ".join(str(x) for x in cells))
+    write("cvspy.dat", lines)
+    var["havepython"] = int(bool(py))
+    # peers: peers-sumsq.dat "mech" median_ms min_ms max_ms speedup; peers-dispatch.dat
+    write("peers-sumsq.dat", [f"\"{r['mechanism']}\" {float(r['median_ns']) / 1e6} "
+                              f"{float(r['min_ns']) / 1e6} {float(r['max_ns']) / 1e6} {r['speedup']}"
+                              for r in t["peers"] if r["bench"] == "sumsq"])
+    write("peers-dispatch.dat", [f"\"{r['mechanism']}\" {r['median_ns']} {r['min_ns']} {r['max_ns']}"
+                                 for r in t["peers"] if r["bench"] == "dispatch"])
+    if t["peers"]:
+        var["pworkers"] = int(t["peers"][0]["workers"])
+    # server.dat: workers median q1 q3
+    write("server.dat", [f"{r['workers']} {r['median_rps']} {r['q1_rps']} {r['q3_rps']}"
+                         for r in t["server"]])
+    var["sclients"] = facts.get("server_clients", 0)
+    var["srequests"] = facts.get("server_requests", 0)
+    var["sruns"] = t["server"][0]["runs"] if t["server"] else 0
+    # what is there to draw
+    have = {
+        "speedup-sumsq": bool(t["hf-sumsq"]),
+        "speedup-mpi": any(r["mode"] == "serial" for r in t["inprogram"]),
+        "time-sumsq": bool(var.get("modes_sumsq")),
+        "time-downloads": bool(var.get("modes_downloads")),
+        "time-portscan": bool(var.get("modes_portscan")),
+        "granularity": bool(gran),
+        "primitives": bool(prims),
+        "c-vs-python": bool(py) or bool(c),
+        "peers": bool(t["peers"]),
+        "server-rps": bool(t["server"]),
+    }
+    with open(os.path.join(data, "vars.txt"), "w") as f:
+        for k, v in var.items():
+            f.write(f"{k}\t{v}\n")
+    with open(os.path.join(data, "have.txt"), "w") as f:
+        for k, v in have.items():
+            f.write(f"{k}\t{int(v)}\n")
+
+
+# ---- the machine -----------------------------------------------------------------------
+
+def cpustat():
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat (Linux)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    hz = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # guest time is already inside user
+    return (total - idle) / hz, total / hz
+
+
+def settle(max_s, idle_needed=0.90, window=0.5, in_a_row=2):
+    """Waits until the machine is idle (at least idle_needed of it, in_a_row windows in a
+    row), at most max_s seconds. Returns (settled, seconds waited, idle share last seen)."""
+    start = time.monotonic()
+    good, idle = 0, 0.0
+    busy0, total0 = cpustat()
+    while True:
+        time.sleep(window)
+        busy1, total1 = cpustat()
+        dt = total1 - total0
+        idle = 1 - (busy1 - busy0) / dt if dt > 0 else 1.0
+        busy0, total0 = busy1, total1
+        good = good + 1 if idle >= idle_needed else 0
+        waited = time.monotonic() - start
+        if good >= in_a_row:
+            return True, waited, idle
+        if waited >= max_s:
+            return False, waited, idle
+
+
+# ---- command line ----------------------------------------------------------------------
+
+USAGE = """usage: benchstats.py summarize RESULTS
+       benchstats.py compare RESULTS REFERENCE
+       benchstats.py plotdata RESULTS DATA
+       benchstats.py settle [--max SECONDS]
+       benchstats.py cpustat
+"""
+
+
+def usage_error(why):
+    sys.stderr.write(f"benchstats.py: {why}\n{USAGE}")
+    sys.exit(2)
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        if len(argv) >= 2:
+            sys.stdout.write(USAGE)
+            return 0
+        usage_error("no command")
+    cmd, args = argv[1], argv[2:]
+    if cmd == "summarize" and len(args) == 1:
+        if not os.path.isdir(args[0]):
+            usage_error(f"no results folder {args[0]}")
+        t = tables(args[0])
+        write_tables(args[0], t)
+        text = summary(args[0], t)
+        with open(os.path.join(args[0], "summary.md"), "w") as f:
+            f.write(text)
+        sys.stdout.write(text)
+        return 0
+    if cmd == "compare" and len(args) == 2:
+        for d in args:
+            if not os.path.isdir(d):
+                usage_error(f"no results folder {d}")
+        text, _ = compare(args[0], args[1])
+        sys.stdout.write(text)
+        return 0
+    if cmd == "plotdata" and len(args) == 2:
+        if not os.path.isdir(args[0]):
+            usage_error(f"no results folder {args[0]}")
+        plotdata(args[0], args[1])
+        return 0
+    if cmd == "settle" and (not args or (len(args) == 2 and args[0] == "--max")):
+        try:
+            max_s = float(args[1]) if args else 60.0
+        except ValueError:
+            usage_error(f"--max: expected seconds, got \"{args[1]}\"")
+        ok, waited, idle = settle(max_s)
+        word = "settled" if ok else "not settled"
+        print(f"{word} after {waited:.1f} s (idle {idle:.0%})")
+        return 0
+    if cmd == "cpustat" and not args:
+        busy, total = cpustat()
+        print(f"{busy:.2f} {total:.2f}")
+        return 0
+    usage_error(f"bad command line: {' '.join(argv[1:])}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""Unit tests of scripts/benchstats.py: the statistics, the pairing, the flags, the headline
+and the comparison, on small results folders made here (hyperfine JSON included) and on
+the committed fixture tests/fixtures/bench-results/example-20250101-000000.
+
+    python3 tests/benchstats_test.py        (tests/benchstats.bats runs it in `make test`)
+"""
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+from contextlib import redirect_stdout
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+sys.dont_write_bytecode = True  # no scripts/__pycache__ in the checkout
+import benchstats as bs  # noqa: E402
+
+FIXTURE = os.path.join(HERE, "fixtures", "bench-results", "example-20250101-000000")
+
+
+def hyperfine_round(path, commands):
+    """A hyperfine --export-json file: commands is {name: [seconds, ...]}."""
+    results = [{"command": name, "times": times, "mean": sum(times) / len(times),
+                "median": sorted(times)[len(times) // 2], "min": min(times), "max": max(times),
+                "stddev": 0.0, "user": 0.01 * len(name), "system": 0.001,
+                "exit_codes": [0] * len(times)}
+               for name, times in commands.items()]
+    with open(path, "w") as f:
+        json.dump({"results": results}, f)
+
+
+def results_dir(nproc=2):
+    d = tempfile.mkdtemp(prefix="benchstats-")
+    os.makedirs(os.path.join(d, "hf"))
+    with open(os.path.join(d, "machine.txt"), "w") as f:
+        f.write(f"nproc: {nproc}\ncpu: Test CPU\nprofile: test\nloadavg: 0.00 0.00 0.00\n")
+    return d
+
+
+class Statistics(unittest.TestCase):
+    def test_quartiles_of_one_and_of_many(self):
+        self.assertEqual(bs.quartiles([3.0]), (3.0, 3.0, 3.0))
+        self.assertEqual(bs.quartiles([1, 2, 3, 4, 5]), (2, 3, 4))
+
+    def test_pair_ratios_pair_run_i_of_round_r(self):
+        self.assertEqual(bs.pair_ratios([[4, 6], [8]], [[2, 3], [2, 99]]), [2, 2, 4])
+
+    def test_two_clusters_are_reported_as_two_modes(self):
+        xs = [1.0, 1.01, 0.99, 1.02, 0.98] * 2 + [2.0, 2.02, 1.98, 2.01, 1.99] * 2
+        m = bs.modes(xs)
+        self.assertIsNotNone(m)
+        (lo, lo_share), (hi, hi_share) = m
+        self.assertAlmostEqual(lo, 1.0, places=1)
+        self.assertAlmostEqual(hi, 2.0, places=1)
+        self.assertAlmostEqual(lo_share, 0.5)
+
+    def test_one_cluster_with_noise_is_not_bimodal(self):
+        xs = [1.0 + 0.01 * (i % 7) for i in range(30)]
+        self.assertIsNone(bs.modes(xs))
+
+    def test_a_lone_outlier_is_not_a_mode(self):
+        self.assertIsNone(bs.modes([1.0] * 19 + [3.0]))
+
+    def test_amdahl_fit_recovers_f(self):
+        f = 0.1
+        points = [(p, 1 / (f + (1 - f) / p)) for p in (1, 2, 3, 4)]
+        got, err, n = bs.amdahl_fit(points, cores=4)
+        self.assertAlmostEqual(got, f, places=9)
+        self.assertAlmostEqual(err, 0, places=9)
+        self.assertEqual(n, 3)  # p = 1 carries no information
+
+    def test_amdahl_fit_needs_two_points_within_the_cores(self):
+        self.assertIsNone(bs.amdahl_fit([(1, 1.0), (2, 1.9), (3, 1.9)], cores=2))
+
+
+class Pairing(unittest.TestCase):
+    def setUp(self):
+        self.d = results_dir()
+
+    def tearDown(self):
+        shutil.rmtree(self.d)
+
+    def test_speedup_is_the_median_of_per_pair_ratios_not_a_ratio_of_medians(self):
+        # A slow drift: round 1 fast, round 2 twice as slow, for both commands alike.
+        # Within a round threads are always exactly 2x faster than serial.
+        hyperfine_round(os.path.join(self.d, "hf", "sumsq-1.json"),
+                        {"serial/1": [1.0, 1.0, 1.0], "threads/2": [0.5, 0.5, 0.5]})
+        hyperfine_round(os.path.join(self.d, "hf", "sumsq-2.json"),
+                        {"serial/1": [2.0, 2.0, 2.0], "threads/2": [1.0, 1.0, 1.0]})
+        hyperfine_round(os.path.join(self.d, "hf", "sumsq-3.json"),
+                        {"serial/1": [2.0, 2.0, 2.0], "threads/2": [1.0, 1.0, 1.0]})
+        rows = {r["mode"]: r for r in bs.hf_table(self.d, "sumsq", 2)}
+        self.assertEqual(rows["threads"]["speedup"], 2.0)
+        self.assertEqual((rows["threads"]["speedup_q1"], rows["threads"]["speedup_q3"]), (2.0, 2.0))
+        # the medians taken apart would say 2.0 / 1.0 as well here, but not the quartiles:
+        self.assertEqual(rows["serial"]["median_s"], 2.0)
+        self.assertEqual(rows["threads"]["runs"], 9)
+        self.assertEqual(rows["threads"]["rounds"], 3)
+
+    def test_rounds_are_read_in_numeric_order(self):
+        for r in range(1, 12):
+            hyperfine_round(os.path.join(self.d, "hf", f"x-{r}.json"), {"serial/1": [float(r)]})
+        c = bs.hf_rounds(self.d, "x")[("serial", 1)]
+        self.assertEqual([rnd[0] for rnd in c["rounds"]], [float(r) for r in range(1, 12)])
+
+    def test_an_impossible_speedup_and_a_busy_step_are_flagged(self):
+        hyperfine_round(os.path.join(self.d, "hf", "sumsq-1.json"),
+                        {"serial/1": [3.0, 3.0], "threads/2": [1.0, 1.0], "pool/2": [1.6, 1.6]})
+        with open(os.path.join(self.d, "steps.csv"), "w") as f:
+            f.write("step,started,wall_s,load1,settle,foreign_share\nsumsq,0,1.0,0.5,settled,0.25\n")
+        t = bs.tables(self.d)
+        rows = {r["mode"]: r for r in t["hf-sumsq"]}
+        self.assertIn("impossible", rows["threads"]["flag"])
+        self.assertNotIn("impossible", rows["pool"]["flag"])
+        self.assertIn("busy: others used 25%", rows["pool"]["flag"])
+
+    def test_a_quiet_step_flags_nothing(self):
+        hyperfine_round(os.path.join(self.d, "hf", "sumsq-1.json"),
+                        {"serial/1": [2.0, 2.0], "threads/2": [1.1, 1.1]})
+        with open(os.path.join(self.d, "steps.csv"), "w") as f:
+            f.write("step,started,wall_s,load1,settle,foreign_share\nsumsq,0,1.0,0.0,settled,0.02\n")
+        t = bs.tables(self.d)
+        self.assertEqual([r["flag"] for r in t["hf-sumsq"]], ["", ""])
+
+    def test_warm_figures_pair_each_invocation_with_its_serial(self):
+        lines = []
+        for k, scale in ((1, 1.0), (2, 3.0), (3, 1.0)):
+            lines.append(f"invocation={k} program=14 variant= MODE name=serial workers=1 "
+                         f"seconds={0.04 * scale} speedup=1.00 exact=20/20 first={0.05 * scale} cpu=0.04")
+            lines.append(f"invocation={k} program=14 variant= MODE name=threads workers=2 "
+                         f"seconds={0.02 * scale} speedup=2.00 exact=20/20 first={0.03 * scale} cpu=0.04 pinned=no")
+            lines.append(f"invocation={k} program=14 variant=-pinned MODE name=threads workers=2 "
+                         f"seconds={0.025 * scale} speedup=1.60 exact=20/20 cpu=0.04 pinned=yes")
+            lines.append(f"invocation={k} program=21 variant= RESULT ranks=2 tasks=20 total=1 "
+                         f"expected=1 seconds={0.02 * scale} OK")
+        with open(os.path.join(self.d, "inprogram.txt"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        ip, mpi = bs.inprogram_table(self.d)
+        rows = {(r["mode"], r["workers"]): r for r in ip}
+        self.assertAlmostEqual(rows[("threads", 2)]["speedup"], 2.0)
+        self.assertAlmostEqual(rows[("threads-pinned", 2)]["speedup"], 1.6)
+        self.assertEqual(rows[("threads-pinned", 2)]["pinned"], "yes")
+        self.assertAlmostEqual(rows[("threads", 2)]["first_s"], 0.03)
+        self.assertEqual(len(mpi), 1)
+        self.assertAlmostEqual(mpi[0]["speedup"], 2.0)
+
+    def test_the_server_pairs_each_turn_with_its_one_worker_run(self):
+        with open(os.path.join(self.d, "server-samples.csv"), "w") as f:
+            f.write("workers,rps,run\n1,100,1\n2,200,1\n1,50,2\n2,100,2\n1,100,3\n2,200,3\n")
+        rows = {r["workers"]: r for r in bs.server_table(self.d)}
+        self.assertEqual(rows[2]["vs_one"], 2.0)
+        self.assertEqual(rows[2]["median_rps"], 200)
+
+
+class Crossovers(unittest.TestCase):
+    def test_interpolated_where_the_speedup_falls_below_one(self):
+        d = results_dir()
+        try:
+            with open(os.path.join(d, "granularity.csv"), "w") as f:
+                f.write("mechanism,task_ns,tasks,workers,median_ns,min_ns,max_ns,speedup,reps\n"
+                        "serial,100000,4,2,400000,400000,400000,1.000,1\n"
+                        "pool,100000,4,2,200000,200000,200000,2.000,1\n"
+                        "fast,100000,4,2,200000,200000,200000,2.000,1\n"
+                        "slow,100000,4,2,800000,800000,800000,0.500,1\n"
+                        "serial,10000,40,2,400000,400000,400000,1.000,1\n"
+                        "pool,10000,40,2,800000,800000,800000,0.500,1\n"
+                        "fast,10000,40,2,200000,200000,200000,2.000,1\n"
+                        "slow,10000,40,2,800000,800000,800000,0.500,1\n")
+            rows = {r["mechanism"]: r for r in bs.crossovers(d)}
+            # 2x at 100 us and 0.5x at 10 us: log-linear in between, 1x at 100 * 10^(-2/3) us
+            self.assertEqual(rows["pool"]["kind"], "crossover")
+            self.assertAlmostEqual(rows["pool"]["crossover_ns"], 1e5 * 10 ** (-2 / 3), places=3)
+            self.assertEqual((rows["pool"]["low_ns"], rows["pool"]["high_ns"]), (1e4, 1e5))
+            self.assertEqual(rows["fast"]["kind"], "below_range")
+            self.assertEqual(rows["slow"]["kind"], "above_range")
+        finally:
+            shutil.rmtree(d)
+
+
+class Fixture(unittest.TestCase):
+    """The committed fixture: a whole (tiny) run in the current format."""
+
+    def setUp(self):
+        self.d = tempfile.mkdtemp(prefix="benchstats-")
+        self.r = os.path.join(self.d, "r")
+        shutil.copytree(FIXTURE, self.r)
+
+    def tearDown(self):
+        shutil.rmtree(self.d)
+
+    def summarize(self, results):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            self.assertEqual(bs.main(["benchstats.py", "summarize", results]), 0)
+        return out.getvalue()
+
+    def test_summarize_writes_the_summary_and_a_headline_with_the_promised_names(self):
+        text = self.summarize(self.r)
+        with open(os.path.join(self.r, "summary.md")) as f:
+            self.assertEqual(f.read(), text)
+        for section in ("## Headline", "## Sum of squares, lesson 14: cold",
+                        "## Sum of squares, lesson 14: warm", "## C against Python",
+                        "## Simulated downloads", "## Port scan", "## Server, lesson 20",
+                        "## Granularity", "## Primitive costs", "## Peers"):
+            self.assertIn(section, text)
+        with open(os.path.join(self.r, "headline.csv")) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(list(rows[0].keys())[:5], ["name", "value", "unit", "low", "high"])
+        names = {r["name"] for r in rows}
+        for mode in ("threads", "pool", "processes"):
+            self.assertIn(f"sumsq.cold.speedup.{mode}", names)
+            self.assertIn(f"sumsq.warm.speedup.{mode}", names)
+            self.assertIn(f"cpu.s.sumsq.{mode}", names)
+        for prefix in ("small.speedup.", "dispatch.ns.", "crossover.us.", "cpu.s.small.",
+                       "cpu.s.peers."):
+            self.assertTrue(any(n.startswith(prefix) for n in names), prefix)
+        for r in rows:
+            float(r["value"])
+            if r["low"]:
+                self.assertLessEqual(float(r["low"]), float(r["high"]), r["name"])
+
+    def test_no_figure_is_printed_twice_with_different_values(self):
+        # the C side of "C against Python" is the cold table's row, the same numbers
+        self.summarize(self.r)
+        with open(os.path.join(self.r, "summary.md")) as f:
+            text = f.read()
+        cold = text.split("## Sum of squares, lesson 14: cold")[1].split("\n## ")[0]
+        vs_python = text.split("## C against Python")[1].split("\n## ")[0]
+        for line in vs_python.splitlines():
+            if line.startswith("| C | threads |"):
+                median = line.split("|")[3].strip()
+                self.assertIn(f"| threads | 2 | {median} |", cold)
+                break
+        else:
+            self.fail("no C threads row")
+
+    def test_summarize_changes_none_of_the_measurements(self):
+        def digest():
+            h = {}
+            for root, _, files in os.walk(self.r):
+                for name in files:
+                    p = os.path.join(root, name)
+                    with open(p, "rb") as f:
+                        h[os.path.relpath(p, self.r)] = hashlib.md5(f.read()).hexdigest()
+            return h
+        before = digest()
+        self.summarize(self.r)
+        after = digest()
+        for name, value in before.items():
+            self.assertEqual(after[name], value, name)
+
+    def test_compare_says_what_reproduced(self):
+        self.summarize(self.r)
+        other = os.path.join(self.d, "other")
+        shutil.copytree(self.r, other)
+        path = os.path.join(other, "headline.csv")
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        for r in rows:
+            if r["name"] == "sumsq.cold.speedup.threads":
+                r["value"] = str(float(r["value"]) * 1.2)  # 20% off: differs
+            elif r["name"].startswith("crossover."):
+                r["value"] = str(float(r["value"]) * 1.4)  # within 1.5x: reproduced
+            else:
+                r["value"] = str(float(r["value"]) * 1.05)  # within 10%: reproduced
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()), lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+        text, all_same = bs.compare(other, self.r)
+        self.assertFalse(all_same)
+        lines = {line.split("|")[1].strip(): line for line in text.splitlines()
+                 if line.startswith("| ") and not line.startswith("| name")}
+        self.assertIn("differs", lines["sumsq.cold.speedup.threads"])
+        self.assertIn("reproduced", lines["sumsq.cold.speedup.pool"])
+        crossover = [n for n in lines if n.startswith("crossover.")]
+        self.assertTrue(crossover)
+        self.assertIn("reproduced", lines[crossover[0]])
+        self.assertIn(f"{len(rows) - 1} of {len(rows)} headline figures reproduced", text)
+
+    def test_plotdata_writes_what_each_plot_needs(self):
+        data = os.path.join(self.d, "data")
+        bs.plotdata(self.r, data)
+        with open(os.path.join(data, "have.txt")) as f:
+            have = dict(line.rstrip("\n").split("\t") for line in f)
+        self.assertEqual(set(v for v in have.values()), {"1"}, have)
+        for name in ("hf-sumsq-threads.dat", "ip-threads.dat", "primitives.dat", "cvspy.dat",
+                     "peers-sumsq.dat", "server.dat", "caption.txt", "vars.txt"):
+            self.assertTrue(os.path.getsize(os.path.join(data, name)) > 0, name)
+
+    def test_bad_usage_exits_2(self):
+        for argv in (["x"], ["x", "summarize"], ["x", "summarize", "/nonexistent"],
+                     ["x", "settle", "--max", "soon"], ["x", "frobnicate"]):
+            with self.assertRaises(SystemExit) as e, redirect_stdout(io.StringIO()):
+                sys.stderr = io.StringIO()
+                try:
+                    bs.main(argv)
+                finally:
+                    sys.stderr = sys.__stderr__
+            self.assertEqual(e.exception.code, 2, argv)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
