@@ -368,16 +368,18 @@ step_compare() {
 }
 
 # ---- the run --------------------------------------------------------------------------------
-# children_cpu: user + system seconds of this shell's finished children (bash's `times`,
-# second line), the benchmarks' share of the machine's busy time.
+# children_cpu VAR: sets VAR to the user + system seconds of this shell's finished children
+# (bash's `times`, second line): the benchmarks' share of the machine's busy time. It must
+# run in this shell, not in $(...): a subshell's `times` counts only its own children.
 TIMES=$(mktemp)
 trap 'rm -f "$TIMES"' EXIT
 children_cpu() {
     local u s
-    times >"$TIMES" # not in a pipe: a subshell's `times` would count its own children
+    times >"$TIMES"
     { read -r _ _; read -r u s; } <"$TIMES"
-    awk -v u="$u" -v s="$s" 'function sec(t, m) { split(t, m, "m"); return m[1] * 60 + m[2] }
-        BEGIN { printf "%.3f", sec(u) + sec(s) }'
+    printf -v "$1" '%s' "$(awk -v u="$u" -v s="$s" '
+        function sec(t, m) { split(t, m, "m"); return m[1] * 60 + m[2] }
+        BEGIN { printf "%.3f", sec(u) + sec(s) }')"
 }
 
 say "bench: $profile run into $RESULTS ($CORES CPUs, programs from $BUILD/)"
@@ -393,7 +395,7 @@ for step in "${STEPS[@]}"; do
     fi
     load1=$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo '')
     read -r busy0 total0 < <("${STATS[@]}" cpustat)
-    ours0=$(children_cpu)
+    children_cpu ours0
     t0=$(date +%s.%N)
     # A subshell with -e of its own: a failing command ends its step, not the run. (Not in
     # an `if`: bash ignores -e in anything called from a condition.)
@@ -402,7 +404,7 @@ for step in "${STEPS[@]}"; do
     rc=$?
     set -e
     t1=$(date +%s.%N)
-    ours1=$(children_cpu)
+    children_cpu ours1
     read -r busy1 total1 < <("${STATS[@]}" cpustat)
     if [ "$rc" -ne 0 ]; then
         say "      FAILED: $step (exit status $rc); the other steps still run"
