@@ -1,7 +1,7 @@
 /*
  * bench.h: what the in-process benchmarks in bench/ share (the lessons never need it).
  *
- *   stats_of(samples, n)      median, min and max of n samples (sorts them in place)
+ *   stats_of(samples, n)      median, quartiles, min and max of n samples (sorts them)
  *   (progress lines go to stderr through core.h's warn_line: stdout is kept for the CSV)
  *   burn(start, count)        the CPU-bound kernel: squares summed modulo a prime, called
  *                             through a pointer so that every caller runs the same code
@@ -34,16 +34,28 @@ static inline void tp_check(int rc, const char *what)
 
 typedef struct {
     double median, min, max;
+    double q1, q3; /* the quartiles: half the samples lie between them */
 } stats_t;
 
+/* The sample at quantile p of n sorted samples, interpolated between neighbours (Python's
+ * statistics.quantiles(method="inclusive"), which scripts/benchstats.py uses). */
+static inline double quantile_sorted(const double *sorted, int n, double p)
+{
+    double at = p * (n - 1);
+    int lo = (int)at;
+    return lo + 1 < n ? sorted[lo] + (at - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
+}
+
 /* The median (core.h's: unlike the mean, one run disturbed by another process does not move
- * it), with the smallest and the largest sample. */
+ * it), the quartiles, and the smallest and the largest sample. */
 static inline stats_t stats_of(double *samples, int n)
 {
     stats_t s;
     s.median = median(samples, n); /* sorts them */
     s.min = samples[0];
     s.max = samples[n - 1];
+    s.q1 = quantile_sorted(samples, n, 0.25);
+    s.q3 = quantile_sorted(samples, n, 0.75);
     return s;
 }
 

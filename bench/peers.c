@@ -19,10 +19,17 @@
  * (schedule(dynamic,1)), omp_task (one producer, one task each). Those whose library is
  * missing from the build are left out, with a line on stderr saying so.
  *
- * Output CSV (median_ns, min_ns, max_ns: the whole batch for sumsq, one task for dispatch;
- * speedup: serial median over this median, sumsq only; cpu_s: below):
+ * The mechanisms take turns: after a warm-up round, each of --reps rounds runs one batch of
+ * every mechanism, in alternating order, so that a slow spell of the machine hits them all
+ * instead of one row. OpenMP's rows take turns among themselves and with serial batches,
+ * after the others (its idle threads spin; see below).
  *
- *   bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s
+ * Output CSV (median_ns, min_ns, max_ns: the whole batch for sumsq, one task for dispatch;
+ * speedup and its quartiles speedup_q1, speedup_q3, sumsq only: the median of per-round
+ * ratios serial / this mechanism, each pair from the same round; cpu_s: below):
+ *
+ *   bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,
+ *   speedup_q3
  *
  * cpu_s is the CPU time, user + system, that one repetition burned, in seconds, median over
  * the reps (the whole batch, for dispatch too, not one task): what this process used from
@@ -35,10 +42,11 @@
  * region starts at once (libgomp: GOMP_SPINCOUNT turns of a loop; LLVM's libomp:
  * KMP_BLOCKTIME, 200 ms). A rep is charged what its timed interval burned, no more:
  * spinning inside it (a thread waiting at the region's end for the others) is charged, as
- * part of what the batch cost; spinning after it is not, neither between two reps
- * (microseconds, while the sums are checked) nor after the last. Once the OpenMP rows are
- * done, peers waits for those threads to stop (at most 1 s) before other mechanisms run, so
- * that these are not charged for it, and says on stderr how much it was. With
+ * part of what the batch cost; spinning after it is not, neither between two batches nor
+ * after the last. That is why OpenMP's rows run after the others': once they are done,
+ * peers waits for those threads to stop (at most 1 s) before other mechanisms run, so that
+ * these are not charged for it nor share the cores with it, and says on stderr how much it
+ * was. With
  * OMP_WAIT_POLICY=active or KMP_BLOCKTIME=infinite the threads never stop: peers says so,
  * and the cpu_s of every later row includes them.
  *
@@ -77,7 +85,8 @@ static const char usage[] =
     "  --tasks N     dispatch: empty tasks per batch; process pools get N/20 (default 100000)\n"
     "  --reps R      repetitions; the median and range are over these (default 5)\n"
     "Prints CSV on stdout:\n"
-    "  bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s\n";
+    "  bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,\n"
+    "  speedup_q3\n";
 
 static int workers = 2;
 static uint64_t start_n = 5000000;
@@ -389,13 +398,14 @@ static double cpu_median(double *cpu, int n)
 
 /* Waits until this process stops burning CPU (less than a twentieth of one CPU over 12 ms,
  * longer than a scheduler tick: a spinning thread's CPU time is only brought up to date at
- * ticks), for at most about 1 s, and says on stderr how much it burned meanwhile. Called
- * once the OpenMP rows are done, whose idle threads may still spin (see the header): that
- * CPU is charged to no row, and the mechanisms that come next neither pay for it nor share
- * the cores with it. Not between OpenMP's own rows: its threads would then start each row
- * asleep instead of spinning, which changes its wall times. The pools' idle workers block,
- * so only this process is watched. */
-static void settle(const char *after)
+ * ticks), for at most about 1 s; returns the CPU seconds burned meanwhile, or NAN if it
+ * never stopped. Called once the OpenMP rows are done, whose idle threads may still spin
+ * (see the header): that CPU is charged to no row, and the mechanisms that come next
+ * neither pay for it nor share the cores with it. Not between OpenMP's own batches: its
+ * threads would then start each one asleep, which no program running region after region
+ * sees (on a VM it made every batch ~7 ms slower). The pools' idle workers block, so only
+ * this process is watched. */
+static double settle(void)
 {
     const struct timespec nap = {0, 12000000};
     const double quiet = 0.012 / 20;
@@ -403,16 +413,23 @@ static void settle(const char *after)
     for (int i = 0; i < 84; i++) {
         nanosleep(&nap, NULL); /* cut short by a signal: the test below is only stricter */
         double now = cpu_seconds_self();
-        if (now - last < quiet) {
-            warn_line("after %s: %.1f ms of CPU before the threads went quiet, in no row's "
-                      "cpu_s", after, (now - first) * 1e3);
-            return;
-        }
+        if (now - last < quiet)
+            return now - first;
         last = now;
     }
-    warn_line("after %s: still burning CPU 1 s later (OMP_WAIT_POLICY=active? "
-              "KMP_BLOCKTIME=infinite?): every later row's cpu_s includes it",
-              after);
+    return NAN;
+}
+
+/* After the OpenMP rows: wait for its threads to go quiet, and say what they burned. */
+static void settle_and_report(const char *after)
+{
+    double burned = settle();
+    if (isnan(burned))
+        warn_line("after %s: still burning CPU 1 s later (OMP_WAIT_POLICY=active? "
+                  "KMP_BLOCKTIME=infinite?): every later row's cpu_s includes it", after);
+    else
+        warn_line("after %s: %.1f ms of CPU before the threads went quiet, in no row's cpu_s",
+                  after, burned * 1e3);
 }
 
 /* A CPU time in `scale` units with `decimals` decimals, or "nan" when unknown (printf's own
@@ -426,78 +443,102 @@ static const char *cpu_text(char buf[CPU_TEXT], double seconds, double scale, in
     return buf;
 }
 
-/* ---- timing ---------------------------------------------------------------------------- */
+/* ---- timing: every mechanism takes its turn in each round --------------------------- */
 
-/* A warm-up batch, then `reps` timed ones; every sumsq batch must match the closed form.
- * Returns the wall times' statistics; *cpu_s is the median CPU time of a rep. */
-static stats_t time_sumsq(const char *name, void (*run)(void), cpu_where where, double *cpu_s)
+/* One mechanism of a table: how to run one batch, and where its CPU time goes. */
+typedef struct {
+    const char *name;
+    void (*run)(void);        /* sumsq: one batch of --count tasks */
+    void (*dispatch)(long n); /* dispatch: n empty tasks */
+    long n;
+    cpu_where where;
+} mechanism;
+
+enum { MAX_MECHS = 16, MAX_REPS = 1001 };
+
+/* One warm-up round, then `reps` rounds; in each round every mechanism runs one batch, the
+ * rounds in alternating order (first to last, then last to first), so that a slow spell of
+ * the machine hits every mechanism alike instead of one row. samples[i][r]: the wall time
+ * of mechanism i in round r (per task for dispatch), cpu[i][r] its CPU time. Every sumsq
+ * batch must match the closed form. */
+static void run_rounds(const mechanism *m, int n, double (*samples)[MAX_REPS],
+                       double (*cpu)[MAX_REPS])
 {
     ss_u128 expected = {0, 0};
     for (long k = 0; k < count; k++)
         expected = ss_add(expected, ss_sum_squares_formula(ns[k]));
-    double samples[1001], cpu[1001];
     for (int r = -1; r < reps; r++) {
-        memset(sums, 0, (size_t)count * sizeof *sums);
-        cpu_mark c = cpu_start(where);
-        int64_t t0 = now_ns();
-        run();
-        int64_t dt = now_ns() - t0;
-        double used = cpu_since(c);
-        ss_u128 total = {0, 0};
-        for (long k = 0; k < count; k++)
-            total = ss_add(total, sums[k]);
-        if (!ss_equal(total, expected)) {
-            char got[SS_DIGITS], want[SS_DIGITS];
-            die("%s: total %s, expected %s", name, ss_format(total, got),
-                ss_format(expected, want));
-        }
-        if (r >= 0) {
-            samples[r] = (double)dt;
-            cpu[r] = used;
+        for (int j = 0; j < n; j++) {
+            int i = r % 2 == 0 ? n - 1 - j : j;
+            if (m[i].run)
+                memset(sums, 0, (size_t)count * sizeof *sums);
+            cpu_mark c = cpu_start(m[i].where);
+            int64_t t0 = now_ns();
+            if (m[i].run)
+                m[i].run();
+            else
+                m[i].dispatch(m[i].n);
+            int64_t dt = now_ns() - t0;
+            double used = cpu_since(c);
+            if (m[i].run) {
+                ss_u128 total = {0, 0};
+                for (long k = 0; k < count; k++)
+                    total = ss_add(total, sums[k]);
+                if (!ss_equal(total, expected)) {
+                    char got[SS_DIGITS], want[SS_DIGITS];
+                    die("%s: total %s, expected %s", m[i].name, ss_format(total, got),
+                        ss_format(expected, want));
+                }
+            }
+            if (r >= 0) {
+                samples[i][r] = m[i].run ? (double)dt : (double)dt / (double)m[i].n;
+                cpu[i][r] = used;
+            }
         }
     }
-    *cpu_s = cpu_median(cpu, reps);
-    return stats_of(samples, reps);
 }
 
-static double serial_median;
-
-static void bench_sumsq(const char *name, void (*run)(void), cpu_where where)
+/* Rows of the sumsq table: mechanism 0 is serial, which takes its turns like the others;
+ * a speedup is the median of per-round ratios serial / this mechanism (each pair ran in the
+ * same round), with their quartiles. The serial row is printed when print_serial. */
+static void bench_sumsq(const mechanism *m, int n, bool print_serial)
 {
-    double cpu;
-    stats_t s = time_sumsq(name, run, where, &cpu);
-    if (strcmp(name, "serial") == 0)
-        serial_median = s.median;
-    double speedup = serial_median / s.median;
-    char cell[CPU_TEXT], shown[CPU_TEXT];
-    printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d,%s\n", name, workers, count, s.median, s.min,
-           s.max, speedup, reps, cpu_text(cell, cpu, 1, 6));
-    warn_line("sumsq    %-22s %10.2f ms  (%.2f .. %.2f)  speedup %.2f  cpu %s ms", name,
-              s.median / 1e6, s.min / 1e6, s.max / 1e6, speedup, cpu_text(shown, cpu, 1e3, 2));
-}
-
-static void bench_dispatch(const char *name, void (*run)(long), long n, cpu_where where)
-{
-    double samples[1001], cpu[1001];
-    for (int r = -1; r < reps; r++) {
-        cpu_mark c = cpu_start(where);
-        int64_t t0 = now_ns();
-        run(n);
-        int64_t dt = now_ns() - t0;
-        double used = cpu_since(c);
-        if (r >= 0) {
-            samples[r] = (double)dt / (double)n;
-            cpu[r] = used;
-        }
+    static double samples[MAX_MECHS][MAX_REPS], cpu[MAX_MECHS][MAX_REPS];
+    run_rounds(m, n, samples, cpu);
+    double serial[MAX_REPS];
+    memcpy(serial, samples[0], (size_t)reps * sizeof serial[0]);
+    for (int i = print_serial ? 0 : 1; i < n; i++) {
+        double ratio[MAX_REPS];
+        for (int r = 0; r < reps; r++)
+            ratio[r] = serial[r] / samples[i][r];
+        stats_t sp = stats_of(ratio, reps);
+        stats_t s = stats_of(samples[i], reps);
+        double cpu_s = cpu_median(cpu[i], reps);
+        char cell[CPU_TEXT], shown[CPU_TEXT];
+        printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d,%s,%.3f,%.3f\n", m[i].name, workers,
+               count, s.median, s.min, s.max, sp.median, reps, cpu_text(cell, cpu_s, 1, 6),
+               sp.q1, sp.q3);
+        warn_line("sumsq    %-22s %10.2f ms  (%.2f .. %.2f)  speedup %.2f (%.2f .. %.2f)  "
+                  "cpu %s ms", m[i].name, s.median / 1e6, s.min / 1e6, s.max / 1e6, sp.median,
+                  sp.q1, sp.q3, cpu_text(shown, cpu_s, 1e3, 2));
     }
-    stats_t s = stats_of(samples, reps);
-    double cpu_s = cpu_median(cpu, reps);
-    char cell[CPU_TEXT], shown[CPU_TEXT];
-    printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,%s\n", name, workers, n, s.median, s.min,
-           s.max, reps, cpu_text(cell, cpu_s, 1, 6));
-    /* per task here, like the wall time beside it; the CSV has the whole batch's */
-    warn_line("dispatch %-22s %10.1f ns per task  (%.1f .. %.1f)  cpu %s ns per task", name,
-              s.median, s.min, s.max, cpu_text(shown, cpu_s, 1e9 / (double)n, 1));
+}
+
+static void bench_dispatch(const mechanism *m, int n)
+{
+    static double samples[MAX_MECHS][MAX_REPS], cpu[MAX_MECHS][MAX_REPS];
+    run_rounds(m, n, samples, cpu);
+    for (int i = 0; i < n; i++) {
+        stats_t s = stats_of(samples[i], reps);
+        double cpu_s = cpu_median(cpu[i], reps);
+        char cell[CPU_TEXT], shown[CPU_TEXT];
+        printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,%s,,\n", m[i].name, workers, m[i].n,
+               s.median, s.min, s.max, reps, cpu_text(cell, cpu_s, 1, 6));
+        /* per task here, like the wall time beside it; the CSV has the whole batch's */
+        warn_line("dispatch %-22s %10.1f ns per task  (%.1f .. %.1f)  cpu %s ns per task",
+                  m[i].name, s.median, s.min, s.max,
+                  cpu_text(shown, cpu_s, 1e9 / (double)m[i].n, 1));
+    }
 }
 
 int main(int argc, char **argv)
@@ -541,37 +582,56 @@ int main(int argc, char **argv)
     tp_check(tp_create(&tpool, &(tp_options){.workers = workers}), "tp_create");
     futures = xcalloc((size_t)empty_tasks, sizeof *futures);
 
-    printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s\n");
-    bench_sumsq("serial", sumsq_serial, CPU_SELF);
-    bench_sumsq("pthreads", sumsq_pthreads, CPU_SELF);
-    bench_sumsq("thread_pool", sumsq_thread_pool, CPU_SELF);
-    bench_sumsq("process_pool", sumsq_process_pool, CPU_SELF_AND_POOL);
+    printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,"
+           "speedup_q1,speedup_q3\n");
+    /* Two groups take turns within themselves: the mechanisms whose idle workers sleep, and
+     * OpenMP's, whose idle threads spin for a while after each region (they would steal a
+     * core from whoever ran next). OpenMP's rounds include serial batches to pair with, run
+     * between its regions as a program's serial code would; their row is not printed
+     * again. */
+    const mechanism sumsq[] = {
+        {"serial", sumsq_serial, NULL, 0, CPU_SELF},
+        {"pthreads", sumsq_pthreads, NULL, 0, CPU_SELF},
+        {"thread_pool", sumsq_thread_pool, NULL, 0, CPU_SELF},
+        {"process_pool", sumsq_process_pool, NULL, 0, CPU_SELF_AND_POOL},
 #ifdef HAVE_GLIB
-    bench_sumsq("gthreadpool", sumsq_gthreadpool, CPU_SELF);
-#else
+        {"gthreadpool", sumsq_gthreadpool, NULL, 0, CPU_SELF},
+#endif
+    };
+    const mechanism dispatch[] = {
+        {"thread_pool_detached", NULL, dispatch_tp_detached, empty_tasks, CPU_SELF},
+        {"thread_pool_futures", NULL, dispatch_tp_futures, empty_tasks, CPU_SELF},
+        {"thread_pool_map", NULL, dispatch_tp_map, empty_tasks, CPU_SELF},
+        {"process_pool_async", NULL, dispatch_pp_async, pp_tasks, CPU_SELF_AND_POOL},
+        {"process_pool_map", NULL, dispatch_pp_map, pp_tasks, CPU_SELF_AND_POOL},
+#ifdef HAVE_GLIB
+        {"gthreadpool", NULL, dispatch_gthreadpool, empty_tasks, CPU_SELF},
+#endif
+    };
+    bench_sumsq(sumsq, (int)(sizeof sumsq / sizeof sumsq[0]), true);
+#ifndef HAVE_GLIB
     warn_line("left out gthreadpool: built without GLib (pkg-config glib-2.0 not found)");
 #endif
 #ifdef _OPENMP
-    bench_sumsq("omp_for", sumsq_omp_for, CPU_SELF);
-    bench_sumsq("omp_dynamic", sumsq_omp_dynamic, CPU_SELF);
-    bench_sumsq("omp_task", sumsq_omp_task, CPU_SELF);
-    settle("the sumsq rows of OpenMP"); /* before the dispatch rows of the others */
+    const mechanism omp_sumsq[] = {
+        {"serial", sumsq_serial, NULL, 0, CPU_SELF},
+        {"omp_for", sumsq_omp_for, NULL, 0, CPU_SELF},
+        {"omp_dynamic", sumsq_omp_dynamic, NULL, 0, CPU_SELF},
+        {"omp_task", sumsq_omp_task, NULL, 0, CPU_SELF},
+    };
+    bench_sumsq(omp_sumsq, 4, false);
+    settle_and_report("the sumsq rows of OpenMP"); /* before the dispatch rows of the others */
 #else
     warn_line("left out openmp: built without OpenMP (the compiler refused -fopenmp)");
 #endif
-
-    bench_dispatch("thread_pool_detached", dispatch_tp_detached, empty_tasks, CPU_SELF);
-    bench_dispatch("thread_pool_futures", dispatch_tp_futures, empty_tasks, CPU_SELF);
-    bench_dispatch("thread_pool_map", dispatch_tp_map, empty_tasks, CPU_SELF);
-    bench_dispatch("process_pool_async", dispatch_pp_async, pp_tasks, CPU_SELF_AND_POOL);
-    bench_dispatch("process_pool_map", dispatch_pp_map, pp_tasks, CPU_SELF_AND_POOL);
-#ifdef HAVE_GLIB
-    bench_dispatch("gthreadpool", dispatch_gthreadpool, empty_tasks, CPU_SELF);
-#endif
+    bench_dispatch(dispatch, (int)(sizeof dispatch / sizeof dispatch[0]));
 #ifdef _OPENMP
-    bench_dispatch("omp_task", dispatch_omp_task, empty_tasks, CPU_SELF);
-    bench_dispatch("omp_dynamic", dispatch_omp_dynamic, empty_tasks, CPU_SELF);
-    settle("the dispatch rows of OpenMP"); /* nothing follows: only to say how much */
+    const mechanism omp_dispatch[] = {
+        {"omp_task", NULL, dispatch_omp_task, empty_tasks, CPU_SELF},
+        {"omp_dynamic", NULL, dispatch_omp_dynamic, empty_tasks, CPU_SELF},
+    };
+    bench_dispatch(omp_dispatch, 2);
+    settle_and_report("the dispatch rows of OpenMP"); /* nothing follows: only to say how much */
 #endif
 
     tp_check(tp_destroy(tpool), "tp_destroy");

@@ -378,7 +378,9 @@ def headline(results, t):
     """The figures a user compares with the reference: name,value,unit,low,high,flag."""
     rows = []
 
-    def add(name, value, unit, low=float("nan"), high=float("nan"), flag=""):
+    def add(name, value, unit, low=None, high=None, flag=""):
+        low = float("nan") if low is None else low
+        high = float("nan") if high is None else high
         if value is not None and not (isinstance(value, float) and math.isnan(value)):
             rows.append({"name": name, "value": value, "unit": unit, "low": low, "high": high,
                          "flag": flag})
@@ -416,13 +418,10 @@ def headline(results, t):
 
 def peers_rows(results, busy, cores):
     rows = read_csv(os.path.join(results, "peers.csv"))
-    serial = {r["bench"]: float(r["median_ns"]) for r in rows if r["mechanism"] == "serial"}
     for r in rows:
         b = r["bench"]
-        if b in serial and r["mechanism"] != "serial" and float(r["min_ns"]) > 0:
-            # the spread of one ratio of medians: against this mechanism's max and min
-            r["speedup_low"] = serial[b] / float(r["max_ns"])
-            r["speedup_high"] = serial[b] / float(r["min_ns"])
+        if r.get("speedup_q1"):  # paired per round by peers itself
+            r["speedup_low"], r["speedup_high"] = float(r["speedup_q1"]), float(r["speedup_q3"])
         r["flag"] = flags({"speedup": float(r["speedup"])} if b != "dispatch" else {},
                           int(r["workers"]), cores, busy.get("peers"))
     return rows
@@ -437,9 +436,11 @@ def tables(results):
     for bench, step in (("sumsq", "sumsq"), ("sumsqmpi", "mpi"), ("sumsqpy", "python"),
                         ("downloads", "downloads"), ("portscan", "portscan")):
         rows = hf_table(results, bench, cores)
-        limit = cores if bench in ("sumsq", "sumsqmpi", "sumsqpy") else 0
+        # CPU-bound work cannot beat min(workers, cores); waiting (I/O) can use more workers
+        # than cores, but no more than the workers.
+        limit = cores if bench in ("sumsq", "sumsqmpi", "sumsqpy") else 10**9
         for r in rows:
-            r["flag"] = flags(r, r["workers"] if limit else 0, limit or cores, busy.get(step))
+            r["flag"] = flags(r, r["workers"], limit, busy.get(step))
         t["hf-" + bench] = rows
     t["inprogram"], t["mpi"] = inprogram_table(results)
     for r in t["inprogram"] + t["mpi"]:
@@ -448,8 +449,11 @@ def tables(results):
     for r in t["server"]:
         r["flag"] = flags({}, 0, cores, busy.get("server"))
     t["crossovers"] = crossovers(results)
+    gran_workers = {int(r["workers"]) for r in read_csv(os.path.join(results, "granularity.csv"))}
     for r in t["crossovers"]:
-        r["flag"] = flags({}, 0, cores, busy.get("granularity"))
+        best = max(r["speedup_largest"], r["speedup_smallest"])
+        r["flag"] = flags({"speedup": best}, max(gran_workers, default=0), cores,
+                          busy.get("granularity"))
     t["primitives"] = read_csv(os.path.join(results, "primitives.csv"))
     t["peers"] = peers_rows(results, busy, cores)
     fit = amdahl_fit([(r["workers"], r["speedup"]) for r in t["hf-sumsq"]
@@ -628,15 +632,20 @@ def summary(results, t):
         L += contention(t["primitives"])
 
     if t["peers"]:
-        L += ["", "## Peers: our pools, GLib and OpenMP on the same work, same run", ""]
+        L += ["", "## Peers: our pools, GLib and OpenMP on the same work, same run", "",
+              "Timed inside bench/peers: the mechanisms take turns, one batch each per round, and",
+              "a speedup is the median of per-round ratios against serial (q1–q3 beside it).",
+              ""]
         for bench, title in (("sumsq", "sum of squares"),
                              ("sumsq_small", "small tasks (20 near 50,000)")):
             rows = [r for r in t["peers"] if r["bench"] == bench]
             if rows:
-                L += md_table([title, "workers", "median", "min–max", "speedup", "CPU", "flag"],
+                L += md_table([title, "workers", "median", "min–max", "speedup", "q1–q3", "CPU",
+                               "flag"],
                               [[r["mechanism"], r["workers"], fmt_s(float(r["median_ns"]) / 1e9),
                                 f"{fmt_s(float(r['min_ns']) / 1e9)}–{fmt_s(float(r['max_ns']) / 1e9)}",
-                                fmt_x(float(r["speedup"])), cpu_cell(r), r["flag"]] for r in rows])
+                                fmt_x(float(r["speedup"])), peers_spread(r), cpu_cell(r),
+                                r["flag"]] for r in rows])
                 L += [""]
         rows = [r for r in t["peers"] if r["bench"] == "dispatch"]
         if rows:
@@ -645,6 +654,12 @@ def summary(results, t):
                             f"{fmt_ns(float(r['min_ns']))}–{fmt_ns(float(r['max_ns']))}",
                             r["flag"]] for r in rows])
     return "\n".join(L).rstrip() + "\n"
+
+
+def peers_spread(r):
+    if "speedup_low" not in r:
+        return "–"
+    return f"{r['speedup_low']:.2f}–{r['speedup_high']:.2f}"
 
 
 def cpu_cell(r):

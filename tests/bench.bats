@@ -104,10 +104,14 @@ nonempty() {
 @test "peers: every mechanism gets the exact sum of squares; dispatch rows per task" {
     run --separate-stderr timeout 60 "$BUILD/bench/peers" --start 100000 --count 6 --tasks 200 --reps 2
     assert_success # the program dies if a total differs from the closed form
-    assert_line --index 0 "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s"
+    assert_line --index 0 "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3"
     printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/q.csv"
-    csv_ok "$BATS_TEST_TMPDIR/q.csv" 10
-    assert_line --regexp '^sumsq,serial,[0-9]+,6,[0-9]+,[0-9]+,[0-9]+,1\.000,2,[0-9.]+$'
+    csv_ok "$BATS_TEST_TMPDIR/q.csv" 12
+    assert_line --regexp '^sumsq,serial,[0-9]+,6,[0-9]+,[0-9]+,[0-9]+,1\.000,2,[0-9.]+,1\.000,1\.000$'
+    # every sumsq speedup lies within its quartiles; dispatch rows have none
+    awk -F, 'NR > 1 && $1 == "sumsq" && !($11 <= $8 && $8 <= $12) { print "outside q1..q3: " $0; bad = 1 }
+             NR > 1 && $1 == "dispatch" && ($8 != "" || $11 != "" || $12 != "") { print; bad = 1 }
+             END { exit bad }' "$BATS_TEST_TMPDIR/q.csv"
     assert_line --regexp '^sumsq,pthreads,'
     if pkg-config --exists glib-2.0 2>/dev/null; then
         assert_line --regexp '^sumsq,gthreadpool,'
@@ -166,7 +170,7 @@ nonempty() {
     done
     csv_ok "$res/primitives.csv" 6
     csv_ok "$res/granularity.csv" 9
-    csv_ok "$res/peers.csv" 10
+    csv_ok "$res/peers.csv" 12
     # every measuring step has its row: the load and the share others used, 0..1
     for step in primitives granularity peers sumsq mpi python downloads portscan server; do
         grep -qE "^$step,[0-9]+,[0-9.]+,[0-9.]*,(settled|not settled),[01]\.[0-9]+$" "$res/steps.csv" ||

@@ -121,6 +121,13 @@ class Pairing(unittest.TestCase):
         self.assertNotIn("impossible", rows["pool"]["flag"])
         self.assertIn("busy: others used 25%", rows["pool"]["flag"])
 
+    def test_waiting_may_beat_the_cores_but_not_the_workers(self):
+        hyperfine_round(os.path.join(self.d, "hf", "downloads-1.json"),
+                        {"serial/1": [1.6, 1.6], "pool/16": [0.1, 0.1], "pool/4": [0.1, 0.1]})
+        rows = {r["workers"]: r for r in bs.tables(self.d)["hf-downloads"]}
+        self.assertEqual(rows[16]["flag"], "")  # 16x on 2 cores with 16 workers: waiting
+        self.assertIn("impossible", rows[4]["flag"])  # 16x with 4 workers: not even waiting
+
     def test_a_quiet_step_flags_nothing(self):
         hyperfine_round(os.path.join(self.d, "hf", "sumsq-1.json"),
                         {"serial/1": [2.0, 2.0], "threads/2": [1.1, 1.1]})
