@@ -148,11 +148,11 @@ bench: bench-deps
 bench-deps:
 	@scripts/install-deps.sh bench mpi
 
-# `make plots`: redraw plots/ (the README's images) from the committed reference run;
+# `make plots`: redraw plots/ (the README's images, SVG) from the committed reference run;
 # `make plots RESULTS=bench/results/<dir>`: draw that run's plots into <dir>/plots/.
 # Neither runs a benchmark.
 plots:
-	scripts/plots.sh $(if $(RESULTS),--results '$(RESULTS)',--results bench/results/reference --out plots)
+	scripts/plots.sh $(if $(RESULTS),--results '$(RESULTS)',--results bench/results/reference --out plots --formats svg)
 
 help:
 	@echo "make                 build every lesson into $(BUILD)/ (CC=clang, WERROR=1 work too)"

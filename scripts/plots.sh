@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# plots.sh [--results DIR] [--out DIR]: draw every plot of one benchmark run, PNG and SVG.
+# plots.sh [--results DIR] [--out DIR] [--formats "png svg"]: draw every plot of one
+# benchmark run.
 # `make plots` and `make bench` call it; it only reads results, never runs a benchmark.
 #
 #   --results DIR   a results folder (default: bench/results/reference, the committed run)
 #   --out DIR       where the images go (default: DIR/plots of the results; `make plots`
 #                   passes plots/ for the reference run)
+#   --formats LIST  png, svg or both (default both). plots/ keeps SVG only: text, so the
+#                   same results redraw to the same bytes whatever fonts a machine has
 #
 # The gnuplot scripts are plots/*.gp; each is drawn after plots/common.gp (terminal,
 # caption, style). scripts/benchstats.py plotdata turns the results into small tables in a
@@ -14,13 +17,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { echo "usage: scripts/plots.sh [--results DIR] [--out DIR]" >&2; exit 2; }
-results=bench/results/reference out=''
+usage() { echo "usage: scripts/plots.sh [--results DIR] [--out DIR] [--formats \"png svg\"]" >&2; exit 2; }
+results=bench/results/reference out='' formats="png svg"
 while [ $# -gt 0 ]; do
     case $1 in
         --results) [ $# -ge 2 ] || usage; results=$2; shift 2 ;;
         --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
-        -h | --help) echo "usage: scripts/plots.sh [--results DIR] [--out DIR]"; exit 0 ;;
+        --formats) [ $# -ge 2 ] || usage; formats=$2; shift 2
+            for f in $formats; do [ "$f" = png ] || [ "$f" = svg ] || usage; done ;;
+        -h | --help) echo "usage: scripts/plots.sh [--results DIR] [--out DIR] [--formats \"png svg\"]"; exit 0 ;;
         *) echo "plots.sh: unexpected argument '$1'" >&2; usage ;;
     esac
 done
@@ -52,12 +57,12 @@ draw() {
         skipped=$((skipped + 1))
         return 0
     fi
-    for fmt in png svg; do
+    for fmt in $formats; do
         gnuplot -e "fmt='$fmt'; out='$out/$name'; data='$data'; cores=$(v cores); height=$(v height); $*" \
             plots/common.gp "plots/$script.gp" ||
             { echo "plots.sh: gnuplot failed on plots/$script.gp ($name.$fmt)" >&2; failed=1; }
     done
-    echo "plots.sh: $out/$name.png, $out/$name.svg" >&2
+    echo "plots.sh: $out/$name ($formats)" >&2
     drawn=$((drawn + 1))
 }
 
