@@ -350,21 +350,11 @@ static void dispatch_omp_dynamic(long n)
  * or also in the process pool's workers. */
 typedef enum { CPU_SELF, CPU_SELF_AND_POOL } cpu_where;
 
-/* The CPU seconds the process pool's workers have used, summed; NAN if one cannot be read
- * (not Linux, or a slot without a process: pp_worker_pid gives 0). A worker never dies
- * unnoticed here (its task's result ends the program), so a rep's two readings add up the
- * same processes. */
-static double pool_workers_cpu(void)
-{
-    double sum = 0;
-    for (int i = 0; i < pp_workers(ppool); i++)
-        sum += cpu_seconds_of_process(pp_worker_pid(ppool, i));
-    return sum;
-}
-
 /* The readings taken just before a rep's clock starts. Reading a worker's clock costs this
- * process a system call: the workers are read outside this process's own two readings,
- * first at the start and last at the end, so that cost is not charged to the rep. */
+ * process a system call: the workers (pp_cpu_seconds) are read outside this process's own
+ * two readings, first at the start and last at the end, so that cost is not charged to the
+ * rep. A worker never dies unnoticed here (its task's result ends the program), so a rep's
+ * two readings add up the same processes. */
 typedef struct {
     cpu_where where;
     double self, workers;
@@ -374,7 +364,7 @@ static cpu_mark cpu_start(cpu_where where)
 {
     cpu_mark m = {where, 0, 0};
     if (where == CPU_SELF_AND_POOL)
-        m.workers = pool_workers_cpu();
+        m.workers = pp_cpu_seconds(ppool);
     m.self = cpu_seconds_self();
     return m;
 }
@@ -383,17 +373,8 @@ static double cpu_since(cpu_mark m)
 {
     double used = cpu_seconds_self() - m.self;
     if (m.where == CPU_SELF_AND_POOL)
-        used += pool_workers_cpu() - m.workers;
+        used += pp_cpu_seconds(ppool) - m.workers;
     return used;
-}
-
-/* The median of the reps' CPU times (sorts them); NAN if one is unknown (then all are). */
-static double cpu_median(double *cpu, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (isnan(cpu[i]))
-            return NAN;
-    return median(cpu, n);
 }
 
 /* Waits until this process stops burning CPU (less than a twentieth of one CPU over 12 ms,
@@ -513,7 +494,7 @@ static void bench_sumsq(const mechanism *m, int n, bool print_serial)
             ratio[r] = serial[r] / samples[i][r];
         stats_t sp = stats_of(ratio, reps);
         stats_t s = stats_of(samples[i], reps);
-        double cpu_s = cpu_median(cpu[i], reps);
+        double cpu_s = median(cpu[i], reps);
         char cell[CPU_TEXT], shown[CPU_TEXT];
         printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d,%s,%.3f,%.3f\n", m[i].name, workers,
                count, s.median, s.min, s.max, sp.median, reps, cpu_text(cell, cpu_s, 1, 6),
@@ -530,7 +511,7 @@ static void bench_dispatch(const mechanism *m, int n)
     run_rounds(m, n, samples, cpu);
     for (int i = 0; i < n; i++) {
         stats_t s = stats_of(samples[i], reps);
-        double cpu_s = cpu_median(cpu[i], reps);
+        double cpu_s = median(cpu[i], reps);
         char cell[CPU_TEXT], shown[CPU_TEXT];
         printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,%s,,\n", m[i].name, workers, m[i].n,
                s.median, s.min, s.max, reps, cpu_text(cell, cpu_s, 1, 6));

@@ -339,21 +339,9 @@ typedef struct {
 static double cpu_now(const pp_pool *pool)
 {
     double s = cpu_seconds_self();
-    if (pool) {
-        s += cpu_seconds_children();
-        for (int i = 0; i < pp_workers(pool); i++)
-            s += cpu_seconds_of_process(pp_worker_pid(pool, i));
-    }
+    if (pool)
+        s += cpu_seconds_children() + pp_cpu_seconds(pool);
     return s;
-}
-
-/* The median of n values, or NAN if one of them is NAN (sorts v). */
-static double median_known(double *v, long n)
-{
-    for (long k = 0; k < n; k++)
-        if (isnan(v[k]))
-            return NAN;
-    return median(v, n);
 }
 
 /* The median round trip of an empty task through a pool, in seconds. */
@@ -440,7 +428,7 @@ static outcome measure(enum mode mode, pp_pool *procs)
         }
     }
     o.seconds = median(seconds, cfg.runs);
-    o.cpu = median_known(cpu, cfg.runs);
+    o.cpu = median(cpu, cfg.runs);
     int pin_rc = atomic_load(&pin_error);
     o.pinned = cfg.pin && mode != MODE_SERIAL && pin_rc == 0;
     if (pin_rc != 0)

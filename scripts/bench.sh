@@ -124,6 +124,11 @@ have() { [ -x "$BUILD/$1" ]; }
 # every one of them, so only a broken build or a hand-made BUILD folder gets here).
 need() { have "$1" || { say "      $BUILD/$1 is not built (make benches lessons)"; return 1; }; }
 
+hf_failed() {
+    say "      hyperfine failed: $(tail -n 3 "$1")"
+    return 1
+}
+
 # rounds NAME ROUNDS RUNS "MODE/WORKERS|COMMAND"...: hyperfine in rounds, the commands
 # taking turns: first one discarded pass over them all (binaries and caches warm), then
 # ROUNDS rounds of RUNS runs each, every round in the opposite order to the one before.
@@ -137,11 +142,14 @@ rounds() {
         rev=(-n "${spec%%|*}" "${spec#*|}" "${rev[@]}")
     done
     mkdir -p "$RESULTS/hf"
-    hyperfine -N --style none --runs 1 "${fwd[@]}" >/dev/null
+    # hyperfine's own warnings (outliers, a slow first run) go to a file: the rounds and
+    # benchstats.py say what they mean for the figures
+    local warnings="$RESULTS/hf/$name-warnings.txt"
+    hyperfine -N --style none --runs 1 "${fwd[@]}" >/dev/null 2>>"$warnings" || hf_failed "$warnings"
     for r in $(seq 1 "$nrounds"); do
         if [ $((r % 2)) = 1 ]; then set -- "${fwd[@]}"; else set -- "${rev[@]}"; fi
         hyperfine -N --style none --runs "$runs" --export-json "$RESULTS/hf/$name-$r.json" "$@" \
-            >/dev/null
+            >/dev/null 2>>"$warnings" || hf_failed "$warnings"
     done
     say "      $name: $((${#fwd[@]} / 3)) commands, $nrounds round(s) of $runs run(s) each"
 }

@@ -130,6 +130,9 @@ static int compare_doubles(const void *a, const void *b)
 
 double median(double *v, long n)
 {
+    for (long k = 0; k < n; k++)
+        if (isnan(v[k]))
+            return NAN; /* unknown, and it would not sort */
     qsort(v, (size_t)n, sizeof *v, compare_doubles);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }

@@ -133,7 +133,8 @@ void cond_init_monotonic(pthread_cond_t *cond);
 
 /* ---- numbers and the machine ---------------------------------------------------- */
 
-/* The median of n values (n >= 1); sorts v in place. A timing is reported as the median of
+/* The median of n values (n >= 1); sorts v in place. NAN if one of them is NAN (a CPU time
+ * that could not be read, say): then nothing is sorted. A timing is reported as the median of
  * several runs: one run can always be unlucky. */
 double median(double *v, long n);
 

@@ -17,6 +17,7 @@
 #include "process_pool.h"
 
 #include "core.h"
+#include "cpu.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1103,6 +1104,14 @@ int pp_workers(const pp_pool *p)
 pid_t pp_worker_pid(const pp_pool *p, int i)
 {
     return i >= 0 && i < p->nworkers && p->w[i].state != W_EMPTY ? p->w[i].pid : 0;
+}
+
+double pp_cpu_seconds(const pp_pool *p)
+{
+    double sum = 0;
+    for (int i = 0; i < pp_workers(p); i++)
+        sum += cpu_seconds_of_process(pp_worker_pid(p, i));
+    return sum;
 }
 
 void pp_get_stats(const pp_pool *p, pp_stats *out)

@@ -182,6 +182,11 @@ typedef struct {
 
 void pp_get_stats(const pp_pool *p, pp_stats *out);
 
+/* The CPU seconds (user + system) the live workers have used so far, summed; NAN where a
+ * worker's clock cannot be read (cpu.h: Linux only). Subtract two readings around some
+ * work; a worker reaped in between takes its time along (see cpu_seconds_children). */
+double pp_cpu_seconds(const pp_pool *p);
+
 /* ---- one task ---------------------------------------------------------------------- */
 
 /* Runs fn(arg) in a worker and waits for it. Returns out->status; *out is yours (free it
