@@ -108,12 +108,14 @@ $(MPI_BINS): $(BUILD)/%: lessons/%.c $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	OMPI_CC='$(CC)' $(MPICC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-# `make run L=03 ARGS='--accounts 4'`: build and run one lesson by its number.
+# `make run L=03 ARGS='--accounts 4'`: build and run one lesson by its number. L is checked
+# by make itself and never reaches a shell: it must be exactly one lesson's number. ARGS is
+# shell words, by design (quote them as you would on the command line).
+run_lesson = $(if $(filter 1,$(words $(value L))),$(filter $(value L)_%,$(LESSONS)))
 run:
-	@test -n "$(L)" || { echo "usage: make run L=NN [ARGS='...']  (lessons: $(LESSONS))" >&2; exit 2; }
-	@lesson='$(filter $(L)_%,$(LESSONS))'; \
-	test -n "$$lesson" || { echo "make run: no lesson numbered '$(L)'; lessons: $(LESSONS)" >&2; exit 2; }; \
-	$(MAKE) -s $(BUILD)/$$lesson && $(abspath $(BUILD))/$$lesson $(ARGS)
+	$(if $(value L),,$(error usage: make run L=NN [ARGS='...'] (lessons: $(LESSONS))))
+	$(if $(filter 1,$(words $(run_lesson))),,$(error make run: L must be one lesson number, like L=03 (lessons: $(LESSONS))))
+	@$(MAKE) -s $(BUILD)/$(run_lesson) && $(abspath $(BUILD))/$(run_lesson) $(ARGS)
 
 # Sanitizer builds live in folders of their own, so they never mix with the plain build.
 tsan:
@@ -157,6 +159,7 @@ plots:
 help:
 	@echo "make                 build every lesson into $(BUILD)/ (CC=clang, WERROR=1 work too)"
 	@echo "make run L=NN ARGS=  build and run one lesson, e.g. make run L=03 ARGS='--accounts 4'"
+	@echo "                     (ARGS is shell words: quote them as on a command line)"
 	@echo "make test            install test tools if missing, then run the whole bats suite"
 	@echo "make bench [QUICK=1] install bench tools if missing, run every benchmark into bench/results/<host>-<date>/"
 	@echo "make plots [RESULTS=dir]  redraw plots/ from the reference run (or dir/plots/ from dir)"

@@ -122,8 +122,8 @@ check_unsafe_run() {
         "--iterations|--iterations 99999999999999999999999"
         "--mode|--mode fast"
         "--mode|--mode UNSAFE"
-        "unrecognized option|--bogus"
-        "requires an argument|--threads"
+        "unknown option|--bogus"
+        "needs a value|--threads"
         "unexpected argument \"extra\"|--mode mutex extra"
     )
     usage_errors "$LESSON" "${cases[@]}"

@@ -151,8 +151,8 @@ verdict_ok() {
         "--scale|--scale fast"
         "--scale|--scale 1e999"
         "--scale|--scale nan"
-        "unrecognized option|--mode unsafe"
-        "requires an argument|--capacity"
+        "unknown option|--mode unsafe"
+        "needs a value|--capacity"
         "unexpected argument \"now\"|--scale 0 now"
     )
     usage_errors "$LESSON" "${cases[@]}"

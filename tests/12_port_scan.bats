@@ -217,7 +217,7 @@ release_port() {
         "--scale|--scale nan"
         "--mode|--mode parallel"
         "--mode|--mode"
-        "unrecognized option|--host 10.0.0.1"
+        "unknown option|--host 10.0.0.1"
         "unexpected argument \"127.0.0.1\"|--scale 0 127.0.0.1"
     )
     usage_errors "$LESSON" "${cases[@]}"

@@ -122,7 +122,7 @@ rows() {
         "--scale|--scale 1e999"
         "--mode|--mode process"
         "--mode|--mode"
-        "unrecognized option|--threads 4"
+        "unknown option|--threads 4"
         "unexpected argument \"8\"|--tasks 2 8"
     )
     usage_errors "$LESSON" "${cases[@]}"

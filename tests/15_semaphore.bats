@@ -163,8 +163,8 @@ check_unbounded_run() {
         "--scale|--scale -1"
         "--scale|--scale fast"
         "--variant|--variant none"
-        "unrecognized option|--lot"
-        "requires an argument|--cars"
+        "unknown option|--lot"
+        "needs a value|--cars"
         "unexpected argument \"extra\"|--cars 3 extra"
     )
     usage_errors "$LESSON" "${cases[@]}"

@@ -148,8 +148,8 @@ check_no_barrier_run() {
         "--steps|--steps 100001"
         "--cells must be at least --threads + 2|--threads 8 --cells 9"
         "--variant|--variant none"
-        "unrecognized option|--grid 4"
-        "requires an argument|--steps"
+        "unknown option|--grid 4"
+        "needs a value|--steps"
         "unexpected argument \"rod\"|--threads 2 rod"
     )
     usage_errors "$LESSON" "${cases[@]}"

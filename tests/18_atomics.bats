@@ -124,8 +124,8 @@ assert_stack_exact() {
         "--timeout|--timeout 0"
         "--order|--order acquire"
         "--order|--order seq-cst"
-        "unrecognized option|--memory-order relaxed"
-        "requires an argument|--order"
+        "unknown option|--memory-order relaxed"
+        "needs a value|--order"
         "unexpected argument \"relaxed\"|--threads 2 relaxed"
     )
     usage_errors "$LESSON" "${cases[@]}"

@@ -89,8 +89,8 @@ assert_each_worker_on_its_own() {
         "--iterations|--iterations -1"
         "--iterations|--iterations 100000001"
         "--iterations|--iterations 99999999999999999999999"
-        "unrecognized option|--keys 2"
-        "requires an argument|--threads"
+        "unknown option|--keys 2"
+        "needs a value|--threads"
         "unexpected argument \"4\"|--threads 2 4"
     )
     usage_errors "$LESSON" "${cases[@]}"

@@ -331,7 +331,7 @@ expect_raw() {
         "--workers does not apply to --mode client|--mode client --port 9 --workers 2"
         "--idle-timeout does not apply to --mode client|--mode client --port 9 --idle-timeout 1"
         "--ledger-file does not apply to --mode client|--mode client --port 9 --ledger-file x"
-        "unrecognized option|--host 10.0.0.1"
+        "unknown option|--host 10.0.0.1"
         "unexpected argument \"127.0.0.1\"|--mode server 127.0.0.1"
     )
     usage_errors "$LESSON" "${cases[@]}"

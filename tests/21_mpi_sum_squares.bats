@@ -173,12 +173,12 @@ assert_ok() {
     local bad
     for bad in "--count 0:--count" "--count 100001:--count" "--start -1:--start" \
         "--start 1e3:--start" "--start 99999999999999999999:--start" "--runs 0:--runs" \
-        "--reduce sum:--reduce" "--bogus:unrecognized option" "stray:unexpected argument"; do
+        "--reduce sum:--reduce" "--bogus:unknown option" "stray:unexpected argument"; do
         # shellcheck disable=SC2086 # the arguments are meant to split
         run --separate-stderr timeout 10 "$BUILD/$LESSON" ${bad%%:*}
         assert_usage_error "${bad#*:}"
     done
-    for bad in "--count 0:--count" "--bogus:unrecognized option"; do
+    for bad in "--count 0:--count" "--bogus:unknown option"; do
         # shellcheck disable=SC2086 # the arguments are meant to split
         mpirun_lesson --separate-stderr 30 2 ${bad%%:*}
         assert_usage_error "${bad#*:}"

@@ -35,25 +35,75 @@ _Noreturn void usage_error(const char *fmt, ...)
     exit(EXIT_USAGE);
 }
 
+const char *escaped(const char *text)
+{
+    enum { SHOWN = 40, SLOTS = 4 };
+    static char slots[SLOTS][SHOWN * 4 + 4];
+    static int next;
+    char *out = slots[next++ % SLOTS], *o = out;
+    size_t i = 0;
+    for (; text[i] && i < SHOWN; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n')
+            o += sprintf(o, "\\n");
+        else if (c == '\t')
+            o += sprintf(o, "\\t");
+        else if (c == '\\' || c == '"')
+            o += sprintf(o, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            o += sprintf(o, "\\x%02x", c);
+        else
+            *o++ = (char)c;
+    }
+    strcpy(o, text[i] ? "..." : "");
+    return out;
+}
+
 int cli_next(int argc, char **argv, const struct option *opts)
 {
+    opterr = 0; /* getopt would echo a bad option raw: say it here, escaped */
     int c = getopt_long(argc, argv, "", opts, NULL);
     if (c == CLI_OPT_HELP)
         usage_help();
-    if (c == '?' || c == ':')
-        usage_error(NULL);
+    if (c == '?' || c == ':') {
+        const char *arg = argv[optind - 1];
+        if (optopt)
+            usage_error("option \"%s\" needs a value", escaped(arg));
+        usage_error("unknown option \"%s\"", escaped(arg));
+    }
     if (c == -1 && optind < argc)
-        usage_error("unexpected argument \"%s\"", argv[optind]);
+        usage_error("unexpected argument \"%s\"", escaped(argv[optind]));
     return c;
+}
+
+/* Plain decimal: digits, a leading '-' only if negatives are allowed, a fraction ".ddd" only
+ * for real numbers, no leading zero before another digit. strtol and strtod would also take
+ * " 5", "+5", "0x10" (16!), "1e3", "nan" and "5\n": each a surprise in a command line. */
+static bool plain_decimal(const char *t, bool negative_ok, bool fraction_ok)
+{
+    if (*t == '-' && negative_ok)
+        t++;
+    if (*t < '0' || *t > '9' || (t[0] == '0' && t[1] >= '0' && t[1] <= '9'))
+        return false;
+    while (*t >= '0' && *t <= '9')
+        t++;
+    if (fraction_ok && *t == '.') {
+        if (t[1] < '0' || t[1] > '9')
+            return false;
+        for (t++; *t >= '0' && *t <= '9'; t++)
+            ;
+    }
+    return *t == '\0';
 }
 
 long parse_long(const char *opt, const char *text, long min, long max)
 {
     char *end;
     errno = 0;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE || v < min || v > max)
-        usage_error("%s: expected an integer from %ld to %ld, got \"%s\"", opt, min, max, text);
+    long v = plain_decimal(text, min < 0, false) ? strtol(text, &end, 10) : 0;
+    if (!plain_decimal(text, min < 0, false) || errno == ERANGE || v < min || v > max)
+        usage_error("%s: expected an integer from %ld to %ld, got \"%s\"", opt, min, max,
+                    escaped(text));
     return v;
 }
 
@@ -61,9 +111,11 @@ double parse_double(const char *opt, const char *text, double min, double max)
 {
     char *end;
     errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v) || v < min || v > max)
-        usage_error("%s: expected a number from %g to %g, got \"%s\"", opt, min, max, text);
+    double v = plain_decimal(text, min < 0, true) ? strtod(text, &end) : 0;
+    if (!plain_decimal(text, min < 0, true) || errno == ERANGE || !isfinite(v) || v < min ||
+        v > max)
+        usage_error("%s: expected a number from %g to %g, got \"%s\"", opt, min, max,
+                    escaped(text));
     return v;
 }
 
@@ -78,7 +130,7 @@ int parse_choice(const char *opt, const char *text, const char *const choices[])
             strncat(list, "|", sizeof list - strlen(list) - 1);
         strncat(list, choices[i], sizeof list - strlen(list) - 1);
     }
-    usage_error("%s: expected one of %s, got \"%s\"", opt, list, text);
+    usage_error("%s: expected one of %s, got \"%s\"", opt, list, escaped(text));
 }
 
 void nap(double seconds)

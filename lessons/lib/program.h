@@ -5,7 +5,9 @@
  *
  *   cli_setup / usage_*   the program name and usage text; bad input exits 2
  *   cli_next              getopt_long with --help, unknown options and stray operands handled
- *   parse_long / _double  strict number parsing with a range: "12x", "", overflow all rejected
+ *   parse_long / _double  plain decimal in a range: "12x", "", " 5", "+5", "0x10", "1e3",
+ *                         overflow all rejected
+ *   escaped(text)         user text made safe for an error line (no raw newline or escape)
  *   parse_choice          one word out of a fixed list (--mode unsafe|mutex|atomic)
  *   nap(seconds)          sleep seconds * time_scale (tests shrink time with --scale)
  *   rng_next / rng_below  a tiny seeded generator (xorshift64*), one state per thread
@@ -47,18 +49,27 @@ enum { CLI_OPT_HELP = 0x100 };
 #define CLI_END { NULL, 0, NULL, 0 }
 
 /* getopt_long for long options, with what every program does alike done here: --help
- * prints the usage and exits 0; an unknown option or a missing value is a usage error
- * (getopt has printed its line); after the last option, a stray operand is one too.
+ * prints the usage and exits 0; an unknown option or a missing value is a usage error (one
+ * line, the option escaped); after the last option, a stray operand is one too.
  * Returns the next option of the program's own, or -1 when there are no more.
  *     for (int c; (c = cli_next(argc, argv, opts)) != -1;)
  *         switch (c) { case 't': threads = parse_long("--threads", optarg, 1, 64); break; }
  */
 int cli_next(int argc, char **argv, const struct option *opts);
 
-/* A whole-string integer in [min, max]; anything else is a usage error. */
+/* Text from the command line as an error line may show it: printable ASCII as is, anything
+ * else (a newline, an escape sequence, a byte of UTF-8) as \n, \t or \xHH, quotes and
+ * backslashes escaped, and at most 40 bytes of it, then "...". Four buffers used in turn:
+ * up to four escaped texts in one message; not for threads. */
+const char *escaped(const char *text);
+
+/* A whole-string integer in plain decimal ("-" only if min < 0, no "+", no spaces, no
+ * leading zeros, no hex) in [min, max]; anything else is a usage error that shows the text
+ * escaped. */
 long parse_long(const char *opt, const char *text, long min, long max);
 
-/* A whole-string finite number in [min, max]. */
+/* A whole-string number in plain decimal with an optional fraction ("0.25"; no exponent, no
+ * "nan" or "inf") in [min, max]. */
 double parse_double(const char *opt, const char *text, double min, double max);
 
 /* One of a NULL-terminated list of words; returns its index. */
