@@ -27,8 +27,8 @@ HOW A FIGURE IS MADE
   true and is marked too.
 
 RESULTS FOLDER (written by scripts/bench.sh; * = written here)
-  machine.txt            key: value facts (nproc, cpu, compilers, load, profile, settle)
-  steps.csv              step,started,wall_s,load1,foreign_share per step
+  machine.txt            key: value facts (nproc, cpu, compilers, load, profile, sizes)
+  steps.csv              step,started,wall_s,load1,settle,foreign_share per step
   hf/BENCH-ROUND.json    hyperfine's export of one round; commands are named MODE/WORKERS
   inprogram.txt          lesson 14's MODE lines and lesson 21's RESULT lines, each after
                          "invocation=K program=14|21 variant=-|-pinned"
@@ -504,7 +504,7 @@ def summary(results, t):
     facts, cores = t["facts"], t["cores"]
     L = [f"# Benchmark summary: {os.path.basename(os.path.normpath(results))}", "",
          f"Machine: {caption(results, facts)}  ",
-         f"Profile: {facts.get('profile', '?')}. {facts.get('settle', '')}", "",
+         f"Profile: {facts.get('profile', '?')}.", "",
          "Medians with their interquartile range (q1–q3). A speedup is the median of per-pair",
          "ratios: the commands compared take turns in rounds, and each run of the baseline is",
          "paired with a run of the other command in the same round. **Cold** figures time a whole",
