@@ -984,8 +984,18 @@ int main(int argc, char **argv)
                         mode_names[cfg.mode]);
     if (cfg.mode == MODE_CLIENT && cfg.port == 0)
         usage_error("--mode client needs --port P (the server's LISTENING line says it)");
-    if ((cfg.log_path && !*cfg.log_path) || (cfg.ledger_path && !*cfg.ledger_path))
-        usage_error("--log-file and --ledger-file need a file name");
+    /* The ledger is read back after every run, the demo's log too: regular files only (a
+     * server's log may go anywhere, /dev/null included), and not one file. */
+    if (cfg.mode == MODE_DEMO && cfg.log_path && strcmp(cfg.log_path, "-") != 0)
+        require_regular_file("--log-file", cfg.log_path);
+    if (cfg.ledger_path && strcmp(cfg.ledger_path, "-") == 0)
+        usage_error("--ledger-file: - would be stdout, which cannot be read back");
+    if (cfg.ledger_path)
+        require_regular_file("--ledger-file", cfg.ledger_path);
+    if (cfg.log_path && !*cfg.log_path)
+        usage_error("--log-file: needs a file name");
+    if (cfg.log_path && cfg.ledger_path && same_file(cfg.log_path, cfg.ledger_path))
+        usage_error("--log-file and --ledger-file name the same file");
 
     /* Each connection is a file descriptor on each side: make room beyond the usual 1024. */
     long connections = cfg.mode == MODE_SERVER ? 0 : cfg.clients + 3 * cfg.bad;

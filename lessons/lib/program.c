@@ -3,6 +3,8 @@
  */
 #include "program.h"
 
+#include <sys/stat.h>
+
 #include <stdarg.h>
 
 double time_scale = 1.0;
@@ -117,6 +119,24 @@ double parse_double(const char *opt, const char *text, double min, double max)
         usage_error("%s: expected a number from %g to %g, got \"%s\"", opt, min, max,
                     escaped(text));
     return v;
+}
+
+void require_regular_file(const char *opt, const char *path)
+{
+    struct stat st;
+    if (!*path)
+        usage_error("%s: needs a file name", opt);
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        usage_error("%s: \"%s\" is not a regular file (the program reads it back)", opt,
+                    escaped(path));
+}
+
+bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return strcmp(a, b) == 0 ||
+           (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+            sa.st_ino == sb.st_ino);
 }
 
 int parse_choice(const char *opt, const char *text, const char *const choices[])

@@ -72,6 +72,14 @@ long parse_long(const char *opt, const char *text, long min, long max);
  * "nan" or "inf") in [min, max]. */
 double parse_double(const char *opt, const char *text, double min, double max);
 
+/* A file the program writes and then reads back (a log, a ledger) must be a regular file, or
+ * not exist yet: /dev/zero would never end when read back, /dev/full refuses every write, a
+ * FIFO blocks. Anything else is a usage error naming the option. */
+void require_regular_file(const char *opt, const char *path);
+
+/* Do two paths name one file (the same text, or the same device and inode)? */
+bool same_file(const char *a, const char *b);
+
 /* One of a NULL-terminated list of words; returns its index. */
 int parse_choice(const char *opt, const char *text, const char *const choices[]);
 
