@@ -43,7 +43,7 @@ static const char usage[] =
     "  --timing   unlucky (default): both hold their first lock before either reaches for\n"
     "             the second, every run; lucky: B starts only after A is done\n"
     "  --timeout  seconds the watchdog waits for both to finish, 0.001..3600 (default 2);\n"
-    "             real seconds, not scaled (give valgrind more)\n"
+    "             real seconds (give valgrind more), times F when --scale F is above 1\n"
     "  --scale    multiply the workers' naps by F, 0.0001..100 (default 1)\n";
 
 enum order { ORDER_GOOD, ORDER_BAD };
@@ -327,7 +327,7 @@ int main(int argc, char **argv)
         PT_CHECK(pthread_create(&tids[i], NULL, worker_main, &workers[i]));
 
     bool deadlock;
-    int finished = watch(timeout, &deadlock);
+    int finished = watch(scaled_timeout(timeout), &deadlock);
     if (finished < NWORKERS) {
         /* No join: the stuck workers will never return. Returning from main ends the
          * process, and them with it; that is the only way out of a deadlock. */

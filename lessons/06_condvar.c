@@ -32,7 +32,7 @@ static const char usage[] =
     "             lost: wait for the signal itself; the late chef never hears it (exit 3)\n"
     "  --waiters  chefs, 1..64 (default 4)\n"
     "  --timeout  seconds a chef waits before giving up, 0.001..3600 (default 2);\n"
-    "             real seconds, not scaled\n"
+    "             real seconds, times F when --scale F is above 1\n"
     "  --scale    multiply the staff's preparation time by F, 0.0001..100 (default 1)\n";
 
 enum variant { VARIANT_FIXED, VARIANT_LOST };
@@ -113,7 +113,7 @@ static void explain(const struct chef *c, double began)
 static void *chef_main(void *arg)
 {
     struct chef *c = arg;
-    struct timespec give_up = deadline_after(c->timeout);
+    struct timespec give_up = deadline_after(scaled_timeout(c->timeout));
 
     PT_CHECK(pthread_mutex_lock(&kitchen.mu));
     double began = now_s();

@@ -44,7 +44,7 @@ static const char usage[] =
     "  --spaces   spaces in the lot, 1..256 (default 3)\n"
     "  --cars     cars (one thread each), 1..256 (default 10)\n"
     "  --timeout  seconds a car waits at the gate before giving up, 0.001..3600\n"
-    "             (default 30); real seconds, not scaled\n"
+    "             (default 30); real seconds, times F when --scale F is above 1\n"
     "  --scale    multiply every arrival and parking time by F, 0..100 (default 1)\n";
 
 enum variant { VARIANT_SEMAPHORE, VARIANT_UNBOUNDED };
@@ -104,7 +104,7 @@ static bool enter_the_lot(const struct car *car)
         die_errno("sem_trywait");
 
     printf("car %2d: the lot is full: waits at the gate\n", car->id);
-    struct timespec give_up = deadline_on(CLOCK_REALTIME, car->timeout);
+    struct timespec give_up = deadline_on(CLOCK_REALTIME, scaled_timeout(car->timeout));
     while (sem_timedwait(&free_spaces, &give_up) != 0) {
         if (errno == ETIMEDOUT)
             return false;
@@ -130,7 +130,8 @@ static void *car_main(void *arg)
     if (!enter_the_lot(car)) {
         car->gave_up = true;
         printf("car %2d: gave up after waiting %.1f s at the gate: no space came free "
-               "(is a sem_post missing?)\n", car->id, car->timeout);
+               "(do cars park longer than that? raise --timeout; or is a sem_post "
+               "missing?)\n", car->id, scaled_timeout(car->timeout));
         return NULL;
     }
 

@@ -71,6 +71,13 @@ setup_file() {
     assert_equal "${lines[-1]}" "RESULT order=good timing=lucky finished=2 expected=2 deadlock=none OK"
 }
 
+@test "slow motion is not a hang: --scale 3 stretches the watchdog's bound with the naps" {
+    # Each worker naps 0.2 s x 3 with both locks; 0.5 s unscaled would call it stuck.
+    run_lesson 20 "$LESSON" --order good --timing lucky --scale 3 --timeout 0.5
+    assert_success
+    assert_equal "${lines[-1]}" "RESULT order=good timing=lucky finished=2 expected=2 deadlock=none OK"
+}
+
 # ---- helgrind ----------------------------------------------------------------------
 
 @test "helgrind: flags the bad order as a lock-order violation (in the run that does not hang)" {

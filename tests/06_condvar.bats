@@ -135,3 +135,10 @@ usage_run() {
     assert_output --partial "--variant"
     assert_equal "$stderr" ""
 }
+
+@test "slow motion is not a lost wakeup: --scale 5 stretches the chefs' bound with the staff" {
+    # the staff prepares 0.5 s x 5 = 2.5 s, longer than the 2 s default timeout unscaled
+    run_lesson 30 "$LESSON" --variant fixed --scale 5
+    assert_success
+    assert_equal "${lines[-1]}" "RESULT variant=fixed woken=4 expected=4 OK"
+}

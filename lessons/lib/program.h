@@ -10,6 +10,7 @@
  *   escaped(text)         user text made safe for an error line (no raw newline or escape)
  *   parse_choice          one word out of a fixed list (--mode unsafe|mutex|atomic)
  *   nap(seconds)          sleep seconds * time_scale (tests shrink time with --scale)
+ *   scaled_timeout(s)     a --timeout that stretches with --scale > 1 (no false STUCK)
  *   rng_next / rng_below  a tiny seeded generator (xorshift64*), one state per thread
  *   verdict(ok, ...)      the final "RESULT ... OK|FAIL" line; returns the exit status
  *   verdict_stuck(...)    the final "RESULT ... STUCK" line of a watchdog; returns 3
@@ -90,6 +91,15 @@ int parse_choice(const char *opt, const char *text, const char *const choices[])
 extern double time_scale;
 
 void nap(double seconds);
+
+/* How long to wait for work that naps before calling it stuck: `seconds` real seconds,
+ * stretched by --scale when the lesson runs slower than normal (time_scale > 1), never
+ * shrunk when it runs faster (a valgrind run needs real time). A watchdog or a timed wait
+ * whose bound is a --timeout uses this, so a slow-motion run is never called stuck. */
+static inline double scaled_timeout(double seconds)
+{
+    return time_scale > 1 ? seconds * time_scale : seconds;
+}
 
 /* ---- randomness ----------------------------------------------------------------- */
 
