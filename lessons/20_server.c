@@ -107,6 +107,7 @@ static const char *const mode_names[] = { "demo", "server", "client", NULL };
 
 enum {
     MAX_LINE_LIMIT = NET_LINE_MAX, /* the largest --max-line (4096): what net.h reads */
+    MAX_WORKERS = 1024,            /* the largest --workers */
     MAX_ADD = 1000000,             /* ADD k takes k from 1 to this */
     MAX_WAITING = 1024,            /* accepted clients waiting for a worker; more: ERR busy */
     LOG_SLOTS = 64,                /* the log queue's capacity */
@@ -583,6 +584,15 @@ static int open_session(struct client *cl, struct net_linebuf *lb, int *max_line
         close(fd);
         return -1;
     }
+    /* The greeting is the server's word, not ours: only values our own options allow. */
+    if (cl->workers < 1 || cl->workers > MAX_WORKERS || *max_line < 8 ||
+        *max_line > MAX_LINE_LIMIT || !(*idle >= 0.01 && *idle <= 600)) {
+        char shown[100];
+        snprintf(cl->note, sizeof cl->note, "a HELLO out of range: \"%s\"",
+                 escape_into(shown, sizeof shown, line, 60));
+        close(fd);
+        return -1;
+    }
     return fd;
 }
 
@@ -610,9 +620,10 @@ static void run_good(struct client *cl, struct net_linebuf *lb)
             return;
         } else {
             cl->wrong++;
-            snprintf(cl->note, sizeof cl->note, "request %ld (ADD %ld): %s \"%.60s\"", r + 1,
-                     k, got == NET_LINE_OK ? "wrong answer" : "no answer",
-                     got == NET_LINE_OK ? line : "");
+            char shown[100];
+            snprintf(cl->note, sizeof cl->note, "request %ld (ADD %ld): %s \"%s\"", r + 1, k,
+                     got == NET_LINE_OK ? "wrong answer" : "no answer",
+                     escape_into(shown, sizeof shown, got == NET_LINE_OK ? line : "", 60));
             return;
         }
     }
@@ -642,8 +653,10 @@ static void run_bad(struct client *cl, struct net_linebuf *lb, int max_line, dou
     cl->rejected = got == NET_LINE_OK && strcmp(line, expected_error[cl->kind]) == 0;
     if (!cl->rejected) {
         cl->wrong++;
-        snprintf(cl->note, sizeof cl->note, "expected \"%s\", got %s\"%.60s\"",
-                 expected_error[cl->kind], got == NET_LINE_OK ? "" : "nothing ", line);
+        char shown[100];
+        snprintf(cl->note, sizeof cl->note, "expected \"%s\", got %s\"%s\"",
+                 expected_error[cl->kind], got == NET_LINE_OK ? "" : "nothing ",
+                 escape_into(shown, sizeof shown, line, 60));
     }
 }
 
@@ -966,7 +979,7 @@ int main(int argc, char **argv)
         switch (c) {
         case 'm': cfg.mode = parse_choice("--mode", optarg, mode_names); break;
         case 'p': cfg.port = (int)parse_long("--port", optarg, 0, 65535); break;
-        case 'w': cfg.workers = (int)parse_long("--workers", optarg, 1, 1024); break;
+        case 'w': cfg.workers = (int)parse_long("--workers", optarg, 1, MAX_WORKERS); break;
         case 'c': cfg.clients = parse_long("--clients", optarg, 1, 500); break;
         case 'r': cfg.requests = parse_long("--requests", optarg, 1, 10000); break;
         case 'b': cfg.bad = parse_long("--bad", optarg, 0, 50); break;

@@ -274,6 +274,36 @@ expect_raw() {
     assert_line --index -1 'RESULT sent=0 answered=0 bad_sent=3 rejected=0 bad_answers=0 FAIL'
 }
 
+@test "a client trusts no greeting: out-of-range values and escape sequences are refused" {
+    # A fake server on 127.0.0.1 that greets every connection with values no 20_server sends
+    # (nan, 1e308, a 400 MB line limit) and a terminal escape, then waits.
+    local fake="$BATS_TEST_TMPDIR/fake.py" portfile="$BATS_TEST_TMPDIR/port"
+    cat >"$fake" <<'PY'
+import socket, sys, threading
+greetings = [b"HELLO 20_server workers=2 max_line=400000000 idle_timeout=1\n",
+             b"HELLO 20_server workers=2 max_line=64 idle_timeout=nan\x1b]0;pwned\x07\n",
+             b"HELLO 20_server workers=2 max_line=64 idle_timeout=1e308\n"]
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+n = 0
+while True:
+    c, _ = s.accept()
+    c.sendall(greetings[n % 3]); n += 1
+    threading.Timer(5, c.close).start()
+PY
+    timeout 30 python3 "$fake" "$portfile" &
+    local fake_pid=$!
+    for _ in $(seq 50); do [ -s "$portfile" ] && break; sleep 0.1; done
+    run --separate-stderr timeout 20 "$BUILD/$LESSON" --mode client --port "$(cat "$portfile")" \
+        --clients 3 --bad 0 --timeout 2
+    kill "$fake_pid" 2>/dev/null || true
+    assert_failure 1
+    assert_equal "$(grep -c 'a HELLO out of range' <<<"$output")" 3
+    assert_line --partial 'idle_timeout=nan\x1b]0;pw'
+    ! grep -q $'\x1b' <<<"$output" || fail "a raw escape reached the terminal"
+    assert_line --index -1 --regexp '^RESULT sent=0 answered=0 .* FAIL$'
+}
+
 # ---- sanitizers ----------------------------------------------------------------------------
 
 @test "ASan+UBSan: the demo with 200 clients is clean" {

@@ -37,28 +37,33 @@ _Noreturn void usage_error(const char *fmt, ...)
     exit(EXIT_USAGE);
 }
 
-const char *escaped(const char *text)
+char *escape_into(char *out, size_t size, const char *text, size_t most)
 {
-    enum { SHOWN = 40, SLOTS = 4 };
-    static char slots[SLOTS][SHOWN * 4 + 4];
-    static int next;
-    char *out = slots[next++ % SLOTS], *o = out;
+    char *o = out, *end = out + size;
     size_t i = 0;
-    for (; text[i] && i < SHOWN; i++) {
+    for (; text[i] && i < most && end - o > 8; i++) { /* room for "\\xHH" and "..." */
         unsigned char c = (unsigned char)text[i];
         if (c == '\n')
-            o += sprintf(o, "\\n");
+            o += snprintf(o, (size_t)(end - o), "\\n");
         else if (c == '\t')
-            o += sprintf(o, "\\t");
+            o += snprintf(o, (size_t)(end - o), "\\t");
         else if (c == '\\' || c == '"')
-            o += sprintf(o, "\\%c", c);
+            o += snprintf(o, (size_t)(end - o), "\\%c", c);
         else if (c < 0x20 || c >= 0x7f)
-            o += sprintf(o, "\\x%02x", c);
+            o += snprintf(o, (size_t)(end - o), "\\x%02x", c);
         else
             *o++ = (char)c;
     }
-    strcpy(o, text[i] ? "..." : "");
+    snprintf(o, (size_t)(end - o), "%s", text[i] ? "..." : "");
     return out;
+}
+
+const char *escaped(const char *text)
+{
+    enum { SHOWN = 40, SLOTS = 4 };
+    static char slots[SLOTS][SHOWN * 4 + 8];
+    static int next;
+    return escape_into(slots[next++ % SLOTS], sizeof slots[0], text, SHOWN);
 }
 
 int cli_next(int argc, char **argv, const struct option *opts)

@@ -64,6 +64,10 @@ int cli_next(int argc, char **argv, const struct option *opts);
  * up to four escaped texts in one message; not for threads. */
 const char *escaped(const char *text);
 
+/* The same into out (size bytes, at least 16), at most `most` bytes of text: for threads,
+ * and for text from the network (a server's answer shown by a client). Returns out. */
+char *escape_into(char *out, size_t size, const char *text, size_t most);
+
 /* A whole-string integer in plain decimal ("-" only if min < 0, no "+", no spaces, no
  * leading zeros, no hex) in [min, max]; anything else is a usage error that shows the text
  * escaped. */
