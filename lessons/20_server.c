@@ -92,7 +92,7 @@ static const char usage[] =
     "  --idle-timeout  server, demo: longest wait for a whole request line, seconds,\n"
     "                  0.01..600 (default 2)\n"
     "  --max-line      server, demo: longest request line in bytes, newline included,\n"
-    "                  8..4096 (default 64)\n"
+    "                  16..4096 (default 64; the demo's garbage request is 15 bytes)\n"
     "  --max-seconds   server, demo: stop on one's own after this long, seconds,\n"
     "                  0.1..86400 (default 300)\n"
     "  --timeout       client, demo: longest wait to connect or for an answer, seconds,\n"
@@ -107,6 +107,7 @@ static const char *const mode_names[] = { "demo", "server", "client", NULL };
 
 enum {
     MAX_LINE_LIMIT = NET_LINE_MAX, /* the largest --max-line (4096): what net.h reads */
+    MIN_LINE_LIMIT = 16,           /* the smallest: the demo's "GET / HTTP/1.0" must fit */
     MAX_WORKERS = 1024,            /* the largest --workers */
     MAX_ADD = 1000000,             /* ADD k takes k from 1 to this */
     MAX_WAITING = 1024,            /* accepted clients waiting for a worker; more: ERR busy */
@@ -585,7 +586,7 @@ static int open_session(struct client *cl, struct net_linebuf *lb, int *max_line
         return -1;
     }
     /* The greeting is the server's word, not ours: only values our own options allow. */
-    if (cl->workers < 1 || cl->workers > MAX_WORKERS || *max_line < 8 ||
+    if (cl->workers < 1 || cl->workers > MAX_WORKERS || *max_line < MIN_LINE_LIMIT ||
         *max_line > MAX_LINE_LIMIT || !(*idle >= 0.01 && *idle <= 600)) {
         char shown[100];
         snprintf(cl->note, sizeof cl->note, "a HELLO out of range: \"%s\"",
@@ -781,11 +782,29 @@ static bool client_report(const struct client_run *run, const struct config *cfg
 
 /* ---- the three modes ---------------------------------------------------------------- */
 
-/* Default files go in a directory of their own, removed at the end. */
+/* Default files go in a directory of their own, removed at the end, also when the program
+ * dies on an error (exit runs the atexit handler; a watchdog's _exit leaves it, say so). */
 struct scratch {
     char dir[256], log[300], ledger[300];
     bool made;
 };
+
+static void scratch_remove(struct scratch *s)
+{
+    if (!s->made)
+        return;
+    unlink(s->log);
+    unlink(s->ledger);
+    rmdir(s->dir);
+    s->made = false;
+}
+
+static struct scratch *scratch_at_exit;
+
+static void scratch_remove_at_exit(void)
+{
+    scratch_remove(scratch_at_exit);
+}
 
 static void scratch_make(struct scratch *s)
 {
@@ -796,20 +815,13 @@ static void scratch_make(struct scratch *s)
     snprintf(s->log, sizeof s->log, "%s/log", s->dir);
     snprintf(s->ledger, sizeof s->ledger, "%s/ledger", s->dir);
     s->made = true;
-}
-
-static void scratch_remove(struct scratch *s)
-{
-    if (!s->made)
-        return;
-    unlink(s->log);
-    unlink(s->ledger);
-    rmdir(s->dir);
+    scratch_at_exit = s; /* one per run: the mode's, which is static */
+    atexit(scratch_remove_at_exit);
 }
 
 static int run_server(const struct config *cfg)
 {
-    struct scratch tmp = { .made = false };
+    static struct scratch tmp; /* static: the atexit handler may read it after we return */
     if (!cfg->ledger_path)
         scratch_make(&tmp);
     const char *log_path = cfg->log_path ? cfg->log_path : "-";
@@ -889,7 +901,7 @@ static void *demo_client_main(void *arg)
 
 static int run_demo(const struct config *cfg)
 {
-    struct scratch tmp = { .made = false };
+    static struct scratch tmp; /* static: the atexit handler may read it after we return */
     if (!cfg->log_path || !cfg->ledger_path)
         scratch_make(&tmp);
     const char *log_path = cfg->log_path ? cfg->log_path : tmp.log;
@@ -984,7 +996,8 @@ int main(int argc, char **argv)
         case 'r': cfg.requests = parse_long("--requests", optarg, 1, 10000); break;
         case 'b': cfg.bad = parse_long("--bad", optarg, 0, 50); break;
         case 'i': cfg.idle_timeout = parse_double("--idle-timeout", optarg, 0.01, 600); break;
-        case 'l': cfg.max_line = (int)parse_long("--max-line", optarg, 8, MAX_LINE_LIMIT); break;
+        case 'l': cfg.max_line = (int)parse_long("--max-line", optarg, MIN_LINE_LIMIT,
+                                                   MAX_LINE_LIMIT); break;
         case 'x': cfg.max_seconds = parse_double("--max-seconds", optarg, 0.1, 86400); break;
         case 't': cfg.timeout = parse_double("--timeout", optarg, 0.01, 600); break;
         case 'L': cfg.log_path = optarg; break;

@@ -274,6 +274,25 @@ expect_raw() {
     assert_line --index -1 'RESULT sent=0 answered=0 bad_sent=3 rejected=0 bad_answers=0 FAIL'
 }
 
+@test "an error exit leaves no scratch folder behind" {
+    start_server # its port is taken, so a second server on it dies with an error
+    mkdir -p "$BATS_TEST_TMPDIR/t"
+    for _ in 1 2 3; do
+        run --separate-stderr env TMPDIR="$BATS_TEST_TMPDIR/t" timeout 10 "$BUILD/$LESSON" \
+            --mode server --port "$PORT"
+        assert_failure 1
+        [[ "$stderr" == *"cannot listen on 127.0.0.1:$PORT"* ]] || fail "$stderr"
+    done
+    stop_server TERM
+    assert_equal "$(find "$BATS_TEST_TMPDIR/t" -mindepth 1 | wc -l)" 0
+}
+
+@test "the smallest --max-line still runs the whole demo" {
+    run_lesson 30 "$LESSON" --clients 5 --requests 2 --bad 1 --max-line 16
+    assert_success
+    assert_line --index -1 --regexp '^RESULT sent=10 answered=10 .* bad_sent=3 rejected=3 bad_answers=0 .* OK$'
+}
+
 @test "a client trusts no greeting: out-of-range values and escape sequences are refused" {
     # A fake server on 127.0.0.1 that greets every connection with values no 20_server sends
     # (nan, 1e308, a 400 MB line limit) and a terminal escape, then waits.
@@ -348,7 +367,7 @@ PY
         "--idle-timeout|--idle-timeout 0"
         "--idle-timeout|--idle-timeout nan"
         "--idle-timeout|--idle-timeout 601"
-        "--max-line|--max-line 7"
+        "--max-line|--max-line 15"
         "--max-line|--max-line 4097"
         "--max-seconds|--max-seconds 0"
         "--max-seconds|--max-seconds forever"
