@@ -534,6 +534,44 @@ static void test_killed_requeues_next(void)
     close(report[1]);
 }
 
+/* A kill that hits a fresh replacement before it says it is ready: without an initializer
+ * that is a worker dying like any other, replaced; the pool never breaks. */
+static void test_replacement_killed_while_starting(void)
+{
+    pp_pool *p = make_pool((pp_options){.workers = 1, .timeout = 60});
+    if (!p)
+        return;
+    for (int cycle = 0; cycle < 20 && !pp_error(p); cycle++) {
+        pid_t old = pp_worker_pid(p, 0);
+        kill(old, SIGKILL);
+        uint64_t n = 3;
+        pp_job *job = pp_apply_async(p, task_square, &n, sizeof n);
+        double until = now_s() + 10;
+        pid_t fresh = 0; /* wait for the pool to see the death and fork a replacement */
+        while (((fresh = pp_worker_pid(p, 0)) == old || fresh == 0) && !pp_error(p)) {
+            if (!expect(now_s() < until, "cycle %d: no replacement within 10 s", cycle))
+                break;
+            pp_ready(p, job);
+        }
+        if (fresh != old && fresh != 0)
+            kill(fresh, SIGKILL); /* at once: most likely before it said "ready" */
+        pp_result r;
+        pp_status st = pp_get(p, job, &r);
+        expect(st == PP_OK || st == PP_DIED, "cycle %d: the task ended %s: %s", cycle,
+               pp_status_name(st), r.error);
+        pp_result_free(&r);
+    }
+    expect(pp_error(p) == NULL, "the pool broke: %s", pp_error(p));
+    uint64_t n = 4;
+    pp_result r;
+    expect(pp_apply(p, task_square, &n, sizeof n, &r) == PP_OK && as_u64(&r) == 16,
+           "after the kills: %s", r.error);
+    pp_result_free(&r);
+    expect(stats_of(p).died >= 20, "died %lu", stats_of(p).died);
+    expect(pp_join(p), "join: %s", pp_error(p));
+    pp_destroy(p);
+}
+
 static void test_killed_no_respawn(void)
 {
     int report[2];
@@ -928,6 +966,7 @@ static const struct {
     {"worker_killed_mid_task", test_worker_killed},
     {"killed_requeues_next_task", test_killed_requeues_next},
     {"killed_no_respawn_breaks_pool", test_killed_no_respawn},
+    {"replacement_killed_while_starting", test_replacement_killed_while_starting},
     {"crash_exit_status_and_signal", test_crash_status},
     {"dead_idle_worker_epipe", test_dead_idle_worker},
     {"terminate_busy_workers", test_terminate_busy},

@@ -718,13 +718,16 @@ static void worker_lost(pp_pool *p, int slot, bool force)
     if (p->state != POOL_RUNNING && p->state != POOL_CLOSED)
         return; /* joining, terminated or broken: nobody is replaced */
 
-    if (was == W_STARTING) { /* it died in its initializer (or said the initializer failed) */
+    if (was == W_STARTING && p->init) { /* it died in its initializer, or it failed */
         if (!p->error[0])
             say(p->error, sizeof p->error, "%s while running its initializer", why);
         if (!p->creating)
             break_pool(p, NULL); /* a replacement failed to start: never retry in a loop */
         return;
     }
+    /* Without an initializer, a worker that dies before saying it is ready (a kill that
+     * hits a fresh replacement) died like any other: it is counted and replaced below. A
+     * worker that cannot even start (fork refused) breaks the pool in spawn's branch. */
     p->stats.died++;
     say(p->stats.last_death, sizeof p->stats.last_death, "%s", why);
     if (p->no_respawn) {
