@@ -10,7 +10,7 @@ PROG=tests/process_pool_test
 # Every test of the program, by name: a renamed or dropped test is noticed.
 TESTS=(apply apply_async map_order map_chunk_edges imap_unordered task_failures big_messages
     big_in_flight worker_killed_mid_task killed_requeues_next_task killed_no_respawn_breaks_pool
-    replacement_killed_while_starting
+    replacement_killed_while_starting stopped_worker_big_task_times_out big_answer_past_timeout
     crash_exit_status_and_signal
     dead_idle_worker_epipe terminate_busy_workers terminate_sigkills_stubborn
     init_failure_no_respawn_loop init_failure_on_respawn_breaks_pool close_join timeout eintr

@@ -572,6 +572,53 @@ static void test_replacement_killed_while_starting(void)
     pp_destroy(p);
 }
 
+/* A worker stopped (SIGSTOP) while idle cannot take a big task: the write blocks with half a
+ * message in its pipe. The call must still end at .timeout, PP_TIMEOUT, and the stuck
+ * worker is killed and replaced, so the pool goes on; nothing is left after pp_destroy. */
+static void test_stopped_worker_big_task(void)
+{
+    pp_pool *p = make_pool((pp_options){.workers = 1, .timeout = 1});
+    if (!p)
+        return;
+    pid_t pid = pp_worker_pid(p, 0);
+    kill(pid, SIGSTOP);
+    size_t big = 200 * 1024; /* more than a pipe holds */
+    char *buf = xcalloc(big, 1);
+    pp_result r;
+    double t0 = now_s();
+    pp_status st = pp_apply(p, task_echo, buf, big, &r);
+    double took = now_s() - t0;
+    expect(st == PP_TIMEOUT, "a task for a stopped worker ended %s: %s", pp_status_name(st),
+           r.error);
+    expect(took < 20, "it took %.1f s (.timeout is 1 s)", took); /* only catches a hang */
+    pp_result_free(&r);
+    uint64_t n = 6; /* the stuck worker was replaced: the pool still works */
+    st = pp_apply(p, task_square, &n, sizeof n, &r);
+    expect(st == PP_OK || st == PP_TIMEOUT, "after: %s %s", pp_status_name(st), r.error);
+    pp_result_free(&r);
+    free(buf);
+    kill(pid, SIGCONT); /* harmless if it is gone */
+    pp_destroy(p);
+}
+
+/* An answer bigger than the deadline lets through: reading it stops at .timeout halfway, the
+ * call ends PP_TIMEOUT (or PP_OK on a fast machine), never hangs, leaves nothing behind. */
+static void test_big_answer_past_timeout(void)
+{
+    pp_pool *p = make_pool((pp_options){.workers = 1, .timeout = 0.02});
+    if (!p)
+        return;
+    size_t n = 64u << 20;
+    pp_result r;
+    double t0 = now_s();
+    pp_status st = pp_apply(p, task_big_reply, &n, sizeof n, &r);
+    expect(st == PP_TIMEOUT || (st == PP_OK && r.len == n), "a 64 MB answer ended %s: %s",
+           pp_status_name(st), r.error);
+    expect(now_s() - t0 < 20, "it took %.1f s", now_s() - t0); /* only catches a hang */
+    pp_result_free(&r);
+    pp_destroy(p);
+}
+
 static void test_killed_no_respawn(void)
 {
     int report[2];
@@ -967,6 +1014,8 @@ static const struct {
     {"killed_requeues_next_task", test_killed_requeues_next},
     {"killed_no_respawn_breaks_pool", test_killed_no_respawn},
     {"replacement_killed_while_starting", test_replacement_killed_while_starting},
+    {"stopped_worker_big_task_times_out", test_stopped_worker_big_task},
+    {"big_answer_past_timeout", test_big_answer_past_timeout},
     {"crash_exit_status_and_signal", test_crash_status},
     {"dead_idle_worker_epipe", test_dead_idle_worker},
     {"terminate_busy_workers", test_terminate_busy},

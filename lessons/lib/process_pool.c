@@ -148,10 +148,33 @@ static bool take_item(reader *r, uint32_t *status, const unsigned char **data, s
     return true;
 }
 
+/* Waits until fd is ready for `events` or the deadline (absolute, now_ns; -1 = none)
+ * passes. The parent's pipe ends are non-blocking, so every wait of theirs is one of these
+ * and has the pool's deadline: a worker that stops reading or stops writing halfway through
+ * a message (stopped, or hung) cannot hold a call past its .timeout. Returns 0, ETIMEDOUT,
+ * or an errno value. */
+static int poll_ms(int64_t deadline);
+
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+    for (;;) {
+        int ms = poll_ms(deadline);
+        if (ms == 0)
+            return ETIMEDOUT;
+        struct pollfd pfd = {.fd = fd, .events = events};
+        int r = poll(&pfd, 1, ms);
+        if (r > 0)
+            return 0;
+        if (r < 0 && errno != EINTR)
+            return errno;
+    }
+}
+
 /* write() may write less than asked (a pipe holds 64 KiB on Linux; a big message goes in
  * pieces as the reader drains it) and a signal may interrupt it: loop until all is out.
- * Returns 0 or an errno value (EPIPE: nobody reads the other end any more). */
-static int write_all(int fd, const void *buf, size_t n)
+ * On a non-blocking end (the parent's), EAGAIN waits for room until the deadline.
+ * Returns 0 or an errno value (EPIPE: nobody reads the other end any more; ETIMEDOUT). */
+static int write_all(int fd, const void *buf, size_t n, int64_t deadline)
 {
     const unsigned char *p = buf;
     while (n > 0) {
@@ -159,7 +182,12 @@ static int write_all(int fd, const void *buf, size_t n)
         if (k < 0) {
             if (errno == EINTR)
                 continue;
-            return errno;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                return errno;
+            int rc = wait_fd(fd, POLLOUT, deadline);
+            if (rc != 0)
+                return rc;
+            continue;
         }
         p += k;
         n -= (size_t)k;
@@ -168,8 +196,9 @@ static int write_all(int fd, const void *buf, size_t n)
 }
 
 /* read() may return less than asked, too. Returns how many bytes arrived: n, or fewer if
- * the other end was closed first; -1 with errno on an error. */
-static ssize_t read_all(int fd, void *buf, size_t n)
+ * the other end was closed first; -1 with errno on an error (ETIMEDOUT: the deadline passed
+ * with the message unfinished). */
+static ssize_t read_all(int fd, void *buf, size_t n, int64_t deadline)
 {
     unsigned char *p = buf;
     size_t got = 0;
@@ -178,7 +207,14 @@ static ssize_t read_all(int fd, void *buf, size_t n)
         if (k < 0) {
             if (errno == EINTR)
                 continue;
-            return -1;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                return -1;
+            int rc = wait_fd(fd, POLLIN, deadline);
+            if (rc != 0) {
+                errno = rc;
+                return -1;
+            }
+            continue;
         }
         if (k == 0)
             break;
@@ -188,11 +224,14 @@ static ssize_t read_all(int fd, void *buf, size_t n)
 }
 
 /* One frame into body (its body only). 1 = got it; 0 = end of file, before or in the middle
- * of a frame (the writer is gone); -1 = a read error or a length no frame can have. */
-static int recv_frame(int fd, bytes *body)
+ * of a frame (the writer is gone); -1 = a read error or a length no frame can have; -2 = the
+ * deadline passed in the middle of the frame. */
+static int recv_frame(int fd, bytes *body, int64_t deadline)
 {
     uint32_t len;
-    ssize_t k = read_all(fd, &len, sizeof len);
+    ssize_t k = read_all(fd, &len, sizeof len, deadline);
+    if (k < 0 && errno == ETIMEDOUT)
+        return -2;
     if (k < 0)
         return -1;
     if (k < (ssize_t)sizeof len)
@@ -205,9 +244,9 @@ static int recv_frame(int fd, bytes *body)
         body->data = xmalloc(len);
         body->cap = len;
     }
-    k = read_all(fd, body->data, len);
+    k = read_all(fd, body->data, len, deadline);
     if (k < 0)
-        return -1;
+        return errno == ETIMEDOUT ? -2 : -1;
     if ((size_t)k < len)
         return 0;
     body->len = len;
@@ -264,6 +303,7 @@ struct pp_pool {
     bytes init_arg;
     bytes rx; /* the message being received */
     double timeout;
+    int64_t deadline; /* of the call under way (now_ns; -1 = none): every pipe wait's bound */
     bool no_respawn;
     pp_job *queue_head, *queue_tail; /* tasks waiting for a worker, first come first served */
     pp_job *jobs;                    /* every job the pool owns */
@@ -362,17 +402,17 @@ static _Noreturn void worker_main(const pp_pool *p, int tasks, int results)
             frame_begin(&out, MSG_INIT_FAILED, 1);
             frame_put_item(&out, ITEM_FAILED, reply.error, strlen(reply.error));
             frame_end(&out);
-            write_all(results, out.data, out.len);
+            write_all(results, out.data, out.len, -1);
             worker_exit(1, &in, &out, &reply);
         }
     }
     frame_begin(&out, MSG_READY, 0);
     frame_end(&out);
-    if (write_all(results, out.data, out.len) != 0)
+    if (write_all(results, out.data, out.len, -1) != 0)
         worker_exit(1, &in, &out, &reply);
 
     for (;;) {
-        int rc = recv_frame(tasks, &in);
+        int rc = recv_frame(tasks, &in, -1);
         if (rc == 0) /* the parent closed our task pipe (pp_join), or it died */
             worker_exit(0, &in, &out, &reply);
         reader r = {in.data, 0, in.len};
@@ -405,7 +445,7 @@ static _Noreturn void worker_main(const pp_pool *p, int tasks, int results)
                 frame_put_item(&out, ITEM_FAILED, too_big, sizeof too_big - 1);
             frame_end(&out);
         }
-        if (write_all(results, out.data, out.len) != 0) /* the parent is gone */
+        if (write_all(results, out.data, out.len, -1) != 0) /* the parent is gone */
             worker_exit(1, &in, &out, &reply);
     }
 }
@@ -625,6 +665,9 @@ static bool spawn(pp_pool *p, int slot, char *err, size_t err_len)
     }
     close(down[0]);
     close(up[1]);
+    /* Our ends do not block: every wait on them is a poll with the call's deadline. */
+    if (fcntl(down[1], F_SETFL, O_NONBLOCK) != 0 || fcntl(up[0], F_SETFL, O_NONBLOCK) != 0)
+        die_errno("fcntl O_NONBLOCK");
     worker *w = &p->w[slot];
     *w = (worker){.state = W_STARTING, .pid = pid, .to_fd = down[1], .from_fd = up[0]};
     p->stats.forked++;
@@ -771,6 +814,8 @@ static void break_pool(pp_pool *p, const char *why)
  * each would wait for the other forever. */
 static void dispatch(pp_pool *p)
 {
+    if (p->deadline >= 0 && now_ns() >= p->deadline)
+        return; /* the call is over: what is queued waits for the next one */
     for (int depth = 0; depth < DEPTH; depth++)
         for (int i = 0; i < p->nworkers && p->queue_head; i++) {
             worker *w = &p->w[i];
@@ -779,9 +824,11 @@ static void dispatch(pp_pool *p)
             if (depth > 0 && p->queue_head->task.len > PIPE_BUF)
                 return;
             pp_job *job = dequeue(p);
-            if (write_all(w->to_fd, job->task.data, job->task.len) != 0) {
-                /* EPIPE: the worker died before it read the task, so the task never ran.
-                 * Back to the front of the queue it goes, and the worker is replaced.
+            if (write_all(w->to_fd, job->task.data, job->task.len, p->deadline) != 0) {
+                /* EPIPE: the worker died before it read the task; ETIMEDOUT: it stopped
+                 * reading (stopped, hung) and the call's deadline passed, with half a
+                 * message in its pipe. Either way the task never ran: back to the front of
+                 * the queue it goes, and the worker is killed if need be and replaced.
                  * (SIGPIPE is ignored: see pp_create.) */
                 push_front(p, job);
                 worker_lost(p, i, true);
@@ -799,7 +846,21 @@ static void receive(pp_pool *p, int slot)
 {
     worker *w = &p->w[slot];
     bytes *body = &p->rx;
-    int rc = recv_frame(w->from_fd, body);
+    int rc = recv_frame(w->from_fd, body, p->deadline);
+    if (rc == -2) { /* the deadline passed halfway through its answer: it is stuck */
+        if (w->njobs > 0) {
+            pp_job *job = w->jobs[0];
+            w->njobs--;
+            memmove(&w->jobs[0], &w->jobs[1], (size_t)w->njobs * sizeof w->jobs[0]);
+            char msg[PP_ERROR_MAX];
+            say(msg, sizeof msg, "worker %d (pid %ld) stopped halfway through its answer; "
+                "killed after %g s", slot, (long)w->pid, p->timeout);
+            job_fail(p, job, PP_TIMEOUT, msg);
+        }
+        kill(w->pid, SIGKILL);
+        worker_lost(p, slot, true);
+        return;
+    }
     if (rc <= 0) { /* end-of-file: the worker is gone (or sent garbage: then it goes) */
         worker_lost(p, slot, true);
         return;
@@ -866,6 +927,7 @@ static int poll_ms(int64_t deadline)
  * the deadline (absolute, now_ns; -1 = none) passed with nothing to do. */
 static bool pump(pp_pool *p, int64_t deadline)
 {
+    p->deadline = deadline;
     dispatch(p);
     int n = 0;
     for (int i = 0; i < p->nworkers; i++)
@@ -988,6 +1050,7 @@ pp_status pp_create(pp_pool **out, const pp_options *opt, char *err, size_t err_
     p->init = opt->init;
     bytes_put(&p->init_arg, opt->init_arg, opt->init_len);
     p->timeout = opt->timeout;
+    p->deadline = -1;
     p->no_respawn = opt->no_respawn;
     p->next_pool = all_pools;
     all_pools = p;
@@ -1154,10 +1217,10 @@ static void submit(pp_pool *p, pp_job *job)
         return;
     }
     enqueue(p, job);
-    dispatch(p);
+    dispatch(p); /* within the call's deadline, p->deadline, which the caller has set */
 }
 
-pp_job *pp_apply_async(pp_pool *p, pp_fn fn, const void *arg, size_t len)
+static pp_job *apply_job(pp_pool *p, pp_fn fn, const void *arg, size_t len)
 {
     pp_job *job = job_new(p, 0, 1);
     frame_begin(&job->task, MSG_TASK, 1);
@@ -1167,9 +1230,15 @@ pp_job *pp_apply_async(pp_pool *p, pp_fn fn, const void *arg, size_t len)
     return job;
 }
 
-pp_status pp_get(pp_pool *p, pp_job *job, pp_result *out)
+/* Returns at once, unless an idle worker stopped reading a big task: then at .timeout. */
+pp_job *pp_apply_async(pp_pool *p, pp_fn fn, const void *arg, size_t len)
 {
-    int64_t deadline = deadline_of(p);
+    p->deadline = deadline_of(p);
+    return apply_job(p, fn, arg, len);
+}
+
+static pp_status get_until(pp_pool *p, pp_job *job, pp_result *out, int64_t deadline)
+{
     while (job->state != JOB_DONE)
         if (!pump(p, deadline)) {
             abandon(p, job);
@@ -1182,6 +1251,11 @@ pp_status pp_get(pp_pool *p, pp_job *job, pp_result *out)
     return out->status;
 }
 
+pp_status pp_get(pp_pool *p, pp_job *job, pp_result *out)
+{
+    return get_until(p, job, out, deadline_of(p));
+}
+
 bool pp_ready(pp_pool *p, pp_job *job)
 {
     if (job->state != JOB_DONE)
@@ -1189,9 +1263,12 @@ bool pp_ready(pp_pool *p, pp_job *job)
     return job->state == JOB_DONE;
 }
 
+/* One deadline for the whole call, handing the task over included. */
 pp_status pp_apply(pp_pool *p, pp_fn fn, const void *arg, size_t len, pp_result *out)
 {
-    return pp_get(p, pp_apply_async(p, fn, arg, len), out);
+    int64_t deadline = deadline_of(p);
+    p->deadline = deadline;
+    return get_until(p, apply_job(p, fn, arg, len), out, deadline);
 }
 
 size_t pp_default_chunk(const pp_pool *p, size_t n)
@@ -1235,8 +1312,9 @@ size_t pp_map(pp_pool *p, pp_fn fn, const void *items, size_t size, size_t n, si
     if (n == 0)
         return 0;
     size_t njobs;
+    int64_t deadline = deadline_of(p); /* one deadline for the whole call */
+    p->deadline = deadline;
     pp_job **jobs = submit_chunks(p, fn, items, size, n, chunk, &njobs, NULL);
-    int64_t deadline = deadline_of(p);
     bool timed_out = false;
     for (size_t j = 0; j < njobs && !timed_out; j++)
         while (jobs[j]->state != JOB_DONE)
@@ -1269,6 +1347,7 @@ pp_imap_it *pp_imap_unordered(pp_pool *p, pp_fn fn, const void *items, size_t si
     pp_imap_it *it = xcalloc(1, sizeof *it);
     it->pool = p;
     it->left = n;
+    p->deadline = deadline_of(p);
     if (n > 0)
         it->jobs = submit_chunks(p, fn, items, size, n, chunk, &it->njobs, it);
     return it;

@@ -133,7 +133,12 @@ typedef struct {
                            * It fails by calling pp_reply_error (its reply bytes are ignored) */
     const void *init_arg; /* its argument bytes (copied by pp_create) */
     size_t init_len;
-    double timeout;       /* the longest any one call waits, in seconds; 0 = no limit */
+    double timeout;       /* the longest any one call waits, in seconds; 0 = no limit.
+                           * It bounds the pipes too: a worker that stops reading a big
+                           * task, or stops halfway through sending an answer (stopped,
+                           * hung), is killed at the deadline and replaced; a task whose
+                           * message was half sent goes back to the queue, one whose answer
+                           * was half received ends PP_TIMEOUT */
     bool no_respawn;      /* a dead worker breaks the pool instead of being replaced */
 } pp_options;
 
