@@ -81,7 +81,9 @@ static const char usage[] =
     "  --kill-one  in processes: SIGKILL one worker while it holds a task; the pool reports\n"
     "              it and replaces the worker, and the lesson retries the task\n"
     "  --pin       pin worker k to CPU k mod the CPUs online (Linux only) in threads, pool and\n"
-    "              processes; serial stays unpinned; not with --kill-one\n";
+    "              processes; serial stays unpinned; not with --kill-one\n"
+    "  --timeout   processes: the longest one pool call may take, seconds, 0.1..86400\n"
+    "              (default 60); then the lesson says so and ends STUCK (exit 3)\n";
 
 enum { MAX_RUNS = 100 };
 enum mode { MODE_ALL, MODE_SERIAL, MODE_THREADS, MODE_POOL, MODE_PROCESSES, NMODES };
@@ -102,7 +104,8 @@ static struct {
     size_t chunk, count;
     uint64_t start;
     bool kill_one, pin;
-} cfg = {MODE_ALL, 2, 0, 1, 20, 5000000, false, false};
+    double timeout; /* the process pool's .timeout */
+} cfg = {MODE_ALL, 2, 0, 1, 20, 5000000, false, false, 60};
 
 /* ---- the kernel, and serial: the baseline ------------------------------------------ */
 
@@ -278,6 +281,15 @@ static void run_process_pool(pp_pool *pool, task *tasks, size_t count, size_t ch
     for (size_t k = 0; k < count; k++)
         numbers[k] = tasks[k].n;
     pp_map(pool, pp_sum, numbers, sizeof *numbers, count, chunk, results);
+    size_t silent = 0;
+    for (size_t k = 0; k < count; k++)
+        silent += results[k].status == PP_TIMEOUT;
+    if (silent > 0) { /* a worker stopped or hung: retrying would only wait again */
+        printf("processes: %zu task(s) got no answer within --timeout %g s (a worker stopped "
+               "or hung?); the pool's workers are ended\n", silent, cfg.timeout);
+        pp_destroy(pool);
+        exit(verdict_stuck("mode=processes unanswered=%zu timeout=%gs", silent, cfg.timeout));
+    }
     for (size_t k = 0; k < count; k++) {
         if (!take_reply(&tasks[k], &results[k]))
             retry(pool, &tasks[k], k, &results[k]);
@@ -490,7 +502,7 @@ static void parse_args(int argc, char **argv)
         {"start", required_argument, NULL, 's'}, {"count", required_argument, NULL, 'c'},
         {"chunk", required_argument, NULL, 'k'}, {"runs", required_argument, NULL, 'r'},
         {"kill-one", no_argument, NULL, 'K'},    {"pin", no_argument, NULL, 'P'},
-        CLI_HELP,                                CLI_END,
+        {"timeout", required_argument, NULL, 'T'}, CLI_HELP, CLI_END,
     };
     cfg.workers = online_cpus() < PP_MAX_WORKERS ? online_cpus() : PP_MAX_WORKERS;
     for (int opt; (opt = cli_next(argc, argv, opts)) != -1;) {
@@ -502,6 +514,7 @@ static void parse_args(int argc, char **argv)
         case 'k': cfg.chunk = (size_t)parse_long("--chunk", optarg, 1, 100000); break;
         case 'r': cfg.runs = parse_long("--runs", optarg, 1, MAX_RUNS); break;
         case 'K': cfg.kill_one = true; break;
+        case 'T': cfg.timeout = parse_double("--timeout", optarg, 0.1, 86400); break;
         case 'P': cfg.pin = true; break;
         }
     }
@@ -529,7 +542,9 @@ int main(int argc, char **argv)
     if (all || cfg.mode == MODE_PROCESSES) {
         char err[PP_ERROR_MAX];
         double t0 = now_s();
-        pp_status st = pp_create(&procs, &(pp_options){.workers = (int)cfg.workers}, err,
+        pp_status st = pp_create(&procs,
+                                 &(pp_options){.workers = (int)cfg.workers,
+                                               .timeout = cfg.timeout}, err,
                                  sizeof err);
         double forked = now_s() - t0;
         if (st != PP_OK)

@@ -303,3 +303,73 @@ assert_runs_match() {
     done
     ((loops > 0)) || fail "no short loop with a multiply in sum_tasks: $output"
 }
+
+# ---- a stopped worker: every wait is bounded ----------------------------------------------
+# The lesson runs in the background here, so these tests bound it themselves (bounded_wait)
+# instead of through timeout, whose process would stand between us and the lesson's pid.
+
+# The pid of the lesson's first worker process, once it has one (at most 5 s).
+first_worker_of() {
+    local w
+    for _ in $(seq 100); do
+        w=$(pgrep -P "$1" | head -n 1)
+        [ -n "$w" ] && { echo "$w"; return; }
+        sleep 0.05
+    done
+}
+
+# bounded_wait PID SECONDS: sets WAIT_STATUS to its exit status, or fails (and kills it) if
+# it runs longer. (Not in $(...): a subshell cannot wait for our child.)
+bounded_wait() {
+    local pid=$1 limit=$2
+    for _ in $(seq $((limit * 10))); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        pkill -KILL -P "$pid" 2>/dev/null || true
+        kill -KILL "$pid" 2>/dev/null || true
+        fail "pid $pid still running after $limit s"
+    fi
+    WAIT_STATUS=0
+    wait "$pid" || WAIT_STATUS=$?
+}
+
+# ended PID: gone, or a zombie waiting for init to reap it.
+ended() {
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null || true)
+    [[ -z "$state" || "$state" == Z* ]]
+}
+
+@test "a stopped worker: the lesson says so within --timeout and ends STUCK, no worker left" {
+    "$BUILD/$LESSON" --mode processes --workers 2 --count 1500 --start 3000000 --runs 1 \
+        --timeout 2 >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+    local lesson=$! w
+    w=$(first_worker_of "$lesson")
+    [ -n "$w" ] || fail "no worker process appeared"
+    kill -STOP "$w"
+    bounded_wait "$lesson" 30
+    assert_equal "$WAIT_STATUS" 3
+    run cat "$BATS_TEST_TMPDIR/out"
+    assert_line --regexp '^processes: [0-9]+ task\(s\) got no answer within --timeout 2 s'
+    assert_line --regexp '^RESULT mode=processes unanswered=[0-9]+ timeout=2s STUCK$'
+    ended "$w" || fail "worker $w is still there"
+}
+
+@test "a killed lesson takes its workers along, a stopped one too (Linux)" {
+    [ "$(uname -s)" = Linux ] || skip "PR_SET_PDEATHSIG is Linux only"
+    "$BUILD/$LESSON" --mode processes --workers 2 --count 1500 --start 3000000 --runs 1 \
+        >/dev/null 2>&1 3>&- &
+    local lesson=$! w
+    w=$(first_worker_of "$lesson")
+    [ -n "$w" ] || fail "no worker process appeared"
+    kill -STOP "$w"
+    kill -KILL "$lesson"
+    wait "$lesson" || true
+    for _ in $(seq 50); do
+        ended "$w" && break
+        sleep 0.1
+    done
+    ended "$w" || { kill -KILL "$w"; fail "worker $w outlived its parent"; }
+}

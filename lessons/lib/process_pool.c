@@ -21,6 +21,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__linux__)
+#include <sys/prctl.h> /* die_with_parent, Linux only */
+#endif
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
@@ -388,9 +391,23 @@ static _Noreturn void worker_exit(int code, bytes *in, bytes *out, pp_reply *rep
     _exit(code);  /* not exit(): the atexit handlers belong to the parent */
 }
 
-static _Noreturn void worker_main(const pp_pool *p, int tasks, int results)
+/* Linux only (prctl): the kernel kills the worker when the thread that forked it ends, even
+ * a stopped worker, which could never read end-of-file from its task pipe. Elsewhere a
+ * worker learns of its parent's end from that end-of-file alone. `parent` is the pid of the
+ * pool's process: if it ended before the request took hold, go now. */
+static void die_with_parent(pid_t parent)
+{
+#if defined(__linux__)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+    if (getppid() != parent)
+        _exit(0);
+}
+
+static _Noreturn void worker_main(const pp_pool *p, pid_t parent, int tasks, int results)
 {
     die_in_forked_child();
+    die_with_parent(parent);
     worker_signals();
     close_other_pipes();
 
@@ -649,6 +666,7 @@ static bool spawn(pp_pool *p, int slot, char *err, size_t err_len)
         return false;
     }
     fflush(NULL); /* else the child inherits our unwritten output and may write it again */
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         say(err, err_len, "fork: %s", strerror(errno));
@@ -661,7 +679,7 @@ static bool spawn(pp_pool *p, int slot, char *err, size_t err_len)
     if (pid == 0) {
         close(down[1]);
         close(up[0]);
-        worker_main(p, down[0], up[1]); /* never returns */
+        worker_main(p, parent, down[0], up[1]); /* never returns */
     }
     close(down[0]);
     close(up[1]);

@@ -48,7 +48,9 @@
  *
  * RULES OF USE.
  *   - Create pools (and let workers be replaced) while your program has one thread: that is
- *     when fork is safe. Lesson 14 creates its process pool first thing in main.
+ *     when fork is safe. Lesson 14 creates its process pool first thing in main. On Linux
+ *     a worker dies with the thread that forked it (so that none outlives a killed parent,
+ *     stopped or not): use a pool from the thread that made it, as the next rule says.
  *   - One thread uses a pool and its jobs; the pool has no locks.
  *   - A task and an initializer must be functions of this program (not of a library loaded
  *     after pp_create). They run in a worker: they see a copy of the parent's memory as it
