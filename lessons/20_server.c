@@ -124,6 +124,8 @@ struct config {
     double idle_timeout, max_seconds, timeout;
     const char *log_path;    /* NULL: the default for the mode */
     const char *ledger_path; /* NULL: a temporary file */
+    long waiting;            /* accepted clients that may wait for a worker: MAX_WAITING, or
+                              * fewer when the open-files limit cannot hold that many */
 };
 
 /* ---- signals: the handler writes one byte into a pipe; main's poll reads it --------- */
@@ -480,7 +482,7 @@ static void server_start(struct server *srv, const struct config *cfg, const cha
     stop_signals(SIG_BLOCK, &old);
     PT_CHECK(pthread_create(&srv->logger, NULL, logger_main, srv));
     int rc = tp_create(&srv->pool, &(tp_options){ .workers = cfg->workers,
-                                                  .queue_capacity = MAX_WAITING,
+                                                  .queue_capacity = (size_t)cfg->waiting,
                                                   .name_prefix = "srv" });
     if (rc != TP_OK)
         die("tp_create (%d workers): %s", cfg->workers, tp_strerror(rc));
@@ -1023,13 +1025,26 @@ int main(int argc, char **argv)
     if (cfg.log_path && cfg.ledger_path && same_file(cfg.log_path, cfg.ledger_path))
         usage_error("--log-file and --ledger-file name the same file");
 
-    /* Each connection is a file descriptor on each side: make room beyond the usual 1024. */
-    long connections = cfg.mode == MODE_SERVER ? 0 : cfg.clients + 3 * cfg.bad;
-    long files = 2 * connections + 64;
+    /* Each connection is a file descriptor on each side (the demo's clients are ours too):
+     * make room beyond the usual 1024. A server holds its workers' clients and up to
+     * MAX_WAITING more; under a lower hard limit it lets fewer wait (more get ERR busy) rather
+     * than run out of descriptors in the middle of a flood. */
+    cfg.waiting = MAX_WAITING;
+    long connections = cfg.mode == MODE_SERVER ? cfg.workers + cfg.waiting
+                                               : cfg.clients + 3 * cfg.bad;
+    long sides = cfg.mode == MODE_SERVER ? 1 : 2;
+    long files = sides * connections + 64;
     unsigned long hard;
-    if (!net_room_for_files(files, &hard))
-        die("this needs %ld open files, and the hard limit is %lu: use fewer --clients", files,
-            hard);
+    if (!net_room_for_files(files, &hard)) {
+        if (cfg.mode != MODE_SERVER || (long)hard < cfg.workers + 64 + 16)
+            die("this needs %ld open files, and the hard limit is %lu: use fewer %s", files,
+                hard, cfg.mode == MODE_SERVER ? "--workers" : "--clients");
+        cfg.waiting = (long)hard - 64 - cfg.workers;
+        if (!net_room_for_files((long)hard, &hard))
+            die("cannot raise the open-files limit to %lu", hard);
+        printf("server: the open-files limit is %lu: at most %ld clients wait for a worker; "
+               "more get ERR busy\n", hard, cfg.waiting);
+    }
     if (cfg.mode == MODE_SERVER)
         return run_server(&cfg);
     if (cfg.mode == MODE_CLIENT)

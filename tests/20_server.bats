@@ -274,6 +274,28 @@ expect_raw() {
     assert_line --index -1 'RESULT sent=0 answered=0 bad_sent=3 rejected=0 bad_answers=0 FAIL'
 }
 
+@test "under a low open-files limit the server lets fewer wait and turns the rest away busy" {
+    local out="$BATS_TEST_TMPDIR/srv.out" err="$BATS_TEST_TMPDIR/srv.err"
+    (ulimit -n 256 && exec timeout 30 "$BUILD/$LESSON" --mode server --max-seconds 20 \
+        --workers 4 --log-file /dev/null >"$out" 2>"$err" 3>&-) &
+    local srv=$! port=""
+    for _ in $(seq 50); do
+        port=$(sed -n 's/^LISTENING port=//p' "$out")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || fail "no LISTENING line: $(cat "$out" "$err")"
+    grep -q '^server: the open-files limit is 256: at most [0-9]* clients wait' "$out"
+    run --separate-stderr timeout 30 "$BUILD/$LESSON" --mode client --port "$port" \
+        --clients 400 --requests 2 --bad 0 --timeout 5
+    kill -TERM "$srv"
+    wait "$srv" || true
+    # every request sent was answered; the clients turned away said so; no descriptor ran out
+    assert_line --regexp '^RESULT sent=([0-9]+) answered=\1 '
+    grep -qE 'connections \([1-9][0-9]* turned away busy\)' "$out" || fail "none turned away: $(tail -3 "$out")"
+    ! grep -q 'Too many open files' "$err" || fail "descriptors ran out: $(head -3 "$err")"
+}
+
 @test "an error exit leaves no scratch folder behind" {
     start_server # its port is taken, so a second server on it dies with an error
     mkdir -p "$BATS_TEST_TMPDIR/t"
