@@ -70,9 +70,7 @@ static void *boil_water(void *arg)
     if (kettle->staged)
         PT_CHECK(pthread_mutex_unlock(&stage));
 
-    int *result = malloc(sizeof *result);
-    if (!result)
-        die("out of memory");
+    int *result = xmalloc(sizeof *result);
     *result = BOILING;
     return result;
 }

@@ -148,9 +148,7 @@ struct outcome {
 static struct outcome run_mode(enum mode mode, long nthreads, long iterations)
 {
     struct run run = { .mode = mode, .iterations = iterations };
-    struct worker *workers = calloc((size_t)nthreads, sizeof *workers);
-    if (!workers)
-        die("out of memory for %ld threads", nthreads);
+    struct worker *workers = xcalloc((size_t)nthreads, sizeof *workers);
 
     counter = 0;                 /* no thread runs yet: plain writes are safe here */
     atomic_store(&atomic_counter, 0);

@@ -66,9 +66,7 @@ struct ledger {
 static void ledger_init(struct ledger *lg, long producers, long messages)
 {
     *lg = (struct ledger){ .messages = messages };
-    lg->times_seen = calloc((size_t)(producers * messages), 1);
-    if (!lg->times_seen)
-        die("out of memory for the ledger");
+    lg->times_seen = xcalloc((size_t)(producers * messages), 1);
     PT_CHECK(pthread_mutex_init(&lg->lock, NULL));
 }
 
@@ -128,9 +126,7 @@ static void *logger_main(void *arg)
      * a handler sends in order, so a lone logger must see exactly last + 1 every time;
      * with several loggers each one still sees increasing numbers (the gaps went to the
      * other loggers), and the ledger checks that nothing is missing or doubled. */
-    long *last = calloc((size_t)sh->producers, sizeof *last);
-    if (!last)
-        die("out of memory");
+    long *last = xcalloc((size_t)sh->producers, sizeof *last);
     struct message m;
     bq_move mv;
     /* BQ_CLOSED comes only when the queue is closed and drained: nothing is left behind. */

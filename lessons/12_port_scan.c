@@ -146,9 +146,7 @@ static bool is_ours(const struct services *sv, int port)
  * the next one up, wrapping around inside the range. */
 static void services_start(struct services *sv, const struct config *cfg, int count)
 {
-    *sv = (struct services){ .list = calloc((size_t)count, sizeof *sv->list) };
-    if (!sv->list)
-        die("out of memory");
+    *sv = (struct services){ .list = xcalloc((size_t)count, sizeof *sv->list) };
     if (pipe(sv->stop_pipe) != 0)
         die_errno("pipe");
     for (int i = 0; i < count; i++) {
@@ -269,10 +267,8 @@ struct scan {
 static void scan_init(struct scan *s, const char *mode, int workers, const struct config *cfg)
 {
     *s = (struct scan){ .mode = mode, .workers = workers,
-                        .probes = calloc((size_t)cfg->nports, sizeof *s->probes),
-                        .statuses = calloc((size_t)cfg->nports, sizeof *s->statuses) };
-    if (!s->probes || !s->statuses)
-        die("out of memory");
+                        .probes = xcalloc((size_t)cfg->nports, sizeof *s->probes),
+                        .statuses = xcalloc((size_t)cfg->nports, sizeof *s->statuses) };
     for (int i = 0; i < cfg->nports; i++)
         s->probes[i] = (struct probe){ .cfg = cfg, .port = cfg->first_port + i };
 }
@@ -301,9 +297,7 @@ static void scan_serial(struct scan *s, const struct config *cfg)
  * counts everything a program pays for the pool: starting the workers, the map, the join. */
 static void scan_pool(struct scan *s, const struct config *cfg)
 {
-    void **args = calloc((size_t)cfg->nports, sizeof *args);
-    if (!args)
-        die("out of memory");
+    void **args = xcalloc((size_t)cfg->nports, sizeof *args);
     for (int i = 0; i < cfg->nports; i++)
         args[i] = &s->probes[i];
 
@@ -334,9 +328,7 @@ static void scan_pool(struct scan *s, const struct config *cfg)
 static char *open_list(const struct scan *s, int nports)
 {
     size_t size = (size_t)nports * 6 + 8;
-    char *buf = malloc(size);
-    if (!buf)
-        die("out of memory");
+    char *buf = xmalloc(size);
     size_t len = 0;
     buf[0] = '\0';
     for (int i = 0; i < nports; i++)

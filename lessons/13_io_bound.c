@@ -80,9 +80,7 @@ static struct download download(int id)
  * back through pthread_join or a future (a pointer is all they carry). */
 static struct download *download_new(int id)
 {
-    struct download *d = malloc(sizeof *d);
-    if (!d)
-        die("out of memory");
+    struct download *d = xmalloc(sizeof *d);
     *d = download(id);
     return d;
 }
@@ -104,9 +102,7 @@ static void *download_thread(void *arg)
 
 static void run_threads(int tasks, struct download got[])
 {
-    pthread_t *tids = calloc((size_t)tasks, sizeof *tids);
-    if (!tids)
-        die("out of memory");
+    pthread_t *tids = xcalloc((size_t)tasks, sizeof *tids);
     for (int i = 0; i < tasks; i++)
         PT_CHECK(pthread_create(&tids[i], NULL, download_thread, (void *)(intptr_t)i));
     for (int i = 0; i < tasks; i++) {
@@ -132,9 +128,7 @@ static void run_pool(int tasks, int workers, struct download got[])
     int rc = tp_create(&pool, &(tp_options){ .workers = workers, .name_prefix = "dl" });
     if (rc != TP_OK)
         die("tp_create (%d workers): %s", workers, tp_strerror(rc));
-    tp_future **futures = calloc((size_t)tasks, sizeof *futures);
-    if (!futures)
-        die("out of memory");
+    tp_future **futures = xcalloc((size_t)tasks, sizeof *futures);
     for (int i = 0; i < tasks; i++) {
         rc = tp_submit(pool, download_task, (void *)(intptr_t)i, &futures[i]);
         if (rc != TP_OK)
@@ -251,10 +245,8 @@ int main(int argc, char **argv)
     long min_w = workers ? workers : 1;
     long max_w = workers ? workers : max_workers ? max_workers : tasks;
 
-    struct download *expected = calloc((size_t)tasks, sizeof *expected);
-    struct download *got = calloc((size_t)tasks, sizeof *got);
-    if (!expected || !got)
-        die("out of memory");
+    struct download *expected = xcalloc((size_t)tasks, sizeof *expected);
+    struct download *got = xcalloc((size_t)tasks, sizeof *got);
     for (int i = 0; i < tasks; i++)
         expected[i] = take_in_body(i);          /* no waiting: just what each body is */
     struct plan pl = { .tasks = (int)tasks, .expected = expected, .got = got };

@@ -187,9 +187,7 @@ static void *block_main(void *arg)
 
 static void run_threads(task *tasks, size_t count, long workers)
 {
-    block *blocks = calloc((size_t)workers, sizeof *blocks);
-    if (!blocks)
-        die("out of memory");
+    block *blocks = xcalloc((size_t)workers, sizeof *blocks);
     for (long w = 0; w < workers; w++) {
         size_t from = count * (size_t)w / (size_t)workers;
         size_t to = count * (size_t)(w + 1) / (size_t)workers;
@@ -220,9 +218,7 @@ static int tp_nothing(void *arg, void **result)
 
 static void run_thread_pool(tp_pool *pool, task *tasks, size_t count, size_t chunk)
 {
-    void **args = malloc(count * sizeof *args);
-    if (!args)
-        die("out of memory");
+    void **args = xmalloc(count * sizeof *args);
     for (size_t k = 0; k < count; k++)
         args[k] = &tasks[k];
     int rc = tp_map(pool, tp_sum, args, count, chunk, NULL, NULL);
@@ -274,10 +270,8 @@ static void retry(pp_pool *pool, task *t, size_t k, const pp_result *failed)
 
 static void run_process_pool(pp_pool *pool, task *tasks, size_t count, size_t chunk)
 {
-    uint64_t *numbers = malloc(count * sizeof *numbers);
-    pp_result *results = malloc(count * sizeof *results);
-    if (!numbers || !results)
-        die("out of memory");
+    uint64_t *numbers = xmalloc(count * sizeof *numbers);
+    pp_result *results = xmalloc(count * sizeof *results);
     for (size_t k = 0; k < count; k++)
         numbers[k] = tasks[k].n;
     pp_map(pool, pp_sum, numbers, sizeof *numbers, count, chunk, results);
@@ -303,9 +297,7 @@ static void run_process_pool(pp_pool *pool, task *tasks, size_t count, size_t ch
  * The task it held comes back failed, naming the signal; the pool forks a replacement. */
 static void run_process_pool_killing_one(pp_pool *pool, task *tasks, size_t count)
 {
-    pp_job **jobs = malloc(count * sizeof *jobs);
-    if (!jobs)
-        die("out of memory");
+    pp_job **jobs = xmalloc(count * sizeof *jobs);
     for (size_t k = 0; k < count; k++)
         jobs[k] = pp_apply_async(pool, pp_sum, &tasks[k].n, sizeof tasks[k].n);
     pid_t victim = pp_worker_pid(pool, 0);

@@ -192,9 +192,7 @@ static int *parallel_steps(int *a, int *b, double *seconds)
     long interior = sim.ncells - 2;
     sim.old = a;
     sim.new = b;
-    sim.finished = calloc((size_t)sim.nsteps, sizeof *sim.finished);
-    if (!sim.finished)
-        die("out of memory for %ld steps", sim.nsteps);
+    sim.finished = xcalloc((size_t)sim.nsteps, sizeof *sim.finished);
     PT_CHECK(pthread_barrier_init(&sim.computed, NULL, (unsigned)sim.nthreads));
     PT_CHECK(pthread_barrier_init(&sim.swapped, NULL, (unsigned)sim.nthreads));
 
@@ -217,9 +215,7 @@ static int *parallel_steps(int *a, int *b, double *seconds)
 
 static int *alloc_rod(long ncells)
 {
-    int *rod = malloc((size_t)ncells * sizeof *rod);
-    if (!rod)
-        die("out of memory for %ld cells", ncells);
+    int *rod = xmalloc((size_t)ncells * sizeof *rod);
     initial_rod(rod, ncells);
     return rod;
 }

@@ -232,10 +232,8 @@ static struct stack_result check_stack(const struct node *all, int nthreads, lon
 {
     struct stack_result r = { 0 };
     size_t total = (size_t)nthreads * (size_t)iterations;
-    bool *seen = calloc(total, sizeof *seen);
-    long *last_seq = malloc((size_t)nthreads * sizeof *last_seq);
-    if (!seen || !last_seq)
-        die("out of memory for %zu nodes", total);
+    bool *seen = xcalloc(total, sizeof *seen);
+    long *last_seq = xmalloc((size_t)nthreads * sizeof *last_seq);
     for (int t = 0; t < nthreads; t++)
         last_seq[t] = iterations;
     for (const struct node *n = atomic_load(&top); n && r.listed <= (long)total; n = n->next) {
@@ -254,9 +252,7 @@ static struct stack_result check_stack(const struct node *all, int nthreads, lon
 static struct stack_result push_everything(int nthreads, long iterations)
 {
     struct pusher pushers[MAX_THREADS];
-    struct node *all = calloc((size_t)nthreads * (size_t)iterations, sizeof *all);
-    if (!all)
-        die("out of memory for %d x %ld nodes", nthreads, iterations);
+    struct node *all = xcalloc((size_t)nthreads * (size_t)iterations, sizeof *all);
     /* Main labels every node before the threads start (touching all the memory once),
      * so the timed loop is nothing but the pushes. */
     for (int t = 0; t < nthreads; t++) {

@@ -80,9 +80,7 @@ static struct log_buffer *my_log_buffer(int worker)
 {
     struct log_buffer *buf = pthread_getspecific(log_buffer_key);
     if (!buf) {
-        buf = calloc(1, sizeof *buf);
-        if (!buf)
-            die("out of memory for a log buffer");
+        buf = xcalloc(1, sizeof *buf);
         buf->worker = worker;
         PT_CHECK(pthread_setspecific(log_buffer_key, buf));
     }

@@ -338,9 +338,7 @@ static int serve_client(void *arg, void **result)
     net_send_text(c->fd, "HELLO 20_server workers=%d max_line=%d idle_timeout=%g\n",
                   cfg->workers, cfg->max_line, cfg->idle_timeout);
 
-    struct net_linebuf *lb = malloc(sizeof *lb);
-    if (!lb)
-        die("out of memory");
+    struct net_linebuf *lb = xmalloc(sizeof *lb);
     *lb = (struct net_linebuf){ .fd = c->fd, .stop_fd = srv->stop_pipe[0],
                                 .limit = (size_t)cfg->max_line };
     char line[MAX_LINE_LIMIT + 1];
@@ -404,9 +402,7 @@ static void accept_client(struct server *srv)
     }
     net_set_send_timeout(fd, srv->cfg->idle_timeout);  /* reads are polled, sends timed */
     srv->accepted++;
-    struct conn *c = malloc(sizeof *c);
-    if (!c)
-        die("out of memory");
+    struct conn *c = xmalloc(sizeof *c);
     *c = (struct conn){ .srv = srv, .fd = fd, .peer_port = peer_port,
                         .id = srv->accepted, .accepted_at = now_s() };
     int rc = tp_try_submit(srv->pool, serve_client, c, NULL);  /* never blocks main */
@@ -641,9 +637,7 @@ static void run_bad(struct client *cl, struct net_linebuf *lb, int max_line, dou
         sent = net_send_text(lb->fd, "GET / HTTP/1.0\n");   /* a web browser, lost */
     } else if (cl->kind == OVERSIZED) {
         size_t n = 2 * (size_t)max_line;
-        char *big = malloc(n + 1);
-        if (!big)
-            die("out of memory");
+        char *big = xmalloc(n + 1);
         memset(big, 'x', n);
         big[n] = '\n';
         sent = net_send_all(lb->fd, big, n + 1);
@@ -667,9 +661,7 @@ static int client_task(void *arg, void **result)
 {
     (void)result;
     struct client *cl = arg;
-    struct net_linebuf *lb = malloc(sizeof *lb);
-    if (!lb)
-        die("out of memory");
+    struct net_linebuf *lb = xmalloc(sizeof *lb);
     int max_line = 0;
     double idle = 0;
     int fd = open_session(cl, lb, &max_line, &idle);
@@ -705,12 +697,10 @@ static int by_value(const void *a, const void *b)
 static void client_run(struct client_run *run, const struct config *cfg, int port)
 {
     long goods = cfg->clients, n = cfg->clients + 3 * cfg->bad;
-    *run = (struct client_run){ .clients = n, .list = calloc((size_t)n, sizeof *run->list),
-                                .totals = calloc((size_t)(goods * cfg->requests),
-                                                 sizeof *run->totals) };
-    void **args = calloc((size_t)n, sizeof *args);
-    if (!run->list || !run->totals || !args)
-        die("out of memory");
+    *run = (struct client_run){ .clients = n, .list = xcalloc((size_t)n, sizeof *run->list),
+                                .totals = xcalloc((size_t)(goods * cfg->requests),
+                                                  sizeof *run->totals) };
+    void **args = xcalloc((size_t)n, sizeof *args);
     for (long i = 0; i < n; i++) {
         enum kind kind = i < goods ? GOOD : (enum kind)(1 + (i - goods) % 3);
         run->list[i] = (struct client){ .cfg = cfg, .port = port, .id = (int)i, .kind = kind,

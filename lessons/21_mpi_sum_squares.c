@@ -263,9 +263,7 @@ static void explain_total(const world *w, ss_u128 reduced)
 
 static void *alloc(size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        die("out of memory");
+    void *p = xcalloc(n ? n : 1, size);
     return p;
 }
 
