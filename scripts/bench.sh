@@ -56,8 +56,9 @@ if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     IO_ROUNDS=1 IO_RUNS=1 MPI_ROUNDS=1 MPI_RUNS=1
     PRIM_ARGS=(--reps 3 --rep-ms 0.2)
     GRAN_ARGS=(--total-ms 2 --reps 1 --per-decade 1 --max-us 1000 --min-us 10 --max-tasks 50)
-    PEER_ARGS=(--start 100000 --count 8 --tasks 200 --reps 1)
-    SMALL_ARGS=(--start 50000 --count 20 --tasks 20 --reps 3)
+    PEER_ARGS=(--start 100000 --count 8 --reps 1)
+    SMALL_ARGS=(--start 50000 --count 20 --reps 3)
+    DISPATCH_ARGS=(--tasks 200 --reps 1) DISPATCH_PROCS=1
     IO_TASKS=4 IO_LATENCY=0.005 IO_LIST=1,4
     SCAN_PORTS=8 SCAN_LATENCY=0.002 SCAN_LIST=1,8
     IP_INVOKE=1 IP_RUNS=2
@@ -70,8 +71,9 @@ elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     IO_ROUNDS=3 IO_RUNS=1 MPI_ROUNDS=2 MPI_RUNS=1
     PRIM_ARGS=(--reps 7 --rep-ms 5)
     GRAN_ARGS=(--total-ms 40 --reps 3 --per-decade 2 --max-us 10000 --max-tasks 2000)
-    PEER_ARGS=(--count 20 --tasks 20000 --reps 5)
-    SMALL_ARGS=(--start 50000 --count 20 --tasks 100 --reps 21)
+    PEER_ARGS=(--count 20 --reps 5)
+    SMALL_ARGS=(--start 50000 --count 20 --reps 21)
+    DISPATCH_ARGS=(--tasks 10000 --reps 11) DISPATCH_PROCS=3
     IO_TASKS=8 IO_LATENCY=0.02 IO_LIST=1,2,4,8
     SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
     IP_INVOKE=4 IP_RUNS=3
@@ -79,13 +81,14 @@ elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     SETTLE_S=${SETTLE_S:-60}
 else
     profile=full
-    SS_START=5000000 SS_COUNT=20 SS_ROUNDS=10 SS_RUNS=3 SS_SCAN=$MAXW
+    SS_START=5000000 SS_COUNT=20 SS_ROUNDS=20 SS_RUNS=3 SS_SCAN=$MAXW
     PY_START=5000000 PY_COUNT=4 PY_ROUNDS=3 PY_RUNS=1
     IO_ROUNDS=5 IO_RUNS=2 MPI_ROUNDS=4 MPI_RUNS=2
     PRIM_ARGS=(--reps 11 --rep-ms 20)
     GRAN_ARGS=(--total-ms 200 --reps 5 --per-decade 2)
     PEER_ARGS=(--reps 7)
-    SMALL_ARGS=(--start 50000 --count 20 --tasks 100 --reps 101)
+    SMALL_ARGS=(--start 50000 --count 20 --reps 101)
+    DISPATCH_ARGS=(--tasks 10000 --reps 21) DISPATCH_PROCS=9
     IO_TASKS=16 IO_LATENCY=0.05 IO_LIST=1,2,4,8,16
     SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
     IP_INVOKE=9 IP_RUNS=7
@@ -204,10 +207,19 @@ step_peers() {
         say "      GLib is installed but $BUILD/bench/peers was built without it ($features): make benches"
         return 1
     fi
-    "$BUILD/bench/peers" "${PEER_ARGS[@]}" >"$RESULTS/peers.csv"
+    "$BUILD/bench/peers" --only sumsq "${PEER_ARGS[@]}" >"$RESULTS/peers.csv"
     # The same sums on small tasks (20 numbers near 50,000, about 25 us each), where the
     # cost of handing out work decides: its sumsq rows, renamed sumsq_small.
-    "$BUILD/bench/peers" "${SMALL_ARGS[@]}" | sed -n 's/^sumsq,/sumsq_small,/p' >>"$RESULTS/peers.csv"
+    "$BUILD/bench/peers" --only sumsq "${SMALL_ARGS[@]}" | sed -n 's/^sumsq,/sumsq_small,/p' \
+        >>"$RESULTS/peers.csv"
+    # Dispatch in DISPATCH_PROCS processes: where the threads landed and whether a worker
+    # slept holds for a whole process (bench/peers.c), so one process is one sample;
+    # benchstats.py reports the median of their medians, the range between them beside it.
+    local p
+    for p in $(seq 1 "$DISPATCH_PROCS"); do
+        "$BUILD/bench/peers" --only dispatch "${DISPATCH_ARGS[@]}" | sed -n '/^dispatch,/p' \
+            >>"$RESULTS/peers.csv"
+    done
     if pkg-config --exists glib-2.0 2>/dev/null && ! grep -q '^sumsq,gthreadpool,' "$RESULTS/peers.csv"; then
         say "      GLib is installed, yet peers measured no GThreadPool row"
         return 1

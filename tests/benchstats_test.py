@@ -166,6 +166,28 @@ class Pairing(unittest.TestCase):
         self.assertEqual(rows[2]["median_rps"], 200)
 
 
+class Dispatch(unittest.TestCase):
+    def test_processes_merge_into_the_median_of_their_medians(self):
+        head = {"bench": "dispatch", "workers": "2", "items": "10000", "speedup": "",
+                "speedup_q1": "", "speedup_q3": ""}
+        rows = [{"bench": "sumsq", "mechanism": "serial", "median_ns": "5"}]
+        for med, cpu in ((100, 0.001), (300, 0.003), (120, 0.002)):
+            rows.append(dict(head, mechanism="omp_task", median_ns=str(med), min_ns="1",
+                             max_ns="999", reps="21", cpu_s=str(cpu)))
+        rows.append(dict(head, mechanism="omp_dynamic", median_ns="10", min_ns="9",
+                         max_ns="11", reps="21", cpu_s="0.0001"))
+        merged = bs.merge_dispatch(rows)
+        self.assertEqual([r["mechanism"] for r in merged], ["serial", "omp_task", "omp_dynamic"])
+        task = merged[1]
+        # the processes' medians, not their extremes: 100, 120, 300
+        self.assertEqual((task["median_ns"], task["min_ns"], task["max_ns"]),
+                         ("120.0", "100.0", "300.0"))
+        self.assertEqual((task["reps"], task["procs"], task["cpu_s"]), ("63", "3", "0.002000"))
+        # one process keeps its own range, within that process
+        self.assertEqual((merged[2]["min_ns"], merged[2]["max_ns"], merged[2]["procs"]),
+                         ("9", "11", "1"))
+
+
 class Crossovers(unittest.TestCase):
     def test_interpolated_where_the_speedup_falls_below_one(self):
         d = results_dir()
