@@ -10,13 +10,17 @@
  *   ./build/20_server --mode client --port 7000 --clients 50      # and Ctrl-C the server
  *   ./build/20_server --workers 1 --bad 0 --requests 20           # one worker for everyone
  *   ./build/20_server --log-file -                                # watch the logger at work
+ *   ./build/20_server --workers 2 --slow 4 --max-hold 1 --bad 0   # what slow clients cost
  *
  * The protocol, one line each way (try it: nc 127.0.0.1 7000):
  *   server, when a worker takes the client:  HELLO 20_server workers=8 max_line=64 idle_timeout=2
+ *                                            max_hold=10   (all on one line)
  *   client: ADD k      (k from 1 to 1000000)  server: OK k total=T   (T: the counter after it)
  *   client: anything else                      server: ERR bad request   (the client may go on)
  *   a line longer than --max-line              server: ERR too long, and hangs up
  *   no whole line within --idle-timeout        server: ERR idle timeout, and hangs up
+ *   the client held its worker --max-hold      server: BYE time limit, and hangs up
+ *   the client does not read its answers       server: hangs up when an answer times out
  *   the server is shutting down                server: BYE server shutting down, hangs up
  *
  * How it fits together. main runs the accept loop: poll() on the listening socket and on a
@@ -42,9 +46,27 @@
  * timeout: that is the pause in the demo).
  *
  * Notice: the silent client holds one worker, not the server: the others keep answering.
- * With --workers 1, whoever queues behind it waits out the idle timeout, and no longer. The
- * counter and the file never disagree: each line of the file is the total after one ADD,
- * and each total is the one before plus its add (checked when the server stops). The
+ * With --workers 1, whoever queues behind it waits out the idle timeout, and no longer.
+ *
+ * What W workers survive. A worker serves one client at a time, so the server is only as
+ * available as its slowest W clients allow. Each wait is bounded: a request line must be
+ * whole within --idle-timeout of the worker asking for it (a deadline for the line, not a
+ * timer reset by each byte: a client trickling one byte a second is cut off all the same);
+ * an answer the client does not read within --idle-timeout ends the connection; and no
+ * client holds its worker longer than --max-hold, however polite. So a worker comes back
+ * within --max-hold, plus two sends of at most --idle-timeout each (the answer in flight
+ * and the last word) and the 0.5 s linger; a shutdown waits for no more than that.
+ * What the bounds cannot buy: K clients that each hold a worker as long as allowed keep a
+ * client queued behind them waiting up to about ceil(K / W) x --max-hold. Fewer than W of
+ * them leave the other workers to everyone else; W or more, renewing their connections,
+ * starve everyone else. --slow K measures it: K clients that connect first and send a good
+ * request every half idle timeout until cut off; the client reports how long the good
+ * clients waited for a worker (2 workers, 4 slow clients, --max-hold 1: about 2 s). A
+ * thread per connection cannot do better than this; an event loop, which holds an idle
+ * connection as a few bytes of state instead of a whole thread, can.
+ *
+ * The counter and the file never disagree: each line of the file is the total after one
+ * ADD, and each total is the one before plus its add (checked when the server stops). The
  * answers' totals are all different: no update was lost. THROUGHPUT says requests/s.
  * Try: --workers 1, 2, 4, 8 --bad 0 --requests 20 and watch rps; then move the write() in
  * ledger_add below the unlock and run with --requests 20: the file's order no longer follows
@@ -75,8 +97,8 @@
 
 static const char usage[] =
     "[--mode demo|server|client] [--port P] [--workers W] [--clients N] [--requests R]\n"
-    "        [--bad K] [--idle-timeout S] [--max-line B] [--max-seconds S] [--timeout S]\n"
-    "        [--log-file PATH] [--ledger-file PATH]\n"
+    "        [--bad K] [--slow K] [--idle-timeout S] [--max-hold S] [--max-line B]\n"
+    "        [--max-seconds S] [--timeout S] [--log-file PATH] [--ledger-file PATH]\n"
     "  A small TCP server on 127.0.0.1 (only there, ever), its client, or both at once.\n"
     "  --mode          demo (default): the server and its clients in one process, then the\n"
     "                  shutdown a SIGTERM causes; server: serve until SIGINT or SIGTERM (or\n"
@@ -89,8 +111,13 @@ static const char usage[] =
     "  --requests      client, demo: ADD requests per connection, 1..10000 (default 3)\n"
     "  --bad           client, demo: bad clients of each kind (garbage, oversized, silent),\n"
     "                  0..50 (default 1)\n"
+    "  --slow          client, demo: slow clients, 0..50 (default 0): each sends a good\n"
+    "                  request every half idle timeout until --max-hold cuts it off\n"
     "  --idle-timeout  server, demo: longest wait for a whole request line, seconds,\n"
-    "                  0.01..600 (default 2)\n"
+    "                  0.01..600 (default 2); also how long an answer may wait to be read\n"
+    "  --max-hold      server, demo: longest one client may hold a worker, seconds,\n"
+    "                  0.1..3600 (default 10; by hand with nc, try --idle-timeout 60\n"
+    "                  --max-hold 600)\n"
     "  --max-line      server, demo: longest request line in bytes, newline included,\n"
     "                  16..4096 (default 64; the demo's garbage request is 15 bytes)\n"
     "  --max-seconds   server, demo: stop on one's own after this long, seconds,\n"
@@ -120,8 +147,8 @@ static const double LINGER_S = 0.5;         /* at most this long discarding unre
 /* Fixed in main before any thread starts, read-only afterwards: no lock needed. */
 struct config {
     int mode, port, workers, max_line;
-    long clients, requests, bad;
-    double idle_timeout, max_seconds, timeout;
+    long clients, requests, bad, slow;
+    double idle_timeout, max_hold, max_seconds, timeout;
     const char *log_path;    /* NULL: the default for the mode */
     const char *ledger_path; /* NULL: a temporary file */
     long waiting;            /* accepted clients that may wait for a worker: MAX_WAITING, or
@@ -171,6 +198,7 @@ struct ledger {
     long long counter;
     int fd;                  /* the shared file, opened O_APPEND */
     long answered, bad, closed, log_dropped, write_errors;
+    long cut, unread;        /* connections ended at --max-hold, or for not reading */
 };
 
 /* The critical section this server exists to show. The counter and the file change
@@ -306,27 +334,30 @@ static const char *printable(const char *line, char out[48])
     return out;
 }
 
-/* One request line: true if it was a good one (answered), false if bad. */
-static bool answer(struct conn *c, const char *line)
+/* One request line: true if it was a good one (answered), false if bad. *sent says whether
+ * the answer went out; false: the client has not read its earlier answers for the whole
+ * send timeout (or it is gone), and waiting on it any longer would hold the worker. */
+static bool answer(struct conn *c, const char *line, bool *sent)
 {
     struct server *srv = c->srv;
     long k;
     if (!parse_add(line, &k)) {
         char shown[48];
         ledger_count(&srv->ledger, &srv->ledger.bad);
-        net_send_text(c->fd, "ERR bad request\n");
+        *sent = net_send_text(c->fd, "ERR bad request\n");
         log_event(srv, false, "client %ld: bad request \"%s\" -> ERR bad request", c->id,
                   printable(line, shown));
         return false;
     }
     long long total = ledger_add(&srv->ledger, k, c->id);
-    net_send_text(c->fd, "OK %ld total=%lld\n", k, total);   /* answer first, log after */
+    *sent = net_send_text(c->fd, "OK %ld total=%lld\n", k, total);  /* answer, then log */
     log_event(srv, true, "client %ld: ADD %ld -> OK total=%lld", c->id, k, total);
     return true;
 }
 
-/* A pool task: serve one client from HELLO to hang-up. Every wait in here is bounded (the
- * idle timeout, the send timeout, the linger), so a worker always comes back. */
+/* A pool task: serve one client from HELLO to hang-up. Every wait in here is bounded (each
+ * line by the idle timeout and all of them by --max-hold, each answer by the send timeout,
+ * the hang-up by the linger), so a worker always comes back: see "What W workers survive". */
 static int serve_client(void *arg, void **result)
 {
     (void)result;
@@ -335,45 +366,60 @@ static int serve_client(void *arg, void **result)
     const struct config *cfg = srv->cfg;
     log_event(srv, false, "client %ld: from port %d, waited %.3f s for a worker", c->id,
               c->peer_port, now_s() - c->accepted_at);
-    net_send_text(c->fd, "HELLO 20_server workers=%d max_line=%d idle_timeout=%g\n",
-                  cfg->workers, cfg->max_line, cfg->idle_timeout);
+    double hold_end = now_s() + cfg->max_hold;
+    net_send_text(c->fd, "HELLO 20_server workers=%d max_line=%d idle_timeout=%g max_hold=%g\n",
+                  cfg->workers, cfg->max_line, cfg->idle_timeout, cfg->max_hold);
 
     struct net_linebuf *lb = xmalloc(sizeof *lb);
     *lb = (struct net_linebuf){ .fd = c->fd, .stop_fd = srv->stop_pipe[0],
                                 .limit = (size_t)cfg->max_line };
     char line[MAX_LINE_LIMIT + 1];
     long answered = 0, bad = 0;
-    int got;
-    while ((got = net_read_line(lb, line, sizeof line, now_s() + cfg->idle_timeout)) ==
-           NET_LINE_OK) {
-        if (answer(c, line))
+    bool sent = true;
+    int got = NET_LINE_OK;
+    while (sent && (got = net_read_line(lb, line, sizeof line,
+                                        fmin(now_s() + cfg->idle_timeout, hold_end))) ==
+                       NET_LINE_OK) {
+        if (answer(c, line, &sent))
             answered++;
         else
             bad++;
     }
 
-    const char *why = "hung up";
-    switch (got) {
-    case NET_LINE_TIMEOUT:
+    /* Why it ended, the last word to the client (if it still reads), and whether it is
+     * counted as a bad client. */
+    const char *why = "hung up", *last_word = NULL;
+    bool counts_bad = false;
+    long *also_count = NULL;
+    if (!sent) {
+        why = "not reading its answers";        /* a last word would time out as well */
+        also_count = &srv->ledger.unread;
+    } else if (got == NET_LINE_TIMEOUT && now_s() >= hold_end) {
+        why = "held its worker for --max-hold"; /* polite, but long: not a bad client */
+        last_word = "BYE time limit\n";
+        also_count = &srv->ledger.cut;
+    } else if (got == NET_LINE_TIMEOUT) {
         why = "idle timeout";
-        net_send_text(c->fd, "ERR idle timeout\n");
-        break;
-    case NET_LINE_TOO_LONG:
+        last_word = "ERR idle timeout\n";
+        counts_bad = true;
+    } else if (got == NET_LINE_TOO_LONG) {
         why = "line too long";
-        net_send_text(c->fd, "ERR too long\n");
-        break;
-    case NET_LINE_STOP:
+        last_word = "ERR too long\n";
+        counts_bad = true;
+    } else if (got == NET_LINE_STOP) {
         why = "server shutting down";
-        net_send_text(c->fd, "BYE server shutting down\n");
-        break;
-    case NET_LINE_ERROR:
+        last_word = "BYE server shutting down\n";
+    } else if (got == NET_LINE_ERROR) {
         why = "socket error";
-        break;
     }
-    if (got == NET_LINE_TIMEOUT || got == NET_LINE_TOO_LONG) {
+    if (last_word)
+        net_send_text(c->fd, "%s", last_word);
+    if (counts_bad) {
         bad++;
         ledger_count(&srv->ledger, &srv->ledger.bad);
     }
+    if (also_count)
+        ledger_count(&srv->ledger, also_count);
     net_hang_up(c->fd, fmin(LINGER_S, cfg->idle_timeout));
     log_event(srv, false, "client %ld: closed (%s) after %ld answered, %ld bad", c->id, why,
               answered, bad);
@@ -525,6 +571,9 @@ static struct server_verdict server_report(struct server *srv, const char *stopp
            "%ld requests answered, %ld bad; counter %lld\n", stopped_by,
            now_s() - srv->started, srv->accepted, srv->busy, lg->answered, lg->bad,
            lg->counter);
+    if (lg->cut || lg->unread)
+        printf("server: %ld clients held a worker for --max-hold (BYE time limit), %ld did "
+               "not read their answers (hung up on)\n", lg->cut, lg->unread);
     printf("log: %ld lines, %ld of them answers; queue of %ld, deepest %ld, workers waited "
            "for room %ld times, %ld lines dropped\n", srv->log_lines, srv->logged,
            qs.capacity, qs.deepest, qs.waits_for_room, lg->log_dropped);
@@ -542,21 +591,25 @@ static struct server_verdict server_report(struct server *srv, const char *stopp
 
 /* ---- the client: many connections at once, every answer checked -------------------- */
 
-enum kind { GOOD, GARBAGE, OVERSIZED, SILENT };
-static const char *const kind_names[] = { "good", "garbage", "oversized", "silent" };
+enum kind { GOOD, GARBAGE, OVERSIZED, SILENT, SLOW };
+static const char *const kind_names[] = { "good", "garbage", "oversized", "silent", "slow" };
 static const char *const expected_error[] = { "", "ERR bad request", "ERR too long",
-                                              "ERR idle timeout" };
+                                              "ERR idle timeout", "BYE time limit" };
 
 struct client {
     const struct config *cfg;
     int port, id;
+    int fd;                  /* -1, or connected already (slow clients: first in line) */
     enum kind kind;
     /* Written only by the task that runs this client; main reads them after tp_map. */
     long sent, answered, wrong;
     long long sum;           /* of the k that were answered */
-    long long *totals;       /* the totals it was told, one per answer */
+    long long *totals;       /* the totals it was told, one per answer (good clients) */
+    long long largest;       /* the last total a slow client was told */
     bool rejected;           /* a bad client that got exactly its error */
     int workers;             /* from the server's HELLO */
+    double max_hold;         /* from the HELLO too (0 if it did not say) */
+    double waited;           /* from connecting to the HELLO: the wait for a worker */
     double finished;
     char note[160];          /* what went wrong, if anything */
 };
@@ -564,7 +617,8 @@ struct client {
 /* Connect and read the HELLO line; fills in what the server says about itself. */
 static int open_session(struct client *cl, struct net_linebuf *lb, int *max_line, double *idle)
 {
-    int fd = net_connect(cl->port, cl->cfg->timeout);
+    double t0 = now_s();
+    int fd = cl->fd >= 0 ? cl->fd : net_connect(cl->port, cl->cfg->timeout);
     if (fd < 0) {
         snprintf(cl->note, sizeof cl->note, "connect: %s", strerror(errno));
         return -1;
@@ -574,8 +628,8 @@ static int open_session(struct client *cl, struct net_linebuf *lb, int *max_line
     char line[300];
     int got = net_read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
     if (got != NET_LINE_OK ||
-        sscanf(line, "HELLO 20_server workers=%d max_line=%d idle_timeout=%lf", &cl->workers,
-               max_line, idle) != 3) {
+        sscanf(line, "HELLO 20_server workers=%d max_line=%d idle_timeout=%lf max_hold=%lf",
+               &cl->workers, max_line, idle, &cl->max_hold) < 3) {
         snprintf(cl->note, sizeof cl->note, "no HELLO from the server (%s)",
                  got == NET_LINE_TIMEOUT ? "timed out"
                  : got == NET_LINE_OK    ? "another line"
@@ -585,13 +639,15 @@ static int open_session(struct client *cl, struct net_linebuf *lb, int *max_line
     }
     /* The greeting is the server's word, not ours: only values our own options allow. */
     if (cl->workers < 1 || cl->workers > MAX_WORKERS || *max_line < MIN_LINE_LIMIT ||
-        *max_line > MAX_LINE_LIMIT || !(*idle >= 0.01 && *idle <= 600)) {
+        *max_line > MAX_LINE_LIMIT || !(*idle >= 0.01 && *idle <= 600) ||
+        !(cl->max_hold == 0 || (cl->max_hold >= 0.1 && cl->max_hold <= 3600))) {
         char shown[100];
         snprintf(cl->note, sizeof cl->note, "a HELLO out of range: \"%s\"",
                  escape_into(shown, sizeof shown, line, 60));
         close(fd);
         return -1;
     }
+    cl->waited = now_s() - t0;
     return fd;
 }
 
@@ -625,6 +681,42 @@ static void run_good(struct client *cl, struct net_linebuf *lb)
                      escape_into(shown, sizeof shown, got == NET_LINE_OK ? line : "", 60));
             return;
         }
+    }
+}
+
+/* A slow client: a good request every half idle timeout, answers read, for as long as the
+ * server lets it keep its worker. It must end with BYE time limit, within --max-hold (and
+ * the wait for an answer) of its HELLO. */
+static void run_slow(struct client *cl, struct net_linebuf *lb, double idle)
+{
+    char line[300] = "";
+    int got = NET_LINE_ERROR;
+    double give_up = now_s() + cl->max_hold + cl->cfg->timeout;
+    if (cl->max_hold == 0) {
+        snprintf(cl->note, sizeof cl->note, "the server's HELLO names no max_hold");
+        cl->wrong++;
+        return;
+    }
+    while (now_s() < give_up && net_send_text(lb->fd, "ADD 1\n")) {
+        cl->sent++;
+        got = net_read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
+        long long total;
+        if (got != NET_LINE_OK || sscanf(line, "OK 1 total=%lld", &total) != 1)
+            break;
+        cl->answered++;
+        cl->sum++;
+        cl->largest = total;
+        got = net_read_line(lb, line, sizeof line, now_s() + idle / 2);  /* a pause, or BYE */
+        if (got != NET_LINE_TIMEOUT)
+            break;
+    }
+    cl->rejected = got == NET_LINE_OK && strcmp(line, expected_error[SLOW]) == 0;
+    if (!cl->rejected) {
+        cl->wrong++;
+        char shown[100];
+        snprintf(cl->note, sizeof cl->note, "expected \"%s\" within max_hold=%g, got %s\"%s\"",
+                 expected_error[SLOW], cl->max_hold, got == NET_LINE_OK ? "" : "nothing ",
+                 escape_into(shown, sizeof shown, got == NET_LINE_OK ? line : "", 60));
     }
 }
 
@@ -668,6 +760,8 @@ static int client_task(void *arg, void **result)
     if (fd >= 0) {
         if (cl->kind == GOOD)
             run_good(cl, lb);
+        else if (cl->kind == SLOW)
+            run_slow(cl, lb, idle);
         else
             run_bad(cl, lb, max_line, idle);
         close(fd);
@@ -678,13 +772,15 @@ static int client_task(void *arg, void **result)
 }
 
 struct client_run {
-    long clients;            /* good + bad */
+    long clients;            /* good + bad + slow */
     struct client *list;
     long long *totals;       /* every good client's slice, requests each */
     long sent, answered, bad_sent, rejected, bad_answers, duplicates;
-    long long sum, largest;
+    long slow_answered, slow_cut;     /* the slow clients' answers; how many got BYE */
+    long long sum, largest;  /* over every answer, the slow clients' too */
     int workers;
     double seconds;          /* from the start to the last good client's end */
+    double wait_median, wait_max;     /* good clients' wait for a worker, seconds */
 };
 
 static int by_value(const void *a, const void *b)
@@ -696,18 +792,25 @@ static int by_value(const void *a, const void *b)
 /* Every connection is a task and the pool has a worker for each: they all run at once. */
 static void client_run(struct client_run *run, const struct config *cfg, int port)
 {
-    long goods = cfg->clients, n = cfg->clients + 3 * cfg->bad;
+    long goods = cfg->clients, bads = 3 * cfg->bad, n = goods + bads + cfg->slow;
     *run = (struct client_run){ .clients = n, .list = xcalloc((size_t)n, sizeof *run->list),
                                 .totals = xcalloc((size_t)(goods * cfg->requests),
                                                   sizeof *run->totals) };
     void **args = xcalloc((size_t)n, sizeof *args);
     for (long i = 0; i < n; i++) {
-        enum kind kind = i < goods ? GOOD : (enum kind)(1 + (i - goods) % 3);
-        run->list[i] = (struct client){ .cfg = cfg, .port = port, .id = (int)i, .kind = kind,
+        enum kind kind = i < goods          ? GOOD
+                         : i < goods + bads ? (enum kind)(1 + (i - goods) % 3)
+                                            : SLOW;
+        run->list[i] = (struct client){ .cfg = cfg, .port = port, .id = (int)i, .fd = -1,
+                                        .kind = kind,
                                         .totals = run->totals + (i < goods ? i : 0) *
                                                                     cfg->requests };
         args[i] = &run->list[i];
     }
+    /* The slow clients connect first, here, one by one: the server takes clients in the
+     * order they connected, so they hold workers before anyone else asks. */
+    for (long i = goods + bads; i < n; i++)
+        run->list[i].fd = net_connect(port, cfg->timeout);
     tp_pool *pool;
     int rc = tp_create(&pool, &(tp_options){ .workers = (int)n, .name_prefix = "client" });
     if (rc != TP_OK)
@@ -720,6 +823,8 @@ static void client_run(struct client_run *run, const struct config *cfg, int por
         die("tp_destroy: %s", tp_strerror(rc));
 
     long notes = 0;
+    double *waits = xcalloc((size_t)goods, sizeof *waits);
+    long long slow_largest = 0;
     for (long i = 0; i < n; i++) {
         const struct client *cl = &run->list[i];
         if (cl->kind == GOOD) {
@@ -727,6 +832,13 @@ static void client_run(struct client_run *run, const struct config *cfg, int por
             run->answered += cl->answered;
             run->sum += cl->sum;
             last = fmax(last, cl->finished);
+            waits[i] = cl->waited;
+            run->wait_max = fmax(run->wait_max, cl->waited);
+        } else if (cl->kind == SLOW) {
+            run->slow_answered += cl->answered;
+            run->slow_cut += cl->rejected;
+            run->sum += cl->sum;
+            slow_largest = cl->largest > slow_largest ? cl->largest : slow_largest;
         } else {
             run->bad_sent++;
             run->rejected += cl->rejected;
@@ -744,7 +856,10 @@ static void client_run(struct client_run *run, const struct config *cfg, int por
         if (run->totals[i] != 0 && run->totals[i] == run->totals[i - 1])
             run->duplicates++;
     run->largest = goods * cfg->requests > 0 ? run->totals[goods * cfg->requests - 1] : 0;
+    run->largest = slow_largest > run->largest ? slow_largest : run->largest;
     run->bad_answers += run->duplicates;
+    run->wait_median = median(waits, goods);
+    free(waits);
     free(args);
 }
 
@@ -765,11 +880,17 @@ static bool client_report(const struct client_run *run, const struct config *cfg
         printf("client: %ld of %ld bad clients got their error (garbage: ERR bad request, "
                "oversized: ERR too long, silent: ERR idle timeout)\n", run->rejected,
                run->bad_sent);
+    if (cfg->slow > 0)
+        printf("client: %ld of %ld slow clients were cut off with BYE time limit, after %ld "
+               "answers between them\n", run->slow_cut, cfg->slow, run->slow_answered);
+    printf("client: good clients waited for a worker (connect to HELLO): median %.3f s, "
+           "longest %.3f s\n", run->wait_median, run->wait_max);
     printf("THROUGHPUT workers=%d clients=%ld requests=%ld seconds=%.3f rps=%.0f\n",
            run->workers, cfg->clients, run->answered, run->seconds,
            run->seconds > 0 ? (double)run->answered / run->seconds : 0.0);
     return run->sent == expected && run->answered == expected &&
-           run->rejected == run->bad_sent && run->bad_answers == 0;
+           run->rejected == run->bad_sent && run->slow_cut == cfg->slow &&
+           run->bad_answers == 0;
 }
 
 /* ---- the three modes ---------------------------------------------------------------- */
@@ -929,7 +1050,8 @@ static int run_demo(const struct config *cfg)
     struct client_run *r = &dc.run;
     /* The server started at 0 and served nobody else: its counter must be the sum of
      * every k this client had answered, and the largest total it told anyone. */
-    bool ok = client_ok && v.ok && v.answered == r->answered && v.counter == r->sum &&
+    bool ok = client_ok && v.ok && v.answered == r->answered + r->slow_answered &&
+              v.counter == r->sum &&
               r->largest == v.counter;
     int status = verdict(ok, "sent=%ld answered=%ld logged=%ld ledger=%ld bad_sent=%ld "
                          "rejected=%ld bad_answers=%ld counter=%lld expected=%lld", r->sent,
@@ -949,7 +1071,8 @@ int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
     struct config cfg = { .mode = MODE_DEMO, .workers = 8, .max_line = 64, .clients = 200,
-                          .requests = 3, .bad = 1, .idle_timeout = 2, .max_seconds = 300,
+                          .requests = 3, .bad = 1, .idle_timeout = 2, .max_hold = 10,
+                          .max_seconds = 300,
                           .timeout = 10 };
 
     static const struct option opts[] = {
@@ -959,7 +1082,9 @@ int main(int argc, char **argv)
         { "clients", required_argument, NULL, 'c' },
         { "requests", required_argument, NULL, 'r' },
         { "bad", required_argument, NULL, 'b' },
+        { "slow", required_argument, NULL, 's' },
         { "idle-timeout", required_argument, NULL, 'i' },
+        { "max-hold", required_argument, NULL, 'H' },
         { "max-line", required_argument, NULL, 'l' },
         { "max-seconds", required_argument, NULL, 'x' },
         { "timeout", required_argument, NULL, 't' },
@@ -971,9 +1096,10 @@ int main(int argc, char **argv)
     static const int applies[] = {
         FOR_DEMO | FOR_SERVER | FOR_CLIENT, FOR_DEMO | FOR_SERVER | FOR_CLIENT,
         FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_CLIENT,
+        FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_SERVER,
+        FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER,
         FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER,
-        FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_SERVER,
-        FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER | FOR_CLIENT,
+        FOR_DEMO | FOR_SERVER | FOR_CLIENT,
     };
     unsigned given = 0;
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
@@ -987,7 +1113,9 @@ int main(int argc, char **argv)
         case 'c': cfg.clients = parse_long("--clients", optarg, 1, 500); break;
         case 'r': cfg.requests = parse_long("--requests", optarg, 1, 10000); break;
         case 'b': cfg.bad = parse_long("--bad", optarg, 0, 50); break;
+        case 's': cfg.slow = parse_long("--slow", optarg, 0, 50); break;
         case 'i': cfg.idle_timeout = parse_double("--idle-timeout", optarg, 0.01, 600); break;
+        case 'H': cfg.max_hold = parse_double("--max-hold", optarg, 0.1, 3600); break;
         case 'l': cfg.max_line = (int)parse_long("--max-line", optarg, MIN_LINE_LIMIT,
                                                    MAX_LINE_LIMIT); break;
         case 'x': cfg.max_seconds = parse_double("--max-seconds", optarg, 0.1, 86400); break;
@@ -1021,7 +1149,7 @@ int main(int argc, char **argv)
      * than run out of descriptors in the middle of a flood. */
     cfg.waiting = MAX_WAITING;
     long connections = cfg.mode == MODE_SERVER ? cfg.workers + cfg.waiting
-                                               : cfg.clients + 3 * cfg.bad;
+                                               : cfg.clients + 3 * cfg.bad + cfg.slow;
     long sides = cfg.mode == MODE_SERVER ? 1 : 2;
     long files = sides * connections + 64;
     unsigned long hard;

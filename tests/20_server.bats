@@ -137,7 +137,7 @@ expect_raw() {
 # ---- server and client as separate processes -------------------------------------------
 
 @test "SIGTERM with an idle client connected: BYE to it, exit 0, every count equal" {
-    start_server --idle-timeout 60
+    start_server --idle-timeout 60 --max-hold 600
     open_raw                                  # an idle client, holding a worker
     run_lesson 20 "$LESSON" --mode client --port "$PORT" --clients 50 --bad 0
     assert_success
@@ -240,7 +240,7 @@ expect_raw() {
 @test "a silent client gets ERR idle timeout; it stalls nobody meanwhile" {
     # Two workers, an idle timeout far beyond this test's own timeout: if the silent client
     # stalled the others, the client run below could not finish.
-    start_server --workers 2 --idle-timeout 120
+    start_server --workers 2 --idle-timeout 120 --max-hold 600
     open_raw
     run_lesson 20 "$LESSON" --mode client --port "$PORT" --clients 30 --requests 4 --bad 0
     assert_success
@@ -261,6 +261,79 @@ expect_raw() {
     stop_server TERM
     assert_equal "$SERVER_STATUS" 0
     assert_line --index -1 --regexp '^RESULT accepted=27 answered=60 logged=60 ledger=60 bad=7 '
+}
+
+# ---- clients that hold a worker on purpose (tests/rude_client.py) -------------------------
+
+# rude HOW SECONDS: tests/rude_client.py against the server, in the background ($RUDE_PID,
+# its last line in $RUDE_OUT); returns once a worker has taken it.
+rude() {
+    RUDE_OUT="$BATS_TEST_TMPDIR/rude.out"
+    local err="$BATS_TEST_TMPDIR/rude.err"
+    timeout 60 python3 tests/rude_client.py "$PORT" "$1" --for "$2" >"$RUDE_OUT" 2>"$err" 3>&- &
+    RUDE_PID=$!
+    for _ in $(seq 200); do
+        grep -q '^taken$' "$err" && return 0
+        kill -0 "$RUDE_PID" 2>/dev/null || fail "rude_client.py ended: $(cat "$RUDE_OUT" "$err")"
+        sleep 0.05
+    done
+    fail "the server never took the rude client"
+}
+
+@test "a client that never reads its answers loses its worker; the client behind it is served" {
+    # One worker. Before, the worker went on answering into a full socket (each answer
+    # timing out and ignored) for as long as the attacker kept sending: the good client
+    # below waited out its --timeout and failed.
+    start_server --workers 1 --idle-timeout 0.5 --max-hold 600
+    rude nonreader 40
+    run_lesson 20 "$LESSON" --mode client --port "$PORT" --clients 5 --bad 0 --timeout 30
+    assert_success
+    assert_line --index -1 'RESULT sent=15 answered=15 bad_sent=0 rejected=0 bad_answers=0 OK'
+    kill "$RUDE_PID" 2>/dev/null || true
+    stop_server TERM
+    assert_equal "$SERVER_STATUS" 0
+    # what it was sent an answer for was done, logged and written: the books still agree
+    assert_line --index -1 --regexp '^RESULT accepted=6 answered=([0-9]+) logged=\1 ledger=\1 .* OK$'
+    log_has 1 'client 1: closed \((not reading its answers|idle timeout)\) after [0-9]+ answered'
+}
+
+@test "a polite client that keeps its worker busy is cut at --max-hold; the next one is served" {
+    start_server --workers 1 --max-hold 1
+    rude slow 40                              # a good request every 0.2 s, for 40 s
+    run_lesson 20 "$LESSON" --mode client --port "$PORT" --clients 5 --bad 0 --timeout 30
+    assert_success
+    assert_line --index -1 'RESULT sent=15 answered=15 bad_sent=0 rejected=0 bad_answers=0 OK'
+    wait "$RUDE_PID" || fail "the slow client was not cut off: $(cat "$RUDE_OUT")"
+    assert_equal "$(cat "$RUDE_OUT")" "last: BYE time limit"
+    stop_server TERM
+    assert_equal "$SERVER_STATUS" 0
+    assert_line 'server: 1 clients held a worker for --max-hold (BYE time limit), 0 did not read their answers (hung up on)'
+    assert_line --index -1 --regexp '^RESULT accepted=6 answered=([0-9]+) logged=\1 ledger=\1 bad=0 .* OK$'
+    log_has 1 'client 1: closed \(held its worker for --max-hold\) after [0-9]+ answered, 0 bad$'
+}
+
+@test "--slow: slow clients first in line are each cut at --max-hold; the good ones all served" {
+    # 2 workers, 4 slow clients: the good clients queue behind two rounds of them (the
+    # wait is printed; its length is the benchmark's business, not this test's)
+    run_lesson 60 "$LESSON" --workers 2 --slow 4 --max-hold 0.5 --idle-timeout 0.4 \
+        --clients 20 --bad 0
+    assert_success
+    assert_line --partial 'client: 4 of 4 slow clients were cut off with BYE time limit, after '
+    assert_line --regexp '^client: good clients waited for a worker \(connect to HELLO\): median [0-9.]+ s, longest [0-9.]+ s$'
+    assert_line 'server: 4 clients held a worker for --max-hold (BYE time limit), 0 did not read their answers (hung up on)'
+    assert_line --index -1 --regexp '^RESULT sent=60 answered=60 logged=([0-9]+) ledger=\1 bad_sent=0 rejected=0 bad_answers=0 counter=([0-9]+) expected=\2 OK$'
+}
+
+@test "a line trickled a byte at a time must still be whole within --idle-timeout" {
+    # A deadline for the whole line, not a timer that each byte restarts: 20 bytes at one
+    # per 0.1 s never leave the server idle for 0.5 s, and are cut off all the same.
+    start_server --idle-timeout 0.5
+    rude trickle 20
+    wait "$RUDE_PID" || fail "$(cat "$RUDE_OUT")"
+    assert_equal "$(cat "$RUDE_OUT")" "last: ERR idle timeout"
+    stop_server TERM
+    assert_equal "$SERVER_STATUS" 0
+    log_has 1 'client 1: closed \(idle timeout\) after 0 answered, 1 bad$'
 }
 
 @test "a client with nobody listening: says why, FAIL, exit 1" {
@@ -361,7 +434,7 @@ PY
     run_lesson 5 "$LESSON" --help
     assert_success
     assert_line --index 0 --regexp '^usage: 20_server \[--mode demo\|server\|client\]'
-    for opt in --port --workers --clients --requests --bad --idle-timeout --max-line \
+    for opt in --port --workers --clients --requests --bad --slow --idle-timeout --max-hold --max-line \
         --max-seconds --timeout --log-file --ledger-file 127.0.0.1; do
         assert_output --partial -- "$opt"
     done
@@ -386,9 +459,15 @@ PY
         "--requests|--requests 10001"
         "--bad|--bad -1"
         "--bad|--bad 51"
+        "--slow|--slow -1"
+        "--slow|--slow 51"
+        "--slow does not apply to --mode server|--mode server --slow 1"
         "--idle-timeout|--idle-timeout 0"
         "--idle-timeout|--idle-timeout nan"
         "--idle-timeout|--idle-timeout 601"
+        "--max-hold|--max-hold 0.05"
+        "--max-hold|--max-hold inf"
+        "--max-hold does not apply to --mode client|--mode client --port 9 --max-hold 5"
         "--max-line|--max-line 15"
         "--max-line|--max-line 4097"
         "--max-seconds|--max-seconds 0"

@@ -224,8 +224,8 @@ memcheck_clean() {
 @test "tsan: 20 with 200 clients, bad ones, and its SIGTERM shutdown is clean" {
     tsan_clean 20_server --clients 200 --idle-timeout 0.5
 }
-@test "tsan: 20 with one worker and a stream of requests is clean" {
-    tsan_clean 20_server --workers 1 --clients 20 --requests 50 --bad 2 --idle-timeout 0.3
+@test "tsan: 20 with one worker, a slow client first and a stream of requests is clean" {
+    tsan_clean 20_server --workers 1 --clients 20 --requests 50 --bad 2 --idle-timeout 0.3 --slow 1 --max-hold 0.5
 }
 @test "helgrind: 20 is clean" {
     helgrind_clean 20_server --clients 30 --requests 2 --idle-timeout 1
