@@ -28,6 +28,11 @@
 #   - before each measuring step the machine gets up to SETTLE_S seconds to become idle;
 #     steps.csv records, per step, the load and the share of the machine that programs
 #     other than ours used while it ran (the /proc/stat busy time minus our children's)
+#   - a virtual machine's host can slow it with nothing in the load to show it: a probe
+#     (bench/probe.c) times a fixed loop on one CPU and on all of them, pinned, before and
+#     after each step; before, it waits up to PROBE_WAIT_S for the CPUs to give 90% of their
+#     number; steps.csv keeps the worse of the two probes, and benchstats.py flags the
+#     figures of a step where the host was slow
 #   - commands being compared take turns: hyperfine runs each of them a few times per
 #     round, the rounds repeat (each in the opposite order to the last), and speedups
 #     come from per-pair ratios within a round
@@ -48,7 +53,8 @@ STATS=(python3 scripts/benchstats.py)
 # each, the pool sizes. IP_* the in-program timings of lessons 14 and 21: IP_INVOKE rounds
 # of invocations, each timing its work --runs IP_RUNS times. SRV_* lesson 20's server:
 # SRV_RUNS turns over the worker counts SRV_LIST, SRV_CLIENTS clients of SRV_REQUESTS
-# requests. SETTLE_S: the longest wait for an idle machine before a step.
+# requests. SETTLE_S: the longest wait for an idle machine before a step; PROBE_WAIT_S the
+# longest wait after it for the host to give the CPUs back.
 if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     profile=smoke
     SS_START=100000 SS_COUNT=8 SS_ROUNDS=2 SS_RUNS=1 SS_SCAN=2
@@ -63,7 +69,7 @@ if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     SCAN_PORTS=8 SCAN_LATENCY=0.002 SCAN_LIST=1,8
     IP_INVOKE=1 IP_RUNS=2
     SRV_LIST="1 2" SRV_RUNS=2 SRV_CLIENTS=10 SRV_REQUESTS=2
-    SETTLE_S=${SETTLE_S:-1}
+    SETTLE_S=${SETTLE_S:-1} PROBE_WAIT_S=${PROBE_WAIT_S:-0}
 elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     profile=quick
     SS_START=5000000 SS_COUNT=20 SS_ROUNDS=5 SS_RUNS=2 SS_SCAN=$CORES
@@ -78,7 +84,7 @@ elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
     IP_INVOKE=4 IP_RUNS=3
     SRV_LIST="1 2 4 8 16" SRV_RUNS=3 SRV_CLIENTS=100 SRV_REQUESTS=10
-    SETTLE_S=${SETTLE_S:-60}
+    SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-20}
 else
     profile=full
     SS_START=5000000 SS_COUNT=20 SS_ROUNDS=20 SS_RUNS=3 SS_SCAN=$MAXW
@@ -93,7 +99,7 @@ else
     SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
     IP_INVOKE=9 IP_RUNS=7
     SRV_LIST="1 2 4 8 16" SRV_RUNS=7 SRV_CLIENTS=200 SRV_REQUESTS=50
-    SETTLE_S=${SETTLE_S:-60}
+    SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-20}
 fi
 
 RESULTS=${RESULTS:-bench/results/$(hostname -s 2>/dev/null || hostname)-$(date +%Y%m%d-%H%M%S)}
@@ -126,6 +132,30 @@ have() { [ -x "$BUILD/$1" ]; }
 # need PROGRAM: the step cannot run without it; say so and fail the step (make bench builds
 # every one of them, so only a broken build or a hand-made BUILD folder gets here).
 need() { have "$1" || { say "      $BUILD/$1 is not built (make benches lessons)"; return 1; }; }
+
+# probe VAR: the machine's speed now (bench/probe.c), "single_ms capacity", into VAR; empty
+# when the probe is not built. Used around each step: a virtual CPU can run at half speed,
+# or two of them share one core, with nothing in the load or the idle time to show it.
+probe() {
+    local out=''
+    have bench/probe && out=$("$BUILD/bench/probe" --reps 5 |
+        sed -n 's/^probe single_ms=\([0-9.]*\) capacity=\([0-9.]*\) .*/\1 \2/p')
+    printf -v "$1" '%s' "$out"
+}
+
+# probe_settled VAR: probe until the CPUs give at least 90% of their number (each CPU doing
+# its own work, pinned), at most PROBE_WAIT_S seconds; the last probe into VAR.
+probe_settled() {
+    local end=$((SECONDS + PROBE_WAIT_S)) got
+    while :; do
+        probe got
+        [ -z "$got" ] && break
+        awk -v c="${got#* }" -v n="$CORES" 'BEGIN { exit !(c >= 0.9 * n) }' && break
+        [ "$SECONDS" -ge "$end" ] && break
+        sleep 1
+    done
+    printf -v "$1" '%s' "$got"
+}
 
 hf_failed() {
     say "      hyperfine failed: $(tail -n 3 "$1")"
@@ -403,7 +433,8 @@ children_cpu() {
 }
 
 say "bench: $profile run into $RESULTS ($CORES CPUs, programs from $BUILD/)"
-[ -e "$RESULTS/steps.csv" ] || echo "step,started,wall_s,load1,settle,foreign_share" >"$RESULTS/steps.csv"
+[ -e "$RESULTS/steps.csv" ] ||
+    echo "step,started,wall_s,load1,settle,foreign_share,probe_ms,capacity" >"$RESULTS/steps.csv"
 t_all=$(date +%s.%N)
 for step in "${STEPS[@]}"; do
     step_no=$((step_no + 1))
@@ -411,7 +442,8 @@ for step in "${STEPS[@]}"; do
     settled=''
     if [[ "$MEASURING" == *" $step "* ]]; then
         settled=$("${STATS[@]}" settle --max "$SETTLE_S")
-        say "      machine $settled"
+        probe_settled probe0
+        say "      machine $settled${probe0:+; a fixed loop took ${probe0% *} ms, the CPUs gave ${probe0#* } of $CORES}"
     fi
     load1=$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo '')
     read -r busy0 total0 < <("${STATS[@]}" cpustat)
@@ -431,11 +463,18 @@ for step in "${STEPS[@]}"; do
         failed=1
     fi
     if [[ "$MEASURING" == *" $step "* ]]; then
-        # The share of the machine's time that went to programs other than ours.
+        probe probe1
+        # The share of the machine's time that went to programs other than ours; the host's
+        # worse moment of the two probes (the slower loop, the fewer CPUs).
         awk -v s="$step" -v t0="$t0" -v t1="$t1" -v l="$load1" -v st="${settled%% after*}" \
             -v b0="$busy0" -v b1="$busy1" -v T0="$total0" -v T1="$total1" -v o0="$ours0" -v o1="$ours1" \
+            -v p0="$probe0" -v p1="$probe1" \
             'BEGIN { f = T1 > T0 ? ((b1 - b0) - (o1 - o0)) / (T1 - T0) : 0; if (f < 0) f = 0
-                     printf "%s,%.0f,%.1f,%s,%s,%.3f\n", s, t0, t1 - t0, l, st, f }' >>"$RESULTS/steps.csv"
+                     ms = cap = ""
+                     if (split(p0, a, " ") == 2 && split(p1, b, " ") == 2) {
+                         ms = a[1] > b[1] ? a[1] : b[1]; cap = a[2] < b[2] ? a[2] : b[2] }
+                     printf "%s,%.0f,%.1f,%s,%s,%.3f,%s,%s\n", s, t0, t1 - t0, l, st, f, ms, cap }' \
+            >>"$RESULTS/steps.csv"
     fi
     say "      $step: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f s", b - a }')"
 done

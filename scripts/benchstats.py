@@ -23,12 +23,15 @@ HOW A FIGURE IS MADE
   A distribution with two clear clusters (a VM whose idle CPU sometimes sleeps deeply) is
   reported as bimodal with both modes, not averaged into a value nobody measured.
   A step during which other programs used more than BUSY_SHARE of the machine is marked
-  busy next to every figure it produced; a speedup above min(workers, cores) cannot be
-  true and is marked too.
+  busy next to every figure it produced, and so is a step during which the host was slow
+  (bench/probe.c, before and after the step: a fixed loop more than HOST_SLOWER times
+  slower than the run's fastest probe, or the CPUs giving less than HOST_CAPACITY of their
+  number); a speedup above min(workers, cores) cannot be true and is marked too.
 
 RESULTS FOLDER (written by scripts/bench.sh; * = written here)
   machine.txt            key: value facts (nproc, cpu, compilers, load, profile, sizes)
-  steps.csv              step,started,wall_s,load1,settle,foreign_share per step
+  steps.csv              step,started,wall_s,load1,settle,foreign_share,probe_ms,capacity
+                         per step (the last two may be empty, or absent in older runs)
   hf/BENCH-ROUND.json    hyperfine's export of one round; commands are named MODE/WORKERS
   inprogram.txt          lesson 14's MODE lines and lesson 21's RESULT lines, each after
                          "invocation=K program=14|21 variant=-|-pinned"
@@ -49,6 +52,8 @@ import sys
 import time
 
 BUSY_SHARE = 0.10  # of the whole machine, used by programs other than the benchmarks
+HOST_SLOWER = 1.15  # a probe's fixed loop this much slower than the run's fastest: host busy
+HOST_CAPACITY = 0.90  # the CPUs, all running the loop, giving less than this share of cores
 REPRODUCED = 0.10  # a headline value within 10% of the reference's has reproduced
 REPRODUCED_CROSSOVER = 1.5  # crossovers swing more: within 1.5x
 MODE_ORDER = ["serial", "threads", "pool", "processes", "process-executor", "mpi"]
@@ -171,16 +176,32 @@ def caption(results, facts):
             f"load before: {facts.get('loadavg', '?')} — {os.path.basename(os.path.normpath(results))}")
 
 
-def busy_steps(results):
-    """{step: share of the machine other programs used during it} for the busy steps."""
+def number(row, key):
+    try:
+        return float(row[key])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def busy_steps(results, cores=None):
+    """{step: why its figures cannot be trusted} for the steps during which other programs
+    used the machine, or the host slowed it (the probe's loop slower than the run's fastest
+    probe, or fewer CPUs' worth of work than cores)."""
+    rows = read_csv(os.path.join(results, "steps.csv"))
+    probes = [ms for ms in (number(r, "probe_ms") for r in rows) if ms]
+    fastest = min(probes) if probes else None
     busy = {}
-    for row in read_csv(os.path.join(results, "steps.csv")):
-        try:
-            share = float(row["foreign_share"])
-        except (KeyError, ValueError):
-            continue
-        if share > BUSY_SHARE:
-            busy[row["step"]] = share
+    for row in rows:
+        why = []
+        share, ms, capacity = (number(row, k) for k in ("foreign_share", "probe_ms", "capacity"))
+        if share is not None and share > BUSY_SHARE:
+            why.append(f"busy: others used {share:.0%} of the machine")
+        if ms and fastest and ms > HOST_SLOWER * fastest:
+            why.append(f"host slow: a fixed loop took {ms / fastest:.2f}× its best time")
+        if capacity is not None and cores and capacity < HOST_CAPACITY * cores:
+            why.append(f"host slow: the {cores} CPUs gave {capacity:.2f} CPUs' worth")
+        if why:
+            busy[row["step"]] = "; ".join(why)
     return busy
 
 
@@ -349,7 +370,7 @@ def fmt_x(x):
     return "–" if x is None else f"{x:.2f}×"
 
 
-def flags(row, workers, cores, busy_share=None, key="speedup"):
+def flags(row, workers, cores, busy=None, key="speedup"):
     """The reasons a figure cannot be taken at face value, in words."""
     out = []
     value = row.get(key)
@@ -361,8 +382,8 @@ def flags(row, workers, cores, busy_share=None, key="speedup"):
     elif row.get("modes"):
         out.append("bimodal times: " + " / ".join(f"{fmt_s(v)} ({share:.0%})"
                                                    for v, share in row["modes"]))
-    if busy_share is not None:
-        out.append(f"busy: others used {busy_share:.0%} of the machine")
+    if busy:
+        out.append(busy)
     return "; ".join(out)
 
 
@@ -461,7 +482,7 @@ def tables(results):
     """Every derived table of a results folder, with flags; also written as CSV files."""
     facts = machine(results)
     cores = cores_of(facts)
-    busy = busy_steps(results)
+    busy = busy_steps(results, cores)
     t = {"facts": facts, "cores": cores, "busy": busy}
     for bench, step in (("sumsq", "sumsq"), ("sumsqmpi", "mpi"), ("sumsqpy", "python"),
                         ("downloads", "downloads"), ("portscan", "portscan")):
@@ -540,11 +561,12 @@ def summary(results, t):
          "paired with a run of the other command in the same round. **Cold** figures time a whole",
          "program from outside (hyperfine: a fresh process whose threads are not yet placed on",
          "cores); **warm** figures are timed inside the program after its first run. The flag",
-         "column says why a figure cannot be taken at face value: the machine was busy, the",
-         "distribution has two modes, or the figure is impossible."]
+         "column says why a figure cannot be taken at face value: the machine was busy (other",
+         "programs ran, or the host slowed this virtual machine: a probe before and after each",
+         "step times a fixed loop on one CPU and on all of them), the distribution has two",
+         "modes, or the figure is impossible."]
     if t["busy"]:
-        L += ["", "**Busy steps:** " + ", ".join(f"{s} (others used {v:.0%} of the machine)"
-                                                for s, v in t["busy"].items()) +
+        L += ["", "**Busy steps:** " + ", ".join(f"{s} ({v})" for s, v in t["busy"].items()) +
               ". Their figures are flagged."]
 
     L += ["", "## Headline", "",
@@ -685,7 +707,31 @@ def summary(results, t):
                             fmt_ns(float(r["median_ns"])),
                             f"{fmt_ns(float(r['min_ns']))}–{fmt_ns(float(r['max_ns']))}",
                             r["flag"]] for r in rows])
+    L += machine_during(results, t)
     return "\n".join(L).rstrip() + "\n"
+
+
+def machine_during(results, t):
+    """The steps table: the machine's state while each step ran, probes included."""
+    rows = read_csv(os.path.join(results, "steps.csv"))
+    if not rows:
+        return []
+    L = ["", "## The machine during the run", "",
+         "Per step: the load when it began, the share of the machine other programs used while",
+         "it ran, and the worse of two probes (bench/probe.c, before and after): a fixed loop's",
+         f"time on one CPU, and how many CPUs' worth of that loop the {t['cores']} CPUs gave at once,",
+         "each pinned. A virtual machine's host can halve either with nothing else to show it.", ""]
+
+    def cell(r, key, fmt):
+        v = number(r, key)
+        return "–" if v is None else fmt.format(v)
+    L += md_table(["step", "seconds", "load", "others' share", "probe loop", "CPUs' worth",
+                   "flag"],
+                  [[r["step"], cell(r, "wall_s", "{:.1f}"), cell(r, "load1", "{:.2f}"),
+                    cell(r, "foreign_share", "{:.1%}"), cell(r, "probe_ms", "{:.2f} ms"),
+                    cell(r, "capacity", "{:.2f}"), t["busy"].get(r["step"], "")]
+                   for r in rows])
+    return L
 
 
 def peers_spread(r):

@@ -7,7 +7,8 @@ load helper
 FIXTURE=tests/fixtures/bench-results/example-20250101-000000
 
 setup_file() {
-    build "$BUILD/bench/primitives" "$BUILD/bench/granularity" "$BUILD/bench/peers"
+    build "$BUILD/bench/primitives" "$BUILD/bench/granularity" "$BUILD/bench/peers" \
+        "$BUILD/bench/probe"
 }
 
 # csv_ok FILE NFIELDS: a header and rows, every line with NFIELDS comma-separated fields.
@@ -28,7 +29,7 @@ nonempty() {
 # ---- command lines -------------------------------------------------------------------------
 
 @test "--help prints the usage on stdout and exits 0" {
-    for prog in primitives granularity peers; do
+    for prog in primitives granularity peers probe; do
         run --separate-stderr "$BUILD/bench/$prog" --help
         assert_success
         assert_line --index 0 --partial "usage: $prog "
@@ -46,8 +47,12 @@ nonempty() {
         run --separate-stderr "$BUILD/bench/granularity" $args
         assert_usage_error ""
     done
-    for args in "--workers 0" "--count 0" "--tasks 5" "--start -1" "--reps"; do
+    for args in "--workers 0" "--count 0" "--tasks 5" "--start -1" "--reps" "--only both"; do
         run --separate-stderr "$BUILD/bench/peers" $args
+        assert_usage_error ""
+    done
+    for args in "--reps 0" "--reps 102" "stray"; do
+        run --separate-stderr "$BUILD/bench/probe" $args
         assert_usage_error ""
     done
     run --separate-stderr "$BUILD/bench/granularity" --min-us 10 --max-us 1
@@ -55,6 +60,27 @@ nonempty() {
 }
 
 # ---- tiny runs: the shape of the output, and the programs' own checks ------------------------
+
+@test "probe: one line, a loop time and the CPUs' worth, never more CPUs than there are" {
+    run --separate-stderr timeout 60 "$BUILD/bench/probe" --reps 2
+    assert_success
+    assert_line --index -1 --regexp '^probe single_ms=[0-9]+\.[0-9]{2} capacity=[0-9]+\.[0-9]{2} cpus=[0-9]+$'
+    [[ "${lines[-1]}" =~ capacity=([0-9.]+)\ cpus=([0-9]+) ]]
+    # each CPU runs the same loop: n of them cannot do more than n loops' work (5% for clocks)
+    awk -v c="${BASH_REMATCH[1]}" -v n="${BASH_REMATCH[2]}" 'BEGIN { exit !(c > 0 && c <= 1.05 * n) }' ||
+        fail "capacity ${BASH_REMATCH[1]} with ${BASH_REMATCH[2]} CPUs"
+}
+
+@test "peers --only: one table, the other left out" {
+    run --separate-stderr timeout 60 "$BUILD/bench/peers" --only dispatch --tasks 200 --reps 1
+    assert_success
+    refute_output --regexp '^sumsq'
+    assert_line --regexp '^dispatch,thread_pool_detached,'
+    run --separate-stderr timeout 60 "$BUILD/bench/peers" --only sumsq --start 1000 --count 4 --reps 1
+    assert_success
+    refute_output --regexp '^dispatch'
+    assert_line --regexp '^sumsq,thread_pool,'
+}
 
 @test "primitives: one CSV row per primitive, median within its range" {
     run --separate-stderr timeout 60 "$BUILD/bench/primitives" --reps 3 --rep-ms 0.2 --threads 3
@@ -173,7 +199,7 @@ nonempty() {
     csv_ok "$res/peers.csv" 12
     # every measuring step has its row: the load and the share others used, 0..1
     for step in primitives granularity peers sumsq mpi python downloads portscan server; do
-        grep -qE "^$step,[0-9]+,[0-9.]+,[0-9.]*,(settled|not settled),[01]\.[0-9]+$" "$res/steps.csv" ||
+        grep -qE "^$step,[0-9]+,[0-9.]+,[0-9.]*,(settled|not settled),[01]\.[0-9]+,[0-9]+\.[0-9]+,[0-9]+\.[0-9]+$" "$res/steps.csv" ||
             fail "no row for $step in steps.csv: $(cat "$res/steps.csv")"
     done
     # the commands compared took turns: two rounds of lesson 14, each with every command

@@ -121,6 +121,26 @@ class Pairing(unittest.TestCase):
         self.assertNotIn("impossible", rows["pool"]["flag"])
         self.assertIn("busy: others used 25%", rows["pool"]["flag"])
 
+    def test_a_slow_host_is_flagged_though_the_machine_looked_idle(self):
+        hyperfine_round(os.path.join(self.d, "hf", "sumsq-1.json"),
+                        {"serial/1": [3.0, 3.0], "threads/2": [2.0, 2.0]})
+        hyperfine_round(os.path.join(self.d, "hf", "downloads-1.json"),
+                        {"serial/1": [1.6, 1.6], "pool/4": [0.4, 0.4]})
+        hyperfine_round(os.path.join(self.d, "hf", "portscan-1.json"),
+                        {"serial/1": [1.6, 1.6], "pool/4": [0.4, 0.4]})
+        with open(os.path.join(self.d, "machine.txt"), "w") as f:
+            f.write("nproc: 2\n")
+        with open(os.path.join(self.d, "steps.csv"), "w") as f:
+            f.write("step,started,wall_s,load1,settle,foreign_share,probe_ms,capacity\n"
+                    "sumsq,0,1.0,0.0,settled,0.00,5.00,1.50\n"       # 1.5 of 2 CPUs
+                    "downloads,0,1.0,0.0,settled,0.00,6.00,1.98\n"   # 1.2x the best loop
+                    "portscan,0,1.0,0.0,settled,0.00,5.10,1.97\n")   # within both bounds
+        t = bs.tables(self.d)
+        self.assertIn("the 2 CPUs gave 1.50 CPUs' worth", t["hf-sumsq"][1]["flag"])
+        self.assertIn("a fixed loop took 1.20× its best time", t["hf-downloads"][1]["flag"])
+        self.assertEqual(t["hf-portscan"][1]["flag"], "")
+        self.assertIn("## The machine during the run", bs.summary(self.d, t))
+
     def test_waiting_may_beat_the_cores_but_not_the_workers(self):
         hyperfine_round(os.path.join(self.d, "hf", "downloads-1.json"),
                         {"serial/1": [1.6, 1.6], "pool/16": [0.1, 0.1], "pool/4": [0.1, 0.1]})
