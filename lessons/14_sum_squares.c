@@ -456,6 +456,39 @@ static const char *cpu_text(double cpu, int decimals, char *buf, size_t len)
     return buf;
 }
 
+/* What this run's timings cannot vouch for, said rather than left for a class to believe:
+ * serial timed while it had less than 80% of a CPU (other programs had the rest), or a
+ * speedup above what the workers and CPUs can give (5% for clocks), which means the serial
+ * runs were slowed, not these sped up. */
+static void print_doubts(const outcome *out)
+{
+    const outcome *serial = &out[MODE_SERIAL];
+    if (!serial->ran)
+        return;
+    bool doubt = false;
+    if (!isnan(serial->cpu) && serial->cpu < 0.8 * serial->seconds) {
+        printf("  Doubt: serial had %.0f%% of a CPU while it was timed (other programs had the\n"
+               "  rest): every speedup here is suspect. Run it again on a quiet machine.\n",
+               100 * serial->cpu / serial->seconds);
+        doubt = true;
+    }
+    int cpus = online_cpus();
+    for (int m = MODE_SERIAL + 1; m < NMODES; m++) {
+        if (!out[m].ran)
+            continue;
+        double speedup = serial->seconds / out[m].seconds;
+        long limit = out[m].workers < cpus ? out[m].workers : cpus;
+        if (speedup > 1.05 * (double)limit) {
+            printf("  Doubt: %s %.2fx with %ld worker(s) on %d CPU(s) is more than they can "
+                   "give:\n  the serial runs were slowed, not these sped up.\n", mode_names[m],
+                   speedup, out[m].workers, cpus);
+            doubt = true;
+        }
+    }
+    if (doubt)
+        printf("  These speedups cannot be trusted.\n");
+}
+
 static void print_table(const outcome *out)
 {
     const outcome *serial = &out[MODE_SERIAL];
@@ -481,6 +514,7 @@ static void print_table(const outcome *out)
     }
     printf("  Run 1 may be slower: fresh workers may share a CPU until the scheduler spreads\n"
            "  them, and an idle CPU may first have to wake up (--pin places them at once).\n");
+    print_doubts(out);
     printf("  Python, from the tutorial (another machine, the default 20 numbers): serial %.1f s,\n"
            "  multiprocessing.Pool %.1f s = %.2fx; threads no faster (the interpreter lock).\n"
            "  bench/python/sum_squares.py runs the same work in Python on this machine.\n\n",

@@ -271,11 +271,13 @@ int main(int argc, char **argv)
         }
     }
     long overlaps = atomic_load(&sim.overlaps);
-    printf("serial: %.1f ms; %d threads: %.1f ms (%.1f us per step, two barrier waits each)\n",
-           ref_s * 1e3, sim.nthreads, par_s * 1e3, par_s * 1e6 / (double)sim.nsteps);
+    printf("serial: %.1f ms; %d threads: %.1f ms (%.1f us per step%s)\n", ref_s * 1e3,
+           sim.nthreads, par_s * 1e3, par_s * 1e6 / (double)sim.nsteps,
+           sim.variant == VARIANT_NO_BARRIER ? ", no barrier wait" : ", two barrier waits each");
     if (mismatches > 0)
-        printf("main: %ld of %ld cells differ from the serial rod (first: cell %ld is %d, "
-               "should be %d)\n", mismatches, sim.ncells, first, result[first], reference[first]);
+        printf("main: %ld of %ld cells differ from the serial rod (first: cell %ld is %.3f "
+               "degrees, should be %.3f)\n", mismatches, sim.ncells, first,
+               (double)result[first] / MILLI, (double)reference[first] / MILLI);
     else
         printf("main: the threads' rod equals the serial rod, cell for cell\n");
 

@@ -128,15 +128,15 @@ static void *worker_main(void *arg)
     return NULL;                     /* ... and now the destructor runs, in this thread */
 }
 
-/* How many of the addresses differ from all the others. */
+/* How many different addresses there are among n (one shared variable: 1). */
 static int distinct(const void *const *addr, int n)
 {
     int count = 0;
     for (int i = 0; i < n; i++) {
-        bool unique = true;
-        for (int j = 0; j < n; j++)
-            unique = unique && (i == j || addr[i] != addr[j]);
-        count += unique;
+        bool first = true;       /* no earlier entry has this address */
+        for (int j = 0; j < i; j++)
+            first = first && addr[i] != addr[j];
+        count += first;
     }
     return count;
 }

@@ -73,12 +73,12 @@
  * the counter's, and the verdict catches it.
  *
  * Verdict (the last lines, printed after every thread is joined):
- *   server: RESULT accepted=C answered=A logged=A ledger=A bad=B counter=K OK
+ *   server: RESULT accepted=C answered=A logged=A ledger=A adds_up=yes bad=B counter=K OK
  *   client: THROUGHPUT workers=W clients=N requests=A seconds=S rps=R
  *           RESULT sent=A answered=A bad_sent=X rejected=X bad_answers=0 OK
  *   demo:   THROUGHPUT ...
- *           RESULT sent=A answered=A logged=A ledger=A bad_sent=X rejected=X bad_answers=0
- *                  counter=K expected=K OK
+ *           RESULT sent=A answered=A logged=A ledger=A adds_up=yes bad_sent=X rejected=X
+ *                  bad_answers=0 counter=K expected=K OK
  * OK (exit 0) when the counts agree: every request sent was answered, every answer logged
  * and written to the shared file, the file adds up to the counter, every bad client got its
  * error, every connection was closed; FAIL (exit 1) otherwise, or on a system error.
@@ -556,6 +556,7 @@ static void server_free(struct server *srv)
 /* After server_stop: what the server did, and whether its books agree. */
 struct server_verdict {
     long accepted, answered, logged, ledger_lines, bad;
+    bool adds_up;            /* each ledger line's total = the one before + its add */
     long long counter;
     bool ok;
 };
@@ -583,7 +584,7 @@ static struct server_verdict server_report(struct server *srv, const char *stopp
         printf("server: %ld connections accepted but %ld closed\n", srv->accepted, lg->closed);
     return (struct server_verdict){
         .accepted = srv->accepted, .answered = lg->answered, .logged = srv->logged,
-        .ledger_lines = ck.lines, .bad = lg->bad, .counter = lg->counter,
+        .ledger_lines = ck.lines, .adds_up = ck.adds_up, .bad = lg->bad, .counter = lg->counter,
         .ok = srv->logged == lg->answered && ck.lines == lg->answered && ck.adds_up &&
               lg->closed == srv->accepted && lg->log_dropped == 0 && lg->write_errors == 0,
     };
@@ -952,8 +953,9 @@ static int run_server(const struct config *cfg)
     struct server_verdict v = server_report(&srv, stopped_by, ledger_path);
     server_free(&srv);
     scratch_remove(&tmp);
-    return verdict(v.ok, "accepted=%ld answered=%ld logged=%ld ledger=%ld bad=%ld counter=%lld",
-                   v.accepted, v.answered, v.logged, v.ledger_lines, v.bad, v.counter);
+    return verdict(v.ok, "accepted=%ld answered=%ld logged=%ld ledger=%ld adds_up=%s bad=%ld "
+                   "counter=%lld", v.accepted, v.answered, v.logged, v.ledger_lines,
+                   v.adds_up ? "yes" : "no", v.bad, v.counter);
 }
 
 static int run_client(const struct config *cfg)
@@ -1051,12 +1053,12 @@ static int run_demo(const struct config *cfg)
     /* The server started at 0 and served nobody else: its counter must be the sum of
      * every k this client had answered, and the largest total it told anyone. */
     bool ok = client_ok && v.ok && v.answered == r->answered + r->slow_answered &&
-              v.counter == r->sum &&
-              r->largest == v.counter;
-    int status = verdict(ok, "sent=%ld answered=%ld logged=%ld ledger=%ld bad_sent=%ld "
-                         "rejected=%ld bad_answers=%ld counter=%lld expected=%lld", r->sent,
-                         r->answered, v.logged, v.ledger_lines, r->bad_sent, r->rejected,
-                         r->bad_answers, v.counter, r->sum);
+              v.counter == r->sum && r->largest == v.counter;
+    int status = verdict(ok, "sent=%ld answered=%ld logged=%ld ledger=%ld adds_up=%s "
+                         "bad_sent=%ld rejected=%ld bad_answers=%ld counter=%lld expected=%lld",
+                         r->sent, r->answered, v.logged, v.ledger_lines,
+                         v.adds_up ? "yes" : "no", r->bad_sent, r->rejected, r->bad_answers,
+                         v.counter, r->sum);
     client_free(r);
     server_free(&srv);
     scratch_remove(&tmp);

@@ -52,7 +52,7 @@ import sys
 import time
 
 BUSY_SHARE = 0.10  # of the whole machine, used by programs other than the benchmarks
-HOST_SLOWER = 1.15  # a probe's fixed loop this much slower than the run's fastest: host busy
+HOST_SLOWER = 1.20  # a probe's fixed loop this much slower than the run's fastest: host busy
 HOST_CAPACITY = 0.90  # the CPUs, all running the loop, giving less than this share of cores
 REPRODUCED = 0.10  # a headline value within 10% of the reference's has reproduced
 REPRODUCED_CROSSOVER = 1.5  # crossovers swing more: within 1.5x

@@ -25,7 +25,7 @@ ticks_printed() {
 @test "return: the ticker is cut off; the verdict counts exactly the ticks printed" {
     run_lesson 20 "$LESSON" --mode return --ticks 20 --scale 0.05
     assert_success
-    [[ "${lines[-1]}" =~ ^RESULT\ mode=return\ ticks=([0-9]+)\ planned=20\ OK$ ]] ||
+    [[ "${lines[-1]}" =~ ^RESULT\ mode=return\ main=short\ ticks=([0-9]+)\ planned=20\ OK$ ]] ||
         fail "unexpected last line: ${lines[-1]}"
     local k=${BASH_REMATCH[1]}
     ((k < 20)) || fail "the ticker was not cut off: $k ticks"
@@ -37,7 +37,7 @@ ticks_printed() {
 @test "pthread_exit: all N ticks run, in order, and the verdict is the last line" {
     run_lesson 20 "$LESSON" --mode pthread_exit --ticks 6 --scale 0.01
     assert_success
-    assert_equal "${lines[-1]}" "RESULT mode=pthread_exit ticks=6 planned=6 OK"
+    assert_equal "${lines[-1]}" "RESULT mode=pthread_exit main=short ticks=6 planned=6 OK"
     assert_equal "$(ticks_printed 6)" "$(seq 1 6)"
     assert_line "main: pthread_exit: main's thread ends, the process waits for the ticker"
     assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '^RESULT ')" 1
@@ -46,20 +46,32 @@ ticks_printed() {
 @test "pthread_exit with a single tick, and with no sleep at all, still runs every tick" {
     run_lesson 20 "$LESSON" --mode pthread_exit --ticks 1 --scale 0.01
     assert_success
-    assert_equal "${lines[-1]}" "RESULT mode=pthread_exit ticks=1 planned=1 OK"
+    assert_equal "${lines[-1]}" "RESULT mode=pthread_exit main=short ticks=1 planned=1 OK"
     assert_equal "$(ticks_printed 1)" "1"
 
     run_lesson 20 "$LESSON" --mode pthread_exit --ticks 50 --scale 0
     assert_success
-    assert_equal "${lines[-1]}" "RESULT mode=pthread_exit ticks=50 planned=50 OK"
+    assert_equal "${lines[-1]}" "RESULT mode=pthread_exit main=short ticks=50 planned=50 OK"
     assert_equal "$(ticks_printed 50)" "$(seq 1 50)"
 }
 
 @test "return is the default mode" {
     run_lesson 20 "$LESSON" --ticks 20 --scale 0.05
     assert_success
-    [[ "${lines[-1]}" =~ ^RESULT\ mode=return\ ticks=([0-9]|1[0-9])\ planned=20\ OK$ ]] ||
+    [[ "${lines[-1]}" =~ ^RESULT\ mode=return\ main=short\ ticks=([0-9]|1[0-9])\ planned=20\ OK$ ]] ||
         fail "unexpected last line: ${lines[-1]}"
+}
+
+@test "return with main outlasting the ticker: nothing to cut off, and that is the lesson's OK" {
+    run_lesson 20 "$LESSON" --mode return --main-works long --ticks 4 --scale 0.1
+    assert_success
+    assert_equal "${lines[-1]}" "RESULT mode=return main=long ticks=4 planned=4 OK"
+    assert_equal "$(ticks_printed 4)" "$(seq 1 4)"
+}
+
+@test "--scale 0 with --mode return is refused: who finishes first would be a race" {
+    run --separate-stderr timeout 5 "$BUILD/$LESSON" --mode return --scale 0
+    assert_usage_error "--scale 0 with --mode return"
 }
 
 # ---- the command line ----------------------------------------------------------------

@@ -83,17 +83,22 @@ setup_file() {
         run_lesson 30 "$LESSON" --section imap --workers "$workers" "${FAST[@]}"
         assert_success
         local k=0
-        while read -r _ index _ value _ _ _ _ pulled; do
-            pulled=${pulled%)}
-            assert_equal "$index" "$k"
-            assert_equal "$value" "$((k * k))"
-            ((pulled - (k + 1) <= 3)) || fail "item $k: $pulled inputs pulled, more than 3 ahead"
+        local line re='^    item ([0-9]+) = ([0-9]+) +\(inputs pulled so far: ([0-9]+), ([0-9]+) of them still in flight\)$'
+        while IFS= read -r line; do
+            [[ "$line" =~ $re ]] || fail "not an item line: $line"
+            assert_equal "${BASH_REMATCH[1]}" "$k"
+            assert_equal "${BASH_REMATCH[2]}" "$((k * k))"
+            # in flight: pulled, minus the k + 1 items handed out so far; never more than 3
+            assert_equal "${BASH_REMATCH[4]}" "$((BASH_REMATCH[3] - (k + 1)))"
+            ((BASH_REMATCH[4] <= 3)) || fail "item $k: ${BASH_REMATCH[4]} in flight, more than 3"
             k=$((k + 1))
         done < <(grep '^    item ' <<<"$output")
         assert_equal "$k" 8
         local unordered
-        unordered=$(grep '^  imap_unordered (finishing order):' <<<"$output" | cut -d: -f2 | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')
+        unordered=$(grep '^  imap_unordered (the order the pool saw them finish):' <<<"$output" | cut -d: -f2 | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')
         assert_equal "$unordered" "0 1 2 3 4 5 6 7 "
+        # one order per section, from one source: no second "finished" line after it
+        assert_equal "$(grep -c '^  finished in the order:' <<<"$output")" 1
     done
 }
 

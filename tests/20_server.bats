@@ -41,7 +41,7 @@ check_files() {
 
 # demo_ok SENT BAD_SENT: the demo's last line, everything equal, the counter as expected.
 demo_ok() {
-    local r="^RESULT sent=$1 answered=$1 logged=$1 ledger=$1 bad_sent=$2 rejected=$2 bad_answers=0"
+    local r="^RESULT sent=$1 answered=$1 logged=$1 ledger=$1 adds_up=yes bad_sent=$2 rejected=$2 bad_answers=0"
     assert_line --index -1 --regexp "$r counter=([0-9]+) expected=\\1 OK\$"
 }
 
@@ -149,7 +149,7 @@ expect_raw() {
     assert_equal "$SERVER_STATUS" 0
     assert_line --regexp '^server: stopped by SIGTERM after '
     assert_line --index -1 --regexp \
-        '^RESULT accepted=51 answered=150 logged=150 ledger=150 bad=0 counter=[0-9]+ OK$'
+        '^RESULT accepted=51 answered=150 logged=150 ledger=150 adds_up=yes bad=0 counter=[0-9]+ OK$'
     check_files "$SERVER_LOG" "$BATS_TEST_TMPDIR/ledger" 150 51
     log_has 1 'client 1: closed \(server shutting down\) after 0 answered, 0 bad$'
 }
@@ -169,7 +169,7 @@ expect_raw() {
     assert_equal "$SERVER_STATUS" 0
     assert_line --regexp '^server: stopped by SIGINT after '
     assert_line --index -1 --regexp \
-        '^RESULT accepted=4 answered=([0-9]+) logged=\1 ledger=\1 bad=0 counter=[0-9]+ OK$'
+        '^RESULT accepted=4 answered=([0-9]+) logged=\1 ledger=\1 adds_up=yes bad=0 counter=[0-9]+ OK$'
     local answered
     answered=$(sed -n 's/^RESULT accepted=4 answered=\([0-9]*\) .*/\1/p' <<<"$output")
     check_files "$SERVER_LOG" "$BATS_TEST_TMPDIR/ledger" "$answered" 4
@@ -191,7 +191,7 @@ expect_raw() {
     assert_success
     assert_line --index 0 --regexp '^LISTENING port=[0-9]+$'
     assert_line --regexp '^server: stopped by the time limit \(--max-seconds\) after '
-    assert_line --index -1 'RESULT accepted=0 answered=0 logged=0 ledger=0 bad=0 counter=0 OK'
+    assert_line --index -1 'RESULT accepted=0 answered=0 logged=0 ledger=0 adds_up=yes bad=0 counter=0 OK'
 }
 
 # ---- bad requests ----------------------------------------------------------------------
@@ -215,7 +215,7 @@ expect_raw() {
     stop_server TERM
     assert_equal "$SERVER_STATUS" 0
     assert_line --index -1 \
-        'RESULT accepted=1 answered=2 logged=2 ledger=2 bad=13 counter=1000007 OK'
+        'RESULT accepted=1 answered=2 logged=2 ledger=2 adds_up=yes bad=13 counter=1000007 OK'
 }
 
 @test "an oversized line gets ERR too long and the server hangs up" {
@@ -233,7 +233,7 @@ expect_raw() {
     close_raw
     stop_server TERM
     assert_equal "$SERVER_STATUS" 0
-    assert_line --index -1 'RESULT accepted=2 answered=1 logged=1 ledger=1 bad=1 counter=1 OK'
+    assert_line --index -1 'RESULT accepted=2 answered=1 logged=1 ledger=1 adds_up=yes bad=1 counter=1 OK'
     log_has 1 'client 1: closed \(line too long\) after 0 answered, 1 bad$'
 }
 
@@ -248,7 +248,7 @@ expect_raw() {
     close_raw
     stop_server TERM
     assert_equal "$SERVER_STATUS" 0
-    assert_line --index -1 --regexp '^RESULT accepted=31 answered=120 logged=120 ledger=120 bad=0 '
+    assert_line --index -1 --regexp '^RESULT accepted=31 answered=120 logged=120 ledger=120 adds_up=yes bad=0 '
 
     # And with a short idle timeout the silent client is told so and hung up on.
     start_server --idle-timeout 0.5
@@ -260,7 +260,7 @@ expect_raw() {
     assert_line --index -1 'RESULT sent=60 answered=60 bad_sent=6 rejected=6 bad_answers=0 OK'
     stop_server TERM
     assert_equal "$SERVER_STATUS" 0
-    assert_line --index -1 --regexp '^RESULT accepted=27 answered=60 logged=60 ledger=60 bad=7 '
+    assert_line --index -1 --regexp '^RESULT accepted=27 answered=60 logged=60 ledger=60 adds_up=yes bad=7 '
 }
 
 # ---- clients that hold a worker on purpose (tests/rude_client.py) -------------------------
@@ -293,7 +293,7 @@ rude() {
     stop_server TERM
     assert_equal "$SERVER_STATUS" 0
     # what it was sent an answer for was done, logged and written: the books still agree
-    assert_line --index -1 --regexp '^RESULT accepted=6 answered=([0-9]+) logged=\1 ledger=\1 .* OK$'
+    assert_line --index -1 --regexp '^RESULT accepted=6 answered=([0-9]+) logged=\1 ledger=\1 adds_up=yes .* OK$'
     log_has 1 'client 1: closed \((not reading its answers|idle timeout)\) after [0-9]+ answered'
 }
 
@@ -308,7 +308,7 @@ rude() {
     stop_server TERM
     assert_equal "$SERVER_STATUS" 0
     assert_line 'server: 1 clients held a worker for --max-hold (BYE time limit), 0 did not read their answers (hung up on)'
-    assert_line --index -1 --regexp '^RESULT accepted=6 answered=([0-9]+) logged=\1 ledger=\1 bad=0 .* OK$'
+    assert_line --index -1 --regexp '^RESULT accepted=6 answered=([0-9]+) logged=\1 ledger=\1 adds_up=yes bad=0 .* OK$'
     log_has 1 'client 1: closed \(held its worker for --max-hold\) after [0-9]+ answered, 0 bad$'
 }
 
@@ -321,7 +321,7 @@ rude() {
     assert_line --partial 'client: 4 of 4 slow clients were cut off with BYE time limit, after '
     assert_line --regexp '^client: good clients waited for a worker \(connect to HELLO\): median [0-9.]+ s, longest [0-9.]+ s$'
     assert_line 'server: 4 clients held a worker for --max-hold (BYE time limit), 0 did not read their answers (hung up on)'
-    assert_line --index -1 --regexp '^RESULT sent=60 answered=60 logged=([0-9]+) ledger=\1 bad_sent=0 rejected=0 bad_answers=0 counter=([0-9]+) expected=\2 OK$'
+    assert_line --index -1 --regexp '^RESULT sent=60 answered=60 logged=([0-9]+) ledger=\1 adds_up=yes bad_sent=0 rejected=0 bad_answers=0 counter=([0-9]+) expected=\2 OK$'
 }
 
 @test "a line trickled a byte at a time must still be whole within --idle-timeout" {

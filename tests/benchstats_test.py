@@ -133,11 +133,11 @@ class Pairing(unittest.TestCase):
         with open(os.path.join(self.d, "steps.csv"), "w") as f:
             f.write("step,started,wall_s,load1,settle,foreign_share,probe_ms,capacity\n"
                     "sumsq,0,1.0,0.0,settled,0.00,5.00,1.50\n"       # 1.5 of 2 CPUs
-                    "downloads,0,1.0,0.0,settled,0.00,6.00,1.98\n"   # 1.2x the best loop
+                    "downloads,0,1.0,0.0,settled,0.00,6.50,1.98\n"   # 1.3x the best loop
                     "portscan,0,1.0,0.0,settled,0.00,5.10,1.97\n")   # within both bounds
         t = bs.tables(self.d)
         self.assertIn("the 2 CPUs gave 1.50 CPUs' worth", t["hf-sumsq"][1]["flag"])
-        self.assertIn("a fixed loop took 1.20× its best time", t["hf-downloads"][1]["flag"])
+        self.assertIn("a fixed loop took 1.30× its best time", t["hf-downloads"][1]["flag"])
         self.assertEqual(t["hf-portscan"][1]["flag"], "")
         self.assertIn("## The machine during the run", bs.summary(self.d, t))
 
