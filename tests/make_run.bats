@@ -9,6 +9,38 @@ load helper
     assert_equal "${lines[-1]}" "RESULT mode=mutex counter=2000 expected=2000 OK"
 }
 
+@test "L=1 and L=01 name the same lesson; the command is said before it runs" {
+    local l
+    for l in 1 01; do
+        run --separate-stderr timeout 120 make -s run L="$l" ARGS='--threads 2 --scale 0.01'
+        assert_success
+        assert_equal "${lines[0]}" "build/01_threads --threads 2 --scale 0.01"
+        assert_line --index -1 --regexp '^RESULT '
+    done
+}
+
+@test "a lesson's FAIL or STUCK is named with its status; make itself can only say 2" {
+    run --separate-stderr timeout 120 make -s run L=04 ARGS='--order bad --timeout 0.5'
+    assert_failure 2
+    assert_line --index -1 --regexp '^RESULT order=bad .* STUCK$'
+    [[ "$stderr" == *"make run: 04_deadlock exited with status 3 (STUCK: a watchdog gave up)"* ]] ||
+        fail "no status line: $stderr"
+    # the echoed command, run by hand, gives the lesson's own status
+    assert_equal "${lines[0]}" "build/04_deadlock --order bad --timeout 0.5"
+    run timeout 60 build/04_deadlock --order bad --timeout 0.5
+    assert_failure 3
+}
+
+@test "L=21 runs the MPI lesson on 2 ranks through mpirun" {
+    command -v mpicc >/dev/null && command -v mpirun >/dev/null ||
+        skip "OpenMPI is not installed: scripts/install-deps.sh mpi"
+    run --separate-stderr timeout 120 make -s run L=21 ARGS='--start 1000 --count 4'
+    assert_success
+    [[ "${lines[0]}" == *"mpirun -np 2 --oversubscribe"*"build/21_mpi_sum_squares --start 1000 --count 4" ]] ||
+        fail "not the mpirun command: ${lines[0]}"
+    assert_line --index -1 --regexp '^RESULT ranks=2 .* OK$'
+}
+
 @test "a crafted L runs nothing; two numbers, none or a non-lesson are usage errors" {
     local mark="$BATS_TEST_TMPDIR/pwned"
     for bad in "x\"; touch $mark; echo \"" "\$(shell touch $mark)" "03 04" "99" "%" "0"; do
