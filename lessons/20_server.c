@@ -56,8 +56,9 @@
  * client holds its worker longer than --max-hold, however polite. So a worker comes back
  * within --max-hold, plus two sends of at most --idle-timeout each (the answer in flight
  * and the last word) and the 0.5 s linger; a shutdown waits for no more than that.
- * What the bounds cannot buy: K clients that each hold a worker as long as allowed keep a
- * client queued behind them waiting up to about ceil(K / W) x --max-hold. Fewer than W of
+ * What the bounds cannot buy: K clients that each hold a worker as long as allowed (a
+ * polite one --max-hold, one that trickles a line --idle-timeout) keep a client queued
+ * behind them waiting up to about ceil(K / W) times that. Fewer than W of
  * them leave the other workers to everyone else; W or more, renewing their connections,
  * starve everyone else. --slow K measures it: K clients that connect first and send a good
  * request every half idle timeout until cut off; the client reports how long the good
@@ -610,7 +611,7 @@ struct client {
     bool rejected;           /* a bad client that got exactly its error */
     int workers;             /* from the server's HELLO */
     double max_hold;         /* from the HELLO too (0 if it did not say) */
-    double waited;           /* from connecting to the HELLO: the wait for a worker */
+    double waited;           /* connect to HELLO: the wait for a worker (-1: no HELLO) */
     double finished;
     char note[160];          /* what went wrong, if anything */
 };
@@ -619,6 +620,7 @@ struct client {
 static int open_session(struct client *cl, struct net_linebuf *lb, int *max_line, double *idle)
 {
     double t0 = now_s();
+    cl->waited = -1;
     int fd = cl->fd >= 0 ? cl->fd : net_connect(cl->port, cl->cfg->timeout);
     if (fd < 0) {
         snprintf(cl->note, sizeof cl->note, "connect: %s", strerror(errno));
@@ -781,7 +783,8 @@ struct client_run {
     long long sum, largest;  /* over every answer, the slow clients' too */
     int workers;
     double seconds;          /* from the start to the last good client's end */
-    double wait_median, wait_max;     /* good clients' wait for a worker, seconds */
+    long greeted;            /* good clients that got a HELLO */
+    double wait_median, wait_max;     /* their wait for a worker, seconds */
 };
 
 static int by_value(const void *a, const void *b)
@@ -833,8 +836,10 @@ static void client_run(struct client_run *run, const struct config *cfg, int por
             run->answered += cl->answered;
             run->sum += cl->sum;
             last = fmax(last, cl->finished);
-            waits[i] = cl->waited;
-            run->wait_max = fmax(run->wait_max, cl->waited);
+            if (cl->waited >= 0) {
+                waits[run->greeted++] = cl->waited;
+                run->wait_max = fmax(run->wait_max, cl->waited);
+            }
         } else if (cl->kind == SLOW) {
             run->slow_answered += cl->answered;
             run->slow_cut += cl->rejected;
@@ -859,7 +864,7 @@ static void client_run(struct client_run *run, const struct config *cfg, int por
     run->largest = goods * cfg->requests > 0 ? run->totals[goods * cfg->requests - 1] : 0;
     run->largest = slow_largest > run->largest ? slow_largest : run->largest;
     run->bad_answers += run->duplicates;
-    run->wait_median = median(waits, goods);
+    run->wait_median = run->greeted > 0 ? median(waits, run->greeted) : NAN;
     free(waits);
     free(args);
 }
@@ -884,8 +889,12 @@ static bool client_report(const struct client_run *run, const struct config *cfg
     if (cfg->slow > 0)
         printf("client: %ld of %ld slow clients were cut off with BYE time limit, after %ld "
                "answers between them\n", run->slow_cut, cfg->slow, run->slow_answered);
-    printf("client: good clients waited for a worker (connect to HELLO): median %.3f s, "
-           "longest %.3f s\n", run->wait_median, run->wait_max);
+    if (run->greeted > 0)
+        printf("client: %ld good clients waited for a worker (connect to HELLO): median %.3f "
+               "s, longest %.3f s\n", run->greeted, run->wait_median, run->wait_max);
+    if (run->greeted < cfg->clients)
+        printf("client: %ld good clients got no HELLO within --timeout %g s\n",
+               cfg->clients - run->greeted, cfg->timeout);
     printf("THROUGHPUT workers=%d clients=%ld requests=%ld seconds=%.3f rps=%.0f\n",
            run->workers, cfg->clients, run->answered, run->seconds,
            run->seconds > 0 ? (double)run->answered / run->seconds : 0.0);

@@ -319,9 +319,20 @@ rude() {
         --clients 20 --bad 0
     assert_success
     assert_line --partial 'client: 4 of 4 slow clients were cut off with BYE time limit, after '
-    assert_line --regexp '^client: good clients waited for a worker \(connect to HELLO\): median [0-9.]+ s, longest [0-9.]+ s$'
+    assert_line --regexp '^client: 20 good clients waited for a worker \(connect to HELLO\): median [0-9.]+ s, longest [0-9.]+ s$'
+    refute_line --partial 'got no HELLO'
     assert_line 'server: 4 clients held a worker for --max-hold (BYE time limit), 0 did not read their answers (hung up on)'
     assert_line --index -1 --regexp '^RESULT sent=60 answered=60 logged=([0-9]+) ledger=\1 adds_up=yes bad_sent=0 rejected=0 bad_answers=0 counter=([0-9]+) expected=\2 OK$'
+}
+
+@test "--slow clients holding every worker past the good ones' --timeout: they say so, FAIL" {
+    # 2 slow clients hold both workers for 2 s; the good ones give up after 0.5 s. The
+    # lesson's limit, shown: FAIL, and the line says how many got no greeting.
+    run_lesson 60 "$LESSON" --workers 2 --slow 2 --max-hold 2 --idle-timeout 0.4 \
+        --clients 5 --bad 0 --timeout 0.5
+    assert_failure 1
+    assert_line 'client: 5 good clients got no HELLO within --timeout 0.5 s'
+    assert_line --index -1 --regexp '^RESULT sent=0 answered=0 .* FAIL$'
 }
 
 @test "a line trickled a byte at a time must still be whole within --idle-timeout" {
