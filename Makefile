@@ -38,7 +38,7 @@ MPI_BINS    := $(MPI_SRCS:lessons/%.c=$(BUILD)/%)
 TSAN_FLAGS := -fsanitize=thread
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lessons tests benches run test tsan asan deps bench bench-deps plots help clean
+.PHONY: all lessons tests benches run test tsan helgrind asan deps bench bench-deps plots help clean
 .DEFAULT_GOAL := all
 
 all: lessons tests $(if $(MPI_SRCS),$(if $(HAVE_MPICC),mpi,mpi-missing))
@@ -123,19 +123,41 @@ MPIRUN_LOCAL = OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=
                OMPI_MCA_pml=ob1 OMPI_MCA_oob_tcp_if_include=lo \
                mpirun -np 2 --oversubscribe $(if $(filter 0,$(shell id -u)),--allow-run-as-root)
 run_command  = $(if $(filter $(MPI_LESSONS),$(run_lesson)),$(MPIRUN_LOCAL) )$(BUILD)/$(run_lesson) $(ARGS)
+# check_L TARGET: L names exactly one lesson, or make stops with the usage.
+check_L = $(if $(value L),,$(error usage: make $1 L=NN [ARGS='...'] (lessons: $(RUN_NAMES))))$\
+          $(if $(filter 1,$(words $(run_lesson))),,$(error make $1: L must be one lesson number, like L=03 (lessons: $(RUN_NAMES))))
+# then_name_status TARGET: after the command, a line naming a non-zero status, which stays
+# the recipe's (so make exits 2).
+then_name_status = status=$$?; \
+	case $$status in 0) ;; 1) why=FAIL;; 2) why='bad usage';; 3) why='STUCK: a watchdog gave up';; \
+	    66) why='ThreadSanitizer reported';; 99) why='valgrind reported errors';; *) why='see above';; esac; \
+	[ $$status -eq 0 ] || echo "make $1: $(run_lesson) exited with status $$status ($$why)" >&2; \
+	exit $$status
 run:
-	$(if $(value L),,$(error usage: make run L=NN [ARGS='...'] (lessons: $(RUN_NAMES))))
-	$(if $(filter 1,$(words $(run_lesson))),,$(error make run: L must be one lesson number, like L=03 (lessons: $(RUN_NAMES))))
+	$(call check_L,run)
 	@$(MAKE) -s $(BUILD)/$(run_lesson)
 	$(info $(run_command))
-	@$(run_command); status=$$?; \
-	case $$status in 0) ;; 1) why=FAIL;; 2) why='bad usage';; 3) why='STUCK: a watchdog gave up';; *) why='see the lesson';; esac; \
-	[ $$status -eq 0 ] || echo "make run: $(run_lesson) exited with status $$status ($$why)" >&2; \
-	exit $$status
+	@$(run_command); $(call then_name_status,run)
 
 # Sanitizer builds live in folders of their own, so they never mix with the plain build.
+# `make tsan` builds every lesson into $(BUILD)/tsan; `make tsan L=08 ARGS='--mode unsafe'`
+# builds that one and runs it, every report printed (halt_on_error=0), exit 66 if any.
+TSAN_RUN = TSAN_OPTIONS='halt_on_error=0 exitcode=66 second_deadlock_stack=1'
 tsan:
-	$(MAKE) BUILD=$(BUILD)/tsan SAN='$(TSAN_FLAGS)' CFLAGS='-O1 -g' all
+	$(if $(value L),$(call check_L,tsan))
+	$(if $(value L),$(if $(filter $(MPI_LESSONS),$(run_lesson)),$(error make tsan: the MPI lesson runs under mpirun; try make run L=21)))
+	$(MAKE) $(if $(value L),-s )BUILD=$(BUILD)/tsan SAN='$(TSAN_FLAGS)' CFLAGS='-O1 -g' $(if $(value L),$(BUILD)/tsan/$(run_lesson),all)
+	$(if $(value L),$(info $(TSAN_RUN) $(BUILD)/tsan/$(run_lesson) $(ARGS)))
+	@$(if $(value L),$(TSAN_RUN) $(BUILD)/tsan/$(run_lesson) $(ARGS); $(call then_name_status,tsan))
+# `make helgrind L=04 ARGS='--order bad --timeout 2'`: the lesson under valgrind's thread
+# checker (slow: it runs one thread at a time), every error printed, exit 99 if any.
+HELGRIND = valgrind --tool=helgrind --error-exitcode=99
+helgrind:
+	$(call check_L,helgrind)
+	$(if $(filter $(MPI_LESSONS),$(run_lesson)),$(error make helgrind: the MPI lesson runs under mpirun; try make run L=21))
+	@$(MAKE) -s $(BUILD)/$(run_lesson)
+	$(info $(HELGRIND) $(BUILD)/$(run_lesson) $(ARGS))
+	@$(HELGRIND) $(BUILD)/$(run_lesson) $(ARGS); $(call then_name_status,helgrind)
 asan:
 	$(MAKE) BUILD=$(BUILD)/asan SAN='$(ASAN_FLAGS)' CFLAGS='-O1 -g' all
 
@@ -182,6 +204,8 @@ help:
 	@echo "make plots [RESULTS=dir]  redraw plots/ from the reference run (or dir/plots/ from dir)"
 	@echo "make mpi             the MPI lessons, built by mpicc (scripts/install-deps.sh mpi)"
 	@echo "make tsan | asan     ThreadSanitizer | Address+UndefinedBehaviorSanitizer builds in $(BUILD)/tsan | $(BUILD)/asan"
+	@echo "make tsan L=NN ARGS= one lesson built with ThreadSanitizer and run: its reports, exit 66 if any"
+	@echo "make helgrind L=NN ARGS=  one lesson under valgrind's helgrind: its errors, exit 99 if any"
 	@echo "make clean           remove $(BUILD)/"
 	@echo
 	@echo "layout: lessons/NN_topic.c the lessons; lessons/lib/ the library they stand on (pools,"

@@ -41,6 +41,35 @@ load helper
     assert_line --index -1 --regexp '^RESULT ranks=2 .* OK$'
 }
 
+@test "make tsan L=08: the race reported live, exit 66 named; the mutex variant clean" {
+    run --separate-stderr timeout 300 make -s tsan L=08 ARGS='--mode unsafe --threads 2 --iterations 20000'
+    assert_failure 2
+    [[ "$stderr" == *"WARNING: ThreadSanitizer: data race"* ]] || fail "no report: $stderr"
+    [[ "$stderr" == *"make tsan: 08_race_counter exited with status 66 (ThreadSanitizer reported)"* ]] ||
+        fail "no status line: $stderr"
+    run --separate-stderr timeout 300 make -s tsan L=08 ARGS='--mode mutex --threads 2 --iterations 20000'
+    assert_success
+    [[ "$stderr" != *"ThreadSanitizer"* ]] || fail "a report on the mutex variant: $stderr"
+}
+
+@test "make helgrind L=04: the lock-order inversion reported with the locks' addresses named" {
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    run --separate-stderr timeout 300 make -s helgrind L=04 ARGS='--order bad --timing lucky'
+    assert_failure 2
+    # the lesson names its locks' addresses; helgrind's report uses the same two
+    local db file
+    db=$(sed -n 's/^locks: database at \(0x[0-9a-f]*\), file at .*/\1/p' <<<"$output")
+    file=$(sed -n 's/^locks: database at 0x[0-9a-f]*, file at \(0x[0-9a-f]*\)$/\1/p' <<<"$output")
+    [[ -n "$db" && -n "$file" ]] || fail "no locks line: $output"
+    [[ "${stderr,,}" == *"lock order \"${db,,} before ${file,,}\" violated"* ||
+        "${stderr,,}" == *"lock order \"${file,,} before ${db,,}\" violated"* ]] ||
+        fail "no lock-order report naming $db and $file: $stderr"
+    [[ "$stderr" == *"make helgrind: 04_deadlock exited with status 99 (valgrind reported errors)"* ]]
+    run --separate-stderr timeout 300 make -s helgrind L=04 ARGS='--order good'
+    assert_success
+    [[ "$stderr" == *"ERROR SUMMARY: 0 errors"* ]] || fail "$stderr"
+}
+
 @test "a crafted L runs nothing; two numbers, none or a non-lesson are usage errors" {
     local mark="$BATS_TEST_TMPDIR/pwned"
     for bad in "x\"; touch $mark; echo \"" "\$(shell touch $mark)" "03 04" "99" "%" "0"; do
