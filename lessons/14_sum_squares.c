@@ -348,28 +348,17 @@ static double cpu_now(const pp_pool *pool)
     return s;
 }
 
-/* The median round trip of an empty task through a pool, in seconds. */
-static double pp_round_trip(pp_pool *pool)
+/* The median round trip of an empty task through the process pool pp, or else the thread
+ * pool tp, in seconds. */
+static double round_trip(pp_pool *pp, tp_pool *tp)
 {
     double t[201];
     for (int k = 0; k < 201; k++) {
         pp_result r;
         double t0 = now_s();
-        if (pp_apply(pool, pp_nothing, NULL, 0, &r) != PP_OK)
-            die("empty task: %s", r.error);
-        t[k] = now_s() - t0;
-    }
-    return median(t, 201);
-}
-
-static double tp_round_trip(tp_pool *pool)
-{
-    double t[201];
-    for (int k = 0; k < 201; k++) {
-        double t0 = now_s();
-        int rc = tp_apply(pool, tp_nothing, NULL, NULL, NULL);
-        if (rc != TP_OK)
-            die("empty task: %s", tp_strerror(rc));
+        if (pp ? pp_apply(pp, pp_nothing, NULL, 0, &r) != PP_OK
+               : tp_apply(tp, tp_nothing, NULL, NULL, NULL) != TP_OK)
+            die("an empty task failed: %s", pp ? r.error : "tp_apply");
         t[k] = now_s() - t0;
     }
     return median(t, 201);
@@ -388,7 +377,7 @@ static outcome measure(enum mode mode, pp_pool *procs)
         PT_CHECK(tp_create(&threads, &opts));
         if (cfg.mode == MODE_ALL) /* not for one mode: a whole-program timer would count it */
             printf("thread pool: an empty task's round trip takes %.1f us (median of 201)\n",
-                   tp_round_trip(threads) * 1e6);
+                   round_trip(NULL, threads) * 1e6);
     }
     if (mode == MODE_PROCESSES && cfg.pin)
         pin_processes(procs);
@@ -400,15 +389,9 @@ static outcome measure(enum mode mode, pp_pool *procs)
             tasks[k] = (task){.n = cfg.start + k, .sum = {UINT64_MAX, UINT64_MAX}};
         double cpu0 = cpu_now(counted), t0 = now_s();
         switch (mode) {
-        case MODE_SERIAL:
-            run_serial(tasks, cfg.count);
-            break;
-        case MODE_THREADS:
-            run_threads(tasks, cfg.count, cfg.workers);
-            break;
-        case MODE_POOL:
-            run_thread_pool(threads, tasks, cfg.count, cfg.chunk);
-            break;
+        case MODE_SERIAL: run_serial(tasks, cfg.count); break;
+        case MODE_THREADS: run_threads(tasks, cfg.count, cfg.workers); break;
+        case MODE_POOL: run_thread_pool(threads, tasks, cfg.count, cfg.chunk); break;
         case MODE_PROCESSES:
             if (cfg.kill_one && run == 0)
                 run_process_pool_killing_one(procs, tasks, cfg.count);
@@ -449,44 +432,31 @@ static outcome measure(enum mode mode, pp_pool *procs)
 /* A CPU time for the report, with that many decimals, or "n/a" if it could not be read. */
 static const char *cpu_text(double cpu, int decimals, char *buf, size_t len)
 {
-    if (isnan(cpu))
-        snprintf(buf, len, "n/a");
-    else
-        snprintf(buf, len, "%.*f", decimals, cpu);
+    snprintf(buf, len, isnan(cpu) ? "n/a" : "%.*f", decimals, cpu);
     return buf;
 }
 
-/* What this run's timings cannot vouch for, said rather than left for a class to believe:
- * serial timed while it had less than 80% of a CPU (other programs had the rest), or a
- * speedup above what the workers and CPUs can give (5% for clocks), which means the serial
- * runs were slowed, not these sped up. */
+/* Doubts, said rather than left for a class to believe: serial timed with under 80% of a
+ * CPU (others had the rest), or a speedup above min(workers, CPUs) + 5%: the serial runs
+ * were slowed, not these sped up. */
 static void print_doubts(const outcome *out)
 {
     const outcome *serial = &out[MODE_SERIAL];
-    if (!serial->ran)
-        return;
-    bool doubt = false;
-    if (!isnan(serial->cpu) && serial->cpu < 0.8 * serial->seconds) {
-        printf("  Doubt: serial had %.0f%% of a CPU while it was timed (other programs had the\n"
-               "  rest): every speedup here is suspect. Run it again on a quiet machine.\n",
+    bool doubt = serial->ran && !isnan(serial->cpu) && serial->cpu < 0.8 * serial->seconds;
+    if (doubt)
+        printf("  Doubt: serial had %.0f%% of a CPU while it was timed (others had the rest).\n",
                100 * serial->cpu / serial->seconds);
-        doubt = true;
-    }
-    int cpus = online_cpus();
-    for (int m = MODE_SERIAL + 1; m < NMODES; m++) {
-        if (!out[m].ran)
-            continue;
+    for (int m = MODE_SERIAL + 1; m < NMODES && serial->ran; m++) {
+        long limit = out[m].workers < online_cpus() ? out[m].workers : online_cpus();
         double speedup = serial->seconds / out[m].seconds;
-        long limit = out[m].workers < cpus ? out[m].workers : cpus;
-        if (speedup > 1.05 * (double)limit) {
+        if (out[m].ran && speedup > 1.05 * (double)limit) {
             printf("  Doubt: %s %.2fx with %ld worker(s) on %d CPU(s) is more than they can "
-                   "give:\n  the serial runs were slowed, not these sped up.\n", mode_names[m],
-                   speedup, out[m].workers, cpus);
+                   "give.\n", mode_names[m], speedup, out[m].workers, online_cpus());
             doubt = true;
         }
     }
     if (doubt)
-        printf("  These speedups cannot be trusted.\n");
+        printf("  These speedups cannot be trusted: run it again on a quiet machine.\n");
 }
 
 static void print_table(const outcome *out)
@@ -578,7 +548,7 @@ int main(int argc, char **argv)
         printf("process pool: %ld workers forked and ready in %.2f ms", cfg.workers, forked * 1e3);
         if (all) /* not for one mode: a whole-program timer like hyperfine would count it */
             printf("; an empty task's round trip takes %.1f us (median of 201)",
-                   pp_round_trip(procs) * 1e6);
+                   round_trip(procs, NULL) * 1e6);
         printf("\n");
     }
 
