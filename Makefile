@@ -140,7 +140,7 @@ run:
 	@$(run_command); $(call then_name_status,run)
 
 # Sanitizer builds live in folders of their own, so they never mix with the plain build.
-# `make tsan` builds every lesson into $(BUILD)/tsan; `make tsan L=08 ARGS='--mode unsafe'`
+# `make tsan` builds every lesson into $(BUILD)/tsan; `make tsan L=08 ARGS='--variant unsafe'`
 # builds that one and runs it, every report printed (halt_on_error=0), exit 66 if any.
 TSAN_RUN = TSAN_OPTIONS='halt_on_error=0 exitcode=66 second_deadlock_stack=1'
 tsan:
@@ -149,7 +149,7 @@ tsan:
 	$(MAKE) $(if $(value L),-s )BUILD=$(BUILD)/tsan SAN='$(TSAN_FLAGS)' CFLAGS='-O1 -g' $(if $(value L),$(BUILD)/tsan/$(run_lesson),all)
 	$(if $(value L),$(info $(TSAN_RUN) $(BUILD)/tsan/$(run_lesson) $(ARGS)))
 	@$(if $(value L),$(TSAN_RUN) $(BUILD)/tsan/$(run_lesson) $(ARGS); $(call then_name_status,tsan))
-# `make helgrind L=04 ARGS='--order bad --timeout 2'`: the lesson under valgrind's thread
+# `make helgrind L=04 ARGS='--variant bad-order --timeout 2'`: the lesson under valgrind's thread
 # checker (slow: it runs one thread at a time), every error printed, exit 99 if any.
 HELGRIND = valgrind --tool=helgrind --error-exitcode=99
 helgrind:

@@ -1,10 +1,10 @@
 /*
  * 02_join: pthread_join waits for a thread to finish and collects what it returned.
  *
- *   make && ./build/02_join                    # without join, then with join
- *   ./build/02_join --mode nojoin              # coffee is made with cold water (FAIL)
- *   ./build/02_join --mode join                # the water boils first, then coffee (OK)
- *   ./build/02_join --scale 0.01               # the same, 100x faster
+ *   make && ./build/02_join                     # without join, then with join
+ *   ./build/02_join --variant no-join           # coffee is made with cold water (FAIL)
+ *   ./build/02_join --variant join              # the water boils first, then coffee (OK)
+ *   ./build/02_join --scale 0.01                # the same, 100x faster
  *
  * Notice: a kettle thread boils water; main wants to make coffee. Without a join, nothing
  * stops main from making coffee at once: "make coffee" comes before "water boiled" and
@@ -15,26 +15,27 @@
  * again, and the verdict says so.
  *
  * Verdict: the last line, printed by main after every join:
- *   --mode join:    "RESULT mode=join coffee_water=100 returned=100 OK"        (exit 0)
- *   --mode nojoin:  "RESULT mode=nojoin coffee_water=20 returned=100 FAIL"     (exit 1)
- *   --mode both:    "RESULT mode=both nojoin_coffee_water=20 coffee_water=100 returned=100
- *                    OK" (one line; the word and exit status judge the join run, the
- *                    nojoin run is shown for contrast and always makes cold coffee)
+ *   --variant join:     "RESULT variant=join coffee_water=100 returned=100 OK"     (exit 0)
+ *   --variant no-join:  "RESULT variant=no-join coffee_water=20 returned=100 FAIL" (exit 1)
+ *   --variant both:     "RESULT variant=both no_join_coffee_water=20 coffee_water=100
+ *                        returned=100 OK" (one line; the word and exit status judge the join
+ *                        run, the no-join run is shown for contrast and always makes cold
+ *                        coffee)
  * coffee_water is the water's temperature when main made the coffee; returned is the
  * value main collected through pthread_join.
  */
 #include "program.h"
 
 static const char usage[] =
-    "[--mode both|nojoin|join] [--scale F]\n"
+    "[--variant both|no-join|join] [--scale F]\n"
     "  a kettle thread boils water while main makes coffee.\n"
-    "  --mode   nojoin: main makes coffee without waiting (cold coffee, exit 1);\n"
-    "           join: main joins the kettle first and gets its temperature back;\n"
-    "           both (default): nojoin, then join; the exit status judges join\n"
-    "  --scale  multiply every sleep by F, 0..100 (default 1; 0.01 for tests)\n";
+    "  --variant  both (default): no-join, then join; the exit status judges join\n"
+    "             no-join: main makes coffee without waiting (cold coffee, exit 1);\n"
+    "             join: main joins the kettle first and gets its temperature back\n"
+    "  --scale    multiply every sleep by F, 0..100 (default 1; 0.01 for tests)\n";
 
-enum mode { MODE_BOTH, MODE_NOJOIN, MODE_JOIN };
-static const char *const mode_names[] = { "both", "nojoin", "join", NULL };
+enum variant { VARIANT_BOTH, VARIANT_NO_JOIN, VARIANT_JOIN };
+static const char *const variant_names[] = { "both", "no-join", "join", NULL };
 
 enum { COLD = 20, BOILING = 100 };   /* degrees Celsius */
 static const double boil_seconds = 1.5;
@@ -43,10 +44,10 @@ static const double boil_seconds = 1.5;
 
 struct kettle {
     int temperature;   /* written by the kettle thread, read by main */
-    bool staged;       /* nojoin run only: see the stage direction below */
+    bool staged;       /* no-join run only: see the stage direction below */
 };
 
-/* Stage direction, for the nojoin run only. The kettle's nap makes "coffee before the
+/* Stage direction, for the no-join run only. The kettle's nap makes "coffee before the
  * water boiled" likely, not certain: a busy machine could hold main up for longer than
  * the nap. So that the wrong order shows every time, main holds this mutex while it
  * makes the coffee and the kettle takes it before it announces the boil. (Mutexes are
@@ -138,37 +139,37 @@ static struct run make_coffee_with_join(void)
 int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
-    enum mode mode = MODE_BOTH;
+    enum variant variant = VARIANT_BOTH;
     static const struct option opts[] = {
-        { "mode", required_argument, NULL, 'm' },
+        { "variant", required_argument, NULL, 'v' },
         { "scale", required_argument, NULL, 's' },
         CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
-        case 'm': mode = (enum mode)parse_choice("--mode", optarg, mode_names); break;
+        case 'v': variant = (enum variant)parse_choice("--variant", optarg, variant_names); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
         }
     }
 
     struct run bad = { 0, 0 }, good = { 0, 0 };
-    if (mode != MODE_JOIN)
+    if (variant != VARIANT_JOIN)
         bad = make_coffee_without_join();
-    if (mode != MODE_NOJOIN)
+    if (variant != VARIANT_NO_JOIN)
         good = make_coffee_with_join();
 
-    switch (mode) {
-    case MODE_NOJOIN:
+    switch (variant) {
+    case VARIANT_NO_JOIN:
         return verdict(bad.coffee_water == BOILING && bad.returned == BOILING,
-                       "mode=nojoin coffee_water=%d returned=%d", bad.coffee_water,
+                       "variant=no-join coffee_water=%d returned=%d", bad.coffee_water,
                        bad.returned);
-    case MODE_JOIN:
+    case VARIANT_JOIN:
         return verdict(good.coffee_water == BOILING && good.returned == BOILING,
-                       "mode=join coffee_water=%d returned=%d", good.coffee_water,
+                       "variant=join coffee_water=%d returned=%d", good.coffee_water,
                        good.returned);
     default:
         return verdict(good.coffee_water == BOILING && good.returned == BOILING,
-                       "mode=both nojoin_coffee_water=%d coffee_water=%d returned=%d",
+                       "variant=both no_join_coffee_water=%d coffee_water=%d returned=%d",
                        bad.coffee_water, good.coffee_water, good.returned);
     }
 }

@@ -4,7 +4,7 @@
  *
  *   make && ./build/03_mutex_bank              # the pan, then a bank with one account
  *   make run L=03 ARGS='--accounts 4'          # four accounts, each with its own mutex
- *   ./build/03_mutex_bank --unsafe             # the same without any lock: see the damage
+ *   ./build/03_mutex_bank --variant unsafe     # the same without any lock: see the damage
  *   ./build/03_mutex_bank --scale 0.01 --rounds 1000   # fast, for tests
  *
  * Notice: part one, several dishes share one frying pan. Each cook locks the pan's mutex
@@ -12,17 +12,17 @@
  * Part two, depositor and withdrawer threads pay random amounts into and out of the
  * accounts; a withdrawal is refused when the money is not there. Each account's balance
  * is read and then written a moment later, and its mutex makes that pair one step: no
- * deposit is lost, no withdrawal overdraws. With --unsafe the locks are skipped and
- * nothing else changes: several cooks crowd the pan, the ledger no longer adds up, and
- * the balance can even go below zero.
- * Try: build with `make tsan` and run ./build/tsan/03_mutex_bank --unsafe --rounds 1000:
- * ThreadSanitizer names the lines that race. Without --unsafe it stays silent.
+ * deposit is lost, no withdrawal overdraws. With --variant unsafe the locks are skipped
+ * and nothing else changes: several cooks crowd the pan, the ledger no longer adds up,
+ * and the balance can even go below zero.
+ * Try: make tsan L=03 ARGS='--variant unsafe --rounds 1000': ThreadSanitizer names the
+ * lines that race. With --variant locked (the default) it stays silent.
  *
  * Verdict: after joining every thread, main checks that at most one cook was ever at
  * the pan and that, for every account, balance == initial + deposits - withdrawals and
  * the balance never went below zero:
- *   "RESULT pan_max_cooks=1 accounts=A balanced=A balance=B expected=B lowest=L OK"
- * (exit 0), or "... FAIL" (exit 1), which --unsafe usually gets.
+ *   "RESULT variant=locked pan_max_cooks=1 accounts=A balanced=A balance=B expected=B lowest=L OK"
+ * (exit 0), or "... FAIL" (exit 1), which --variant unsafe usually gets.
  */
 #include "program.h"
 
@@ -30,7 +30,7 @@
 
 static const char usage[] =
     "[--dishes N] [--accounts N] [--depositors N] [--withdrawers N] [--rounds N]\n"
-    "       [--seed S] [--unsafe] [--scale F]\n"
+    "       [--seed S] [--variant locked|unsafe] [--scale F]\n"
     "  part one: N dishes share one frying pan (a mutex);\n"
     "  part two: depositors and withdrawers move random amounts in and out of accounts.\n"
     "  --dishes       cooks sharing the pan, 1..64 (default 4)\n"
@@ -39,27 +39,33 @@ static const char usage[] =
     "  --withdrawers  withdrawer threads, 1..256 (default 2)\n"
     "  --rounds       transactions per depositor or withdrawer, 1..10000000 (default 100000)\n"
     "  --seed         seed for the random amounts, 0..2147483647 (default 1)\n"
-    "  --unsafe       skip every lock, to see what the mutexes prevent (usually exit 1)\n"
+    "  --variant      locked (default): the pan and each account behind its own mutex;\n"
+    "                 unsafe: skip every lock, to see what the mutexes prevent (usually exit 1)\n"
     "  --scale        multiply every sleep by F, 0..100 (default 1; 0.01 for tests)\n";
 
 enum { MAX_DISHES = 64, MAX_ACCOUNTS = 64, MAX_TELLERS = 256 };
 enum { INITIAL_BALANCE = 100, MAX_AMOUNT = 100 };
 static const double frying_seconds = 0.4;
 
-/* --unsafe turns lock and unlock into nothing; every other line stays the same, so the
- * difference you see is the difference the mutex makes. */
-static bool unsafe;
+enum variant { VARIANT_LOCKED, VARIANT_UNSAFE };
+static const char *const variant_names[] = { "locked", "unsafe", NULL };
+
+/* --variant unsafe turns lock and unlock into nothing; every other line stays the same, so
+ * the difference you see is the difference the mutex makes. */
+static enum variant variant = VARIANT_LOCKED;
 
 static void lock(pthread_mutex_t *m)
 {
-    if (!unsafe)
-        PT_CHECK(pthread_mutex_lock(m));
+    if (variant == VARIANT_UNSAFE)
+        return;                          /* BROKEN: no lock, every thread walks straight in */
+    PT_CHECK(pthread_mutex_lock(m));     /* FIXED: one thread at a time until unlock */
 }
 
 static void unlock(pthread_mutex_t *m)
 {
-    if (!unsafe)
-        PT_CHECK(pthread_mutex_unlock(m));
+    if (variant == VARIANT_UNSAFE)
+        return;
+    PT_CHECK(pthread_mutex_unlock(m));
 }
 
 /* ---- part one: one frying pan, several dishes --------------------------------------- */
@@ -112,7 +118,8 @@ static void *fry(void *arg)
 static int share_the_pan(int dishes)
 {
     static struct cook cooks[MAX_DISHES];
-    printf("part one: %d dishes, one frying pan%s\n", dishes, unsafe ? " (no lock!)" : "");
+    printf("part one: %d dishes, one frying pan%s\n", dishes,
+           variant == VARIANT_UNSAFE ? " (no lock!)" : "");
     for (int i = 0; i < dishes; i++) {
         cooks[i].dish = dish_names[i % (int)(sizeof dish_names / sizeof *dish_names)];
         PT_CHECK(pthread_create(&cooks[i].tid, NULL, fry, &cooks[i]));
@@ -129,10 +136,10 @@ static int share_the_pan(int dishes)
 /* Each account has its own mutex, so tellers working on different accounts do not wait
  * for each other; only those at the same account take turns.
  *
- * Why volatile: under --unsafe this is a data race, and C then promises nothing, so the
- * compiler could move the read next to the write and shrink the window the lesson wants
- * you to see. volatile keeps every read and write where the code puts it. It is not a
- * lock and it makes nothing atomic; with the mutex it is simply harmless. */
+ * Why volatile: under --variant unsafe this is a data race, and C then promises nothing,
+ * so the compiler could move the read next to the write and shrink the window the lesson
+ * wants you to see. volatile keeps every read and write where the code puts it. It is not
+ * a lock and it makes nothing atomic; with the mutex it is simply harmless. */
 struct account {
     pthread_mutex_t lock;
     volatile long long balance;
@@ -143,9 +150,9 @@ static struct account bank[MAX_ACCOUNTS];
 
 /* The teller's work between reading the balance and writing it back: checking the
  * notes, stamping the slip. Here it is a short busy loop (no sleep, so the lesson stays
- * fast), and it is what makes the race in --unsafe show up nearly every run: another
- * teller has plenty of time to read the same old balance. A real program has a window
- * too, just a narrower one, which is why such bugs hide. */
+ * fast), and it is what makes the race in --variant unsafe show up nearly every run:
+ * another teller has plenty of time to read the same old balance. A real program has a
+ * window too, just a narrower one, which is why such bugs hide. */
 static void count_banknotes(void)
 {
     for (volatile int note = 0; note < 200; note++)
@@ -234,7 +241,7 @@ static struct bank_result run_the_bank(int accounts, int depositors, int withdra
 
     printf("part two: %d account%s, %d depositors, %d withdrawers, %ld rounds each%s\n",
            accounts, accounts == 1 ? "" : "s", depositors, withdrawers, rounds,
-           unsafe ? " (no locks!)" : "");
+           variant == VARIANT_UNSAFE ? " (no locks!)" : "");
     for (int i = 0; i < accounts; i++) {
         PT_CHECK(pthread_mutex_init(&bank[i].lock, NULL));
         bank[i].balance = INITIAL_BALANCE;
@@ -295,7 +302,7 @@ int main(int argc, char **argv)
         { "withdrawers", required_argument, NULL, 'W' },
         { "rounds", required_argument, NULL, 'r' },
         { "seed", required_argument, NULL, 'S' },
-        { "unsafe", no_argument, NULL, 'u' },
+        { "variant", required_argument, NULL, 'v' },
         { "scale", required_argument, NULL, 's' },
         CLI_HELP, CLI_END,
     };
@@ -307,7 +314,7 @@ int main(int argc, char **argv)
         case 'W': withdrawers = (int)parse_long("--withdrawers", optarg, 1, MAX_TELLERS); break;
         case 'r': rounds = parse_long("--rounds", optarg, 1, 10000000); break;
         case 'S': seed = parse_long("--seed", optarg, 0, INT32_MAX); break;
-        case 'u': unsafe = true; break;
+        case 'v': variant = (enum variant)parse_choice("--variant", optarg, variant_names); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
         }
     }
@@ -316,8 +323,8 @@ int main(int argc, char **argv)
     struct bank_result bank_books = run_the_bank(accounts, depositors, withdrawers, rounds, seed);
 
     bool ok = most_cooks == 1 && bank_books.balanced == accounts && bank_books.lowest >= 0;
-    return verdict(ok, "pan_max_cooks=%d accounts=%d balanced=%d balance=%lld expected=%lld "
-                       "lowest=%lld",
-                   most_cooks, accounts, bank_books.balanced, bank_books.balance,
-                   bank_books.expected, bank_books.lowest);
+    return verdict(ok, "variant=%s pan_max_cooks=%d accounts=%d balanced=%d balance=%lld "
+                       "expected=%lld lowest=%lld",
+                   variant_names[variant], most_cooks, accounts, bank_books.balanced,
+                   bank_books.balance, bank_books.expected, bank_books.lowest);
 }

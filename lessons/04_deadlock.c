@@ -2,10 +2,10 @@
  * 04_deadlock: two workers take the same two locks in opposite orders and wait for each
  * other forever; a watchdog notices, says who holds what, and ends the program.
  *
- *   make && ./build/04_deadlock --order bad     # deadlock: the watchdog reports, exit 3
- *   ./build/04_deadlock --order good            # one global lock order: always finishes
- *   ./build/04_deadlock --order bad --timing lucky   # finishes; the bug is still there
- *   ./build/04_deadlock --order bad --timeout 0.5 --scale 0.1    # quicker, for tests
+ *   make && ./build/04_deadlock --variant bad-order   # deadlock: the watchdog reports, exit 3
+ *   ./build/04_deadlock --variant one-order           # one global lock order: always finishes
+ *   ./build/04_deadlock --variant bad-order --timing lucky   # finishes; the bug is still there
+ *   ./build/04_deadlock --variant bad-order --timeout 0.5 --scale 0.1   # quicker, for tests
  *
  * Notice: worker A copies database -> file and worker B copies file -> database. Locking
  * "in the order of the job" means A holds the database lock and wants the file lock
@@ -17,43 +17,46 @@
  * arranges that luck (see meet_the_other) so it happens every time, not once a month.
  * With --timing lucky, B starts after A is done: the bad order then finishes fine, which
  * is exactly why such bugs survive testing.
- * Try: `make tsan` and run ./build/tsan/04_deadlock --order bad --timing lucky (or the
- * same under `valgrind --tool=helgrind`): the run finishes, yet both tools report the
- * inversion, because they check the order in which locks are taken, not whether a hang
- * happened. (On the real deadlock they stay silent: they learn an order only when a lock
+ * Try: make tsan L=04 ARGS='--variant bad-order --timing lucky' (or make helgrind L=04 with
+ * the same ARGS, which names the locks by the addresses printed first): the run finishes,
+ * yet both tools report the inversion, because they check the order in which locks are
+ * taken, not whether a hang happened. (On the real deadlock they stay silent: they learn an order only when a lock
  * is acquired, and there the second locks never are.)
  *
- * The default is --order good, as in every lesson: the bare command is the correct
+ * The default is --variant one-order, as in every lesson: the bare command is the correct
  * program and the broken one is asked for by name (and "run each lesson, expect exit 0"
  * stays true).
  *
- * Verdict: "RESULT order=O timing=T finished=2 expected=2 deadlock=none OK" (exit 0) when
+ * Verdict: "RESULT variant=V timing=T finished=2 expected=2 deadlock=none OK" (exit 0) when
  * both workers finish; otherwise the watchdog prints who holds and waits for what, then
- * "RESULT order=O timing=T finished=F expected=2 deadlock=detected STUCK" (exit 3; deadlock=unknown
- * if the table shows no cycle, e.g. a run under valgrind that was merely slow).
+ * "RESULT variant=V timing=T finished=F expected=2 deadlock=detected STUCK" (exit 3;
+ * deadlock=unknown if the table shows no cycle, e.g. a run under valgrind that was merely
+ * slow). V is one-order or bad-order, T is unlucky or lucky.
  */
 #include "program.h"
 
 static const char usage[] =
-    "[--order good|bad] [--timing unlucky|lucky] [--timeout S] [--scale F]\n"
+    "[--variant one-order|bad-order] [--timing unlucky|lucky] [--timeout S]\n"
+    "       [--scale F]\n"
     "  Worker A copies database -> file, worker B copies file -> database; each needs\n"
     "  both the database lock and the file lock.\n"
-    "  --order    good (default): both take the database lock first, then the file lock\n"
-    "             bad: each takes its source's lock first: a deadlock (exit 3), if unlucky\n"
+    "  --variant  one-order (default): both take the locks in one global order,\n"
+    "             the database lock first, then the file lock;\n"
+    "             bad-order: each takes its source's lock first: a deadlock (exit 3) if unlucky\n"
     "  --timing   unlucky (default): both hold their first lock before either reaches for\n"
     "             the second, every run; lucky: B starts only after A is done\n"
     "  --timeout  seconds the watchdog waits for both to finish, 0.001..3600 (default 2);\n"
     "             real seconds (give valgrind more), times F when --scale F is above 1\n"
     "  --scale    multiply the workers' naps by F, 0.0001..100 (default 1)\n";
 
-enum order { ORDER_GOOD, ORDER_BAD };
-static const char *const order_names[] = { "good", "bad", NULL };
+enum variant { VARIANT_ONE_ORDER, VARIANT_BAD_ORDER };
+static const char *const variant_names[] = { "one-order", "bad-order", NULL };
 enum timing { TIMING_UNLUCKY, TIMING_LUCKY };
 static const char *const timing_names[] = { "unlucky", "lucky", NULL };
 
 /* ---- the two resources -------------------------------------------------------------- */
 
-/* `rank` is the global lock order: lower ranks are always locked first (in --order good). */
+/* `rank` is the global lock order: lower ranks are always locked first (in one-order). */
 struct resource {
     const char *name;
     int rank;
@@ -73,7 +76,7 @@ enum { NWORKERS = 2 };
 struct worker {
     const char *name;
     struct resource *from, *to;          /* the job: copy from -> to */
-    enum order order;
+    enum variant variant;
     enum timing timing;
     struct resource *holds[2];           /* what it holds now (NULL = nothing) */
     struct resource *wants;              /* what it reaches for (NULL = nothing) */
@@ -144,9 +147,9 @@ static bool has_moved(const struct worker *other)
 }
 
 /* The unlucky moment, made certain. Holding its first lock, each worker waits here until
- * the other has made its first move. In --order bad that means both hold their first
- * lock before either reaches for its second: the deadlock happens every run. In --order
- * good the other worker's first move is to queue behind the database lock we hold, so we
+ * the other has made its first move. In bad-order that means both hold their first
+ * lock before either reaches for its second: the deadlock happens every run. In one-order
+ * the other worker's first move is to queue behind the database lock we hold, so we
  * go on: the same unlucky timing, and it does no harm. A real program needs no such
  * stage direction; a busy machine provides it, rarely and at the worst time. */
 static void meet_the_other(struct worker *w)
@@ -174,9 +177,10 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
 
-    /* Bad: lock in the order of the job. Good: lock in the global order, by rank. */
+    /* BROKEN (bad-order): lock in the order of the job.
+     * FIXED (one-order): lock in the one global order, by rank. */
     struct resource *first = w->from, *second = w->to;
-    if (w->order == ORDER_GOOD && first->rank > second->rank) {
+    if (w->variant == VARIANT_ONE_ORDER && first->rank > second->rank) {
         first = w->to;
         second = w->from;
     }
@@ -290,12 +294,12 @@ static int watch(double timeout, bool *deadlock)
 int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
-    enum order order = ORDER_GOOD;
+    enum variant variant = VARIANT_ONE_ORDER;
     enum timing timing = TIMING_UNLUCKY;
     double timeout = 2.0;
 
     static const struct option opts[] = {
-        { "order", required_argument, NULL, 'o' },
+        { "variant", required_argument, NULL, 'v' },
         { "timing", required_argument, NULL, 'g' },
         { "timeout", required_argument, NULL, 't' },
         { "scale", required_argument, NULL, 's' },
@@ -303,7 +307,7 @@ int main(int argc, char **argv)
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
-        case 'o': order = (enum order)parse_choice("--order", optarg, order_names); break;
+        case 'v': variant = (enum variant)parse_choice("--variant", optarg, variant_names); break;
         case 'g': timing = (enum timing)parse_choice("--timing", optarg, timing_names); break;
         case 't': timeout = parse_double("--timeout", optarg, 0.001, 3600); break;
         case 's': time_scale = parse_double("--scale", optarg, 0.0001, 100); break;
@@ -311,13 +315,13 @@ int main(int argc, char **argv)
     }
 
     cond_init_monotonic(&table_changed);
-    workers[0] = (struct worker){ .name = "A", .from = &database, .to = &file, .order = order,
-                                  .timing = timing };
-    workers[1] = (struct worker){ .name = "B", .from = &file, .to = &database, .order = order,
-                                  .timing = timing };
-    printf("order=%s: %s\n", order_names[order],
-           order == ORDER_GOOD ? "both take the database lock first, then the file lock"
-                               : "each takes the lock of what it copies from first");
+    workers[0] = (struct worker){ .name = "A", .from = &database, .to = &file,
+                                  .variant = variant, .timing = timing };
+    workers[1] = (struct worker){ .name = "B", .from = &file, .to = &database,
+                                  .variant = variant, .timing = timing };
+    printf("variant=%s: %s\n", variant_names[variant],
+           variant == VARIANT_ONE_ORDER ? "both take the database lock first, then the file lock"
+                                        : "each takes the lock of what it copies from first");
     printf("timing=%s: %s\n", timing_names[timing],
            timing == TIMING_UNLUCKY ? "both hold their first lock before reaching for the second"
                                     : "B starts only after A is done");
@@ -333,14 +337,14 @@ int main(int argc, char **argv)
     if (finished < NWORKERS) {
         /* No join: the stuck workers will never return. Returning from main ends the
          * process, and them with it; that is the only way out of a deadlock. */
-        return verdict_stuck("order=%s timing=%s finished=%d expected=%d deadlock=%s",
-                             order_names[order], timing_names[timing], finished, NWORKERS,
+        return verdict_stuck("variant=%s timing=%s finished=%d expected=%d deadlock=%s",
+                             variant_names[variant], timing_names[timing], finished, NWORKERS,
                              deadlock ? "detected" : "unknown");
     }
 
     for (int i = 0; i < NWORKERS; i++)
         PT_CHECK(pthread_join(tids[i], NULL));
     PT_CHECK(pthread_cond_destroy(&table_changed));
-    return verdict(true, "order=%s timing=%s finished=%d expected=%d deadlock=none",
-                   order_names[order], timing_names[timing], finished, NWORKERS);
+    return verdict(true, "variant=%s timing=%s finished=%d expected=%d deadlock=none",
+                   variant_names[variant], timing_names[timing], finished, NWORKERS);
 }

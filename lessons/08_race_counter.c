@@ -1,49 +1,51 @@
 /*
  * 08_race_counter: two threads add to one counter; without a lock, updates are lost.
  *
- *   make && ./build/08_race_counter --mode unsafe     # lost updates
- *   ./build/08_race_counter --mode mutex              # exact, slower
- *   ./build/08_race_counter --mode atomic             # exact, faster
- *   ./build/08_race_counter --mode local              # exact, fastest: nothing is shared
- *   ./build/08_race_counter                           # all four in turn, as a table
+ *   make && ./build/08_race_counter --variant unsafe     # lost updates
+ *   ./build/08_race_counter --variant mutex              # exact, slower
+ *   ./build/08_race_counter --variant atomic             # exact, faster
+ *   ./build/08_race_counter --variant local              # exact, fastest: nothing is shared
+ *   ./build/08_race_counter                              # all four in turn, as a table
  *
  * Notice: "counter += 1" is a load, an add and a store; two threads can interleave them,
- * and then both store the same value: one increment vanishes. The safe modes pay for
+ * and then both store the same value: one increment vanishes. The safe variants pay for
  * exactness in different coin: a lock per increment, one indivisible instruction per
  * increment, or no sharing at all until the end. Compare their ns per increment:
  * unsafe is wrong and not even the fastest, as its counter's cache line bounces between
  * the cores while local's never leaves its core.
- * Try: raise --threads; build with `make tsan` and run ./build/tsan/08_race_counter
- * --mode unsafe --iterations 1000: ThreadSanitizer names the two lines that race.
+ * Try: raise --threads; make tsan L=08 ARGS='--variant unsafe --iterations 1000':
+ * ThreadSanitizer names the two lines that race.
  *
- * Verdict: a single mode prints "RESULT mode=M counter=C expected=E OK|FAIL" (unsafe adds
- * lost=K, and FAILs, exit 1, whenever an update was lost). --mode all prints the table and
- * "RESULT mode=all ... OK" when mutex, atomic and local are all exact; the unsafe column
- * is shown for comparison and does not decide the verdict.
+ * Verdict: a single variant prints "RESULT variant=V counter=C expected=E OK|FAIL" (unsafe
+ * adds lost=K, and FAILs, exit 1, whenever an update was lost). --variant all prints the
+ * table and "RESULT variant=all ... OK" when mutex, atomic and local are all exact; the
+ * unsafe row is shown for comparison and does not decide the verdict.
  */
 #include "program.h"
 
 #include <stdatomic.h>
 
 static const char usage[] =
-    "[--mode all|unsafe|mutex|atomic|local] [--threads N] [--iterations M]\n"
+    "[--variant all|mutex|atomic|local|unsafe] [--threads N] [--iterations M]\n"
     "  N threads each add 1 to a shared counter M times, all starting together.\n"
-    "  --mode        unsafe: plain load/add/store, updates get lost (exit 1 if any were)\n"
+    "  --variant     all (default): each variant in turn and a table; exit 0 when the three\n"
+    "                safe ones are exact (the unsafe row is for comparison only);\n"
     "                mutex: a lock around each increment; atomic: atomic_fetch_add;\n"
     "                local: each thread counts privately, main adds the sums at the end;\n"
-    "                all (default): each mode in turn and a table; exit 0 when the three\n"
-    "                safe modes are exact (the unsafe row is for comparison only)\n"
+    "                unsafe: plain load/add/store, updates get lost (exit 1 if any were)\n"
     "  --threads     1..1024 (default 2)\n"
     "  --iterations  increments per thread, 1..1000000000 (default 50000000)\n";
 
-enum mode { MODE_ALL, MODE_UNSAFE, MODE_MUTEX, MODE_ATOMIC, MODE_LOCAL };
-static const char *const mode_names[] = { "all", "unsafe", "mutex", "atomic", "local", NULL };
+/* The correct default first, the broken variant last; --variant all runs them in this order. */
+enum variant { VARIANT_ALL, VARIANT_MUTEX, VARIANT_ATOMIC, VARIANT_LOCAL, VARIANT_UNSAFE };
+static const char *const variant_names[] = { "all", "mutex", "atomic", "local", "unsafe",
+                                             NULL };
 
 /* ---- the shared counters ------------------------------------------------------------ */
 
-static long counter;                   /* unsafe and mutex modes share this plain long */
+static long counter;                   /* unsafe and mutex variants share this plain long */
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_long atomic_counter;     /* atomic mode */
+static atomic_long atomic_counter;     /* the atomic variant */
 
 /* `counter += 1` is three steps: load, add, store. Written out, so you can see them.
  *
@@ -102,10 +104,10 @@ static long add_local(long iterations)
     return mine;
 }
 
-/* ---- one run: N threads, one mode --------------------------------------------------- */
+/* ---- one run: N threads, one variant ------------------------------------------------ */
 
 struct run {
-    enum mode mode;
+    enum variant variant;
     long iterations;             /* per thread */
     pthread_barrier_t start;     /* every worker waits here, then all go at once */
 };
@@ -113,7 +115,7 @@ struct run {
 struct worker {
     pthread_t tid;
     struct run *run;
-    long local_sum;              /* local mode: written by the worker, read after join */
+    long local_sum;              /* local variant: written by the worker, read after join */
     int64_t began, ended;        /* the worker's own clock readings, read after join */
 };
 
@@ -129,12 +131,12 @@ static void *worker_main(void *arg)
         die_rc("pthread_barrier_wait", rc);
     w->began = now_ns();
 
-    switch (run->mode) {
-    case MODE_UNSAFE: add_unsafe(run->iterations); break;
-    case MODE_MUTEX:  add_mutex(run->iterations); break;
-    case MODE_ATOMIC: add_atomic(run->iterations); break;
-    case MODE_LOCAL:  w->local_sum = add_local(run->iterations); break;
-    case MODE_ALL:    break;     /* main never starts workers in this mode */
+    switch (run->variant) {
+    case VARIANT_MUTEX:  add_mutex(run->iterations); break;
+    case VARIANT_ATOMIC: add_atomic(run->iterations); break;
+    case VARIANT_LOCAL:  w->local_sum = add_local(run->iterations); break;
+    case VARIANT_UNSAFE: add_unsafe(run->iterations); break;
+    case VARIANT_ALL:    break;  /* main never starts workers for "all" */
     }
     w->ended = now_ns();
     return NULL;
@@ -145,9 +147,9 @@ struct outcome {
     double seconds;              /* from the first worker's start to the last one's end */
 };
 
-static struct outcome run_mode(enum mode mode, long nthreads, long iterations)
+static struct outcome run_variant(enum variant variant, long nthreads, long iterations)
 {
-    struct run run = { .mode = mode, .iterations = iterations };
+    struct run run = { .variant = variant, .iterations = iterations };
     struct worker *workers = xcalloc((size_t)nthreads, sizeof *workers);
 
     counter = 0;                 /* no thread runs yet: plain writes are safe here */
@@ -164,7 +166,7 @@ static struct outcome run_mode(enum mode mode, long nthreads, long iterations)
     int64_t first_began = INT64_MAX, last_ended = INT64_MIN;
     for (long i = 0; i < nthreads; i++) {
         PT_CHECK(pthread_join(workers[i].tid, NULL));
-        local_total += workers[i].local_sum;   /* the merge; 0 unless mode is local */
+        local_total += workers[i].local_sum;   /* the merge; 0 unless the variant is local */
         if (workers[i].began < first_began)
             first_began = workers[i].began;
         if (workers[i].ended > last_ended)
@@ -174,10 +176,10 @@ static struct outcome run_mode(enum mode mode, long nthreads, long iterations)
     PT_CHECK(pthread_barrier_destroy(&run.start));
     free(workers);
 
-    switch (mode) {
-    case MODE_ATOMIC: out.counter = atomic_load(&atomic_counter); break;
-    case MODE_LOCAL:  out.counter = local_total; break;
-    default:          out.counter = counter; break;   /* every writer has been joined */
+    switch (variant) {
+    case VARIANT_ATOMIC: out.counter = atomic_load(&atomic_counter); break;
+    case VARIANT_LOCAL:  out.counter = local_total; break;
+    default:             out.counter = counter; break;   /* every writer has been joined */
     }
     return out;
 }
@@ -200,67 +202,69 @@ static void explain_unsafe(long counter_value, long expected)
                "(try more --threads or --iterations)\n");
 }
 
-/* One mode, its timing, and its verdict. */
-static int run_one(enum mode mode, long nthreads, long iterations)
+/* One variant, its timing, and its verdict. */
+static int run_one(enum variant variant, long nthreads, long iterations)
 {
     long expected = nthreads * iterations;
-    struct outcome o = run_mode(mode, nthreads, iterations);
+    struct outcome o = run_variant(variant, nthreads, iterations);
     printf("%s: %ld threads x %ld increments in %.1f ms = %.2f ns per increment\n",
-           mode_names[mode], nthreads, iterations, o.seconds * 1e3,
+           variant_names[variant], nthreads, iterations, o.seconds * 1e3,
            ns_per_increment(o, expected));
-    if (mode == MODE_UNSAFE) {
+    if (variant == VARIANT_UNSAFE) {
         explain_unsafe(o.counter, expected);
-        return verdict(o.counter == expected, "mode=unsafe counter=%ld expected=%ld lost=%ld",
-                       o.counter, expected, expected - o.counter);
+        return verdict(o.counter == expected,
+                       "variant=unsafe counter=%ld expected=%ld lost=%ld", o.counter, expected,
+                       expected - o.counter);
     }
-    return verdict(o.counter == expected, "mode=%s counter=%ld expected=%ld",
-                   mode_names[mode], o.counter, expected);
+    return verdict(o.counter == expected, "variant=%s counter=%ld expected=%ld",
+                   variant_names[variant], o.counter, expected);
 }
 
-/* Every mode in turn, as a table. The verdict asks only that the safe modes be exact:
+/* Every variant in turn, as a table. The verdict asks only that the safe ones be exact:
  * the unsafe row is there to compare against, and losing updates is its whole point. */
 static int run_all(long nthreads, long iterations)
 {
     long expected = nthreads * iterations;
-    printf("%ld threads x %ld increments, each mode in turn "
+    printf("%ld threads x %ld increments, each variant in turn "
            "(ns/inc = wall time / all increments)\n", nthreads, iterations);
-    printf("%-8s %12s %12s %12s %10s %8s\n", "mode", "counter", "expected", "lost", "ms",
+    printf("%-8s %12s %12s %12s %10s %8s\n", "variant", "counter", "expected", "lost", "ms",
            "ns/inc");
-    long count[MODE_LOCAL + 1];
-    for (int m = MODE_UNSAFE; m <= MODE_LOCAL; m++) {
-        struct outcome o = run_mode((enum mode)m, nthreads, iterations);
-        count[m] = o.counter;
-        printf("%-8s %12ld %12ld %12ld %10.1f %8.2f\n", mode_names[m], o.counter, expected,
+    long count[VARIANT_UNSAFE + 1];
+    for (int v = VARIANT_MUTEX; v <= VARIANT_UNSAFE; v++) {
+        struct outcome o = run_variant((enum variant)v, nthreads, iterations);
+        count[v] = o.counter;
+        printf("%-8s %12ld %12ld %12ld %10.1f %8.2f\n", variant_names[v], o.counter, expected,
                expected - o.counter, o.seconds * 1e3, ns_per_increment(o, expected));
     }
-    explain_unsafe(count[MODE_UNSAFE], expected);
-    printf("verdict: the safe modes (mutex, atomic, local) must be exact; "
+    explain_unsafe(count[VARIANT_UNSAFE], expected);
+    printf("verdict: the safe variants (mutex, atomic, local) must be exact; "
            "the unsafe row is for comparison\n");
-    bool safe_exact = count[MODE_MUTEX] == expected && count[MODE_ATOMIC] == expected &&
-                      count[MODE_LOCAL] == expected;
+    bool safe_exact = count[VARIANT_MUTEX] == expected &&
+                      count[VARIANT_ATOMIC] == expected && count[VARIANT_LOCAL] == expected;
     return verdict(safe_exact,
-                   "mode=all expected=%ld unsafe=%ld unsafe_lost=%ld mutex=%ld atomic=%ld "
-                   "local=%ld", expected, count[MODE_UNSAFE], expected - count[MODE_UNSAFE],
-                   count[MODE_MUTEX], count[MODE_ATOMIC], count[MODE_LOCAL]);
+                   "variant=all expected=%ld unsafe=%ld unsafe_lost=%ld mutex=%ld atomic=%ld "
+                   "local=%ld", expected, count[VARIANT_UNSAFE],
+                   expected - count[VARIANT_UNSAFE], count[VARIANT_MUTEX],
+                   count[VARIANT_ATOMIC], count[VARIANT_LOCAL]);
 }
 
-/* ---- main: read the options, run one mode or all of them ---------------------------- */
+/* ---- main: read the options, run one variant or all of them ------------------------ */
 
 int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
-    enum mode mode = MODE_ALL;
+    enum variant variant = VARIANT_ALL;
     long nthreads = 2, iterations = 50000000;
 
     static const struct option opts[] = {
-        { "mode", required_argument, NULL, 'm' },
+        { "variant", required_argument, NULL, 'v' },
         { "threads", required_argument, NULL, 't' },
         { "iterations", required_argument, NULL, 'i' },
         CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
-        case 'm': mode = (enum mode)parse_choice("--mode", optarg, mode_names); break;
+        case 'v': variant = (enum variant)parse_choice("--variant", optarg, variant_names); break;
         case 't': nthreads = parse_long("--threads", optarg, 1, 1024); break;
         case 'i': iterations = parse_long("--iterations", optarg, 1, 1000000000); break;
         }
@@ -268,6 +272,6 @@ int main(int argc, char **argv)
     if (iterations > LONG_MAX / nthreads)
         usage_error("--threads x --iterations must be at most %ld", LONG_MAX);
 
-    return mode == MODE_ALL ? run_all(nthreads, iterations)
-                            : run_one(mode, nthreads, iterations);
+    return variant == VARIANT_ALL ? run_all(nthreads, iterations)
+                                  : run_one(variant, nthreads, iterations);
 }

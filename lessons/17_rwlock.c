@@ -3,9 +3,9 @@
  * reader-writer lock lets many readers in at once; a writer gets the list to itself.
  *
  *   make && ./build/17_rwlock                     # rwlock, then a mutex: same work, timed
- *   ./build/17_rwlock --readers 1 --lock both     # one reader: nothing to share
+ *   ./build/17_rwlock --readers 1 --variant both  # one reader: nothing to share
  *   ./build/17_rwlock --entries 4096 --ops 20000  # longer reads: the rwlock pays off
- *   ./build/17_rwlock --lock none                 # no lock: readers see half-done moves
+ *   ./build/17_rwlock --variant no-lock           # no lock: readers see half-done moves
  *
  * Notice: the list holds how many items sit on each of E shelves. A writer moves a few
  * items from one shelf to another: two stores, and between them the list is wrong (the
@@ -27,25 +27,25 @@
  * prefers readers (POSIX leaves the policy open), so while readers keep overlapping a
  * writer may wait a long time, often until the readers are done: compare the
  * longest_write_ms column, rwlock against mutex.
- * Try: build with `make tsan` and run ./build/tsan/17_rwlock --lock none --ops 2000:
- * ThreadSanitizer names the two lines that race, the writer's store and the reader's
- * load, even in a run where no stock-take happened to tear.
+ * Try: make tsan L=17 ARGS='--variant no-lock --ops 2000': ThreadSanitizer names the two
+ * lines that race, the writer's store and the reader's load, even in a run where no
+ * stock-take happened to tear.
  *
- * Verdict: "RESULT lock=L readers=R writers=W reads=N writes=M torn=0 sum=S
+ * Verdict: "RESULT variant=V readers=R writers=W reads=N writes=M torn=0 sum=S
  * expected_sum=S OK" (exit 0) when no reader ever saw a wrong total and the final total
- * is intact; FAIL (exit 1) otherwise, which --lock none gets whenever a read tore. With
- * --lock both (the default) the two runs' fields are prefixed rwlock_ and mutex_.
+ * is intact; FAIL (exit 1) otherwise, which --variant no-lock gets whenever a read tore.
+ * With --variant both (the default) the two runs' fields are prefixed rwlock_ and mutex_.
  */
 #include "program.h"
 
 static const char usage[] =
-    "[--lock both|rwlock|mutex|none] [--readers N] [--writers M] [--ops K]\n"
+    "[--variant both|rwlock|mutex|no-lock] [--readers N] [--writers M] [--ops K]\n"
     "       [--write-percent P] [--entries E]\n"
     "  N readers each take stock K times (add up every shelf and check the total) while\n"
     "  M writers move items between shelves, P writes per 100 reads in all.\n"
-    "  --lock           rwlock: a pthread_rwlock_t; mutex: a pthread_mutex_t;\n"
-    "                   both (default): rwlock, then mutex, same work, and the cost of each;\n"
-    "                   none: no lock at all: readers see half-done moves (exit 1)\n"
+    "  --variant        both (default): rwlock, then mutex, same work, and the cost of each;\n"
+    "                   rwlock: a pthread_rwlock_t; mutex: a pthread_mutex_t;\n"
+    "                   no-lock: no lock at all: readers see half-done moves (exit 1)\n"
     "  --readers        reader threads, 1..64 (default 4)\n"
     "  --writers        writer threads, 0..64 (default 1)\n"
     "  --ops            stock-takes per reader, 1..100000000 (default 200000)\n"
@@ -53,21 +53,21 @@ static const char usage[] =
     "  --entries        shelves in the list, 2..65536 (default 64): the length of a read\n";
 
 enum lock_kind { LOCK_BOTH, LOCK_RWLOCK, LOCK_MUTEX, LOCK_NONE };
-static const char *const lock_names[] = { "both", "rwlock", "mutex", "none", NULL };
+static const char *const lock_names[] = { "both", "rwlock", "mutex", "no-lock", NULL };
 
 enum { MAX_READERS = 64, MAX_WRITERS = 64, MAX_ENTRIES = 65536, ITEMS_PER_SHELF = 100 };
 
 /* ---- the stock list and its lock -------------------------------------------------------- */
 
-/* Why volatile: under --lock none this is a data race, and C then promises nothing; the
- * compiler could add up the shelves once and reuse the total for every stock-take,
+/* Why volatile: under --variant no-lock this is a data race, and C then promises nothing;
+ * the compiler could add up the shelves once and reuse the total for every stock-take,
  * hiding the very thing the lesson shows. volatile keeps every read where the code puts
  * it. It is not a lock and makes nothing atomic; under a lock it is simply harmless (and
- * every --lock pays for it alike, so the comparison stays fair). */
+ * every variant pays for it alike, so the comparison stays fair). */
 static volatile long shelf[MAX_ENTRIES];
 static int nshelves;
 
-static enum lock_kind lock_kind;        /* for this run: rwlock, mutex or none */
+static enum lock_kind lock_kind;        /* for this run: rwlock, mutex or no lock */
 static pthread_rwlock_t rwlock = PTHREAD_RWLOCK_INITIALIZER;
 static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 
@@ -112,8 +112,8 @@ static bool take_stock(long expected_total)
 }
 
 /* The clerk's paperwork between taking the items off one shelf and putting them on the
- * other: a short busy loop. It widens the window in which --lock none shows a torn
- * list; a real program has such a window too, only narrower. */
+ * other: a short busy loop. It widens the window in which --variant no-lock shows a
+ * torn list; a real program has such a window too, only narrower. */
 static void fill_in_the_form(void)
 {
     for (volatile int line = 0; line < 50; line++)
@@ -248,7 +248,7 @@ int main(int argc, char **argv)
     nshelves = 64;
 
     static const struct option opts[] = {
-        { "lock", required_argument, NULL, 'l' },
+        { "variant", required_argument, NULL, 'v' },
         { "readers", required_argument, NULL, 'r' },
         { "writers", required_argument, NULL, 'w' },
         { "ops", required_argument, NULL, 'o' },
@@ -258,7 +258,7 @@ int main(int argc, char **argv)
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
-        case 'l': kind = (enum lock_kind)parse_choice("--lock", optarg, lock_names); break;
+        case 'v': kind = (enum lock_kind)parse_choice("--variant", optarg, lock_names); break;
         case 'r': cfg.readers = (int)parse_long("--readers", optarg, 1, MAX_READERS); break;
         case 'w': cfg.writers = (int)parse_long("--writers", optarg, 0, MAX_WRITERS); break;
         case 'o': cfg.ops = parse_long("--ops", optarg, 1, 100000000); break;
@@ -280,7 +280,7 @@ int main(int argc, char **argv)
             printf("%ld of %ld stock-takes saw a wrong total: a move was half done\n",
                    o.torn, o.reads);
         return verdict(o.torn == 0 && o.sum == expected,
-                       "lock=%s readers=%d writers=%d reads=%ld writes=%ld torn=%ld sum=%ld "
+                       "variant=%s readers=%d writers=%d reads=%ld writes=%ld torn=%ld sum=%ld "
                        "expected_sum=%ld", lock_names[kind], cfg.readers, cfg.writers, o.reads,
                        o.writes, o.torn, o.sum, expected);
     }
@@ -295,7 +295,7 @@ int main(int argc, char **argv)
            : ratio > 1.05 ? "the mutex was faster"
                           : "about the same, within 5%");
     return verdict(rw.torn == 0 && mu.torn == 0 && rw.sum == expected && mu.sum == expected,
-                   "lock=both readers=%d writers=%d reads=%ld writes=%ld rwlock_torn=%ld "
+                   "variant=both readers=%d writers=%d reads=%ld writes=%ld rwlock_torn=%ld "
                    "rwlock_sum=%ld mutex_torn=%ld mutex_sum=%ld expected_sum=%ld",
                    cfg.readers, cfg.writers, rw.reads, rw.writes, rw.torn, rw.sum, mu.torn,
                    mu.sum, expected);

@@ -4,8 +4,8 @@
  * correct. Part two pushes onto a lock-free stack with a compare-and-swap retry loop.
  *
  *   make && ./build/18_atomics                     # release/acquire: correct
- *   ./build/18_atomics --order relaxed             # WRONG, though on x86 it looks fine
- *   make tsan && ./build/tsan/18_atomics --order relaxed --iterations 1000   # the proof
+ *   ./build/18_atomics --variant relaxed           # WRONG, though on x86 it looks fine
+ *   make tsan L=18 ARGS='--variant relaxed --iterations 1000'        # the proof
  *   ./build/18_atomics --threads 2 --iterations 1000000   # count the CAS retries
  *
  * Notice, part one: the producer writes a message (plain memory, several fields) and
@@ -35,12 +35,12 @@
  * most the cores), not --threads: on 2 cores, 16 threads mostly wait their turn and collide
  * about as often as 2 (one run: 6.1, 4.7, 2.8, 5.7 retries per 100 pushes for 2, 4, 8, 16).
  *
- * Verdict: "RESULT order=O messages=N stale=S pushes=P listed=P duplicates=0 misordered=0
- * cas_retries=R OK" (exit 0) when every message arrived whole (S = 0) and every node is
- * on the stack exactly once, each thread's in reverse push order; FAIL (exit 1)
- * otherwise. --order relaxed FAILs only if a stale message was actually seen; OK there
- * is luck, not correctness. A spin that waited longer than --timeout gives up and the
- * line ends "STUCK" (exit 3).
+ * Verdict: "RESULT variant=V messages=N stale=S pushes=P listed=P duplicates=0
+ * misordered=0 cas_retries=R OK" (exit 0) when every message arrived whole (S = 0) and
+ * every node is on the stack exactly once, each thread's in reverse push order; FAIL
+ * (exit 1) otherwise. --variant relaxed FAILs only if a stale message was actually seen;
+ * OK there is luck, not correctness. A spin that waited longer than --timeout gives up
+ * and the line ends "STUCK" (exit 3).
  */
 #include "program.h"
 
@@ -48,10 +48,10 @@
 #include <stdatomic.h>
 
 static const char usage[] =
-    "[--order release-acquire|relaxed] [--threads N] [--iterations M] [--timeout S]\n"
+    "[--variant release-acquire|relaxed] [--threads N] [--iterations M] [--timeout S]\n"
     "  part one: a producer passes M messages to a consumer through a flag;\n"
     "  part two: N threads push M nodes each onto a lock-free stack.\n"
-    "  --order       the flag's memory order: release-acquire (default), or relaxed:\n"
+    "  --variant     the flag's memory order: release-acquire (default), or relaxed:\n"
     "                a data race that x86 rarely shows and ThreadSanitizer always reports\n"
     "  --threads     part two's pushing threads, 1..64 (default 4)\n"
     "  --iterations  messages, and pushes per thread, 1..10000000 (default 100000);\n"
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
     spin_timeout = 10;
 
     static const struct option opts[] = {
-        { "order", required_argument, NULL, 'o' },
+        { "variant", required_argument, NULL, 'v' },
         { "threads", required_argument, NULL, 't' },
         { "iterations", required_argument, NULL, 'i' },
         { "timeout", required_argument, NULL, 'T' },
@@ -310,7 +310,7 @@ int main(int argc, char **argv)
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
-        case 'o': order = (enum order)parse_choice("--order", optarg, order_names); break;
+        case 'v': order = (enum order)parse_choice("--variant", optarg, order_names); break;
         case 't': nthreads = (int)parse_long("--threads", optarg, 1, MAX_THREADS); break;
         case 'i': iterations = parse_long("--iterations", optarg, 1, MAX_PUSHES); break;
         case 'T': spin_timeout = parse_double("--timeout", optarg, 0.001, 3600); break;
@@ -331,7 +331,7 @@ int main(int argc, char **argv)
     struct stack_result st = push_everything(nthreads, iterations);
 
     long pushes = nthreads * iterations;
-    const char *fmt = "order=%s messages=%ld stale=%ld pushes=%ld listed=%ld duplicates=%ld "
+    const char *fmt = "variant=%s messages=%ld stale=%ld pushes=%ld listed=%ld duplicates=%ld "
                       "misordered=%ld cas_retries=%ld";
     if (atomic_load(&gave_up)) {
         fputs("RESULT ", stdout);

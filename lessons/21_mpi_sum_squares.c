@@ -3,10 +3,10 @@
  * that may live on another machine: nothing is shared, every number and every answer
  * travels as a message, and the messages are collectives that every rank calls together.
  *
- *   scripts/install-deps.sh mpi && make mpi              # OpenMPI; plain `make` skips this
- *   mpirun -np 2 build/21_mpi_sum_squares                 # 2 ranks on this machine
- *   mpirun -np 1 build/21_mpi_sum_squares                 # the baseline: one rank
- *   mpirun -np 2 build/21_mpi_sum_squares --reduce halves # the wrong reduction: FAIL
+ *   scripts/install-deps.sh mpi && make mpi                # OpenMPI; plain `make` skips this
+ *   mpirun -np 2 build/21_mpi_sum_squares                  # 2 ranks on this machine
+ *   mpirun -np 1 build/21_mpi_sum_squares                  # the baseline: one rank
+ *   mpirun -np 2 build/21_mpi_sum_squares --variant halves # the wrong reduction: FAIL
  *   (as root, mpirun refuses to start unless you add --allow-run-as-root)
  *
  * The one change that runs it across machines is a hostfile, which names the machines and
@@ -20,7 +20,8 @@
  *                 (the v: blocks differ by one when the ranks do not divide the count);
  *   (compute)     each rank sums the squares for its own numbers: ss_sum_squares, as in 14;
  *   MPI_Reduce    the ranks' totals are added on the way to rank 0, by an operation we
- *                 define, because a total is two 64-bit words (lessons/lib/sum_squares.h);
+ *                 define that carries between the two 64-bit words of a total
+ *                 (lessons/lib/sum_squares.h): --variant carry, the default;
  *   MPI_Gatherv   every per-number sum comes back too, only so rank 0 can check each one
  *                 against the closed form, as every mode of lesson 14 does.
  *
@@ -32,7 +33,7 @@
  *     skips probing for cluster networks, brings it to 0.12 s). That is why MPI is for
  *     jobs of minutes or hours, not milliseconds.
  *   - MPI_SUM cannot add our totals: on two 64-bit words it adds the low words and the
- *     high words separately, and the carry out of the low words is lost. --reduce halves
+ *     high words separately, and the carry out of the low words is lost. --variant halves
  *     does just that: right with 1 rank (nothing is added), 2^64 short with 2 ranks.
  *   - only rank 0 prints. Every rank may print, but mpirun forwards each rank's output on
  *     its own, so lines from different ranks arrive in no promised order.
@@ -53,25 +54,26 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "[--start S] [--count C] [--runs R] [--reduce op|halves]\n"
+    "[--start S] [--count C] [--runs R] [--variant carry|halves]\n"
     "  Run it under mpirun: mpirun -np N 21_mpi_sum_squares ... (alone, it is one rank).\n"
     "  For each of C numbers n = S .. S+C-1, the sum of i*i for 0 <= i < n, the numbers\n"
     "  dealt out over the ranks. Rank 0 checks every sum and the total.\n"
-    "  --start   the first number n, 0..1000000000 (default 5000000)\n"
-    "  --count   how many numbers, 1..100000 (default 20)\n"
-    "  --runs    do it all R times and report the median seconds, 1..100 (default 1)\n"
-    "  --reduce  op: add the two-word totals with our own MPI operation (default);\n"
-    "            halves: MPI_SUM on the two 64-bit words, which loses the carries (FAIL)\n";
+    "  --start    the first number n, 0..1000000000 (default 5000000)\n"
+    "  --count    how many numbers, 1..100000 (default 20)\n"
+    "  --runs     do it all R times and report the median seconds, 1..100 (default 1)\n"
+    "  --variant  carry (default): add the two-word totals with our own MPI operation,\n"
+    "             which carries from the low word into the high word;\n"
+    "             halves: MPI_SUM on each 64-bit word, which loses the carries (FAIL)\n";
 
-enum reduce { REDUCE_OP, REDUCE_HALVES };
-static const char *const reduce_names[] = {"op", "halves", NULL};
+enum variant { VARIANT_CARRY, VARIANT_HALVES };
+static const char *const variant_names[] = {"carry", "halves", NULL};
 
 static struct {
     uint64_t start;
     int count;
     long runs;
-    enum reduce reduce;
-} cfg = {5000000, 20, 1, REDUCE_OP};
+    enum variant variant;
+} cfg = {5000000, 20, 1, VARIANT_CARRY};
 
 /* ---- the command line, before MPI_Init ---------------------------------------------- */
 
@@ -100,7 +102,7 @@ static void parse_args(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"start", required_argument, NULL, 's'}, {"count", required_argument, NULL, 'c'},
-        {"runs", required_argument, NULL, 'r'},  {"reduce", required_argument, NULL, 'R'},
+        {"runs", required_argument, NULL, 'r'},  {"variant", required_argument, NULL, 'v'},
         CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
@@ -108,7 +110,9 @@ static void parse_args(int argc, char **argv)
         case 's': cfg.start = (uint64_t)parse_long("--start", optarg, 0, 1000000000); break;
         case 'c': cfg.count = (int)parse_long("--count", optarg, 1, 100000); break;
         case 'r': cfg.runs = parse_long("--runs", optarg, 1, 100); break;
-        case 'R': cfg.reduce = (enum reduce)parse_choice("--reduce", optarg, reduce_names); break;
+        case 'v':
+            cfg.variant = (enum variant)parse_choice("--variant", optarg, variant_names);
+            break;
         }
     }
 }
@@ -197,9 +201,9 @@ static run_times one_run(world *w)
     }
     t.computed = MPI_Wtime() - c0;
 
-    if (cfg.reduce == REDUCE_OP) /* one value of our type, added by our operation */
+    if (cfg.variant == VARIANT_CARRY) /* FIXED: one value of our type, added by our op */
         MPI_Reduce(&partial, &t.total, 1, w->u128, w->add, 0, MPI_COMM_WORLD);
-    else /* two separate words, each added by MPI_SUM: the carries are lost */
+    else /* BROKEN (halves): two separate words, each added by MPI_SUM: carries are lost */
         MPI_Reduce(&partial, &t.total, 2, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
     MPI_Gatherv(w->my_sums, mine, w->u128, w->sums, w->counts, w->displs, w->u128, 0,
                 MPI_COMM_WORLD);
@@ -342,9 +346,9 @@ int main(int argc, char **argv)
     world w = world_create();
     if (w.rank == 0)
         printf("%s: the sum of i*i for i < n, for %d numbers n = %" PRIu64 " .. %" PRIu64
-               ", over %d rank(s), reduce=%s, median of %ld run(s)\n",
+               ", over %d rank(s), variant=%s, median of %ld run(s)\n",
                prog_name, cfg.count, cfg.start, cfg.start + (uint64_t)cfg.count - 1, w.size,
-               reduce_names[cfg.reduce], cfg.runs);
+               variant_names[cfg.variant], cfg.runs);
 
     /* Rank 0 checks every run; the total shown is the last run's, or the first wrong one. */
     double *seconds = alloc((size_t)cfg.runs, sizeof *seconds);

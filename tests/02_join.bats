@@ -20,9 +20,9 @@ line_index() {
 }
 
 @test "join: the water boils before the coffee, and the returned 100 arrives; exit 0" {
-    run_lesson 20 "$LESSON" --mode join --scale 0.01
+    run_lesson 20 "$LESSON" --variant join --scale 0.01
     assert_success
-    assert_equal "${lines[-1]}" "RESULT mode=join coffee_water=100 returned=100 OK"
+    assert_equal "${lines[-1]}" "RESULT variant=join coffee_water=100 returned=100 OK"
     local boiled coffee
     boiled=$(line_index '^  kettle: water boiled \(100 C\)$')
     coffee=$(line_index '^main: make coffee with [0-9]+ C water$')
@@ -32,17 +32,17 @@ line_index() {
 
 @test "join holds the order even with no sleep at all" {
     for _ in 1 2 3 4 5; do
-        run_lesson 20 "$LESSON" --mode join --scale 0
+        run_lesson 20 "$LESSON" --variant join --scale 0
         assert_success
-        assert_equal "${lines[-1]}" "RESULT mode=join coffee_water=100 returned=100 OK"
+        assert_equal "${lines[-1]}" "RESULT variant=join coffee_water=100 returned=100 OK"
         (($(line_index '^  kettle: water boiled') < $(line_index '^main: make coffee')))
     done
 }
 
-@test "nojoin: coffee is made with 20 C water before the water boils; FAIL, exit 1" {
-    run_lesson 20 "$LESSON" --mode nojoin --scale 0.01
+@test "no-join: coffee is made with 20 C water before the water boils; FAIL, exit 1" {
+    run_lesson 20 "$LESSON" --variant no-join --scale 0.01
     assert_failure 1
-    assert_equal "${lines[-1]}" "RESULT mode=nojoin coffee_water=20 returned=100 FAIL"
+    assert_equal "${lines[-1]}" "RESULT variant=no-join coffee_water=20 returned=100 FAIL"
     local coffee boiled late
     coffee=$(line_index '^main: make coffee with 20 C water$')
     boiled=$(line_index '^  kettle: water boiled \(100 C\)$')
@@ -52,20 +52,20 @@ line_index() {
     ((boiled < late))
 }
 
-@test "nojoin: the wrong order is certain, not lucky, even with no sleep at all" {
+@test "no-join: the wrong order is certain, not lucky, even with no sleep at all" {
     for _ in 1 2 3 4 5; do
-        run_lesson 20 "$LESSON" --mode nojoin --scale 0
+        run_lesson 20 "$LESSON" --variant no-join --scale 0
         assert_failure 1
-        assert_equal "${lines[-1]}" "RESULT mode=nojoin coffee_water=20 returned=100 FAIL"
+        assert_equal "${lines[-1]}" "RESULT variant=no-join coffee_water=20 returned=100 FAIL"
         (($(line_index '^main: make coffee') < $(line_index '^  kettle: water boiled')))
     done
 }
 
-@test "both (the default): nojoin then join, one verdict line judging join; exit 0" {
+@test "both (the default): no-join then join, one verdict line judging join; exit 0" {
     run_lesson 20 "$LESSON" --scale 0.01
     assert_success
     assert_equal "${lines[-1]}" \
-        "RESULT mode=both nojoin_coffee_water=20 coffee_water=100 returned=100 OK"
+        "RESULT variant=both no_join_coffee_water=20 coffee_water=100 returned=100 OK"
     local without with
     without=$(line_index '^without join:$')
     with=$(line_index '^with join:$')
@@ -82,15 +82,22 @@ line_index() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --help
     assert_success
     assert_output --partial "usage: $LESSON"
-    assert_output --partial "--mode"
+    assert_output --partial "--variant both|no-join|join"
     # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
     assert_equal "$stderr" ""
 }
 
-@test "bad --mode values: exit 2, a line naming --mode, the usage" {
-    for bad in bogus "" JOIN join2; do
+@test "bad --variant values: exit 2, a line naming --variant, the usage" {
+    for bad in bogus "" JOIN join2 nojoin no_join; do
+        run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant "$bad"
+        assert_usage_error "--variant"
+    done
+}
+
+@test "the old spelling --mode is gone: an unknown option, exit 2" {
+    for bad in nojoin join both; do
         run --separate-stderr timeout 5 "$BUILD/$LESSON" --mode "$bad"
-        assert_usage_error "--mode"
+        assert_usage_error 'unknown option "--mode"'
     done
 }
 
@@ -104,8 +111,8 @@ line_index() {
 @test "unknown flag, missing value and stray operand: exit 2 with the usage" {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --threads 2
     assert_usage_error "--threads"
-    run --separate-stderr timeout 5 "$BUILD/$LESSON" --mode
-    assert_usage_error "--mode"
+    run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant
+    assert_usage_error "--variant"
     run --separate-stderr timeout 5 "$BUILD/$LESSON" join
     assert_usage_error 'unexpected argument "join"'
 }

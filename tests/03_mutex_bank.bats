@@ -1,8 +1,8 @@
 # 03_mutex_bank: with the locks, never more than one cook at the pan, and every account's
 # balance equals initial + deposits - withdrawals and never goes negative, whatever the
 # thread and account counts. Deposits never fail, so a seed fixes each depositor's total.
-# --unsafe may lose money or crowd the pan in any amount, so it is only held to bounds and
-# to a verdict and exit status that agree with its own numbers.
+# --variant unsafe may lose money or crowd the pan in any amount, so it is only held to
+# bounds and to a verdict and exit status that agree with its own numbers.
 load helper
 
 LESSON=03_mutex_bank
@@ -11,23 +11,26 @@ setup_file() {
     build "$BUILD/$LESSON"
 }
 
-VERDICT='^RESULT pan_max_cooks=([0-9]+) accounts=([0-9]+) balanced=([0-9]+) '
-VERDICT+='balance=(-?[0-9]+) expected=(-?[0-9]+) lowest=(-?[0-9]+) (OK|FAIL)$'
+VERDICT='^RESULT variant=(locked|unsafe) pan_max_cooks=([0-9]+) accounts=([0-9]+) '
+VERDICT+='balanced=([0-9]+) balance=(-?[0-9]+) expected=(-?[0-9]+) lowest=(-?[0-9]+) (OK|FAIL)$'
 
-# Parses the verdict line into the globals cooks accounts balanced balance expected lowest word.
+# Parses the verdict line into the globals variant cooks accounts balanced balance expected
+# lowest word.
 parse_verdict() {
     [[ "${lines[-1]}" =~ $VERDICT ]] || fail "unexpected last line: ${lines[-1]}"
-    cooks=${BASH_REMATCH[1]} accounts=${BASH_REMATCH[2]} balanced=${BASH_REMATCH[3]}
-    balance=${BASH_REMATCH[4]} expected=${BASH_REMATCH[5]} lowest=${BASH_REMATCH[6]}
-    word=${BASH_REMATCH[7]}
+    variant=${BASH_REMATCH[1]}
+    cooks=${BASH_REMATCH[2]} accounts=${BASH_REMATCH[3]} balanced=${BASH_REMATCH[4]}
+    balance=${BASH_REMATCH[5]} expected=${BASH_REMATCH[6]} lowest=${BASH_REMATCH[7]}
+    word=${BASH_REMATCH[8]}
 }
 
-# A correct run with A accounts: one cook at a time, every account balanced, nothing
-# negative, the total equal to what the ledgers say; OK and exit 0.
+# A correct run with A accounts (the locked variant): one cook at a time, every account
+# balanced, nothing negative, the total equal to what the ledgers say; OK and exit 0.
 assert_correct_run() {
     local want_accounts=$1
     assert_success
     parse_verdict
+    assert_equal "$variant" locked
     assert_equal "$word" OK
     assert_equal "$cooks" 1
     assert_equal "$accounts" "$want_accounts"
@@ -40,6 +43,12 @@ assert_correct_run() {
 @test "defaults (scaled down): one cook at a time, the books balance; exit 0" {
     run_lesson 30 "$LESSON" --scale 0.01 --rounds 20000
     assert_correct_run 1
+}
+
+@test "--variant locked by name: the same correct run as the default" {
+    run_lesson 30 "$LESSON" --variant locked --scale 0.01 --rounds 20000
+    assert_correct_run 1
+    refute_line --partial "no lock"
 }
 
 @test "the issue's example, --accounts 4: each account balances on its own" {
@@ -91,15 +100,17 @@ assert_correct_run() {
     [[ "$(printf '%s\n' "${lines[@]}" | grep '^  depositor ')" != "$first" ]]
 }
 
-# ---- --unsafe: bounded, and honest about itself -----------------------------------------
+# ---- --variant unsafe: bounded, and honest about itself --------------------------------
 
-@test "--unsafe: never more cooks than dishes; verdict, numbers and exit status agree" {
+@test "--variant unsafe: never more cooks than dishes; verdict, numbers, exit status agree" {
     local dishes run_args
     for run_args in "4 --accounts 1" "3 --accounts 4" "1 --depositors 1 --withdrawers 1"; do
         dishes=${run_args%% *}
         # shellcheck disable=SC2086  # split the arguments on purpose
-        run_lesson 30 "$LESSON" --unsafe --scale 0.01 --rounds 20000 --dishes $run_args
+        run_lesson 30 "$LESSON" --variant unsafe --scale 0.01 --rounds 20000 --dishes $run_args
         parse_verdict
+        assert_equal "$variant" unsafe
+        assert_line --regexp '^part one: [0-9]+ dishes?, one frying pan \(no lock!\)$'
         ((cooks >= 1 && cooks <= dishes)) || fail "pan_max_cooks=$cooks with $dishes dishes"
         ((balanced <= accounts)) || fail "balanced=$balanced > accounts=$accounts"
         if ((cooks == 1 && balanced == accounts && lowest >= 0)); then
@@ -119,6 +130,7 @@ assert_correct_run() {
     assert_success
     assert_output --partial "usage: $LESSON"
     assert_output --partial "--accounts"
+    assert_output --partial "[--variant locked|unsafe]"
     # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
     assert_equal "$stderr" ""
 }
@@ -143,11 +155,26 @@ assert_correct_run() {
     assert_usage_error "--accounts"
 }
 
-@test "unknown flag, a value for --unsafe, stray operand: exit 2 with the usage" {
+@test "bad --variant values, and none at all: exit 2, a line naming --variant, the usage" {
+    local bad
+    for bad in bogus "" LOCKED unsafe2 safe; do
+        run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant "$bad"
+        assert_usage_error "--variant"
+    done
+    run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant
+    assert_usage_error "--variant"
+}
+
+@test "the old flag --unsafe is gone: an unknown option, exit 2" {
+    run --separate-stderr timeout 5 "$BUILD/$LESSON" --unsafe
+    assert_usage_error 'unknown option "--unsafe"'
+    run --separate-stderr timeout 5 "$BUILD/$LESSON" --unsafe --rounds 10
+    assert_usage_error 'unknown option "--unsafe"'
+}
+
+@test "unknown flag, stray operand: exit 2 with the usage" {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --bogus
     assert_usage_error "--bogus"
-    run --separate-stderr timeout 5 "$BUILD/$LESSON" --unsafe=yes
-    assert_usage_error "--unsafe"
     run --separate-stderr timeout 5 "$BUILD/$LESSON" 4
     assert_usage_error 'unexpected argument "4"'
 }

@@ -1,6 +1,7 @@
-# 08_race_counter: mutex, atomic and local are exact for any thread count; unsafe may only
-# be asserted <= expected (whether it loses updates depends on the interleaving), but its
-# verdict, its lost= field and its exit status must agree with its own counter.
+# 08_race_counter: --variant mutex, atomic and local are exact for any thread count;
+# unsafe may only be asserted <= expected (whether it loses updates depends on the
+# interleaving), but its verdict, its lost= field and its exit status must agree with its
+# own counter. The old spelling, --mode, is refused as an unknown option.
 # The race itself is proven by tests/race_detectors.bats (tsan and helgrind report it).
 load helper
 
@@ -10,41 +11,41 @@ setup_file() {
     build "$BUILD/$LESSON"
 }
 
-# ---- the safe modes: exact, whatever the thread count ---------------------------------
+# ---- the safe variants: exact, whatever the thread count ------------------------------
 
 @test "mutex, atomic and local are exact with 1, 2, 3 and 8 threads" {
-    for mode in mutex atomic local; do
+    for variant in mutex atomic local; do
         for threads in 1 2 3 8; do
-            run_lesson 20 "$LESSON" --mode "$mode" --threads "$threads" --iterations 50000
+            run_lesson 20 "$LESSON" --variant "$variant" --threads "$threads" --iterations 50000
             assert_success
             assert_equal "${lines[-1]}" \
-                "RESULT mode=$mode counter=$((threads * 50000)) expected=$((threads * 50000)) OK"
-            assert_line --regexp "^$mode: $threads threads x 50000 increments in [0-9.]+ ms = [0-9.]+ ns per increment$"
+                "RESULT variant=$variant counter=$((threads * 50000)) expected=$((threads * 50000)) OK"
+            assert_line --regexp "^$variant: $threads threads x 50000 increments in [0-9.]+ ms = [0-9.]+ ns per increment$"
         done
     done
 }
 
 @test "the style guide's example: mutex, 4 threads x 200000" {
-    run_lesson 20 "$LESSON" --mode mutex --threads 4 --iterations 200000
+    run_lesson 20 "$LESSON" --variant mutex --threads 4 --iterations 200000
     assert_success
-    assert_equal "${lines[-1]}" "RESULT mode=mutex counter=800000 expected=800000 OK"
+    assert_equal "${lines[-1]}" "RESULT variant=mutex counter=800000 expected=800000 OK"
 }
 
 @test "one iteration per thread is still exact" {
-    for mode in mutex atomic local; do
-        run_lesson 20 "$LESSON" --mode "$mode" --threads 5 --iterations 1
+    for variant in mutex atomic local; do
+        run_lesson 20 "$LESSON" --variant "$variant" --threads 5 --iterations 1
         assert_success
-        assert_equal "${lines[-1]}" "RESULT mode=$mode counter=5 expected=5 OK"
+        assert_equal "${lines[-1]}" "RESULT variant=$variant counter=5 expected=5 OK"
     done
 }
 
-# ---- the unsafe mode: <= expected, and honest about it -------------------------------
+# ---- the unsafe variant: <= expected, and honest about it ----------------------------
 
 # Checks one unsafe run: counter <= expected, lost = expected - counter, and the verdict
 # word and the exit status both say FAIL/1 exactly when something was lost.
 check_unsafe_run() {
     local expected=$1
-    [[ "${lines[-1]}" =~ ^RESULT\ mode=unsafe\ counter=([0-9]+)\ expected=$expected\ lost=([0-9]+)\ (OK|FAIL)$ ]] ||
+    [[ "${lines[-1]}" =~ ^RESULT\ variant=unsafe\ counter=([0-9]+)\ expected=$expected\ lost=([0-9]+)\ (OK|FAIL)$ ]] ||
         fail "unexpected verdict line: ${lines[-1]}"
     local counter=${BASH_REMATCH[1]} lost=${BASH_REMATCH[2]} word=${BASH_REMATCH[3]}
     ((counter <= expected)) || fail "counter $counter > expected $expected"
@@ -62,38 +63,38 @@ check_unsafe_run() {
 
 @test "unsafe never counts more than expected; lost= matches; verdict and exit agree" {
     for threads in 1 2 4; do
-        run_lesson 20 "$LESSON" --mode unsafe --threads "$threads" --iterations 200000
+        run_lesson 20 "$LESSON" --variant unsafe --threads "$threads" --iterations 200000
         check_unsafe_run $((threads * 200000))
     done
 }
 
 @test "unsafe with one thread has nobody to race with: exact, OK" {
-    run_lesson 20 "$LESSON" --mode unsafe --threads 1 --iterations 100000
+    run_lesson 20 "$LESSON" --variant unsafe --threads 1 --iterations 100000
     assert_success
-    assert_equal "${lines[-1]}" "RESULT mode=unsafe counter=100000 expected=100000 lost=0 OK"
+    assert_equal "${lines[-1]}" "RESULT variant=unsafe counter=100000 expected=100000 lost=0 OK"
 }
 
-# ---- --mode all (the default): a table; the verdict counts only the safe modes ---------
+# ---- --variant all (the default): a table; the verdict counts only the safe ones ------
 
-@test "mode all is the default: four rows, safe modes exact, unsafe <= expected, exit 0" {
+@test "variant all is the default: four rows, safe ones exact, unsafe <= expected, exit 0" {
     run_lesson 30 "$LESSON" --threads 3 --iterations 100000
     assert_success
-    assert_line --regexp '^mode +counter +expected +lost +ms +ns/inc$'
-    for mode in mutex atomic local; do
-        assert_line --regexp "^$mode +300000 +300000 +0 +[0-9.]+ +[0-9.]+$"
+    assert_line --regexp '^variant +counter +expected +lost +ms +ns/inc$'
+    for variant in mutex atomic local; do
+        assert_line --regexp "^$variant +300000 +300000 +0 +[0-9.]+ +[0-9.]+$"
     done
     assert_line --regexp '^unsafe +[0-9]+ +300000 +[0-9]+ +[0-9.]+ +[0-9.]+$'
     assert_line --partial "the unsafe row is for comparison"
-    [[ "${lines[-1]}" =~ ^RESULT\ mode=all\ expected=300000\ unsafe=([0-9]+)\ unsafe_lost=([0-9]+)\ mutex=300000\ atomic=300000\ local=300000\ OK$ ]] ||
+    [[ "${lines[-1]}" =~ ^RESULT\ variant=all\ expected=300000\ unsafe=([0-9]+)\ unsafe_lost=([0-9]+)\ mutex=300000\ atomic=300000\ local=300000\ OK$ ]] ||
         fail "unexpected verdict line: ${lines[-1]}"
     ((BASH_REMATCH[1] <= 300000)) || fail "unsafe counted ${BASH_REMATCH[1]} > 300000"
     assert_equal "${BASH_REMATCH[2]}" "$((300000 - BASH_REMATCH[1]))"
 }
 
-@test "--mode all spelled out behaves like the default" {
-    run_lesson 30 "$LESSON" --mode all --threads 2 --iterations 1000
+@test "--variant all spelled out behaves like the default" {
+    run_lesson 30 "$LESSON" --variant all --threads 2 --iterations 1000
     assert_success
-    assert_output --regexp 'RESULT mode=all expected=2000 unsafe=[0-9]+ unsafe_lost=[0-9]+ mutex=2000 atomic=2000 local=2000 OK$'
+    assert_output --regexp 'RESULT variant=all expected=2000 unsafe=[0-9]+ unsafe_lost=[0-9]+ mutex=2000 atomic=2000 local=2000 OK$'
 }
 
 # ---- command line ----------------------------------------------------------------------
@@ -101,7 +102,7 @@ check_unsafe_run() {
 @test "--help prints the usage on stdout and exits 0" {
     run_lesson 5 "$LESSON" --help
     assert_success
-    assert_line --index 0 --regexp '^usage: 08_race_counter \[--mode all\|unsafe\|mutex\|atomic\|local\]'
+    assert_line --index 0 --regexp '^usage: 08_race_counter \[--variant all\|mutex\|atomic\|local\|unsafe\]'
     assert_output --partial "--threads"
     assert_output --partial "--iterations"
 }
@@ -120,16 +121,26 @@ check_unsafe_run() {
         "--iterations|--iterations -5"
         "--iterations|--iterations 1000000001"
         "--iterations|--iterations 99999999999999999999999"
-        "--mode|--mode fast"
-        "--mode|--mode UNSAFE"
+        "--variant|--variant fast"
+        "--variant|--variant UNSAFE"
         "unknown option|--bogus"
         "needs a value|--threads"
-        "unexpected argument \"extra\"|--mode mutex extra"
+        "needs a value|--variant"
+        "unexpected argument \"extra\"|--variant mutex extra"
     )
     usage_errors "$LESSON" "${cases[@]}"
 }
 
-@test "an unknown mode lists the modes that exist" {
-    run --separate-stderr timeout 5 "$BUILD/$LESSON" --mode nolock
-    assert_usage_error '--mode: expected one of all|unsafe|mutex|atomic|local, got "nolock"'
+@test "an unknown variant lists the variants that exist" {
+    run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant nolock
+    assert_usage_error '--variant: expected one of all|mutex|atomic|local|unsafe, got "nolock"'
+}
+
+@test "the old spelling --mode is gone: an unknown option, exit 2" {
+    local -a cases=(
+        "unknown option \"--mode\"|--mode unsafe"
+        "unknown option \"--mode\"|--mode mutex --threads 2 --iterations 1000"
+        "unknown option \"--mode=all\"|--mode=all"
+    )
+    usage_errors "$LESSON" "${cases[@]}"
 }

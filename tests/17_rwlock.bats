@@ -1,9 +1,10 @@
 # 17_rwlock: under either lock no reader ever sees a half-done move and the final total
 # is intact; the read and write counts follow from the options exactly. The timings are
-# printed, never judged. --lock none may tear any number of reads, so it is only held to
-# bounds and to a verdict and exit status that agree with its numbers; with no writer
-# there is nothing to tear, and with one writer the final total must still be intact.
-# The data race itself is proven by tests/race_detectors.bats (tsan and helgrind).
+# printed, never judged. --variant no-lock may tear any number of reads, so it is only
+# held to bounds and to a verdict and exit status that agree with its numbers; with no
+# writer there is nothing to tear, and with one writer the final total must still be
+# intact. The data race itself is proven by tests/race_detectors.bats (tsan and
+# helgrind). The old spelling, --lock, is refused as an unknown option.
 load helper
 
 LESSON=17_rwlock
@@ -12,7 +13,7 @@ setup_file() {
     build "$BUILD/$LESSON"
 }
 
-ROW='^(rwlock|mutex|none) +([0-9]+) +([0-9]+) +([0-9]+) +([0-9]+) +[0-9.]+ +[0-9]+ +[0-9.]+ '
+ROW='^(rwlock|mutex|no-lock) +([0-9]+) +([0-9]+) +([0-9]+) +([0-9]+) +[0-9.]+ +[0-9]+ +[0-9.]+ '
 ROW+='+[0-9.]+ +([0-9]+)$'
 
 # The table row for LOCK shows R readers, W writers, N reads, M writes and no torn read.
@@ -46,7 +47,7 @@ assert_clean_row() {
     *"mutex was faster"*) awk -v r="$ratio" 'BEGIN { exit !(r > 1.05) }' || fail "$line" ;;
     *) awk -v r="$ratio" 'BEGIN { exit !(r >= 0.95 && r <= 1.05) }' || fail "$line" ;;
     esac
-    assert_equal "${lines[-1]}" "RESULT lock=both readers=4 writers=1 reads=800000 writes=8000 \
+    assert_equal "${lines[-1]}" "RESULT variant=both readers=4 writers=1 reads=800000 writes=8000 \
 rwlock_torn=0 rwlock_sum=6400 mutex_torn=0 mutex_sum=6400 expected_sum=6400 OK"
 }
 
@@ -55,11 +56,11 @@ rwlock_torn=0 rwlock_sum=6400 mutex_torn=0 mutex_sum=6400 expected_sum=6400 OK"
     for lock in rwlock mutex; do
         for r in 1 2 8; do
             for w in 1 3; do
-                run_lesson 30 "$LESSON" --lock "$lock" --readers "$r" --writers "$w" \
+                run_lesson 30 "$LESSON" --variant "$lock" --readers "$r" --writers "$w" \
                     --ops 5000 --write-percent 10
                 assert_success
                 assert_clean_row "$lock" "$r" "$w" $((r * 5000)) $((r * 500))
-                assert_equal "${lines[-1]}" "RESULT lock=$lock readers=$r writers=$w \
+                assert_equal "${lines[-1]}" "RESULT variant=$lock readers=$r writers=$w \
 reads=$((r * 5000)) writes=$((r * 500)) torn=0 sum=6400 expected_sum=6400 OK"
             done
         done
@@ -68,9 +69,9 @@ reads=$((r * 5000)) writes=$((r * 500)) torn=0 sum=6400 expected_sum=6400 OK"
 
 @test "writes are P per 100 reads, shared out among the writers (rounding down)" {
     # 3 readers x 333 = 999 reads; 7% of them = 69.93 -> 69 writes
-    run_lesson 30 "$LESSON" --lock rwlock --readers 3 --ops 333 --write-percent 7 --writers 4
+    run_lesson 30 "$LESSON" --variant rwlock --readers 3 --ops 333 --write-percent 7 --writers 4
     assert_success
-    assert_output --regexp 'RESULT lock=rwlock readers=3 writers=4 reads=999 writes=69 torn=0 '
+    assert_output --regexp 'RESULT variant=rwlock readers=3 writers=4 reads=999 writes=69 torn=0 '
     # every read a write: the writers hold the lock half the time, still nothing torn
     run_lesson 30 "$LESSON" --readers 2 --ops 3000 --write-percent 100 --writers 2
     assert_success
@@ -80,10 +81,12 @@ reads=$((r * 5000)) writes=$((r * 500)) torn=0 sum=6400 expected_sum=6400 OK"
 @test "no writers, or no writes: reads only, still exact" {
     run_lesson 30 "$LESSON" --writers 0 --ops 2000
     assert_success
-    assert_output --regexp 'RESULT lock=both readers=4 writers=0 reads=8000 writes=0 rwlock_torn=0 '
+    assert_output --regexp "RESULT variant=both readers=4 writers=0 reads=8000 writes=0 \
+rwlock_torn=0 "
     run_lesson 30 "$LESSON" --write-percent 0 --ops 2000
     assert_success
-    assert_output --regexp 'RESULT lock=both readers=4 writers=1 reads=8000 writes=0 rwlock_torn=0 '
+    assert_output --regexp "RESULT variant=both readers=4 writers=1 reads=8000 writes=0 \
+rwlock_torn=0 "
 }
 
 @test "the smallest and largest tables keep their totals" {
@@ -95,16 +98,17 @@ reads=$((r * 5000)) writes=$((r * 500)) torn=0 sum=6400 expected_sum=6400 OK"
     assert_output --regexp 'rwlock_sum=6553600 mutex_torn=0 mutex_sum=6553600 [^ ]+=6553600 OK$'
 }
 
-# ---- none: only bounds, and honesty ----------------------------------------------------
+# ---- no-lock: only bounds, and honesty -------------------------------------------------
 
-VERDICT_NONE='^RESULT lock=none readers=([0-9]+) writers=([0-9]+) reads=([0-9]+) writes=([0-9]+) '
-VERDICT_NONE+='torn=([0-9]+) sum=(-?[0-9]+) expected_sum=([0-9]+) (OK|FAIL)$'
+VERDICT_NO_LOCK='^RESULT variant=no-lock readers=([0-9]+) writers=([0-9]+) '
+VERDICT_NO_LOCK+='reads=([0-9]+) writes=([0-9]+) torn=([0-9]+) sum=(-?[0-9]+) '
+VERDICT_NO_LOCK+='expected_sum=([0-9]+) (OK|FAIL)$'
 
-@test "none: torn <= reads; one writer keeps the total; FAIL exactly when a read tore" {
+@test "no-lock: torn <= reads; one writer keeps the total; FAIL exactly when a read tore" {
     local ops
     for ops in 1000 50000; do
-        run_lesson 30 "$LESSON" --lock none --ops "$ops"
-        [[ "${lines[-1]}" =~ $VERDICT_NONE ]] || fail "unexpected last line: ${lines[-1]}"
+        run_lesson 30 "$LESSON" --variant no-lock --ops "$ops"
+        [[ "${lines[-1]}" =~ $VERDICT_NO_LOCK ]] || fail "unexpected last line: ${lines[-1]}"
         local reads=${BASH_REMATCH[3]} torn=${BASH_REMATCH[5]} sum=${BASH_REMATCH[6]}
         local word=${BASH_REMATCH[8]}
         assert_equal "$reads" $((4 * ops))
@@ -121,10 +125,10 @@ VERDICT_NONE+='torn=([0-9]+) sum=(-?[0-9]+) expected_sum=([0-9]+) (OK|FAIL)$'
     done
 }
 
-@test "none without writers has nothing to tear: exact, OK" {
-    run_lesson 30 "$LESSON" --lock none --writers 0 --ops 5000
+@test "no-lock without writers has nothing to tear: exact, OK" {
+    run_lesson 30 "$LESSON" --variant no-lock --writers 0 --ops 5000
     assert_success
-    assert_equal "${lines[-1]}" "RESULT lock=none readers=4 writers=0 reads=20000 writes=0 \
+    assert_equal "${lines[-1]}" "RESULT variant=no-lock readers=4 writers=0 reads=20000 writes=0 \
 torn=0 sum=6400 expected_sum=6400 OK"
 }
 
@@ -133,7 +137,7 @@ torn=0 sum=6400 expected_sum=6400 OK"
 @test "--help prints the usage on stdout and exits 0" {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --help
     assert_success
-    assert_line --index 0 --regexp '^usage: 17_rwlock \[--lock both\|rwlock\|mutex\|none\]'
+    assert_line --index 0 --regexp '^usage: 17_rwlock \[--variant both\|rwlock\|mutex\|no-lock\]'
     assert_output --partial "--write-percent"
     assert_output --partial "--entries"
     # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
@@ -158,15 +162,25 @@ torn=0 sum=6400 expected_sum=6400 OK"
         "--write-percent|--write-percent 5%"
         "--entries|--entries 1"
         "--entries|--entries 65537"
-        "--lock|--lock spin"
+        "--variant|--variant spin"
+        "--variant|--variant none"
         "unknown option|--mode mutex"
-        "needs a value|--lock"
+        "needs a value|--variant"
         "unexpected argument \"mutex\"|--readers 2 mutex"
     )
     usage_errors "$LESSON" "${cases[@]}"
 }
 
-@test "an unknown lock lists the locks that exist" {
-    run --separate-stderr timeout 5 "$BUILD/$LESSON" --lock spin
-    assert_usage_error '--lock: expected one of both|rwlock|mutex|none, got "spin"'
+@test "an unknown variant lists the variants that exist" {
+    run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant spin
+    assert_usage_error '--variant: expected one of both|rwlock|mutex|no-lock, got "spin"'
+}
+
+@test "the old spelling --lock is gone: an unknown option, exit 2" {
+    local -a cases=(
+        "unknown option \"--lock\"|--lock none"
+        "unknown option \"--lock\"|--lock rwlock --ops 100"
+        "unknown option \"--lock=both\"|--lock=both"
+    )
+    usage_errors "$LESSON" "${cases[@]}"
 }

@@ -1,9 +1,10 @@
 # 18_atomics: with release/acquire every message arrives whole; the lock-free stack holds
 # every pushed node exactly once, each thread's newest first, whatever the thread count.
-# --order relaxed is a data race that x86 hardware hides: it may only be asserted to see
+# --variant relaxed is a data race that x86 hardware hides: it may only be asserted to see
 # stale <= messages, with a verdict and exit status that agree with its numbers (and its
 # "luck, not correctness" line when it saw nothing). The race itself is proven by
-# tests/race_detectors.bats: ThreadSanitizer reports relaxed, and only relaxed.
+# tests/race_detectors.bats: ThreadSanitizer reports relaxed, and only relaxed. The old
+# spelling, --order, is refused as an unknown option.
 load helper
 
 LESSON=18_atomics
@@ -12,15 +13,15 @@ setup_file() {
     build "$BUILD/$LESSON"
 }
 
-VERDICT='^RESULT order=(release-acquire|relaxed) messages=([0-9]+) stale=([0-9]+) '
+VERDICT='^RESULT variant=(release-acquire|relaxed) messages=([0-9]+) stale=([0-9]+) '
 VERDICT+='pushes=([0-9]+) listed=([0-9]+) duplicates=([0-9]+) misordered=([0-9]+) '
 VERDICT+='cas_retries=([0-9]+) (OK|FAIL)$'
 
-# Parses the last line into: order messages stale pushes listed duplicates misordered
+# Parses the last line into: variant messages stale pushes listed duplicates misordered
 # retries word.
 parse_verdict() {
     [[ "${lines[-1]}" =~ $VERDICT ]] || fail "unexpected last line: ${lines[-1]}"
-    order=${BASH_REMATCH[1]} messages=${BASH_REMATCH[2]} stale=${BASH_REMATCH[3]}
+    variant=${BASH_REMATCH[1]} messages=${BASH_REMATCH[2]} stale=${BASH_REMATCH[3]}
     pushes=${BASH_REMATCH[4]} listed=${BASH_REMATCH[5]} duplicates=${BASH_REMATCH[6]}
     misordered=${BASH_REMATCH[7]} retries=${BASH_REMATCH[8]} word=${BASH_REMATCH[9]}
 }
@@ -40,7 +41,7 @@ assert_stack_exact() {
     run_lesson 60 "$LESSON"
     assert_success
     parse_verdict
-    assert_equal "$order $messages $stale $word" "release-acquire 100000 0 OK"
+    assert_equal "$variant $messages $stale $word" "release-acquire 100000 0 OK"
     assert_stack_exact 4 100000
     assert_line "part one: the flag is stored with release and loaded with acquire"
     refute_line --partial "luck"
@@ -52,7 +53,7 @@ assert_stack_exact() {
         run_lesson 30 "$LESSON" --threads "$t" --iterations 3000
         assert_success
         parse_verdict
-        assert_equal "$order $messages $stale $word" "release-acquire 3000 0 OK"
+        assert_equal "$variant $messages $stale $word" "release-acquire 3000 0 OK"
         assert_stack_exact "$t" 3000
     done
 }
@@ -78,9 +79,9 @@ assert_stack_exact() {
 @test "relaxed: stale <= messages, the stack still exact; FAIL exactly when stale > 0" {
     local m
     for m in 1000 100000; do
-        run_lesson 60 "$LESSON" --order relaxed --threads 2 --iterations "$m"
+        run_lesson 60 "$LESSON" --variant relaxed --threads 2 --iterations "$m"
         parse_verdict
-        assert_equal "$order $messages" "relaxed $m"
+        assert_equal "$variant $messages" "relaxed $m"
         ((stale <= messages)) || fail "stale $stale > messages $messages"
         assert_stack_exact 2 "$m"
         assert_line "part one: the flag is stored relaxed and loaded relaxed"
@@ -101,7 +102,7 @@ assert_stack_exact() {
 @test "--help prints the usage on stdout and exits 0" {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --help
     assert_success
-    assert_line --index 0 --regexp '^usage: 18_atomics \[--order release-acquire\|relaxed\]'
+    assert_line --index 0 --regexp '^usage: 18_atomics \[--variant release-acquire\|relaxed\]'
     assert_output --partial "--threads"
     assert_output --partial "--iterations"
     # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
@@ -122,16 +123,25 @@ assert_stack_exact() {
         "--iterations|--iterations 99999999999999999999999"
         "--threads x --iterations must be at most 10000000|--threads 2 --iterations 5000001"
         "--timeout|--timeout 0"
-        "--order|--order acquire"
-        "--order|--order seq-cst"
+        "--variant|--variant acquire"
+        "--variant|--variant seq-cst"
         "unknown option|--memory-order relaxed"
-        "needs a value|--order"
+        "needs a value|--variant"
         "unexpected argument \"relaxed\"|--threads 2 relaxed"
     )
     usage_errors "$LESSON" "${cases[@]}"
 }
 
-@test "an unknown order lists the orders that exist" {
-    run --separate-stderr timeout 5 "$BUILD/$LESSON" --order consume
-    assert_usage_error '--order: expected one of release-acquire|relaxed, got "consume"'
+@test "an unknown variant lists the variants that exist" {
+    run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant consume
+    assert_usage_error '--variant: expected one of release-acquire|relaxed, got "consume"'
+}
+
+@test "the old spelling --order is gone: an unknown option, exit 2" {
+    local -a cases=(
+        "unknown option \"--order\"|--order relaxed"
+        "unknown option \"--order\"|--order release-acquire --iterations 100"
+        "unknown option \"--order=relaxed\"|--order=relaxed"
+    )
+    usage_errors "$LESSON" "${cases[@]}"
 }

@@ -1,6 +1,6 @@
 # 21_mpi_sum_squares: over MPI ranks every per-number sum and the reduced two-word total must
 # equal the closed form, whatever the split (even, uneven, idle ranks, one rank), and agree
-# with lesson 14's serial total; --reduce halves (MPI_SUM on the two words) must lose exactly
+# with lesson 14's serial total; --variant halves (MPI_SUM on the two words) must lose exactly
 # the carries; every rank exits with the verdict; bad input exits 2 with one message, from
 # rank 0 only. Expected totals are computed independently in Python:
 #   sum((n-1)*n*(2*n-1)//6 for n in range(start, start+count))
@@ -124,15 +124,23 @@ assert_ok() {
     need_mpi
     mpirun_lesson 30 2 "${SMALL[@]}" --runs 3
     assert_ok 2 "$SMALL_TOTAL"
-    assert_line --index 0 --partial "over 2 rank(s), reduce=op, median of 3 run(s)"
+    assert_line --index 0 --partial "over 2 rank(s), variant=carry, median of 3 run(s)"
 }
 
-@test "--reduce halves: right on 1 rank, exactly one lost carry (2^64) short on 2: FAIL" {
+@test "--variant carry by name: the default, the same exact total" {
     need_mpi
-    mpirun_lesson 30 1 --reduce halves
-    assert_ok 1 "$DEFAULT_TOTAL"
+    mpirun_lesson 30 2 "${SMALL[@]}" --variant carry
+    assert_ok 2 "$SMALL_TOTAL"
+    assert_line --index 0 --partial "over 2 rank(s), variant=carry, median of 1 run(s)"
+}
 
-    mpirun_lesson --separate-stderr 60 2 --reduce halves # stderr: mpirun's note on exit 1
+@test "--variant halves: right on 1 rank, exactly one lost carry (2^64) short on 2: FAIL" {
+    need_mpi
+    mpirun_lesson 30 1 --variant halves
+    assert_ok 1 "$DEFAULT_TOTAL"
+    assert_line --index 0 --partial "over 1 rank(s), variant=halves, median of 1 run(s)"
+
+    mpirun_lesson --separate-stderr 60 2 --variant halves # stderr: mpirun's note on exit 1
     assert_failure 1
     # 833337833344750010830 - 2^64: the per-rank low words overflow once when added
     local short=814891089271040459214
@@ -148,7 +156,7 @@ assert_ok() {
     # shellcheck disable=SC2016 # for the rank's shell to expand, not this one
     local wrap='"$0" "$@"; s=$?; echo "rank $OMPI_COMM_WORLD_RANK exited with $s"; exit $s'
     local args expect
-    for args in "--count 2:0" "--reduce halves:1" "--count 0:2"; do
+    for args in "--count 2:0" "--variant halves:1" "--count 0:2"; do
         expect=${args##*:}
         # shellcheck disable=SC2086 # the arguments are meant to split
         run --separate-stderr timeout 60 "${MPIRUN[@]}" --mca orte_abort_on_non_zero_status 0 \
@@ -173,7 +181,8 @@ assert_ok() {
     local bad
     for bad in "--count 0:--count" "--count 100001:--count" "--start -1:--start" \
         "--start 1e3:--start" "--start 99999999999999999999:--start" "--runs 0:--runs" \
-        "--reduce sum:--reduce" "--bogus:unknown option" "stray:unexpected argument"; do
+        "--variant sum:--variant" "--variant op:--variant" "--variant:--variant" \
+        "--bogus:unknown option" "stray:unexpected argument"; do
         # shellcheck disable=SC2086 # the arguments are meant to split
         run --separate-stderr timeout 10 "$BUILD/$LESSON" ${bad%%:*}
         assert_usage_error "${bad#*:}"
@@ -189,12 +198,19 @@ assert_ok() {
     done
 }
 
+@test "the old spelling --reduce is gone: an unknown option, exit 2" {
+    need_mpi
+    usage_errors "$LESSON" 'unknown option "--reduce"|--reduce halves' \
+        'unknown option "--reduce"|--reduce op --count 2' \
+        'unknown option "--reduce=halves"|--reduce=halves'
+}
+
 @test "--help: the usage once on stdout, exit 0, on every rank" {
     need_mpi
     mpirun_lesson --separate-stderr 30 2 --help
     assert_success
     assert_equal "${lines[0]}" \
-        "usage: $LESSON [--start S] [--count C] [--runs R] [--reduce op|halves]"
+        "usage: $LESSON [--start S] [--count C] [--runs R] [--variant carry|halves]"
     assert_equal "$(grep -c '^usage: ' <<<"$output")" 1
     assert_output --partial "mpirun -np N"
 }

@@ -4,9 +4,9 @@ load helper
 
 @test "make run L=08 runs lesson 08 with ARGS" {
     # ARGS reach the lesson as its options: the mode and the sizes show in its verdict
-    run --separate-stderr timeout 120 make -s run L=08 ARGS='--mode mutex --threads 2 --iterations 1000'
+    run --separate-stderr timeout 120 make -s run L=08 ARGS='--variant mutex --threads 2 --iterations 1000'
     assert_success
-    assert_equal "${lines[-1]}" "RESULT mode=mutex counter=2000 expected=2000 OK"
+    assert_equal "${lines[-1]}" "RESULT variant=mutex counter=2000 expected=2000 OK"
 }
 
 @test "L=1 and L=01 name the same lesson; the command is said before it runs" {
@@ -20,14 +20,14 @@ load helper
 }
 
 @test "a lesson's FAIL or STUCK is named with its status; make itself can only say 2" {
-    run --separate-stderr timeout 120 make -s run L=04 ARGS='--order bad --timeout 0.5'
+    run --separate-stderr timeout 120 make -s run L=04 ARGS='--variant bad-order --timeout 0.5'
     assert_failure 2
-    assert_line --index -1 --regexp '^RESULT order=bad .* STUCK$'
+    assert_line --index -1 --regexp '^RESULT variant=bad-order .* STUCK$'
     [[ "$stderr" == *"make run: 04_deadlock exited with status 3 (STUCK: a watchdog gave up)"* ]] ||
         fail "no status line: $stderr"
     # the echoed command, run by hand, gives the lesson's own status
-    assert_equal "${lines[0]}" "build/04_deadlock --order bad --timeout 0.5"
-    run timeout 60 build/04_deadlock --order bad --timeout 0.5
+    assert_equal "${lines[0]}" "build/04_deadlock --variant bad-order --timeout 0.5"
+    run timeout 60 build/04_deadlock --variant bad-order --timeout 0.5
     assert_failure 3
 }
 
@@ -42,19 +42,19 @@ load helper
 }
 
 @test "make tsan L=08: the race reported live, exit 66 named; the mutex variant clean" {
-    run --separate-stderr timeout 300 make -s tsan L=08 ARGS='--mode unsafe --threads 2 --iterations 20000'
+    run --separate-stderr timeout 300 make -s tsan L=08 ARGS='--variant unsafe --threads 2 --iterations 20000'
     assert_failure 2
     [[ "$stderr" == *"WARNING: ThreadSanitizer: data race"* ]] || fail "no report: $stderr"
     [[ "$stderr" == *"make tsan: 08_race_counter exited with status 66 (ThreadSanitizer reported)"* ]] ||
         fail "no status line: $stderr"
-    run --separate-stderr timeout 300 make -s tsan L=08 ARGS='--mode mutex --threads 2 --iterations 20000'
+    run --separate-stderr timeout 300 make -s tsan L=08 ARGS='--variant mutex --threads 2 --iterations 20000'
     assert_success
     [[ "$stderr" != *"ThreadSanitizer"* ]] || fail "a report on the mutex variant: $stderr"
 }
 
 @test "make helgrind L=04: the lock-order inversion reported with the locks' addresses named" {
     command -v valgrind >/dev/null || skip "valgrind is not installed"
-    run --separate-stderr timeout 300 make -s helgrind L=04 ARGS='--order bad --timing lucky'
+    run --separate-stderr timeout 300 make -s helgrind L=04 ARGS='--variant bad-order --timing lucky'
     assert_failure 2
     # the lesson names its locks' addresses; helgrind's report uses the same two
     local db file
@@ -65,7 +65,7 @@ load helper
         "${stderr,,}" == *"lock order \"${file,,} before ${db,,}\" violated"* ]] ||
         fail "no lock-order report naming $db and $file: $stderr"
     [[ "$stderr" == *"make helgrind: 04_deadlock exited with status 99 (valgrind reported errors)"* ]]
-    run --separate-stderr timeout 300 make -s helgrind L=04 ARGS='--order good'
+    run --separate-stderr timeout 300 make -s helgrind L=04 ARGS='--variant one-order'
     assert_success
     [[ "$stderr" == *"ERROR SUMMARY: 0 errors"* ]] || fail "$stderr"
 }

@@ -86,29 +86,29 @@ memcheck_clean() {
 # tsan and helgrind judge by happens-before, not by luck: they report unsafe even in a
 # run that happened to lose nothing, so a few increments per thread are enough.
 
-@test "tsan: 08 --mode unsafe is a data race" {
-    tsan_reports "data race" 08_race_counter --mode unsafe --threads 2 --iterations 1000
+@test "tsan: 08 --variant unsafe is a data race" {
+    tsan_reports "data race" 08_race_counter --variant unsafe --threads 2 --iterations 1000
 }
-@test "tsan: 08 --mode mutex is clean" {
-    tsan_clean 08_race_counter --mode mutex --threads 4 --iterations 2000
+@test "tsan: 08 --variant mutex is clean" {
+    tsan_clean 08_race_counter --variant mutex --threads 4 --iterations 2000
 }
-@test "tsan: 08 --mode atomic is clean" {
-    tsan_clean 08_race_counter --mode atomic --threads 4 --iterations 2000
+@test "tsan: 08 --variant atomic is clean" {
+    tsan_clean 08_race_counter --variant atomic --threads 4 --iterations 2000
 }
-@test "tsan: 08 --mode local is clean" {
-    tsan_clean 08_race_counter --mode local --threads 4 --iterations 2000
+@test "tsan: 08 --variant local is clean" {
+    tsan_clean 08_race_counter --variant local --threads 4 --iterations 2000
 }
-@test "helgrind: 08 --mode unsafe is a possible data race" {
-    helgrind_reports "Possible data race" 08_race_counter --mode unsafe --threads 2 --iterations 1000
+@test "helgrind: 08 --variant unsafe is a possible data race" {
+    helgrind_reports "Possible data race" 08_race_counter --variant unsafe --threads 2 --iterations 1000
 }
-@test "helgrind: 08 --mode mutex is clean" {
-    helgrind_clean 08_race_counter --mode mutex --threads 3 --iterations 1000
+@test "helgrind: 08 --variant mutex is clean" {
+    helgrind_clean 08_race_counter --variant mutex --threads 3 --iterations 1000
 }
-@test "helgrind: 08 --mode atomic is clean" {
-    helgrind_clean 08_race_counter --mode atomic --threads 3 --iterations 1000
+@test "helgrind: 08 --variant atomic is clean" {
+    helgrind_clean 08_race_counter --variant atomic --threads 3 --iterations 1000
 }
-@test "helgrind: 08 --mode local is clean" {
-    helgrind_clean 08_race_counter --mode local --threads 3 --iterations 1000
+@test "helgrind: 08 --variant local is clean" {
+    helgrind_clean 08_race_counter --variant local --threads 3 --iterations 1000
 }
 
 # ---- 10_producer_consumer: correct, under every tool -----------------------------------
@@ -131,14 +131,14 @@ memcheck_clean() {
 # and in the deadlock neither second lock ever is. --timing lucky takes both orders for
 # real and finishes, and that is what they flag: the deadlock that did not happen this time.
 
-@test "tsan: 03 --unsafe is a data race" {
-    tsan_reports "data race" 03_mutex_bank --unsafe --scale 0 --rounds 1000
+@test "tsan: 03 --variant unsafe is a data race" {
+    tsan_reports "data race" 03_mutex_bank --variant unsafe --scale 0 --rounds 1000
 }
-@test "helgrind: 03 --unsafe is a possible data race" {
-    helgrind_reports "Possible data race" 03_mutex_bank --unsafe --scale 0 --rounds 300
+@test "helgrind: 03 --variant unsafe is a possible data race" {
+    helgrind_reports "Possible data race" 03_mutex_bank --variant unsafe --scale 0 --rounds 300
 }
-@test "tsan: 04 --order bad --timing lucky is a lock-order inversion" {
-    tsan_reports "lock-order-inversion" 04_deadlock --order bad --timing lucky --scale 0.01
+@test "tsan: 04 --variant bad-order --timing lucky is a lock-order inversion" {
+    tsan_reports "lock-order-inversion" 04_deadlock --variant bad-order --timing lucky --scale 0.01
 }
 
 # ---- every correct lesson, under ThreadSanitizer -----------------------------------------
@@ -148,13 +148,13 @@ memcheck_clean() {
     tsan_clean 01_threads --threads 8 --scale 0
 }
 @test "tsan: 02 is clean" {
-    tsan_clean 02_join --mode join --scale 0
+    tsan_clean 02_join --variant join --scale 0
 }
 @test "tsan: 03 is clean" {
     tsan_clean 03_mutex_bank --scale 0 --dishes 3 --accounts 2 --rounds 2000
 }
-@test "tsan: 04 --order good is clean" {
-    tsan_clean 04_deadlock --order good --scale 0.01 --timeout 30
+@test "tsan: 04 --variant one-order is clean" {
+    tsan_clean 04_deadlock --variant one-order --scale 0.01 --timeout 30
 }
 @test "tsan: 05 is clean" {
     tsan_clean 05_trylock_timeout --rounds 5 --scale 0.01
@@ -187,9 +187,9 @@ memcheck_clean() {
 
 @test "helgrind: 01, 02, 03, 04, 06, 07 are clean" {
     helgrind_clean 01_threads --threads 8 --scale 0
-    helgrind_clean 02_join --mode join --scale 0
+    helgrind_clean 02_join --variant join --scale 0
     helgrind_clean 03_mutex_bank --scale 0 --dishes 3 --accounts 2 --rounds 2000
-    helgrind_clean 04_deadlock --order good --scale 0.01 --timeout 30
+    helgrind_clean 04_deadlock --variant one-order --scale 0.01 --timeout 30
     helgrind_clean 06_condvar --waiters 4 --scale 0.01 --timeout 30
     helgrind_clean 07_event --waiters 4 --scale 0.01 --timeout 0.05
 }
@@ -206,7 +206,7 @@ memcheck_clean() {
     memcheck_clean 01_threads --threads 8 --scale 0
     memcheck_clean 02_join --scale 0
     memcheck_clean 03_mutex_bank --scale 0 --dishes 3 --accounts 2 --rounds 2000
-    memcheck_clean 04_deadlock --order good --scale 0.01 --timeout 30
+    memcheck_clean 04_deadlock --variant one-order --scale 0.01 --timeout 30
     memcheck_clean 05_trylock_timeout --rounds 5 --scale 0.01
     memcheck_clean 06_condvar --waiters 4 --scale 0.01 --timeout 30
     memcheck_clean 07_event --waiters 4 --scale 0.01 --timeout 0.05
@@ -235,8 +235,8 @@ memcheck_clean() {
 }
 
 # ---- 15-19: semaphore, barrier, rwlock, atomics, thread-local storage ----------------------
-# The broken variants that are data races are caught: 16 --variant no-barrier, 17 --lock none
-# and 18 --order relaxed (the last even on x86, whose hardware hides it: tsan judges by the C
+# The broken variants that are data races are caught: 16 --variant no-barrier, 17 --variant no-lock
+# and 18 --variant relaxed (the last even on x86, whose hardware hides it: tsan judges by the C
 # memory model). 15 --variant unbounded overflows its lot without a data race (its counter is
 # atomic), so its proof is the lesson's own invariant, in tests/15_semaphore.bats.
 # helgrind is left out for 18: it does not observe C11 atomics (an atomic load or store is a
@@ -246,15 +246,15 @@ memcheck_clean() {
 @test "tsan: 16 --variant no-barrier is a data race" {
     tsan_reports "data race" 16_barrier --variant no-barrier --cells 2000 --steps 100
 }
-@test "tsan: 17 --lock none is a data race" {
-    tsan_reports "data race" 17_rwlock --lock none --ops 2000
+@test "tsan: 17 --variant no-lock is a data race" {
+    tsan_reports "data race" 17_rwlock --variant no-lock --ops 2000
 }
-@test "tsan: 18 --order relaxed is a data race" {
-    tsan_reports "data race" 18_atomics --order relaxed --iterations 1000
+@test "tsan: 18 --variant relaxed is a data race" {
+    tsan_reports "data race" 18_atomics --variant relaxed --iterations 1000
 }
-@test "helgrind: 16 --variant no-barrier and 17 --lock none are possible data races" {
+@test "helgrind: 16 --variant no-barrier and 17 --variant no-lock are possible data races" {
     helgrind_reports "Possible data race" 16_barrier --variant no-barrier --cells 200 --steps 20
-    helgrind_reports "Possible data race" 17_rwlock --lock none --ops 500
+    helgrind_reports "Possible data race" 17_rwlock --variant no-lock --ops 500
 }
 @test "tsan: 15, 16, 17, 18, 19 are clean" {
     tsan_clean 15_semaphore --scale 0.01

@@ -8,7 +8,7 @@
  *   parse_long / _double  plain decimal in a range: "12x", "", " 5", "+5", "0x10", "1e3",
  *                         overflow all rejected
  *   escaped(text)         user text made safe for an error line (no raw newline or escape)
- *   parse_choice          one word out of a fixed list (--mode unsafe|mutex|atomic)
+ *   parse_choice          one word out of a fixed list (--variant mutex|atomic|unsafe)
  *   nap(seconds)          sleep seconds * time_scale (tests shrink time with --scale)
  *   scaled_timeout(s)     a --timeout that stretches with --scale > 1 (no false STUCK)
  *   rng_next / rng_below  a tiny seeded generator (xorshift64*), one state per thread
@@ -135,7 +135,7 @@ int verdict(bool ok, const char *fmt, ...)
     ;
 
 /* A watchdog's verdict: "RESULT <fields> STUCK", and EXIT_STUCK to return or exit with:
- *     return verdict_stuck("order=bad deadlock=detected"); */
+ *     return verdict_stuck("variant=bad-order deadlock=detected"); */
 int verdict_stuck(const char *fmt, ...)
 #if defined(__GNUC__) || defined(__clang__)
     __attribute__((format(printf, 1, 2)))
