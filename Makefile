@@ -38,7 +38,7 @@ MPI_BINS    := $(MPI_SRCS:lessons/%.c=$(BUILD)/%)
 TSAN_FLAGS := -fsanitize=thread
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lessons tests benches run test tsan helgrind asan deps bench bench-deps plots help clean
+.PHONY: all lessons tests benches run test tsan helgrind timeline asan deps bench bench-deps plots help clean
 .DEFAULT_GOAL := all
 
 all: lessons tests $(if $(MPI_SRCS),$(if $(HAVE_MPICC),mpi,mpi-missing))
@@ -149,6 +149,19 @@ tsan:
 	$(MAKE) $(if $(value L),-s )BUILD=$(BUILD)/tsan SAN='$(TSAN_FLAGS)' CFLAGS='-O1 -g' $(if $(value L),$(BUILD)/tsan/$(run_lesson),all)
 	$(if $(value L),$(info $(TSAN_RUN) $(BUILD)/tsan/$(run_lesson) $(ARGS)))
 	@$(if $(value L),$(TSAN_RUN) $(BUILD)/tsan/$(run_lesson) $(ARGS); $(call then_name_status,tsan))
+# `make timeline L=14 ARGS='--mode threads'`: the lesson run with --trace, its events drawn
+# as a Gantt chart (one row per thread, one bar per task) by scripts/timeline.py, into
+# $(BUILD)/timelines/NN_topic.{json,png,svg}. Only lessons with a --trace option.
+TRACED := $(patsubst lessons/%.c,%,$(shell grep -l '"trace", required_argument' lessons/*.c 2>/dev/null))
+timeline:
+	$(call check_L,timeline)
+	$(if $(filter $(run_lesson),$(TRACED)),,$(error make timeline: $(run_lesson) has no --trace (these do: $(TRACED))))
+	@$(MAKE) -s $(BUILD)/$(run_lesson)
+	@mkdir -p $(BUILD)/timelines
+	$(info $(BUILD)/$(run_lesson) --trace $(BUILD)/timelines/$(run_lesson).json $(ARGS))
+	@$(BUILD)/$(run_lesson) --trace $(BUILD)/timelines/$(run_lesson).json $(ARGS) || { $(call then_name_status,timeline); }
+	@set -- $(ARGS); scripts/timeline.py $(BUILD)/timelines/$(run_lesson).json --title "$(run_lesson) $$*"
+
 # `make helgrind L=04 ARGS='--variant bad-order --timeout 2'`: the lesson under valgrind's thread
 # checker (slow: it runs one thread at a time), every error printed, exit 99 if any.
 HELGRIND = valgrind --tool=helgrind --error-exitcode=99
@@ -206,6 +219,7 @@ help:
 	@echo "make tsan | asan     ThreadSanitizer | Address+UndefinedBehaviorSanitizer builds in $(BUILD)/tsan | $(BUILD)/asan"
 	@echo "make tsan L=NN ARGS= one lesson built with ThreadSanitizer and run: its reports, exit 66 if any"
 	@echo "make helgrind L=NN ARGS=  one lesson under valgrind's helgrind: its errors, exit 99 if any"
+	@echo "make timeline L=NN ARGS=  one lesson run with --trace, drawn as a timeline (PNG, SVG)"
 	@echo "make clean           remove $(BUILD)/"
 	@echo
 	@echo "layout: lessons/NN_topic.c the lessons; lessons/lib/ the library they stand on (pools,"

@@ -30,10 +30,11 @@
  */
 #include "program.h"
 #include "thread_pool.h"
+#include "trace.h"
 
 static const char usage[] =
     "[--mode all|serial|threads|pool] [--tasks N] [--max-workers M | --workers W]\n"
-    "        [--latency S] [--scale F]\n"
+    "        [--latency S] [--scale F] [--trace FILE]\n"
     "  N simulated downloads of S seconds each: serially, one thread per download, and\n"
     "  through a thread pool of 1..M workers (or of W workers only).\n"
     "  --mode         all (default), serial, threads or pool\n"
@@ -41,7 +42,9 @@ static const char usage[] =
     "  --max-workers  pool sizes 1..M are tried, 1..1000 (default: the number of tasks)\n"
     "  --workers      try only a pool of W workers, 1..1000\n"
     "  --latency      seconds each download waits, 0.001..10 (default 0.25)\n"
-    "  --scale        multiply every nap by F, 0..100 (default 1; 0 = no waiting)\n";
+    "  --scale        multiply every nap by F, 0..100 (default 1; 0 = no waiting)\n"
+    "  --trace        write who waited for which download when to FILE (JSON; make timeline\n"
+    "                 L=13 draws it: the staircase, one step per round of the pool)\n";
 
 enum mode { MODE_ALL, MODE_SERIAL, MODE_THREADS, MODE_POOL };
 static const char *const mode_names[] = { "all", "serial", "threads", "pool", NULL };
@@ -72,7 +75,9 @@ static struct download take_in_body(int id)
 /* What the lesson is about: most of a download's time is spent waiting, not computing. */
 static struct download download(int id)
 {
+    int64_t t0 = trace_start();
     nap(latency);
+    trace_span(t0, "wait", "download %d", id);
     return take_in_body(id);
 }
 
@@ -97,6 +102,7 @@ static void run_serial(int tasks, struct download got[])
 /* One thread per download; each returns its result as the thread's exit value. */
 static void *download_thread(void *arg)
 {
+    trace_thread_name("thread for %d", (int)(intptr_t)arg); /* --trace: the row's label */
     return download_new((int)(intptr_t)arg);
 }
 
@@ -117,6 +123,7 @@ static void run_threads(int tasks, struct download got[])
 /* A pool task: the result goes out through *result, and comes back through the future. */
 static int download_task(void *arg, void **result)
 {
+    trace_thread_name("%s", tp_current_worker_name());
     *result = download_new((int)(intptr_t)arg);
     return 0;
 }
@@ -187,6 +194,7 @@ static void measure(struct plan *pl, const char *mode, int workers)
 {
     memset(pl->got, 0, (size_t)pl->tasks * sizeof *pl->got);
     double t0 = now_s();
+    int64_t traced = trace_start();
     if (strcmp(mode, "serial") == 0)
         run_serial(pl->tasks, pl->got);
     else if (strcmp(mode, "threads") == 0)
@@ -194,6 +202,7 @@ static void measure(struct plan *pl, const char *mode, int workers)
     else
         run_pool(pl->tasks, workers, pl->got);
     double seconds = now_s() - t0;
+    trace_span(traced, "run", "%s, %d worker(s)", mode, workers);
     int wrong = count_wrong(pl);
     pl->runs++;
     pl->wrong += wrong;
@@ -217,6 +226,7 @@ int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
     long tasks = 8, max_workers = 0, workers = 0;  /* 0: not given */
+    const char *trace_path = NULL;
     int mode = MODE_ALL;
 
     static const struct option opts[] = {
@@ -226,6 +236,7 @@ int main(int argc, char **argv)
         { "workers", required_argument, NULL, 'w' },
         { "latency", required_argument, NULL, 'l' },
         { "scale", required_argument, NULL, 's' },
+        { "trace", required_argument, NULL, 'T' },
         CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
@@ -236,8 +247,12 @@ int main(int argc, char **argv)
         case 'w': workers = parse_long("--workers", optarg, 1, 1000); break;
         case 'l': latency = parse_double("--latency", optarg, 0.001, 10); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
+        case 'T': trace_path = optarg; break;
         }
     }
+    if (trace_path && !trace_open(trace_path))
+        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_thread_name("main");
     if (workers && max_workers)
         usage_error("--workers: give --workers W (one pool size) or --max-workers M "
                     "(sizes 1..M), not both");
@@ -275,6 +290,8 @@ int main(int argc, char **argv)
         snprintf(results, sizeof results, "%d_wrong", pl.wrong);
     free(expected);
     free(got);
+    if (!trace_close())
+        die("--trace %s: %s", escaped(trace_path), strerror(errno));
     return verdict(pl.wrong == 0, "tasks=%ld modes=%s runs=%d results=%s", tasks, modes,
                    pl.runs, results);
 }

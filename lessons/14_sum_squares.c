@@ -24,14 +24,13 @@
  *     some 40 us with how deeply the idle core sleeps). With --start 50000 a task takes
  *     ~30 us, hardly more than a round trip, and the speedups melt; --chunk 10 sends ten
  *     numbers per message and buys much of it back.
- *   - the first run is cold. A fresh process's threads are not yet placed on distinct cores:
- *     the scheduler may start both workers on one CPU and move one later, and an idle CPU
- *     may first have to wake from a deep sleep state. On a 2-vCPU VM, 30 fresh processes
- *     with --runs 1 took 21-36 ms in threads mode (median ~27 ms), while with --runs 5 the
- *     median run took ~21 ms; serial ~41 ms either way. So whole-program timings (hyperfine)
- *     are cold, the median of several runs here is warm; "runs:" lists every run in order.
- *     --pin puts worker k on CPU k mod the CPUs online from the start (pthread_setaffinity_np
- *     and sched_setaffinity, Linux extensions, in lessons/lib/cpu.c); serial stays unpinned.
+ *   - the first run is cold: the scheduler may start both workers on one CPU and move one
+ *     later, and an idle CPU may first have to wake up. On a 2-vCPU VM, threads mode took
+ *     21-36 ms in 30 fresh processes, ~21 ms in later runs; serial ~41 ms either way. So
+ *     hyperfine's whole-program timings are cold, the median of several runs here is warm.
+ *     `make timeline L=14` draws each run (--trace): two threads of one run side by side,
+ *     or one after the other. --pin puts worker k on CPU k mod the CPUs online from the
+ *     start (Linux extensions, in lessons/lib/cpu.c); serial stays unpinned.
  *   - cpu is what a run burned, user + system, in every thread and worker process: close to
  *     workers x seconds while they all compute, plus what the pipes cost the processes.
  *   - every mode checks every sum against the closed form (n-1) n (2n-1) / 6. The sums do
@@ -45,12 +44,9 @@
  * (`nproc`); with 3 workers 20 tasks split 7+7+6, so the best is 20/7 = 2.86x. Then
  * --runs 10 with and without --pin, and compare each mode's first run with the rest.
  *
- * Verdict: after the table, one line per mode,
- *   MODE name=processes workers=2 seconds=0.029412 speedup=1.98 exact=20/20 first=0.034107
- *        cpu=0.059870 pinned=no                                       (on one line)
- * (seconds: the median run; speedup=n/a when serial did not run; first: run 1; cpu: CPU
- * seconds of a run, median, n/a where the workers' cannot be read; pinned=yes only if every
- * pin of the mode held), then
+ * Verdict: after the table, one line per mode, "MODE name=processes workers=2
+ * seconds=0.029412 speedup=1.98 exact=20/20 first=0.034107 cpu=0.059870 pinned=no" (the
+ * median run; n/a without serial; run 1; CPU seconds, n/a if unreadable; every pin held), then
  *   RESULT tasks=20 total=... expected=... modes=serial,threads,pool,processes OK
  * Exit 0 when every mode got every sum exact, 1 otherwise, 2 for bad usage.
  */
@@ -58,6 +54,7 @@
 #include "cpu.h"
 #include "process_pool.h"
 #include "sum_squares.h"
+#include "trace.h"
 #include "thread_pool.h"
 
 #include <inttypes.h>
@@ -67,7 +64,8 @@
 
 static const char usage[] =
     "[--mode all|serial|threads|pool|processes] [--workers N] [--start S]\n"
-    "       [--count C] [--chunk K] [--runs R] [--kill-one] [--pin]\n"
+    "       [--count C] [--chunk K] [--runs R] [--kill-one] [--pin] [--timeout S]\n"
+    "       [--trace FILE]\n"
     "  For each of C numbers n = S .. S+C-1, the sum of i*i for 0 <= i < n (CPU-bound).\n"
     "  --mode      serial: one loop; threads: N pthreads, each sums one block of the numbers;\n"
     "              pool: the thread pool (tp_map); processes: the process pool (pp_map);\n"
@@ -83,7 +81,8 @@ static const char usage[] =
     "  --pin       pin worker k to CPU k mod the CPUs online (Linux only) in threads, pool and\n"
     "              processes; serial stays unpinned; not with --kill-one\n"
     "  --timeout   processes: the longest one pool call may take, seconds, 0.1..86400\n"
-    "              (default 60); then the lesson says so and ends STUCK (exit 3)\n";
+    "              (default 60); then the lesson says so and ends STUCK (exit 3)\n"
+    "  --trace     write who ran which task when to FILE (JSON; make timeline L=14 draws it)\n";
 
 enum { MAX_RUNS = 100 };
 enum mode { MODE_ALL, MODE_SERIAL, MODE_THREADS, MODE_POOL, MODE_PROCESSES, NMODES };
@@ -104,15 +103,19 @@ static struct {
     size_t chunk, count;
     uint64_t start;
     bool kill_one, pin;
-    double timeout; /* the process pool's .timeout */
-} cfg = {MODE_ALL, 2, 0, 1, 20, 5000000, false, false, 60};
+    double timeout;         /* the process pool's .timeout */
+    const char *trace_path; /* --trace: a timeline of every task (trace.h) */
+} cfg = {MODE_ALL, 2, 0, 1, 20, 5000000, false, false, 60, NULL};
 
 /* ---- the kernel, and serial: the baseline ------------------------------------------ */
 
 static void sum_tasks(task *tasks, size_t count)
 {
-    for (size_t k = 0; k < count; k++)
+    for (size_t k = 0; k < count; k++) {
+        int64_t t0 = trace_start();
         tasks[k].sum = ss_sum_squares(tasks[k].n);
+        trace_span(t0, "task", "n=%" PRIu64, tasks[k].n);
+    }
 }
 
 /* Every mode runs sum_tasks through this pointer, which the compiler must read when the
@@ -129,8 +132,8 @@ static void run_serial(task *tasks, size_t count)
 
 /* ---- --pin: worker k on CPU k mod the CPUs online ---------------------------------- */
 
-/* The first error of a pin in the mode being measured, 0 while every pin held. Workers
- * record their own, atomically (two may fail at once); measure() reads it after the runs. */
+/* The first pin error of the mode being measured, 0 while every pin held (set atomically by
+ * the workers; measure() reads it after the runs). */
 static atomic_int pin_error;
 
 static int cpu_of_worker(long k)
@@ -174,11 +177,13 @@ typedef struct {
     task *tasks;
     size_t count;
     int cpu; /* --pin: the thread pins itself to it first, inside the timed run; -1: not */
+    long index;
 } block;
 
 static void *block_main(void *arg)
 {
     block *b = arg;
+    trace_thread_name("thread %ld", b->index);
     if (b->cpu >= 0)
         note_pin(pin_thread_to_cpu(pthread_self(), b->cpu));
     kernel(b->tasks, b->count);
@@ -192,7 +197,7 @@ static void run_threads(task *tasks, size_t count, long workers)
         size_t from = count * (size_t)w / (size_t)workers;
         size_t to = count * (size_t)(w + 1) / (size_t)workers;
         blocks[w] = (block){.tasks = tasks + from, .count = to - from,
-                            .cpu = cfg.pin ? cpu_of_worker(w) : -1};
+                            .cpu = cfg.pin ? cpu_of_worker(w) : -1, .index = w};
         PT_CHECK(pthread_create(&blocks[w].tid, NULL, block_main, &blocks[w]));
     }
     for (long w = 0; w < workers; w++)
@@ -206,6 +211,7 @@ static void run_threads(task *tasks, size_t count, long workers)
 static int tp_sum(void *arg, void **result)
 {
     (void)result;
+    trace_thread_name("%s", tp_current_worker_name()); /* --trace: the row's label */
     kernel(arg, 1);
     return 0;
 }
@@ -239,6 +245,7 @@ static void pp_sum(const void *arg, size_t len, pp_reply *reply)
         return;
     }
     task t = {.n = *(const uint64_t *)arg}; /* the pool aligns arguments: no memcpy needed */
+    trace_thread_name("process %ld", (long)getpid());
     kernel(&t, 1);
     pp_reply_bytes(reply, &t.sum, sizeof t.sum);
 }
@@ -388,6 +395,7 @@ static outcome measure(enum mode mode, pp_pool *procs)
         for (size_t k = 0; k < cfg.count; k++) /* a sum nobody writes stays visibly wrong */
             tasks[k] = (task){.n = cfg.start + k, .sum = {UINT64_MAX, UINT64_MAX}};
         double cpu0 = cpu_now(counted), t0 = now_s();
+        int64_t traced = trace_start();
         switch (mode) {
         case MODE_SERIAL: run_serial(tasks, cfg.count); break;
         case MODE_THREADS: run_threads(tasks, cfg.count, cfg.workers); break;
@@ -402,6 +410,7 @@ static outcome measure(enum mode mode, pp_pool *procs)
             break;
         }
         o.run_s[run] = seconds[run] = now_s() - t0;
+        trace_span(traced, "run", "%s run %ld", mode_names[mode], run + 1);
         cpu[run] = cpu_now(counted) - cpu0;
         size_t exact = 0;
         ss_u128 total = {0, 0};
@@ -498,7 +507,8 @@ static void parse_args(int argc, char **argv)
         {"start", required_argument, NULL, 's'}, {"count", required_argument, NULL, 'c'},
         {"chunk", required_argument, NULL, 'k'}, {"runs", required_argument, NULL, 'r'},
         {"kill-one", no_argument, NULL, 'K'},    {"pin", no_argument, NULL, 'P'},
-        {"timeout", required_argument, NULL, 'T'}, CLI_HELP, CLI_END,
+        {"timeout", required_argument, NULL, 'T'}, {"trace", required_argument, NULL, 'J'},
+        CLI_HELP, CLI_END,
     };
     cfg.workers = online_cpus() < PP_MAX_WORKERS ? online_cpus() : PP_MAX_WORKERS;
     for (int opt; (opt = cli_next(argc, argv, opts)) != -1;) {
@@ -512,6 +522,7 @@ static void parse_args(int argc, char **argv)
         case 'K': cfg.kill_one = true; break;
         case 'T': cfg.timeout = parse_double("--timeout", optarg, 0.1, 86400); break;
         case 'P': cfg.pin = true; break;
+        case 'J': cfg.trace_path = optarg; break;
         }
     }
     if (cfg.kill_one && cfg.pin)
@@ -531,6 +542,9 @@ int main(int argc, char **argv)
     printf("  %ld workers, %zu number(s) per pool task, median of %ld run(s) per mode\n",
            cfg.workers, cfg.chunk, cfg.runs);
 
+    if (cfg.trace_path && !trace_open(cfg.trace_path))   /* before any worker exists */
+        die("--trace %s: %s", escaped(cfg.trace_path), strerror(errno));
+    trace_thread_name("main");
     /* The process pool first: fork while this program has a single thread (see
      * process_pool.h). Its start-up is timed here, apart from the work. */
     bool all = cfg.mode == MODE_ALL;
@@ -565,6 +579,8 @@ int main(int argc, char **argv)
         }
         pp_destroy(procs);
     }
+    if (!trace_close()) /* every worker is gone: all their events are in */
+        die("--trace %s: %s", escaped(cfg.trace_path), strerror(errno));
 
     print_table(out);
     ss_u128 expected = {0, 0}, total = {0, 0};

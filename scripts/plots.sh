@@ -77,5 +77,20 @@ draw c-vs-python python ""
 draw peers peers "pworkers=$(v pworkers)"
 draw server-rps server "sclients=$(v sclients); srequests=$(v srequests); sruns=$(v sruns)"
 
+# Timelines: traced lesson runs kept with the results (timelines/NN_topic.json, from
+# `make timeline`), drawn by scripts/timeline.py as timeline-NN_topic.
+for trace in "$results"/timelines/*.json; do
+    [ -e "$trace" ] || continue
+    name=timeline-$(basename "$trace" .json)
+    if python3 scripts/timeline.py "$trace" --out "$out/$name" --formats "$formats" \
+        --title "lesson $(basename "$trace" .json): who ran when" >/dev/null; then
+        echo "plots.sh: $out/$name ($formats)" >&2
+        drawn=$((drawn + 1))
+    else
+        echo "plots.sh: timeline.py failed on $trace" >&2
+        failed=1
+    fi
+done
+
 echo "plots.sh: $drawn plots drawn into $out/ from $results ($skipped skipped)" >&2
 exit "$failed"

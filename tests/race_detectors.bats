@@ -278,3 +278,13 @@ memcheck_clean() {
     memcheck_clean 18_atomics --iterations 200
     memcheck_clean 19_thread_local --iterations 100
 }
+
+# --trace records from every thread (and worker process) into one shared buffer: a slot per
+# event claimed atomically, read only after every recorder is joined.
+@test "tsan and helgrind: 13 and 14 with --trace are clean" {
+    tsan_clean 14_sum_squares --workers 2 --start 100000 --count 8 --trace "$BATS_TEST_TMPDIR/a.json"
+    tsan_clean 13_io_bound --tasks 4 --max-workers 2 --scale 0.02 --trace "$BATS_TEST_TMPDIR/b.json"
+    helgrind_clean 14_sum_squares --mode pool --workers 2 --start 100000 --count 8 \
+        --trace "$BATS_TEST_TMPDIR/c.json"
+    helgrind_clean 13_io_bound --tasks 4 --max-workers 2 --scale 0.02 --trace "$BATS_TEST_TMPDIR/d.json"
+}
