@@ -151,7 +151,8 @@ tsan:
 	@$(if $(value L),$(TSAN_RUN) $(BUILD)/tsan/$(run_lesson) $(ARGS); $(call then_name_status,tsan))
 # `make timeline L=14 ARGS='--mode threads'`: the lesson run with --trace, its events drawn
 # as a Gantt chart (one row per thread, one bar per task) by scripts/timeline.py, into
-# $(BUILD)/timelines/NN_topic.{json,png,svg}. Only lessons with a --trace option.
+# $(BUILD)/timelines/NN_topic.{json,png,svg}. Only lessons with a --trace option; a broken
+# variant's FAIL is drawn too (that is often the picture worth seeing), then named.
 TRACED := $(patsubst lessons/%.c,%,$(shell grep -l '"trace", required_argument' lessons/*.c 2>/dev/null))
 timeline:
 	$(call check_L,timeline)
@@ -159,8 +160,11 @@ timeline:
 	@$(MAKE) -s $(BUILD)/$(run_lesson)
 	@mkdir -p $(BUILD)/timelines
 	$(info $(BUILD)/$(run_lesson) --trace $(BUILD)/timelines/$(run_lesson).json $(ARGS))
-	@$(BUILD)/$(run_lesson) --trace $(BUILD)/timelines/$(run_lesson).json $(ARGS) || { $(call then_name_status,timeline); }
-	@set -- $(ARGS); scripts/timeline.py $(BUILD)/timelines/$(run_lesson).json --title "$(run_lesson) $$*"
+	@rm -f $(BUILD)/timelines/$(run_lesson).json; \
+	$(BUILD)/$(run_lesson) --trace $(BUILD)/timelines/$(run_lesson).json $(ARGS); status=$$?; \
+	if [ -s $(BUILD)/timelines/$(run_lesson).json ]; then set -- $(ARGS); \
+	    scripts/timeline.py $(BUILD)/timelines/$(run_lesson).json --title "$(run_lesson) $$*" || exit 1; fi; \
+	(exit $$status); $(call then_name_status,timeline)
 
 # `make helgrind L=04 ARGS='--variant bad-order --timeout 2'`: the lesson under valgrind's thread
 # checker (slow: it runs one thread at a time), every error printed, exit 99 if any.

@@ -25,12 +25,13 @@
  * (exit 0), or "... FAIL" (exit 1), which --variant unsafe usually gets.
  */
 #include "program.h"
+#include "trace.h"
 
 #include <stdatomic.h>
 
 static const char usage[] =
     "[--dishes N] [--accounts N] [--depositors N] [--withdrawers N] [--rounds N]\n"
-    "       [--seed S] [--variant locked|unsafe] [--scale F]\n"
+    "       [--seed S] [--variant locked|unsafe] [--scale F] [--trace PATH]\n"
     "  part one: N dishes share one frying pan (a mutex);\n"
     "  part two: depositors and withdrawers move random amounts in and out of accounts.\n"
     "  --dishes       cooks sharing the pan, 1..64 (default 4)\n"
@@ -41,7 +42,10 @@ static const char usage[] =
     "  --seed         seed for the random amounts, 0..2147483647 (default 1)\n"
     "  --variant      locked (default): the pan and each account behind its own mutex;\n"
     "                 unsafe: skip every lock, to see what the mutexes prevent (usually exit 1)\n"
-    "  --scale        multiply every sleep by F, 0..100 (default 1; 0.01 for tests)\n";
+    "  --scale        multiply every sleep by F, 0..100 (default 1; 0.01 for tests)\n"
+    "  --trace        write when each cook waited for the pan and fried to PATH (JSON; make\n"
+    "                 timeline L=03 draws it: one bar in the pan at a time, or with\n"
+    "                 --variant unsafe, several)\n";
 
 enum { MAX_DISHES = 64, MAX_ACCOUNTS = 64, MAX_TELLERS = 256 };
 enum { INITIAL_BALANCE = 100, MAX_AMOUNT = 100 };
@@ -104,13 +108,18 @@ struct cook {
 static void *fry(void *arg)
 {
     const struct cook *cook = arg;
+    trace_thread_name("%s", cook->dish);
+    int64_t t0 = trace_start();
     lock(&pan);                                  /* wait until the pan is free */
+    trace_span(t0, "wait", "wait for the pan");
+    t0 = trace_start();
     int cooks = step_up_to_pan();
     printf("  %-9s: in the pan (%d cook%s at the pan)\n", cook->dish, cooks,
            cooks == 1 ? "" : "s");
     nap(frying_seconds);
     printf("  %-9s: done\n", cook->dish);
     step_away_from_pan();
+    trace_span(t0, "pan", "%s", cook->dish);
     unlock(&pan);                                /* the next cook may go */
     return NULL;
 }
@@ -295,6 +304,7 @@ int main(int argc, char **argv)
     cli_setup(argv[0], usage);
     int dishes = 4, accounts = 1, depositors = 2, withdrawers = 2;
     long rounds = 100000, seed = 1;
+    const char *trace_path = NULL;
     static const struct option opts[] = {
         { "dishes", required_argument, NULL, 'd' },
         { "accounts", required_argument, NULL, 'a' },
@@ -304,6 +314,7 @@ int main(int argc, char **argv)
         { "seed", required_argument, NULL, 'S' },
         { "variant", required_argument, NULL, 'v' },
         { "scale", required_argument, NULL, 's' },
+        { "trace", required_argument, NULL, 'T' },
         CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
@@ -316,10 +327,15 @@ int main(int argc, char **argv)
         case 'S': seed = parse_long("--seed", optarg, 0, INT32_MAX); break;
         case 'v': variant = (enum variant)parse_choice("--variant", optarg, variant_names); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
+        case 'T': trace_path = optarg; break;
         }
     }
 
+    if (trace_path && !trace_open(trace_path))   /* part one only: the bank would be 10^5s */
+        die("--trace %s: %s", escaped(trace_path), strerror(errno));
     int most_cooks = share_the_pan(dishes);
+    if (!trace_close())
+        die("--trace %s: %s", escaped(trace_path), strerror(errno));
     struct bank_result bank_books = run_the_bank(accounts, depositors, withdrawers, rounds, seed);
 
     bool ok = most_cooks == 1 && bank_books.balanced == accounts && bank_books.lowest >= 0;

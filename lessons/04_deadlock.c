@@ -34,10 +34,11 @@
  * slow). V is one-order or bad-order, T is unlucky or lucky.
  */
 #include "program.h"
+#include "trace.h"
 
 static const char usage[] =
     "[--variant one-order|bad-order] [--timing unlucky|lucky] [--timeout S]\n"
-    "       [--scale F]\n"
+    "       [--scale F] [--trace PATH]\n"
     "  Worker A copies database -> file, worker B copies file -> database; each needs\n"
     "  both the database lock and the file lock.\n"
     "  --variant  one-order (default): both take the locks in one global order,\n"
@@ -47,7 +48,9 @@ static const char usage[] =
     "             the second, every run; lucky: B starts only after A is done\n"
     "  --timeout  seconds the watchdog waits for both to finish, 0.001..3600 (default 2);\n"
     "             real seconds (give valgrind more), times F when --scale F is above 1\n"
-    "  --scale    multiply the workers' naps by F, 0.0001..100 (default 1)\n";
+    "  --scale    multiply the workers' naps by F, 0.0001..100 (default 1)\n"
+    "  --trace    write who held and waited for which lock when to PATH (JSON; make timeline\n"
+    "             L=04 draws it: in a deadlock, two waits that never end)\n";
 
 enum variant { VARIANT_ONE_ORDER, VARIANT_BAD_ORDER };
 static const char *const variant_names[] = { "one-order", "bad-order", NULL };
@@ -125,8 +128,12 @@ static void note_holds(struct worker *w, struct resource *r, bool held)
 static void take(struct worker *w, struct resource *r)
 {
     printf("worker %s: reaching for the %s lock\n", w->name, r->name);
+    trace_thread_name("worker %s", w->name);     /* --trace: before the table, whose lock */
+    trace_begin("wait", "waits for %s", r->name); /* hands the events on to the watchdog */
     note_wants(w, r);
     PT_CHECK(pthread_mutex_lock(&r->lock));
+    trace_end();
+    trace_begin("lock", "holds %s", r->name);
     note_holds(w, r, true);
     printf("worker %s: holds the %s lock\n", w->name, r->name);
 }
@@ -135,6 +142,7 @@ static void take(struct worker *w, struct resource *r)
 static void release(struct worker *w, struct resource *r)
 {
     note_holds(w, r, false);
+    trace_end();
     PT_CHECK(pthread_mutex_unlock(&r->lock));
 }
 
@@ -297,12 +305,14 @@ int main(int argc, char **argv)
     enum variant variant = VARIANT_ONE_ORDER;
     enum timing timing = TIMING_UNLUCKY;
     double timeout = 2.0;
+    const char *trace_path = NULL;
 
     static const struct option opts[] = {
         { "variant", required_argument, NULL, 'v' },
         { "timing", required_argument, NULL, 'g' },
         { "timeout", required_argument, NULL, 't' },
         { "scale", required_argument, NULL, 's' },
+        { "trace", required_argument, NULL, 'T' },
         CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
@@ -311,8 +321,11 @@ int main(int argc, char **argv)
         case 'g': timing = (enum timing)parse_choice("--timing", optarg, timing_names); break;
         case 't': timeout = parse_double("--timeout", optarg, 0.001, 3600); break;
         case 's': time_scale = parse_double("--scale", optarg, 0.0001, 100); break;
+        case 'T': trace_path = optarg; break;
         }
     }
+    if (trace_path && !trace_open(trace_path))
+        die("--trace %s: %s", escaped(trace_path), strerror(errno));
 
     cond_init_monotonic(&table_changed);
     workers[0] = (struct worker){ .name = "A", .from = &database, .to = &file,
@@ -336,7 +349,10 @@ int main(int argc, char **argv)
     int finished = watch(scaled_timeout(timeout), &deadlock);
     if (finished < NWORKERS) {
         /* No join: the stuck workers will never return. Returning from main ends the
-         * process, and them with it; that is the only way out of a deadlock. */
+         * process, and them with it; that is the only way out of a deadlock. Their last
+         * events reached us through the table's lock; the waits stay open in the trace. */
+        if (!trace_close())
+            die("--trace %s: %s", escaped(trace_path), strerror(errno));
         return verdict_stuck("variant=%s timing=%s finished=%d expected=%d deadlock=%s",
                              variant_names[variant], timing_names[timing], finished, NWORKERS,
                              deadlock ? "detected" : "unknown");
@@ -344,6 +360,8 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < NWORKERS; i++)
         PT_CHECK(pthread_join(tids[i], NULL));
+    if (!trace_close())
+        die("--trace %s: %s", escaped(trace_path), strerror(errno));
     PT_CHECK(pthread_cond_destroy(&table_changed));
     return verdict(true, "variant=%s timing=%s finished=%d expected=%d deadlock=none",
                    variant_names[variant], timing_names[timing], finished, NWORKERS);

@@ -17,7 +17,9 @@
  * sleeps or prints while holding the lock. Shutdown needs no polling: main closes the
  * queue and broadcasts; each logger drains what is left, sees "closed and empty", ends.
  * The [queue d/C] column shows the depth: full (C/C) and empty (0/C) are where waits happen.
- * Lines may print in a surprising order: each thread prints after it lets go of the lock.
+ * Lines may print in a surprising order: each thread prints after it lets go of the lock,
+ * so a logger may write #1 before its handler's "queued #1" line appears. --trace PATH
+ * records what the lines cannot: who did what when, waits included (make timeline L=10).
  * Try: in bq_close (lessons/lib/bounded_queue.c), turn the not_empty broadcast into a signal;
  * run --producers 1 --loggers 8: one idle logger hears it, the others would wait forever:
  * the watchdog says STUCK.
@@ -30,15 +32,18 @@
  */
 #include "bounded_queue.h"
 #include "program.h"
+#include "trace.h"
 
 static const char usage[] =
     "[--producers N] [--messages M] [--capacity C] [--loggers L] [--scale F]\n"
+    "       [--trace PATH]\n"
     "  N request handlers each queue M log messages; L loggers take and write them.\n"
     "  --producers  request handler threads, 1..64 (default 3)\n"
     "  --messages   messages per handler, 1..100000 (default 20)\n"
     "  --capacity   queue slots, 1..10000 (default 4)\n"
     "  --loggers    logger threads, 1..16 (default 1)\n"
-    "  --scale      multiply every nap by F, 0..100 (default 1; 0 = no naps)\n";
+    "  --scale      multiply every nap by F, 0..100 (default 1; 0 = no naps)\n"
+    "  --trace      write who handled, queued, waited and wrote when to PATH (JSON)\n";
 
 /* Classroom pace, before --scale: handlers are quicker than the logger, so the queue fills. */
 static const double HANDLE_MAX_S = 0.2;   /* handling one request: 0..0.2 s, at random */
@@ -105,13 +110,18 @@ static void *producer_main(void *arg)
 {
     struct producer *self = arg;
     uint64_t rng = 0x5EED0000u + (uint64_t)self->id;
+    trace_thread_name("handler %d", self->id);
     for (long seq = 1; seq <= self->sh->messages; seq++) {
+        int64_t t0 = trace_start();
         nap(HANDLE_MAX_S * (double)rng_below(&rng, 1001) / 1000.0);   /* serve the request */
+        trace_span(t0, "handle", "request #%ld", seq);
         struct message m = { .producer = self->id, .seq = seq };
         snprintf(m.text, sizeof m.text, "GET /items/%d -> 200", (int)rng_below(&rng, 1000));
         bq_move mv;       /* waits while the queue is full; the watchdog bounds the wait */
+        t0 = trace_start();
         if (bq_put(&self->sh->queue, &m, BQ_FOREVER, &mv) != BQ_OK)
             die("put on a closed queue (main closes it only after every handler is done)");
+        trace_span(t0, mv.waited ? "wait" : "queue", "put #%ld", seq);
         printf("handler %d queued #%ld  [queue %ld/%ld]%s\n", self->id, seq, mv.depth,
                bq_capacity(&self->sh->queue), mv.waited ? "  (waited for room)" : "");
     }
@@ -129,8 +139,11 @@ static void *logger_main(void *arg)
     long *last = xcalloc((size_t)sh->producers, sizeof *last);
     struct message m;
     bq_move mv;
+    trace_thread_name("logger %d", self->id);
+    int64_t t0 = trace_start();
     /* BQ_CLOSED comes only when the queue is closed and drained: nothing is left behind. */
     while (bq_take(&sh->queue, &m, BQ_FOREVER, &mv) == BQ_OK) {
+        trace_span(t0, mv.waited ? "wait" : "queue", "take");
         bool in_order = sh->loggers == 1 ? m.seq == last[m.producer] + 1
                                          : m.seq > last[m.producer];
         last[m.producer] = m.seq;
@@ -138,7 +151,10 @@ static void *logger_main(void *arg)
         printf("    logger %d writes: handler %d #%ld %s  [queue %ld/%ld]%s\n", self->id,
                m.producer, m.seq, m.text, mv.depth, bq_capacity(&sh->queue),
                mv.waited ? "  (waited for work)" : "");
+        t0 = trace_start();
         nap(WRITE_S);                          /* writing is slow; the lock is free meanwhile */
+        trace_span(t0, "write", "handler %d #%ld", m.producer, m.seq);
+        t0 = trace_start();
     }
     free(last);
     return NULL;
@@ -166,6 +182,7 @@ int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
     long producers = 3, messages = 20, capacity = 4, loggers = 1;
+    const char *trace_path = NULL;
 
     static const struct option opts[] = {
         { "producers", required_argument, NULL, 'p' },
@@ -173,6 +190,7 @@ int main(int argc, char **argv)
         { "capacity", required_argument, NULL, 'c' },
         { "loggers", required_argument, NULL, 'l' },
         { "scale", required_argument, NULL, 's' },
+        { "trace", required_argument, NULL, 'T' },
         CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
@@ -182,8 +200,11 @@ int main(int argc, char **argv)
         case 'c': capacity = parse_long("--capacity", optarg, 1, 10000); break;
         case 'l': loggers = parse_long("--loggers", optarg, 1, 16); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
+        case 'T': trace_path = optarg; break;
         }
     }
+    if (trace_path && !trace_open(trace_path))
+        die("--trace %s: %s", escaped(trace_path), strerror(errno));
 
     struct shared sh = { .producers = producers, .messages = messages, .loggers = loggers };
     /* While the program works, something moves through the queue at least every few
@@ -212,6 +233,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < loggers; i++)
         PT_CHECK(pthread_join(log_threads[i].tid, NULL));
 
+    if (!trace_close())
+        die("--trace %s: %s", escaped(trace_path), strerror(errno));
     int status = report(&sh);
     ledger_destroy(&sh.ledger);
     bq_destroy(&sh.queue);

@@ -46,6 +46,7 @@
 #include "program.h"
 #include "net.h"
 #include "thread_pool.h"
+#include "trace.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -53,7 +54,7 @@
 
 static const char usage[] =
     "[--mode both|serial|pool] [--ports N] [--first-port P] [--open K] [--workers W]\n"
-    "        [--latency S] [--connect-timeout T] [--scale F]\n"
+    "        [--latency S] [--connect-timeout T] [--scale F] [--trace PATH]\n"
     "  Scan TCP ports P..P+N-1 on 127.0.0.1 (only there, ever), serially and with a pool.\n"
     "  --mode             serial, pool, or both (default; prints the speedup)\n"
     "  --ports            how many ports to scan, 1..1024 (default 100)\n"
@@ -64,7 +65,8 @@ static const char usage[] =
     "                     0.001..10 (default 0.05)\n"
     "  --connect-timeout  longest wait for a port's answer or banner, seconds, 0.001..60\n"
     "                     (default 1; not scaled)\n"
-    "  --scale            multiply every nap by F, 0..100 (default 1; 0 = no latency)\n";
+    "  --scale            multiply every nap by F, 0..100 (default 1; 0 = no latency)\n"
+    "  --trace            write which thread probed which port when to PATH (JSON)\n";
 
 enum mode { MODE_BOTH, MODE_SERIAL, MODE_POOL };
 static const char *const mode_names[] = { "both", "serial", "pool", NULL };
@@ -212,7 +214,9 @@ static void read_banner(int fd, char *buf, size_t size, double timeout_s)
 /* Probes one port: 0, or an errno value if the probe itself failed (out of sockets...). */
 static int probe_port(struct probe *p)
 {
+    int64_t t0 = trace_start();
     nap(p->cfg->latency);            /* the network's round trip (see the header) */
+    trace_span(t0, "wait", "port %d", p->port);
     p->state = PORT_CLOSED;
     p->banner[0] = '\0';
     int fd = net_connect(p->port, p->cfg->timeout);   /* waits at most the timeout */
@@ -248,6 +252,7 @@ static int probe_task(void *arg, void **result)
 {
     (void)result;                    /* the answer is in the probe itself */
     struct probe *p = arg;
+    trace_thread_name("%s", tp_current_worker_name()); /* --trace: the row's label */
     int status = probe_port(p);
     if (status == 0)
         announce(p, tp_current_worker_name());
@@ -425,6 +430,7 @@ int main(int argc, char **argv)
     cli_setup(argv[0], usage);
     struct config cfg = { .first_port = 20000, .nports = 100, .latency = 0.05, .timeout = 1.0 };
     long open_count = 3, workers = 0;   /* 0: one worker per port */
+    const char *trace_path = NULL;
     int mode = MODE_BOTH;
 
     static const struct option opts[] = {
@@ -436,6 +442,7 @@ int main(int argc, char **argv)
         { "latency", required_argument, NULL, 'l' },
         { "connect-timeout", required_argument, NULL, 't' },
         { "scale", required_argument, NULL, 's' },
+        { "trace", required_argument, NULL, 'T' },
         CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
@@ -448,8 +455,12 @@ int main(int argc, char **argv)
         case 'l': cfg.latency = parse_double("--latency", optarg, 0.001, 10); break;
         case 't': cfg.timeout = parse_double("--connect-timeout", optarg, 0.001, 60); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
+        case 'T': trace_path = optarg; break;
         }
     }
+    if (trace_path && !trace_open(trace_path))
+        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_thread_name("main");
     int last_port = cfg.first_port + cfg.nports - 1;
     if (last_port > 65535)
         usage_error("--ports: %d ports from %d would run past port 65535", cfg.nports,
@@ -492,6 +503,8 @@ int main(int argc, char **argv)
     }
 
     services_stop(&sv);                 /* every service thread is joined before the verdict */
+    if (!trace_close())
+        die("--trace %s: %s", escaped(trace_path), strerror(errno));
     int status = report(scans, nscans, &sv, &cfg);
     for (int k = 0; k < nscans; k++)
         scan_free(&scans[k]);

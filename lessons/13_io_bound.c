@@ -34,7 +34,7 @@
 
 static const char usage[] =
     "[--mode all|serial|threads|pool] [--tasks N] [--max-workers M | --workers W]\n"
-    "        [--latency S] [--scale F] [--trace FILE]\n"
+    "        [--latency S] [--scale F] [--trace PATH]\n"
     "  N simulated downloads of S seconds each: serially, one thread per download, and\n"
     "  through a thread pool of 1..M workers (or of W workers only).\n"
     "  --mode         all (default), serial, threads or pool\n"
@@ -43,7 +43,7 @@ static const char usage[] =
     "  --workers      try only a pool of W workers, 1..1000\n"
     "  --latency      seconds each download waits, 0.001..10 (default 0.25)\n"
     "  --scale        multiply every nap by F, 0..100 (default 1; 0 = no waiting)\n"
-    "  --trace        write who waited for which download when to FILE (JSON; make timeline\n"
+    "  --trace        write who waited for which download when to PATH (JSON; make timeline\n"
     "                 L=13 draws it: the staircase, one step per round of the pool)\n";
 
 enum mode { MODE_ALL, MODE_SERIAL, MODE_THREADS, MODE_POOL };

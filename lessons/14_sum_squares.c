@@ -65,7 +65,7 @@
 static const char usage[] =
     "[--mode all|serial|threads|pool|processes] [--workers N] [--start S]\n"
     "       [--count C] [--chunk K] [--runs R] [--kill-one] [--pin] [--timeout S]\n"
-    "       [--trace FILE]\n"
+    "       [--trace PATH]\n"
     "  For each of C numbers n = S .. S+C-1, the sum of i*i for 0 <= i < n (CPU-bound).\n"
     "  --mode      serial: one loop; threads: N pthreads, each sums one block of the numbers;\n"
     "              pool: the thread pool (tp_map); processes: the process pool (pp_map);\n"
@@ -82,7 +82,7 @@ static const char usage[] =
     "              processes; serial stays unpinned; not with --kill-one\n"
     "  --timeout   processes: the longest one pool call may take, seconds, 0.1..86400\n"
     "              (default 60); then the lesson says so and ends STUCK (exit 3)\n"
-    "  --trace     write who ran which task when to FILE (JSON; make timeline L=14 draws it)\n";
+    "  --trace     write who ran which task when to PATH (JSON; make timeline L=14 draws it)\n";
 
 enum { MAX_RUNS = 100 };
 enum mode { MODE_ALL, MODE_SERIAL, MODE_THREADS, MODE_POOL, MODE_PROCESSES, NMODES };

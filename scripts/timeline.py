@@ -26,13 +26,31 @@ def load(path):
     with open(path) as f:
         doc = json.load(f)
     events = doc["traceEvents"] if isinstance(doc, dict) else doc
-    names, spans = {}, []
+    names, spans, open_ = {}, [], {}
+    end = 0.0
     for e in events:
         key = (e["pid"], e["tid"])
-        if e.get("ph") == "M" and e.get("name") == "thread_name":
+        ph = e.get("ph")
+        if ph == "M" and e.get("name") == "thread_name":
             names[key] = e["args"]["name"]
-        elif e.get("ph") == "X":
+        elif ph == "X":
             spans.append((key, float(e["ts"]), float(e["dur"]), e.get("cat", ""), e["name"]))
+            end = max(end, float(e["ts"]) + float(e["dur"]))
+        elif ph == "i":
+            end = max(end, float(e["ts"]))
+        elif ph == "B":
+            open_.setdefault(key, []).append(e)
+            end = max(end, float(e["ts"]))
+        elif ph == "E":
+            b = open_.get(key, []).pop()  # an E closes the innermost B of its thread
+            spans.append((key, float(b["ts"]), float(e["ts"]) - float(b["ts"]),
+                          b.get("cat", ""), b["name"]))
+            end = max(end, float(e["ts"]))
+    # A begin without its end never finished (a deadlock): drawn to the end of the trace.
+    for key, stack in open_.items():
+        for b in stack:
+            spans.append((key, float(b["ts"]), end - float(b["ts"]), b.get("cat", ""),
+                          b["name"] + " (never ended)"))
     return names, spans
 
 
@@ -56,6 +74,23 @@ def problems(spans):
                 out.append(f"thread {key}: {name} [{ts}, {ts + dur}] partly overlaps "
                            f"{open_[-1][1]} (ends {open_[-1][0]})")
             open_.append((ts + dur, name))
+    return out
+
+
+def depths(spans):
+    """How deep each span sits in the others of its thread (0: not inside another)."""
+    out, by = {}, {}
+    for i, s in enumerate(spans):
+        by.setdefault(s[0], []).append(i)
+    for idx in by.values():
+        idx.sort(key=lambda i: (spans[i][1], -spans[i][2]))
+        ends = []
+        for i in idx:
+            ts, dur = spans[i][1], spans[i][2]
+            while ends and ends[-1] <= ts + 0.0005:
+                ends.pop()
+            out[i] = len(ends)
+            ends.append(ts + dur)
     return out
 
 
@@ -84,21 +119,35 @@ def draw(trace, prefix, title, formats):
         total[s[3]] = (n + 1, d + s[2])
     cats = sorted(total, key=lambda c: -total[c][1] / total[c][0])
     t0 = min(s[1] for s in spans)
+    depth = depths(spans)
+    maxdepth = min(max(depth.values()), 3)
     data = tempfile.mkdtemp(prefix="timeline-")
     try:
-        for i, cat in enumerate(cats, 1):
-            with open(os.path.join(data, f"cat-{i}.dat"), "w") as f:
-                for key, ts, dur, c, _ in spans:
-                    if c == cat:
-                        f.write(f"{row_of[key]} {(ts - t0) / 1e3:.6f} {(ts + dur - t0) / 1e3:.6f}\n")
+        # One file per category and depth: the outer bars drawn first, full height, what
+        # runs inside them thinner and on top (a lock held, and the wait inside it).
+        series, scat, stitle, titled = [], [], [], set()
+        for d in range(maxdepth + 1):
+            for i, cat in enumerate(cats, 1):
+                lines = [f"{row_of[key]} {(ts - t0) / 1e3:.6f} {(ts + dur - t0) / 1e3:.6f}\n"
+                         for j, (key, ts, dur, c, _) in enumerate(spans)
+                         if c == cat and min(depth[j], maxdepth) == d]
+                if not lines:
+                    continue
+                with open(os.path.join(data, f"cat-{i}-{d}.dat"), "w") as f:
+                    f.writelines(lines)
+                series.append(f"{i}-{d}")
+                scat.append(str(i))
+                stitle.append("_" if i in titled else (cat or "event").replace(" ", "_"))
+                titled.add(i)
         with open(os.path.join(data, "caption.txt"), "w") as f:
             f.write(f"{os.path.basename(trace)}: {len(spans)} events on {len(keys)} threads")
         ytics = ", ".join(f'"{label}" {i}' for i, label in enumerate(labels))
         for fmt in formats:
             cmd = ["gnuplot", "-e",
                    f"fmt='{fmt}'; out='{prefix}'; data='{data}'; height={max(300, 60 + 28 * len(keys))}; "
-                   f"ncats={len(cats)}; cats='{' '.join(c or 'event' for c in cats)}'; "
-                   f"nrows={len(keys)}; title='{title}'; ytics='{ytics}'",
+                   f"series='{' '.join(series)}'; scat='{' '.join(scat)}'; "
+                   f"stitle='{' '.join(stitle)}'; nrows={len(keys)}; title='{title}'; "
+                   f"ytics='{ytics}'",
                    os.path.join(ROOT, "plots", "common.gp"), os.path.join(ROOT, "plots", "timeline.gp")]
             if subprocess.run(cmd).returncode != 0:
                 print(f"timeline.py: gnuplot failed ({fmt})", file=sys.stderr)
@@ -119,7 +168,7 @@ def main(argv):
     a = ap.parse_args(argv)
     try:
         names, spans = load(a.trace)
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
         print(f"timeline.py: cannot read {a.trace}: {e}", file=sys.stderr)
         return 2
     if a.check:

@@ -281,7 +281,11 @@ memcheck_clean() {
 
 # --trace records from every thread (and worker process) into one shared buffer: a slot per
 # event claimed atomically, read only after every recorder is joined.
-@test "tsan and helgrind: 13 and 14 with --trace are clean" {
+@test "tsan and helgrind: 03, 04, 10, 12, 13 and 14 with --trace are clean" {
+    tsan_clean 03_mutex_bank --scale 0.01 --rounds 200 --trace "$BATS_TEST_TMPDIR/e.json"
+    tsan_clean 04_deadlock --scale 0.01 --timeout 30 --trace "$BATS_TEST_TMPDIR/f.json"
+    tsan_clean 10_producer_consumer --scale 0.01 --messages 5 --trace "$BATS_TEST_TMPDIR/g.json"
+    tsan_clean 12_port_scan --ports 8 --workers 4 --scale 0.05 --trace "$BATS_TEST_TMPDIR/h.json"
     tsan_clean 14_sum_squares --workers 2 --start 100000 --count 8 --trace "$BATS_TEST_TMPDIR/a.json"
     tsan_clean 13_io_bound --tasks 4 --max-workers 2 --scale 0.02 --trace "$BATS_TEST_TMPDIR/b.json"
     helgrind_clean 14_sum_squares --mode pool --workers 2 --start 100000 --count 8 \

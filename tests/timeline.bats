@@ -4,7 +4,8 @@
 load helper
 
 setup_file() {
-    build "$BUILD/14_sum_squares" "$BUILD/13_io_bound"
+    build "$BUILD/14_sum_squares" "$BUILD/13_io_bound" "$BUILD/03_mutex_bank" \
+        "$BUILD/04_deadlock" "$BUILD/10_producer_consumer" "$BUILD/12_port_scan"
 }
 
 # count_events FILE CAT: "NAME COUNT" for every X event of category CAT, sorted by name.
@@ -53,6 +54,45 @@ PY
     assert_success
 }
 
+@test "03, 04, 10, 12 --trace: valid, well nested, and each shows its point" {
+    local t="$BATS_TEST_TMPDIR/t.json"
+    # 03: one cook in the pan at a time, each cook once; unsafe: they overlap
+    run --separate-stderr timeout 60 "$BUILD/03_mutex_bank" --scale 0.02 --rounds 100 --trace "$t"
+    assert_success
+    assert_equal "$(count_events "$t" pan | awk '{ n += $NF } END { print n }')" 4
+    python3 - "$t" <<'PY' || fail "two cooks in the pan at once, with the lock"
+import json, sys
+pans = sorted((e["ts"], e["ts"] + e["dur"]) for e in json.load(open(sys.argv[1]))["traceEvents"]
+              if e.get("cat") == "pan")
+sys.exit(any(b[0] < a[1] for a, b in zip(pans, pans[1:])))
+PY
+    run python3 scripts/timeline.py "$t" --check
+    assert_success
+    # 04, the deadlock: both workers hold a lock and wait for the other's, never ending
+    run --separate-stderr timeout 60 "$BUILD/04_deadlock" --variant bad-order --timeout 0.2 \
+        --scale 0.05 --trace "$t"
+    assert_failure 3
+    run python3 -c 'import json,sys; ev=json.load(open(sys.argv[1]))["traceEvents"]; print(sum(e.get("ph")=="B" for e in ev) - sum(e.get("ph")=="E" for e in ev))' "$t"
+    assert_output 4
+    run python3 scripts/timeline.py "$t" --check
+    assert_success
+    # 10: every message written once, by the logger
+    run --separate-stderr timeout 60 "$BUILD/10_producer_consumer" --scale 0.01 --messages 5 \
+        --trace "$t"
+    assert_success
+    assert_equal "$(count_events "$t" write | wc -l)" 15
+    run python3 scripts/timeline.py "$t" --check
+    assert_success
+    # 12: every port probed twice (serial, then the pool)
+    run --separate-stderr timeout 60 "$BUILD/12_port_scan" --ports 8 --workers 4 --scale 0.05 \
+        --trace "$t"
+    assert_success
+    assert_equal "$(count_events "$t" wait | awk '$NF != 2' | wc -l)" 0
+    assert_equal "$(count_events "$t" wait | wc -l)" 8
+    run python3 scripts/timeline.py "$t" --check
+    assert_success
+}
+
 @test "make timeline L=14 draws a PNG and an SVG; a lesson without --trace is refused" {
     command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed"
     local out="$BUILD/timelines/14_sum_squares"
@@ -64,9 +104,9 @@ PY
     assert_line "$out.svg"
     [ -s "$out.png" ] && [ -s "$out.svg" ] || fail "empty pictures"
     grep -q '<svg' "$out.svg" || fail "not an SVG"
-    run --separate-stderr timeout 60 make -s timeline L=03
+    run --separate-stderr timeout 60 make -s timeline L=01
     assert_failure 2
-    [[ "$stderr" == *"make timeline: 03_mutex_bank has no --trace"* ]] || fail "$stderr"
+    [[ "$stderr" == *"make timeline: 01_threads has no --trace"* ]] || fail "$stderr"
 }
 
 @test "timeline.py: a partly overlapping pair on one thread is a problem; bad input exit 2" {

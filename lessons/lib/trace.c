@@ -11,8 +11,9 @@
 enum { NAME_LEN = 40, CAT_LEN = 12 };
 
 struct event {
-    int64_t ts, dur;         /* ns since trace_open; dur < 0: a thread's name ("M") */
+    int64_t ts, dur;         /* ns since trace_open; dur for a complete event ("X") */
     int32_t pid, tid;
+    char ph;                 /* 'X' complete, 'B' begin, 'E' end, 'M' a thread's name */
     char cat[CAT_LEN];
     char name[NAME_LEN];
 };
@@ -98,7 +99,7 @@ void trace_thread_name_on(const char *fmt, ...)
     if (!e)
         return;
     e->ts = now_ns() - buf->origin;
-    e->dur = -1;
+    e->ph = 'M';
     snprintf(e->cat, sizeof e->cat, "%s", "");
     va_list ap;
     va_start(ap, fmt);
@@ -114,11 +115,38 @@ void trace_span_on(int64_t start_ns, const char *cat, const char *fmt, ...)
         return;
     e->ts = start_ns - buf->origin;
     e->dur = end - start_ns;
+    e->ph = 'X';
     snprintf(e->cat, sizeof e->cat, "%s", cat);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->name, sizeof e->name, fmt, ap);
     va_end(ap);
+}
+
+void trace_begin_on(const char *cat, const char *fmt, ...)
+{
+    int64_t now = now_ns();
+    struct event *e = claim();
+    if (!e)
+        return;
+    e->ts = now - buf->origin;
+    e->ph = 'B';
+    snprintf(e->cat, sizeof e->cat, "%s", cat);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->name, sizeof e->name, fmt, ap);
+    va_end(ap);
+}
+
+void trace_end_on(void)
+{
+    int64_t now = now_ns();
+    struct event *e = claim();
+    if (!e)
+        return;
+    e->ts = now - buf->origin;
+    e->ph = 'E';
+    e->cat[0] = e->name[0] = '\0';
 }
 
 /* A string as JSON wants it: quotes and backslashes escaped, control bytes as \u00XX. */
@@ -151,10 +179,18 @@ bool trace_close(void)
     for (size_t i = 0; i < n; i++) {
         const struct event *e = &buf->events[i];
         fprintf(f, "%s{\"pid\": %d, \"tid\": %d, ", i ? ",\n" : "", (int)e->pid, (int)e->tid);
-        if (e->dur < 0) {
+        if (e->ph == 'M') {
             fprintf(f, "\"ph\": \"M\", \"name\": \"thread_name\", \"args\": {\"name\": ");
             put_json_string(f, e->name);
             fprintf(f, "}}");
+        } else if (e->ph == 'B') {
+            fprintf(f, "\"ph\": \"B\", \"ts\": %.3f, \"cat\": ", (double)e->ts / 1e3);
+            put_json_string(f, e->cat);
+            fprintf(f, ", \"name\": ");
+            put_json_string(f, e->name);
+            fprintf(f, "}");
+        } else if (e->ph == 'E') {
+            fprintf(f, "\"ph\": \"E\", \"ts\": %.3f}", (double)e->ts / 1e3);
         } else {
             fprintf(f, "\"ph\": \"X\", \"ts\": %.3f, \"dur\": %.3f, \"cat\": ",
                     (double)e->ts / 1e3, (double)e->dur / 1e3);
@@ -164,7 +200,10 @@ bool trace_close(void)
             fprintf(f, "}");
         }
     }
-    fprintf(f, "\n]}\n");
+    /* The moment of closing: a bar that never ended (a deadlock's wait) is drawn up to it. */
+    fprintf(f, "%s{\"pid\": %d, \"tid\": 0, \"ph\": \"i\", \"s\": \"g\", \"ts\": %.3f, "
+            "\"name\": \"trace closed\"}\n]}\n", n ? ",\n" : "", (int)getpid(),
+            (double)(now_ns() - buf->origin) / 1e3);
     bool ok = fclose(f) == 0;
     if (ok)
         warn_line("trace: %zu events in %s (open it in https://ui.perfetto.dev, or make "

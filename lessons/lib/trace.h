@@ -8,6 +8,9 @@
  *                               first call names it, later ones do nothing
  *   int64_t t0 = trace_start(); ... trace_span(t0, "sumsq", "task %zu", k);
  *                               one bar: this thread, from t0 to now, named and categorised
+ *   trace_begin("lock", "holds %s", name); ... trace_end();
+ *                               the same bar as a begin and an end: one that may never end
+ *                               (a deadlock) is still drawn, up to the end of the trace
  *   trace_close()               write the file; says on stderr how many events, and how many
  *                               did not fit
  *
@@ -45,10 +48,14 @@ bool trace_close(void);
 void trace_thread_name_on(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void trace_span_on(int64_t start_ns, const char *cat, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void trace_begin_on(const char *cat, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void trace_end_on(void);
 int64_t trace_now_ns(void);
 
 #define trace_thread_name(...) (trace_enabled ? trace_thread_name_on(__VA_ARGS__) : (void)0)
 #define trace_span(start, ...) (trace_enabled ? trace_span_on((start), __VA_ARGS__) : (void)0)
+#define trace_begin(...) (trace_enabled ? trace_begin_on(__VA_ARGS__) : (void)0)
+#define trace_end() (trace_enabled ? trace_end_on() : (void)0)
 
 static inline int64_t trace_start(void)
 {
