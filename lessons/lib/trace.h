@@ -2,7 +2,7 @@
  * trace.h: who ran when, recorded as Chrome's Trace Event Format, the JSON that Perfetto
  * (https://ui.perfetto.dev) and chrome://tracing open, and that `make timeline` draws.
  *
- *   trace_open(path)            start recording (a lesson's --trace FILE); before any thread
+ *   trace_open(path)            start recording (a lesson's --trace PATH); before any thread
  *                               or process the lesson starts
  *   trace_thread_name(fmt, ...) the calling thread's row label ("main", "pool-0", ...); the
  *                               first call names it, later ones do nothing
