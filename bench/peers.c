@@ -15,6 +15,9 @@
  * Mechanisms: serial, pthreads (one thread per worker, static split), thread_pool (our
  * tp_map, chunk 1), thread_pool_detached / thread_pool_futures / thread_pool_map (dispatch:
  * fire-and-forget + tp_drain, one future each, tp_map with Python's default chunk),
+ * thread_pool_apply (dispatch: one tp_apply round trip after another, N/20 of them: the
+ * latency of a wake-up), and the _spin rows: the same pool under TP_WAIT_SPIN (an idle
+ * worker spins up to 50 us before it parks; thread_pool.h, WAITING), the others parking,
  * process_pool (pp_map), process_pool_async (pp_apply_async + pp_get each), gthreadpool
  * (g_thread_pool_push each, then free with wait), omp_for (parallel for), omp_dynamic
  * (schedule(dynamic,1)), omp_task (one producer, one task each). Those whose library is
@@ -174,11 +177,19 @@ static void sumsq_thread_pool(void)
     tp_check(tp_map(tpool, tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
 }
 
+/* The same pool under TP_WAIT_SPIN: an idle worker spins (up to 50 us) before it parks. */
+static tp_pool *tpool_spin;
+
+static void sumsq_thread_pool_spin(void)
+{
+    tp_check(tp_map(tpool_spin, tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
+}
+
+static void detached_on(tp_pool *pool, long n);
+
 static void dispatch_tp_detached(long n)
 {
-    for (long i = 0; i < n; i++)
-        tp_check(tp_submit_detached(tpool, tp_empty, NULL), "tp_submit_detached");
-    tp_check(tp_drain(tpool, -1), "tp_drain");
+    detached_on(tpool, n);
 }
 
 static void dispatch_tp_futures(long n)
@@ -194,6 +205,35 @@ static void dispatch_tp_futures(long n)
 static void dispatch_tp_map(long n)
 {
     tp_check(tp_map(tpool, tp_empty, ns_args, (size_t)n, 0, NULL, NULL), "tp_map");
+}
+
+static void detached_on(tp_pool *pool, long n)
+{
+    for (long i = 0; i < n; i++)
+        tp_check(tp_submit_detached(pool, tp_empty, NULL), "tp_submit_detached");
+    tp_check(tp_drain(pool, -1), "tp_drain");
+}
+
+static void dispatch_tp_detached_spin(long n)
+{
+    detached_on(tpool_spin, n);
+}
+
+/* One empty task's round trip, n times in a row: the latency a wake-up costs. */
+static void apply_on(tp_pool *pool, long n)
+{
+    for (long i = 0; i < n; i++)
+        tp_check(tp_apply(pool, tp_empty, NULL, NULL, NULL), "tp_apply");
+}
+
+static void dispatch_tp_apply(long n)
+{
+    apply_on(tpool, n);
+}
+
+static void dispatch_tp_apply_spin(long n)
+{
+    apply_on(tpool_spin, n);
 }
 
 /* ---- our process pool: arguments and results travel as bytes through pipes ------------- */
@@ -576,7 +616,10 @@ int main(int argc, char **argv)
         die("pp_create: %s", err);
     pp_results = xcalloc((size_t)(count > pp_tasks ? count : pp_tasks), sizeof *pp_results);
     pp_jobs = xcalloc((size_t)pp_tasks, sizeof *pp_jobs);
-    tp_check(tp_create(&tpool, &(tp_options){.workers = workers}), "tp_create");
+    tp_check(tp_create(&tpool, &(tp_options){.workers = workers, .wait = TP_WAIT_PARK}),
+             "tp_create");
+    tp_check(tp_create(&tpool_spin, &(tp_options){.workers = workers, .wait = TP_WAIT_SPIN}),
+             "tp_create");
     futures = xcalloc((size_t)empty_tasks, sizeof *futures);
 
     printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,"
@@ -590,6 +633,7 @@ int main(int argc, char **argv)
         {"serial", sumsq_serial, NULL, 0, CPU_SELF},
         {"pthreads", sumsq_pthreads, NULL, 0, CPU_SELF},
         {"thread_pool", sumsq_thread_pool, NULL, 0, CPU_SELF},
+        {"thread_pool_spin", sumsq_thread_pool_spin, NULL, 0, CPU_SELF},
         {"process_pool", sumsq_process_pool, NULL, 0, CPU_SELF_AND_POOL},
 #ifdef HAVE_GLIB
         {"gthreadpool", sumsq_gthreadpool, NULL, 0, CPU_SELF},
@@ -599,6 +643,9 @@ int main(int argc, char **argv)
         {"thread_pool_detached", NULL, dispatch_tp_detached, empty_tasks, CPU_SELF},
         {"thread_pool_futures", NULL, dispatch_tp_futures, empty_tasks, CPU_SELF},
         {"thread_pool_map", NULL, dispatch_tp_map, empty_tasks, CPU_SELF},
+        {"thread_pool_detached_spin", NULL, dispatch_tp_detached_spin, empty_tasks, CPU_SELF},
+        {"thread_pool_apply", NULL, dispatch_tp_apply, pp_tasks, CPU_SELF},
+        {"thread_pool_apply_spin", NULL, dispatch_tp_apply_spin, pp_tasks, CPU_SELF},
         {"process_pool_async", NULL, dispatch_pp_async, pp_tasks, CPU_SELF_AND_POOL},
         {"process_pool_map", NULL, dispatch_pp_map, pp_tasks, CPU_SELF_AND_POOL},
 #ifdef HAVE_GLIB
@@ -638,6 +685,7 @@ int main(int argc, char **argv)
 #endif
 
     tp_check(tp_destroy(tpool), "tp_destroy");
+    tp_check(tp_destroy(tpool_spin), "tp_destroy");
     free(futures);
     if (!pp_join(ppool))
         die("pp_join: %s", pp_error(ppool));

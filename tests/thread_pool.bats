@@ -73,6 +73,22 @@ assert_all_passed() {
     assert_line --partial "usage: thread_pool_test"
 }
 
+@test "spin, then park (TP_WAIT_POLICY=spin): every check and a stress run pass, TSan and helgrind too" {
+    export TP_WAIT_POLICY=spin
+    run_lesson 60 "$PROG"
+    assert_all_passed
+    run_lesson 60 "$PROG" stress --rounds 1000 --workers 4
+    assert_all_passed
+    build -j2 tsan
+    run env TSAN_OPTIONS="halt_on_error=1 exitcode=66" timeout 120 "$BUILD/tsan/$PROG" stress --rounds 200
+    assert_all_passed
+    refute_output --partial "ThreadSanitizer"
+    need_valgrind
+    run timeout 120 valgrind -q --tool=helgrind --error-exitcode=99 "$BUILD/$PROG" \
+        stress --rounds 30 --tasks 100
+    assert_all_passed
+}
+
 @test "ThreadSanitizer: the checks and a stress run are race-free" {
     build -j2 tsan
     export TSAN_OPTIONS="halt_on_error=1 exitcode=66"

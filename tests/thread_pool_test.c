@@ -186,6 +186,35 @@ static void test_create(void)
     check(p == NULL, "create: a failed create sets *out to NULL");
     check_rc(tp_create(NULL, NULL), TP_EINVAL, "create: NULL out is TP_EINVAL");
     check_rc(tp_destroy(NULL), TP_OK, "create: destroy(NULL) is a no-op");
+
+    /* The wait policy: the explicit option wins; TP_WAIT_DEFAULT follows $TP_WAIT_POLICY
+     * (park unless it says spin). A spinning pool's idle worker spins before it parks. */
+    const char *env = getenv("TP_WAIT_POLICY");
+    bool want_spin = env && strcmp(env, "spin") == 0;
+    tp_stats st;
+    tp_create(&p, &(tp_options){ .workers = 2 });
+    for (int i = 0; i < 50; i++)
+        tp_apply(p, task_double, (void *)1, NULL, NULL);
+    tp_get_stats(p, &st);
+    check(st.spins == want_spin && (st.spun > 0) == want_spin,
+          "wait: default policy %s (TP_WAIT_POLICY=%s); %llu spins, %llu found work",
+          st.spins ? "spin" : "park", env ? env : "unset", (unsigned long long)st.spun,
+          (unsigned long long)st.spun_into_work);
+    tp_destroy(p);
+    tp_create(&p, &(tp_options){ .workers = 2, .wait = TP_WAIT_SPIN, .spin_us = 200 });
+    for (int i = 0; i < 50; i++)
+        tp_apply(p, task_double, (void *)1, NULL, NULL);
+    tp_get_stats(p, &st);
+    check(st.spins && st.spun > 0, /* how many found work is timing: reported, not judged */
+          "wait: .wait = TP_WAIT_SPIN spins whatever the environment (%llu spins, %llu found "
+          "work)", (unsigned long long)st.spun, (unsigned long long)st.spun_into_work);
+    tp_destroy(p);
+    tp_create(&p, &(tp_options){ .workers = 2, .wait = TP_WAIT_PARK });
+    for (int i = 0; i < 50; i++)
+        tp_apply(p, task_double, (void *)1, NULL, NULL);
+    tp_get_stats(p, &st);
+    check(!st.spins && st.spun == 0, "wait: .wait = TP_WAIT_PARK never spins");
+    tp_destroy(p);
 }
 
 static int init_calls_fail_at = -1;

@@ -20,12 +20,31 @@
  * Lifetimes: each queue slot and each running piece of work holds a reference on its future,
  * so the pool never touches a future the caller has freed, and the caller may release a
  * future whenever it likes.
+ *
+ * The one thing read without the mutex: work_seq, which every push and the close move (under
+ * the mutex), and which a spinning worker watches (spin_for_work). It only says "look
+ * again": the worker then takes the mutex and re-checks the queue like everyone else.
  */
 #include "thread_pool.h"
 
 #include "core.h"
 
+#include <stdatomic.h>
 #include <unistd.h>
+
+/* helgrind does not understand C11 atomics and would call the spinner's read of work_seq a
+ * race: tell it not to check that one counter, when valgrind's headers are there. */
+#if defined(__has_include)
+#if __has_include(<valgrind/helgrind.h>)
+#include <valgrind/helgrind.h>
+#define HELGRIND_IGNORE(var) VALGRIND_HG_DISABLE_CHECKING(&(var), sizeof(var))
+#endif
+#endif
+#ifndef HELGRIND_IGNORE
+#define HELGRIND_IGNORE(var) ((void)0)
+#endif
+
+enum { DEFAULT_SPIN_US = 50 };
 
 /* ---- the data ------------------------------------------------------------------------ */
 
@@ -85,6 +104,8 @@ struct tp_pool {
     bool bounded; /* a full unbounded ring doubles instead of blocking */
 
     /* Who waits, so that signals go only where someone listens. */
+    int spinners;        /* spinning for work (0 or 1), not yet parked */
+    atomic_ulong work_seq; /* moved by every push and by the close; read by the spinner */
     int idle_workers;    /* blocked on work_cv */
     int wakeups_pending; /* signals sent to work_cv that no worker has woken from yet */
     int space_waiters;   /* blocked on space_cv */
@@ -98,8 +119,10 @@ struct tp_pool {
     size_t running;      /* workers inside a task */
     size_t live_futures; /* futures not yet freed: the pool outlives them */
     uint64_t submitted, succeeded, failed, cancelled;
+    uint64_t spun, spun_into_work; /* spin_for_work calls; those that saw work_seq move */
 
     /* Set by tp_create, read-only afterwards. */
+    int64_t spin_ns;     /* 0: park at once (TP_WAIT_PARK) */
     int nworkers;
     struct worker *workers;
     tp_init_fn *initializer;
@@ -414,6 +437,16 @@ static void push_slot(tp_pool *p, struct slot s)
 {
     p->ring[(p->head + p->count) % p->cap] = s;
     p->count++;
+    atomic_fetch_add_explicit(&p->work_seq, 1, memory_order_release);
+}
+
+/* Locked, after pushing a slot that holds n pieces of work (1, or a map's chunks): wakes
+ * sleepers for them, less the one a spinning worker will take when it is all there is. */
+static void wake_for(tp_pool *p, size_t n)
+{
+    if (p->spinners > 0 && p->count == 1 && n > 0)
+        n--;
+    wake_workers(p, n);
 }
 
 static struct slot pop_slot(tp_pool *p)
@@ -451,13 +484,55 @@ static void wake_drainers_if_idle(tp_pool *p)
         PT_CHECK(pthread_cond_broadcast(&p->state_cv));
 }
 
+/* The polite busy-wait: tells the CPU (and a hyperthread sibling) that this is a spin. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Locked on entry and on return; unlocked in between. Spins until work_seq moves (a push or
+ * the close) or spin_ns has passed. The caller re-checks the queue under the mutex either
+ * way: a push made while we waited for the mutex is in the queue by then. */
+static void spin_for_work(tp_pool *p)
+{
+    unsigned long seen = atomic_load_explicit(&p->work_seq, memory_order_relaxed);
+    p->spinners++;
+    unlock(p);
+    int64_t until = now_ns() + p->spin_ns;
+    bool moved = false;
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&p->work_seq, memory_order_acquire) != seen) {
+            moved = true;
+            break;
+        }
+        cpu_relax();
+        if (i % 64 == 0 && now_ns() >= until) /* a clock read costs more than a pause */
+            break;
+    }
+    lock(p);
+    p->spinners--;
+    p->spun++;
+    p->spun_into_work += moved;
+}
+
 /* Locked. Waits for work and claims it; false when the pool is closed and the queue empty,
  * which is the worker's signal to exit. */
 static bool take_work(tp_pool *p, struct work *w)
 {
     for (;;) {
+        bool spun = false;
         while (p->count == 0 && !p->closed) {
             wake_drainers_if_idle(p);
+            if (p->spin_ns > 0 && p->spinners == 0 && !spun) {
+                spin_for_work(p); /* then the loop re-checks, under the mutex */
+                spun = true;
+                continue;
+            }
+            spun = false; /* after a wakeup, one more spin is allowed */
             p->idle_workers++;
             PT_CHECK(pthread_cond_wait(&p->work_cv, &p->mu));
             p->idle_workers--;
@@ -644,6 +719,14 @@ int tp_create(tp_pool **out, const tp_options *opts)
     cond_init_monotonic(&p->state_cv);
     p->cap = cap;
     p->bounded = opts->queue_capacity > 0;
+    tp_wait_policy wait = opts->wait;
+    const char *env = getenv("TP_WAIT_POLICY");
+    if (wait == TP_WAIT_DEFAULT)
+        wait = env && strcmp(env, "spin") == 0 ? TP_WAIT_SPIN : TP_WAIT_PARK;
+    double spin_us = opts->spin_us > 0 ? opts->spin_us : DEFAULT_SPIN_US;
+    p->spin_ns = wait == TP_WAIT_PARK ? 0 : (int64_t)(spin_us * 1e3);
+    atomic_init(&p->work_seq, 0);
+    HELGRIND_IGNORE(p->work_seq);
     p->initializer = opts->initializer;
     p->initarg = opts->initarg;
 
@@ -692,6 +775,7 @@ int tp_pool_workers(const tp_pool *p)
 static void close_locked(tp_pool *p)
 {
     p->closed = true;
+    atomic_fetch_add_explicit(&p->work_seq, 1, memory_order_release); /* a spinner looks */
     PT_CHECK(pthread_cond_broadcast(&p->work_cv));
     PT_CHECK(pthread_cond_broadcast(&p->space_cv));
 }
@@ -816,7 +900,8 @@ void tp_get_stats(tp_pool *p, tp_stats *out)
                        .failed = p->failed, .cancelled = p->cancelled, .queued = p->count,
                        .running = p->running, .workers = p->nworkers,
                        .waiting_for_space = p->space_waiters,
-                       .waiting_for_futures = p->future_waiters };
+                       .waiting_for_futures = p->future_waiters, .spins = p->spin_ns > 0,
+                       .spun = p->spun, .spun_into_work = p->spun_into_work };
     unlock(p);
 }
 
@@ -854,7 +939,7 @@ static int submit(tp_pool *p, tp_task_fn *fn, void *arg, double timeout_s, tp_do
             f->refs = 1 + (out != NULL); /* the slot's, and the caller's */
             p->live_futures++;
         }
-        wake_workers(p, 1);
+        wake_for(p, 1);
     }
     unlock(p);
 
@@ -1154,7 +1239,7 @@ static int map_submit(tp_pool *p, struct map_job job, tp_future **out)
         } else {
             push_slot(p, (struct slot){ .fn = NULL, .arg = NULL, .future = f });
             f->refs++; /* the slot's */
-            wake_workers(p, job.nchunks);
+            wake_for(p, job.nchunks);
         }
     }
     unlock(p);
