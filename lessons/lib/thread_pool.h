@@ -123,12 +123,13 @@
  * the queue under the mutex before it parks, so a submit at the last moment is never
  * missed. What it burns: up to spin_us of one CPU each time the queue runs dry (a 50 us
  * spin after every burst). TP_WAIT_PARK parks at once (no spinning, a wake-up per burst).
- * The default is still park: measured on that VM, spinning cut an empty task's round trip
- * (tp_apply) from 21-55 us to 17 us, yet left 20 tasks of 30 us no faster (1.26-1.64x
- * against 1.43-1.57x: between batches the spin runs out before the next one comes) and a
- * stream of fire-and-forget submits slower (one sample: 199 against 142 ns per task: the
- * spinner contends for the mutex); the benchmarks decide the default once they measure it
- * (bench/peers). The environment variable TP_WAIT_POLICY=park|spin overrides .wait =
+ * The default is still park: in one full `make bench` on that VM (bench/peers, both pools
+ * in the same run, 9 processes), spinning cut an empty task's round trip (tp_apply) from
+ * 40.9 us (37.0-45.9 between processes) to 8.1 us (6.7-15.1), left fire-and-forget
+ * dispatch as it was (168 against 166 ns per task), but made 20 tasks of 30 us slower:
+ * 0.91x against 1.64x over serial (quartiles 0.90-1.67 against 1.45-1.66, the spin's
+ * distribution split in two). Until that is understood, spinning is for latency-bound
+ * use: a task handed over now and then, its answer awaited. The environment variable TP_WAIT_POLICY=park|spin overrides .wait =
  * TP_WAIT_DEFAULT, as OMP_WAIT_POLICY does for OpenMP. valgrind's helgrind does not see C11 atomics: the spin's
  * counter is excluded from its checks (a client request, when valgrind's headers are
  * installed); ThreadSanitizer checks it as it is.
