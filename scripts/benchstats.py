@@ -54,6 +54,7 @@ import time
 BUSY_SHARE = 0.10  # of the whole machine, used by programs other than the benchmarks
 HOST_SLOWER = 1.20  # a probe's fixed loop this much slower than the run's fastest: host busy
 HOST_CAPACITY = 0.90  # the CPUs, all running the loop, giving less than this share of cores
+CPU_INFLATION = 1.15  # peers' big batches: CPU seconds this much above serial's, same work
 REPRODUCED = 0.10  # a headline value within 10% of the reference's has reproduced
 REPRODUCED_CROSSOVER = 1.5  # crossovers swing more: within 1.5x
 MODE_ORDER = ["serial", "threads", "pool", "processes", "process-executor", "mpi"]
@@ -174,6 +175,25 @@ def caption(results, facts):
     return (f"{facts.get('cpu') or 'unknown CPU'}, {facts.get('nproc', '?')} CPUs, "
             f"{facts.get('kernel', '?')}, {facts.get('compiler') or facts.get('gcc', '?')}, "
             f"load before: {facts.get('loadavg', '?')} — {os.path.basename(os.path.normpath(results))}")
+
+
+def cpu_inflation(results):
+    """The peers step's own signal of a slowed host, between the probes: the big sum of
+    squares is the same work in every row, and handing it out costs under 2% of it, so a
+    parallel row that burned CPU_INFLATION times serial's CPU seconds had slower CPUs while
+    it ran (a shared core, or the host). Returns (ratio, mechanism) for the worst row, or
+    None when none is inflated (or the CPU times are missing)."""
+    rows = [r for r in read_csv(os.path.join(results, "peers.csv")) if r.get("bench") == "sumsq"]
+    serial = [number(r, "cpu_s") for r in rows if r["mechanism"] == "serial"]
+    if not serial or not serial[0]:
+        return None
+    worst = None
+    for r in rows:
+        c = number(r, "cpu_s")
+        if r["mechanism"] != "serial" and c and not math.isnan(c):
+            if worst is None or c / serial[0] > worst[0]:
+                worst = (c / serial[0], r["mechanism"])
+    return worst if worst and worst[0] > CPU_INFLATION else None
 
 
 def number(row, key):
@@ -483,6 +503,11 @@ def tables(results):
     facts = machine(results)
     cores = cores_of(facts)
     busy = busy_steps(results, cores)
+    inflated = cpu_inflation(results)
+    if inflated:
+        why = (f"host slow: {inflated[1]} burned {inflated[0]:.2f}× serial's CPU for the same "
+               "work")
+        busy["peers"] = f"{busy['peers']}; {why}" if "peers" in busy else why
     t = {"facts": facts, "cores": cores, "busy": busy}
     for bench, step in (("sumsq", "sumsq"), ("sumsqmpi", "mpi"), ("sumsqpy", "python"),
                         ("downloads", "downloads"), ("portscan", "portscan")):

@@ -141,6 +141,20 @@ class Pairing(unittest.TestCase):
         self.assertEqual(t["hf-portscan"][1]["flag"], "")
         self.assertIn("## The machine during the run", bs.summary(self.d, t))
 
+    def test_peers_batches_that_burned_more_cpu_than_serial_flag_the_step(self):
+        head = "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3\n"
+        def write(cpu_pool):
+            with open(os.path.join(self.d, "peers.csv"), "w") as f:
+                f.write(head + "sumsq,serial,2,20,100,90,110,1.000,5,0.0370,1.000,1.000\n"
+                        f"sumsq,thread_pool,2,20,50,45,55,2.000,5,{cpu_pool},1.9,2.0\n"
+                        "sumsq_small,thread_pool,2,20,5,4,6,1.500,5,0.0009,1.4,1.6\n")
+        write("0.0380")  # 3% more: handing out the work
+        self.assertNotIn("peers", bs.tables(self.d)["busy"])
+        write("0.0437")  # 18% more for the same work: slower CPUs
+        t = bs.tables(self.d)
+        self.assertIn("thread_pool burned 1.18× serial's CPU", t["busy"]["peers"])
+        self.assertTrue(all("host slow" in r["flag"] for r in t["peers"]))
+
     def test_waiting_may_beat_the_cores_but_not_the_workers(self):
         hyperfine_round(os.path.join(self.d, "hf", "downloads-1.json"),
                         {"serial/1": [1.6, 1.6], "pool/16": [0.1, 0.1], "pool/4": [0.1, 0.1]})
