@@ -102,6 +102,26 @@ setup_file() {
     done
 }
 
+@test "20 runs of the map and imap sections: every order printed is one order, and they agree" {
+    # Each section prints the order from one source only: map the tasks' own log beside its
+    # results in input order, imap_unordered the pool's order. In every run each order is a
+    # permutation of 0..7 and no section prints two of them.
+    local run line perm
+    for run in $(seq 20); do
+        run_lesson 30 "$LESSON" --section map --workers 4 "${FAST[@]}"
+        assert_success
+        assert_equal "$(grep -c '^  finished in the order:' <<<"$output")" 1
+        assert_line '  map results (input order): 0 1 4 9 16 25 36 49'
+        run_lesson 30 "$LESSON" --section imap --workers 4 "${FAST[@]}"
+        assert_success
+        for line in '^  finished in the order:' '^  imap_unordered \(the order the pool saw them finish\):'; do
+            assert_equal "$(grep -cE "$line" <<<"$output")" 1
+            perm=$(grep -E "$line" <<<"$output" | cut -d: -f2 | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')
+            assert_equal "$perm" "0 1 2 3 4 5 6 7 "
+        done
+    done
+}
+
 @test "first result: the one mirror that is not held wins; none lost" {
     for workers in 1 2 4 8; do
         run_lesson 30 "$LESSON" --section first_result --workers "$workers" "${FAST[@]}"
