@@ -331,11 +331,9 @@ int main(int argc, char **argv)
         }
     }
 
-    if (trace_path && !trace_open(trace_path))   /* part one only: the bank would be 10^5s */
-        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_or_die(trace_path); /* part one only: the bank's 10^5 rounds would not fit */
     int most_cooks = share_the_pan(dishes);
-    if (!trace_close())
-        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_done_or_die();
     struct bank_result bank_books = run_the_bank(accounts, depositors, withdrawers, rounds, seed);
 
     bool ok = most_cooks == 1 && bank_books.balanced == accounts && bank_books.lowest >= 0;

@@ -324,8 +324,7 @@ int main(int argc, char **argv)
         case 'T': trace_path = optarg; break;
         }
     }
-    if (trace_path && !trace_open(trace_path))
-        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_or_die(trace_path);
 
     cond_init_monotonic(&table_changed);
     workers[0] = (struct worker){ .name = "A", .from = &database, .to = &file,
@@ -351,8 +350,7 @@ int main(int argc, char **argv)
         /* No join: the stuck workers will never return. Returning from main ends the
          * process, and them with it; that is the only way out of a deadlock. Their last
          * events reached us through the table's lock; the waits stay open in the trace. */
-        if (!trace_close())
-            die("--trace %s: %s", escaped(trace_path), strerror(errno));
+        trace_done_or_die();
         return verdict_stuck("variant=%s timing=%s finished=%d expected=%d deadlock=%s",
                              variant_names[variant], timing_names[timing], finished, NWORKERS,
                              deadlock ? "detected" : "unknown");
@@ -360,8 +358,7 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < NWORKERS; i++)
         PT_CHECK(pthread_join(tids[i], NULL));
-    if (!trace_close())
-        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_done_or_die();
     PT_CHECK(pthread_cond_destroy(&table_changed));
     return verdict(true, "variant=%s timing=%s finished=%d expected=%d deadlock=none",
                    variant_names[variant], timing_names[timing], finished, NWORKERS);

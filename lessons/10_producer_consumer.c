@@ -203,8 +203,7 @@ int main(int argc, char **argv)
         case 'T': trace_path = optarg; break;
         }
     }
-    if (trace_path && !trace_open(trace_path))
-        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_or_die(trace_path);
 
     struct shared sh = { .producers = producers, .messages = messages, .loggers = loggers };
     /* While the program works, something moves through the queue at least every few
@@ -233,8 +232,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < loggers; i++)
         PT_CHECK(pthread_join(log_threads[i].tid, NULL));
 
-    if (!trace_close())
-        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_done_or_die();
     int status = report(&sh);
     ledger_destroy(&sh.ledger);
     bq_destroy(&sh.queue);

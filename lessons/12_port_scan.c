@@ -458,8 +458,7 @@ int main(int argc, char **argv)
         case 'T': trace_path = optarg; break;
         }
     }
-    if (trace_path && !trace_open(trace_path))
-        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_or_die(trace_path);
     trace_thread_name("main");
     int last_port = cfg.first_port + cfg.nports - 1;
     if (last_port > 65535)
@@ -503,8 +502,7 @@ int main(int argc, char **argv)
     }
 
     services_stop(&sv);                 /* every service thread is joined before the verdict */
-    if (!trace_close())
-        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_done_or_die();
     int status = report(scans, nscans, &sv, &cfg);
     for (int k = 0; k < nscans; k++)
         scan_free(&scans[k]);

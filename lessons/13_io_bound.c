@@ -250,8 +250,7 @@ int main(int argc, char **argv)
         case 'T': trace_path = optarg; break;
         }
     }
-    if (trace_path && !trace_open(trace_path))
-        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_or_die(trace_path);
     trace_thread_name("main");
     if (workers && max_workers)
         usage_error("--workers: give --workers W (one pool size) or --max-workers M "
@@ -290,8 +289,7 @@ int main(int argc, char **argv)
         snprintf(results, sizeof results, "%d_wrong", pl.wrong);
     free(expected);
     free(got);
-    if (!trace_close())
-        die("--trace %s: %s", escaped(trace_path), strerror(errno));
+    trace_done_or_die();
     return verdict(pl.wrong == 0, "tasks=%ld modes=%s runs=%d results=%s", tasks, modes,
                    pl.runs, results);
 }

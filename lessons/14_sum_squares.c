@@ -542,8 +542,7 @@ int main(int argc, char **argv)
     printf("  %ld workers, %zu number(s) per pool task, median of %ld run(s) per mode\n",
            cfg.workers, cfg.chunk, cfg.runs);
 
-    if (cfg.trace_path && !trace_open(cfg.trace_path))   /* before any worker exists */
-        die("--trace %s: %s", escaped(cfg.trace_path), strerror(errno));
+    trace_or_die(cfg.trace_path);   /* before any worker exists */
     trace_thread_name("main");
     /* The process pool first: fork while this program has a single thread (see
      * process_pool.h). Its start-up is timed here, apart from the work. */
@@ -579,8 +578,7 @@ int main(int argc, char **argv)
         }
         pp_destroy(procs);
     }
-    if (!trace_close()) /* every worker is gone: all their events are in */
-        die("--trace %s: %s", escaped(cfg.trace_path), strerror(errno));
+    trace_done_or_die(); /* every worker is gone: all their events are in */
 
     print_table(out);
     ss_u128 expected = {0, 0}, total = {0, 0};

@@ -2,7 +2,7 @@
  * trace.c: the event buffer behind trace.h, and its JSON.
  */
 #include "trace.h"
-#include "core.h"
+#include "program.h"
 
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -90,63 +90,74 @@ static struct event *claim(void)
     return e;
 }
 
+/* One event of the calling thread; the name from fmt and ap. */
+static void record(char ph, int64_t ts, int64_t dur, const char *cat, const char *fmt,
+                   va_list ap)
+{
+    struct event *e = claim();
+    if (!e)
+        return;
+    e->ph = ph;
+    e->ts = ts - buf->origin;
+    e->dur = dur;
+    snprintf(e->cat, sizeof e->cat, "%s", cat);
+    vsnprintf(e->name, sizeof e->name, fmt, ap);
+}
+
 void trace_thread_name_on(const char *fmt, ...)
 {
     if (named)
         return;
     named = true;
-    struct event *e = claim();
-    if (!e)
-        return;
-    e->ts = now_ns() - buf->origin;
-    e->ph = 'M';
-    snprintf(e->cat, sizeof e->cat, "%s", "");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->name, sizeof e->name, fmt, ap);
+    record('M', now_ns(), 0, "", fmt, ap);
     va_end(ap);
 }
 
 void trace_span_on(int64_t start_ns, const char *cat, const char *fmt, ...)
 {
-    int64_t end = now_ns();
-    struct event *e = claim();
-    if (!e)
-        return;
-    e->ts = start_ns - buf->origin;
-    e->dur = end - start_ns;
-    e->ph = 'X';
-    snprintf(e->cat, sizeof e->cat, "%s", cat);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->name, sizeof e->name, fmt, ap);
+    record('X', start_ns, now_ns() - start_ns, cat, fmt, ap);
     va_end(ap);
 }
 
 void trace_begin_on(const char *cat, const char *fmt, ...)
 {
-    int64_t now = now_ns();
-    struct event *e = claim();
-    if (!e)
-        return;
-    e->ts = now - buf->origin;
-    e->ph = 'B';
-    snprintf(e->cat, sizeof e->cat, "%s", cat);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->name, sizeof e->name, fmt, ap);
+    record('B', now_ns(), 0, cat, fmt, ap);
+    va_end(ap);
+}
+
+static void end_record(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    record('E', now_ns(), 0, "", fmt, ap);
     va_end(ap);
 }
 
 void trace_end_on(void)
 {
-    int64_t now = now_ns();
-    struct event *e = claim();
-    if (!e)
+    end_record("%s", "");
+}
+
+void trace_or_die(const char *path)
+{
+    if (path && !trace_open(path))
+        die("--trace %s: %s", escaped(path), strerror(errno));
+}
+
+void trace_done_or_die(void)
+{
+    if (!trace_enabled)
         return;
-    e->ts = now - buf->origin;
-    e->ph = 'E';
-    e->cat[0] = e->name[0] = '\0';
+    char path[256];
+    snprintf(path, sizeof path, "%s", out_path); /* trace_close frees it */
+    if (!trace_close())
+        die("--trace %s: %s", escaped(path), strerror(errno));
 }
 
 /* A string as JSON wants it: quotes and backslashes escaped, control bytes as \u00XX. */

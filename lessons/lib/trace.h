@@ -2,8 +2,9 @@
  * trace.h: who ran when, recorded as Chrome's Trace Event Format, the JSON that Perfetto
  * (https://ui.perfetto.dev) and chrome://tracing open, and that `make timeline` draws.
  *
- *   trace_open(path)            start recording (a lesson's --trace PATH); before any thread
- *                               or process the lesson starts
+ *   trace_or_die(path)          a lesson's --trace PATH: start recording (NULL: stay off), or
+ *                               die naming it; before any thread or process starts
+ *   trace_open(path)            the same, returning false with errno instead
  *   trace_thread_name(fmt, ...) the calling thread's row label ("main", "pool-0", ...); the
  *                               first call names it, later ones do nothing
  *   int64_t t0 = trace_start(); ... trace_span(t0, "sumsq", "task %zu", k);
@@ -11,8 +12,9 @@
  *   trace_begin("lock", "holds %s", name); ... trace_end();
  *                               the same bar as a begin and an end: one that may never end
  *                               (a deadlock) is still drawn, up to the end of the trace
- *   trace_close()               write the file; says on stderr how many events, and how many
- *                               did not fit
+ *   trace_done_or_die()         write the file (if on), or die naming it; says on stderr how
+ *                               many events, and how many did not fit
+ *   trace_close()               the same, returning false with errno instead
  *
  * Off (no trace_open), every call is one predictable branch on a flag that never changes, and
  * trace_start() returns 0 without reading a clock. On, an event costs a clock read and an
@@ -44,6 +46,9 @@ bool trace_open(const char *path);
  * false with errno set if the file cannot be written. Call it once every thread and
  * process that recorded has finished. */
 bool trace_close(void);
+
+void trace_or_die(const char *path);
+void trace_done_or_die(void);
 
 void trace_thread_name_on(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void trace_span_on(int64_t start_ns, const char *cat, const char *fmt, ...)
