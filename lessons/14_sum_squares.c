@@ -17,29 +17,25 @@
  *   - threads, the thread pool and the process pool all come close to `workers` times
  *     faster than serial, as long as there are cores for them (20 equal tasks split
  *     evenly over 2 workers: 10 each, no waiting for a straggler).
- *   - a process costs more than a thread: a fork to start (printed once, not in the
- *     table: the pool is made before the clock starts) and a trip through two pipes for
- *     every task, its argument and its result copied each way. Compare the empty-task
- *     round trips printed above the table by --mode all (they swing between a few and
- *     some 40 us with how deeply the idle core sleeps). With --start 50000 a task takes
- *     ~30 us, hardly more than a round trip, and the speedups melt; --chunk 10 sends ten
- *     numbers per message and buys much of it back.
+ *   - a process costs more than a thread: a fork to start (made before the clock starts)
+ *     and a trip through two pipes per task, argument and result copied each way. --mode
+ *     all prints the empty-task round trips (a few to some 40 us, with how deeply the idle
+ *     core sleeps). With --start 50000 a task takes ~30 us, hardly more than a round trip,
+ *     and the speedups melt; --chunk 10 sends ten numbers per message and buys much back.
  *   - the first run is cold: the scheduler may start both workers on one CPU and move one
  *     later, and an idle CPU may first have to wake up. On a 2-vCPU VM, threads mode took
  *     21-36 ms in 30 fresh processes, ~21 ms in later runs; serial ~41 ms either way. So
  *     hyperfine's whole-program timings are cold, the median of several runs here is warm.
- *     `make timeline L=14` draws each run (--trace): two threads of one run side by side,
- *     or one after the other. --pin puts worker k on CPU k mod the CPUs online from the
- *     start (Linux extensions, in lessons/lib/cpu.c); serial stays unpinned.
+ *     `make timeline L=14` draws each run (--trace). --pin puts worker k on CPU k mod the
+ *     CPUs online from the start (Linux extensions, lessons/lib/cpu.c); serial stays free.
  *   - cpu is what a run burned, user + system, in every thread and worker process: close to
  *     workers x seconds while they all compute, plus what the pipes cost the processes.
- *   - every mode checks every sum against the closed form (n-1) n (2n-1) / 6. The sums do
- *     not fit 64 bits; lessons/lib/sum_squares.h keeps them exact in two words, and explains
- *     why the compiler cannot replace the loop by that very formula.
+ *   - every sum is checked against the closed form (n-1) n (2n-1) / 6; lessons/lib/
+ *     sum_squares.h keeps the sums exact in two words and keeps the compiler from using it.
  *   - --kill-one: a worker dies by SIGKILL while it holds a task. multiprocessing.Pool would
- *     wait for that task forever; our pool notices the end-of-file on the worker's pipe,
- *     reaps it, returns the task as failed ("killed by signal 9 (Killed)"), and forks a
- *     replacement. The lesson retries the task and the totals still come out exact.
+ *     wait forever; our pool sees the end-of-file on the worker's pipe, reaps it, returns
+ *     the task as failed ("killed by signal 9 (Killed)") and forks a replacement; the
+ *     lesson retries the task and the totals still come out exact.
  * Try: --workers 1, 2, 3, 4 and watch the speedup stop growing at your core count
  * (`nproc`); with 3 workers 20 tasks split 7+7+6, so the best is 20/7 = 2.86x. Then
  * --runs 10 with and without --pin, and compare each mode's first run with the rest.
@@ -118,11 +114,10 @@ static void sum_tasks(task *tasks, size_t count)
     }
 }
 
-/* Every mode runs sum_tasks through this pointer, which the compiler must read when the
- * program runs: so it cannot paste a separately optimized copy of the loop into each
- * caller, and all four modes run the very same machine code. Without it, gcc compiled the
- * copy inlined into main a little differently, serial came out 5% slower than one thread,
- * and 2 cores "sped up" 2.1 times: that measured the compiler, not the parallelism. */
+/* Every mode runs sum_tasks through this pointer, read when the program runs, so all four
+ * run the very same machine code. Without it, gcc compiled the copy inlined into main a
+ * little differently, serial came out 5% slower than one thread, and 2 cores "sped up"
+ * 2.1 times: that measured the compiler, not the parallelism. */
 static void (*volatile kernel)(task *tasks, size_t count) = sum_tasks;
 
 static void run_serial(task *tasks, size_t count)
@@ -158,9 +153,8 @@ static int pin_pool_worker(void *arg)
 }
 
 /* processes: a worker process cannot learn its index (pp_options.init gets the same bytes in
- * every worker, and a counter in our memory is a separate copy in each), so the parent pins
- * each worker by its pid, before the runs. A replacement would start unpinned (it inherits
- * our affinity): that is why --pin and --kill-one do not mix. */
+ * each), so the parent pins each by its pid, before the runs. A replacement would start
+ * unpinned (it inherits our affinity): that is why --pin and --kill-one do not mix. */
 static void pin_processes(const pp_pool *pool)
 {
     for (int i = 0; i < pp_workers(pool); i++)
@@ -235,9 +229,9 @@ static void run_thread_pool(tp_pool *pool, task *tasks, size_t count, size_t chu
 
 /* ---- processes: the process pool (lessons/lib/process_pool.h) --------------------------- */
 
-/* A process pool task runs in another process: no pointer into our memory would mean
- * anything there (well, it would point into the worker's copy, made at fork time). So the
- * number travels as 8 bytes down a pipe and the sum comes back as 16 bytes. */
+/* A process pool task runs in another process: a pointer into our memory would point into
+ * the worker's copy, made at fork time. So the number travels as 8 bytes down a pipe and
+ * the sum comes back as 16 bytes. */
 static void pp_sum(const void *arg, size_t len, pp_reply *reply)
 {
     if (len != sizeof(uint64_t)) {
@@ -342,11 +336,9 @@ typedef struct {
     ss_u128 total;
 } outcome;
 
-/* CPU seconds used so far by this process, and by the process pool's workers if `pool` is
- * given; a run's CPU time is the difference of two readings. When the pool reaps a dead
- * worker (--kill-one), the worker's time moves into cpu_seconds_children and its slot's
- * clock becomes the replacement's, which starts at 0: the sum goes on without a jump. NAN
- * where a worker's clock cannot be read. */
+/* CPU seconds so far of this process and of the pool's workers (if pool; NAN where a
+ * worker's clock cannot be read). A reaped worker's time moves into cpu_seconds_children
+ * and its replacement's clock starts at 0: the sum goes on without a jump. */
 static double cpu_now(const pp_pool *pool)
 {
     double s = cpu_seconds_self();
@@ -355,8 +347,7 @@ static double cpu_now(const pp_pool *pool)
     return s;
 }
 
-/* The median round trip of an empty task through the process pool pp, or else the thread
- * pool tp, in seconds. */
+/* The median round trip of an empty task through process pool pp, else thread pool tp. */
 static double round_trip(pp_pool *pp, tp_pool *tp)
 {
     double t[201];
@@ -446,8 +437,7 @@ static const char *cpu_text(double cpu, int decimals, char *buf, size_t len)
 }
 
 /* Doubts, said rather than left for a class to believe: serial timed with under 80% of a
- * CPU (others had the rest), or a speedup above min(workers, CPUs) + 5%: the serial runs
- * were slowed, not these sped up. */
+ * CPU, or a speedup above min(workers, CPUs) + 5% (the serial runs were slowed). */
 static void print_doubts(const outcome *out)
 {
     const outcome *serial = &out[MODE_SERIAL];
