@@ -153,7 +153,7 @@ tsan:
 # as a Gantt chart (one row per thread, one bar per task) by scripts/timeline.py, into
 # $(BUILD)/timelines/NN_topic.{json,png,svg}. Only lessons with a --trace option; a broken
 # variant's FAIL is drawn too (that is often the picture worth seeing), then named.
-TRACED := $(patsubst lessons/%.c,%,$(shell grep -l '"trace", required_argument' lessons/*.c 2>/dev/null))
+TRACED := $(patsubst lessons/%.c,%,$(shell grep -l 'CLI_TRACE' lessons/*.c 2>/dev/null))
 timeline:
 	$(call check_L,timeline)
 	$(if $(filter $(run_lesson),$(TRACED)),,$(error make timeline: $(run_lesson) has no --trace (these do: $(TRACED))))

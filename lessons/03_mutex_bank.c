@@ -304,7 +304,6 @@ int main(int argc, char **argv)
     cli_setup(argv[0], usage);
     int dishes = 4, accounts = 1, depositors = 2, withdrawers = 2;
     long rounds = 100000, seed = 1;
-    const char *trace_path = NULL;
     static const struct option opts[] = {
         { "dishes", required_argument, NULL, 'd' },
         { "accounts", required_argument, NULL, 'a' },
@@ -314,8 +313,7 @@ int main(int argc, char **argv)
         { "seed", required_argument, NULL, 'S' },
         { "variant", required_argument, NULL, 'v' },
         { "scale", required_argument, NULL, 's' },
-        { "trace", required_argument, NULL, 'T' },
-        CLI_HELP, CLI_END,
+        CLI_TRACE, CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
@@ -327,13 +325,11 @@ int main(int argc, char **argv)
         case 'S': seed = parse_long("--seed", optarg, 0, INT32_MAX); break;
         case 'v': variant = (enum variant)parse_choice("--variant", optarg, variant_names); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'T': trace_path = optarg; break;
         }
     }
 
-    trace_or_die(trace_path); /* part one only: the bank's 10^5 rounds would not fit */
     int most_cooks = share_the_pan(dishes);
-    trace_done_or_die();
+    trace_done_or_die(); /* --trace covers part one: the bank records nothing */
     struct bank_result bank_books = run_the_bank(accounts, depositors, withdrawers, rounds, seed);
 
     bool ok = most_cooks == 1 && bank_books.balanced == accounts && bank_books.lowest >= 0;

@@ -305,15 +305,13 @@ int main(int argc, char **argv)
     enum variant variant = VARIANT_ONE_ORDER;
     enum timing timing = TIMING_UNLUCKY;
     double timeout = 2.0;
-    const char *trace_path = NULL;
 
     static const struct option opts[] = {
         { "variant", required_argument, NULL, 'v' },
         { "timing", required_argument, NULL, 'g' },
         { "timeout", required_argument, NULL, 't' },
         { "scale", required_argument, NULL, 's' },
-        { "trace", required_argument, NULL, 'T' },
-        CLI_HELP, CLI_END,
+        CLI_TRACE, CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
@@ -321,10 +319,8 @@ int main(int argc, char **argv)
         case 'g': timing = (enum timing)parse_choice("--timing", optarg, timing_names); break;
         case 't': timeout = parse_double("--timeout", optarg, 0.001, 3600); break;
         case 's': time_scale = parse_double("--scale", optarg, 0.0001, 100); break;
-        case 'T': trace_path = optarg; break;
         }
     }
-    trace_or_die(trace_path);
 
     cond_init_monotonic(&table_changed);
     workers[0] = (struct worker){ .name = "A", .from = &database, .to = &file,

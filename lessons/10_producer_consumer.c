@@ -182,7 +182,6 @@ int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
     long producers = 3, messages = 20, capacity = 4, loggers = 1;
-    const char *trace_path = NULL;
 
     static const struct option opts[] = {
         { "producers", required_argument, NULL, 'p' },
@@ -190,8 +189,7 @@ int main(int argc, char **argv)
         { "capacity", required_argument, NULL, 'c' },
         { "loggers", required_argument, NULL, 'l' },
         { "scale", required_argument, NULL, 's' },
-        { "trace", required_argument, NULL, 'T' },
-        CLI_HELP, CLI_END,
+        CLI_TRACE, CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
@@ -200,10 +198,8 @@ int main(int argc, char **argv)
         case 'c': capacity = parse_long("--capacity", optarg, 1, 10000); break;
         case 'l': loggers = parse_long("--loggers", optarg, 1, 16); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'T': trace_path = optarg; break;
         }
     }
-    trace_or_die(trace_path);
 
     struct shared sh = { .producers = producers, .messages = messages, .loggers = loggers };
     /* While the program works, something moves through the queue at least every few

@@ -430,7 +430,6 @@ int main(int argc, char **argv)
     cli_setup(argv[0], usage);
     struct config cfg = { .first_port = 20000, .nports = 100, .latency = 0.05, .timeout = 1.0 };
     long open_count = 3, workers = 0;   /* 0: one worker per port */
-    const char *trace_path = NULL;
     int mode = MODE_BOTH;
 
     static const struct option opts[] = {
@@ -442,8 +441,7 @@ int main(int argc, char **argv)
         { "latency", required_argument, NULL, 'l' },
         { "connect-timeout", required_argument, NULL, 't' },
         { "scale", required_argument, NULL, 's' },
-        { "trace", required_argument, NULL, 'T' },
-        CLI_HELP, CLI_END,
+        CLI_TRACE, CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
@@ -455,10 +453,8 @@ int main(int argc, char **argv)
         case 'l': cfg.latency = parse_double("--latency", optarg, 0.001, 10); break;
         case 't': cfg.timeout = parse_double("--connect-timeout", optarg, 0.001, 60); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'T': trace_path = optarg; break;
         }
     }
-    trace_or_die(trace_path);
     trace_thread_name("main");
     int last_port = cfg.first_port + cfg.nports - 1;
     if (last_port > 65535)

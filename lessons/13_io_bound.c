@@ -226,7 +226,6 @@ int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
     long tasks = 8, max_workers = 0, workers = 0;  /* 0: not given */
-    const char *trace_path = NULL;
     int mode = MODE_ALL;
 
     static const struct option opts[] = {
@@ -236,8 +235,7 @@ int main(int argc, char **argv)
         { "workers", required_argument, NULL, 'w' },
         { "latency", required_argument, NULL, 'l' },
         { "scale", required_argument, NULL, 's' },
-        { "trace", required_argument, NULL, 'T' },
-        CLI_HELP, CLI_END,
+        CLI_TRACE, CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
@@ -247,10 +245,8 @@ int main(int argc, char **argv)
         case 'w': workers = parse_long("--workers", optarg, 1, 1000); break;
         case 'l': latency = parse_double("--latency", optarg, 0.001, 10); break;
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
-        case 'T': trace_path = optarg; break;
         }
     }
-    trace_or_die(trace_path);
     trace_thread_name("main");
     if (workers && max_workers)
         usage_error("--workers: give --workers W (one pool size) or --max-workers M "

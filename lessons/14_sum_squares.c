@@ -99,9 +99,8 @@ static struct {
     size_t chunk, count;
     uint64_t start;
     bool kill_one, pin;
-    double timeout;         /* the process pool's .timeout */
-    const char *trace_path; /* --trace: a timeline of every task (trace.h) */
-} cfg = {MODE_ALL, 2, 0, 1, 20, 5000000, false, false, 60, NULL};
+    double timeout; /* the process pool's .timeout */
+} cfg = {MODE_ALL, 2, 0, 1, 20, 5000000, false, false, 60};
 
 /* ---- the kernel, and serial: the baseline ------------------------------------------ */
 
@@ -497,8 +496,7 @@ static void parse_args(int argc, char **argv)
         {"start", required_argument, NULL, 's'}, {"count", required_argument, NULL, 'c'},
         {"chunk", required_argument, NULL, 'k'}, {"runs", required_argument, NULL, 'r'},
         {"kill-one", no_argument, NULL, 'K'},    {"pin", no_argument, NULL, 'P'},
-        {"timeout", required_argument, NULL, 'T'}, {"trace", required_argument, NULL, 'J'},
-        CLI_HELP, CLI_END,
+        {"timeout", required_argument, NULL, 'T'}, CLI_TRACE, CLI_HELP, CLI_END,
     };
     cfg.workers = online_cpus() < PP_MAX_WORKERS ? online_cpus() : PP_MAX_WORKERS;
     for (int opt; (opt = cli_next(argc, argv, opts)) != -1;) {
@@ -512,7 +510,6 @@ static void parse_args(int argc, char **argv)
         case 'K': cfg.kill_one = true; break;
         case 'T': cfg.timeout = parse_double("--timeout", optarg, 0.1, 86400); break;
         case 'P': cfg.pin = true; break;
-        case 'J': cfg.trace_path = optarg; break;
         }
     }
     if (cfg.kill_one && cfg.pin)
@@ -532,7 +529,6 @@ int main(int argc, char **argv)
     printf("  %ld workers, %zu number(s) per pool task, median of %ld run(s) per mode\n",
            cfg.workers, cfg.chunk, cfg.runs);
 
-    trace_or_die(cfg.trace_path);   /* before any worker exists */
     trace_thread_name("main");
     /* The process pool first: fork while this program has a single thread (see
      * process_pool.h). Its start-up is timed here, apart from the work. */

@@ -2,6 +2,7 @@
  * program.c: the functions of program.h, and its state: the usage text and time_scale.
  */
 #include "program.h"
+#include "trace.h"
 
 #include <sys/stat.h>
 
@@ -72,6 +73,10 @@ int cli_next(int argc, char **argv, const struct option *opts)
     int c = getopt_long(argc, argv, "", opts, NULL);
     if (c == CLI_OPT_HELP)
         usage_help();
+    if (c == CLI_OPT_TRACE) { /* before any thread: the lesson has only parsed so far */
+        trace_or_die(optarg);
+        return cli_next(argc, argv, opts);
+    }
     if (c == '?' || c == ':') {
         const char *arg = argv[optind - 1];
         if (optopt)

@@ -45,12 +45,17 @@ _Noreturn void usage_error(const char *fmt, ...)
  *         { "threads", required_argument, NULL, 't' },
  *         CLI_HELP, CLI_END,
  *     };                                                                      */
-enum { CLI_OPT_HELP = 0x100 };
+enum { CLI_OPT_HELP = 0x100, CLI_OPT_TRACE };
 #define CLI_HELP { "help", no_argument, NULL, CLI_OPT_HELP }
 #define CLI_END { NULL, 0, NULL, 0 }
+/* --trace PATH, for a lesson that records a timeline (trace.h): cli_next starts recording
+ * into PATH (or dies naming it); the lesson calls trace_done_or_die() once every thread
+ * and process that recorded has finished. Put it before CLI_HELP. */
+#define CLI_TRACE { "trace", required_argument, NULL, CLI_OPT_TRACE }
 
 /* getopt_long for long options, with what every program does alike done here: --help
- * prints the usage and exits 0; an unknown option or a missing value is a usage error (one
+ * prints the usage and exits 0; --trace PATH (CLI_TRACE) starts trace.h's recording; an
+ * unknown option or a missing value is a usage error (one
  * line, the option escaped); after the last option, a stray operand is one too.
  * Returns the next option of the program's own, or -1 when there are no more.
  *     for (int c; (c = cli_next(argc, argv, opts)) != -1;)
