@@ -185,7 +185,12 @@ static void sumsq_thread_pool_spin(void)
     tp_check(tp_map(tpool_spin, tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
 }
 
-static void detached_on(tp_pool *pool, long n);
+static void detached_on(tp_pool *pool, long n)
+{
+    for (long i = 0; i < n; i++)
+        tp_check(tp_submit_detached(pool, tp_empty, NULL), "tp_submit_detached");
+    tp_check(tp_drain(pool, -1), "tp_drain");
+}
 
 static void dispatch_tp_detached(long n)
 {
@@ -205,13 +210,6 @@ static void dispatch_tp_futures(long n)
 static void dispatch_tp_map(long n)
 {
     tp_check(tp_map(tpool, tp_empty, ns_args, (size_t)n, 0, NULL, NULL), "tp_map");
-}
-
-static void detached_on(tp_pool *pool, long n)
-{
-    for (long i = 0; i < n; i++)
-        tp_check(tp_submit_detached(pool, tp_empty, NULL), "tp_submit_detached");
-    tp_check(tp_drain(pool, -1), "tp_drain");
 }
 
 static void dispatch_tp_detached_spin(long n)

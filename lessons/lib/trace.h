@@ -31,8 +31,7 @@
 #ifndef LESSONS_LIB_TRACE_H
 #define LESSONS_LIB_TRACE_H
 
-#include <stdbool.h>
-#include <stdint.h>
+#include "core.h"
 
 enum { TRACE_MAX_EVENTS = 1 << 16 };
 
@@ -55,7 +54,6 @@ void trace_span_on(int64_t start_ns, const char *cat, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void trace_begin_on(const char *cat, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void trace_end_on(void);
-int64_t trace_now_ns(void);
 
 #define trace_thread_name(...) (trace_enabled ? trace_thread_name_on(__VA_ARGS__) : (void)0)
 #define trace_span(start, ...) (trace_enabled ? trace_span_on((start), __VA_ARGS__) : (void)0)
@@ -64,7 +62,7 @@ int64_t trace_now_ns(void);
 
 static inline int64_t trace_start(void)
 {
-    return trace_enabled ? trace_now_ns() : 0;
+    return trace_enabled ? now_ns() : 0;
 }
 
 #endif
