@@ -177,20 +177,15 @@ static bool wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, const deadline *
     return true;
 }
 
-/* A thread-specific key tells a worker thread apart from any other: it points to the
- * worker's own record (pool, index, name). Portable, unlike pthread_setname_np. */
-static pthread_key_t worker_key;
-static pthread_once_t worker_key_once = PTHREAD_ONCE_INIT;
-
-static void make_worker_key(void)
-{
-    PT_CHECK(pthread_key_create(&worker_key, NULL));
-}
+/* A thread-local pointer tells a worker thread apart from any other: it points to the
+ * worker's own record (pool, index, name), and is NULL in every other thread. C11's
+ * _Thread_local needs no key to create first (a pthread key did, through pthread_once,
+ * whose hand-over valgrind's helgrind could not see when two threads asked at once). */
+static _Thread_local struct worker *this_worker;
 
 static struct worker *current_worker(void)
 {
-    PT_CHECK(pthread_once(&worker_key_once, make_worker_key));
-    return pthread_getspecific(worker_key);
+    return this_worker;
 }
 
 static bool called_by_own_worker(const tp_pool *p)
@@ -631,7 +626,7 @@ static void *worker_main(void *arg)
 {
     struct worker *self = arg;
     tp_pool *p = self->pool;
-    PT_CHECK(pthread_setspecific(worker_key, self));
+    this_worker = self;
     int init_status = p->initializer ? p->initializer(p->initarg) : 0;
 
     lock(p);
@@ -699,7 +694,6 @@ int tp_create(tp_pool **out, const tp_options *opts)
     size_t cap = opts->queue_capacity ? opts->queue_capacity : 64;
     if (cap > SIZE_MAX / sizeof(struct slot))
         return TP_ENOMEM;
-    PT_CHECK(pthread_once(&worker_key_once, make_worker_key));
 
     tp_pool *p = calloc(1, sizeof *p);
     if (!p)
