@@ -460,31 +460,30 @@ def headline(results, t):
 def merge_dispatch(rows):
     """Dispatch rows measured in several processes, one per mechanism: the median of the
     processes' medians, min_ns and max_ns the lowest and highest of them (the spread between
-    processes, which is what a rerun meets), reps summed, procs how many processes."""
-    out, by = [], {}
+    processes, which is what a rerun meets), reps summed, procs how many processes. Other
+    rows pass through; each merged row takes the place of its mechanism's first."""
+    by = {}
+    for r in rows:
+        if r["bench"] == "dispatch":
+            by.setdefault(r["mechanism"], []).append(r)
+    out = []
     for r in rows:
         if r["bench"] != "dispatch":
             out.append(r)
             continue
-        if r["mechanism"] not in by:
-            by[r["mechanism"]] = []
-            out.append(by[r["mechanism"]])
-        by[r["mechanism"]].append(r)
-    merged = []
-    for r in out:
-        if isinstance(r, dict):
-            merged.append(r)
+        group = by[r["mechanism"]]
+        if r is not group[0]:
             continue
-        if len(r) == 1:
-            merged.append(dict(r[0], procs="1"))
+        if len(group) == 1:
+            out.append(dict(r, procs="1"))
             continue
-        meds = [float(x["median_ns"]) for x in r]
-        cpus = [float(x["cpu_s"]) for x in r if x.get("cpu_s") not in (None, "", "nan")]
-        merged.append(dict(r[0], median_ns=f"{statistics.median(meds):.1f}",
-                           min_ns=f"{min(meds):.1f}", max_ns=f"{max(meds):.1f}",
-                           reps=str(sum(int(x["reps"]) for x in r)), procs=str(len(r)),
-                           cpu_s=f"{statistics.median(cpus):.6f}" if cpus else "nan"))
-    return merged
+        meds = [float(x["median_ns"]) for x in group]
+        cpus = [float(x["cpu_s"]) for x in group if x.get("cpu_s") not in (None, "", "nan")]
+        out.append(dict(r, median_ns=f"{statistics.median(meds):.1f}",
+                        min_ns=f"{min(meds):.1f}", max_ns=f"{max(meds):.1f}",
+                        reps=str(sum(int(x["reps"]) for x in group)), procs=str(len(group)),
+                        cpu_s=f"{statistics.median(cpus):.6f}" if cpus else "nan"))
+    return out
 
 
 def peers_rows(results, busy, cores):
