@@ -54,44 +54,30 @@ def load(path):
     return names, spans
 
 
-def problems(spans):
-    """Events of one thread that partly overlap (one starts inside another and ends after
-    it), and events without a sane duration."""
-    out = []
-    by = {}
-    for s in spans:
-        if not s[2] >= 0:
-            out.append(f"{s[4]}: duration {s[2]}")
-        by.setdefault(s[0], []).append(s)
+def nesting(spans):
+    """Walks each thread's events in start order, keeping the stack of those still open.
+    Returns (depth, problems): how deep each span sits inside others of its thread (0: in
+    none), and the events that partly overlap one (start inside it, end after it) or have
+    no sane duration."""
+    depth, problems, by = {}, [], {}
     eps = 0.0005  # the file's microseconds have 3 decimals
-    for key, ss in by.items():
-        ss.sort(key=lambda s: (s[1], -s[2]))
-        open_ = []  # ends of the enclosing events
-        for _, ts, dur, _, name in ss:
+    for i, s in enumerate(spans):
+        if not s[2] >= 0:
+            problems.append(f"{s[4]}: duration {s[2]}")
+        by.setdefault(s[0], []).append(i)
+    for key, idx in by.items():
+        idx.sort(key=lambda i: (spans[i][1], -spans[i][2]))
+        open_ = []  # (end, name) of the enclosing events
+        for i in idx:
+            _, ts, dur, _, name = spans[i]
             while open_ and open_[-1][0] <= ts + eps:
                 open_.pop()
             if open_ and ts + dur > open_[-1][0] + eps:
-                out.append(f"thread {key}: {name} [{ts}, {ts + dur}] partly overlaps "
-                           f"{open_[-1][1]} (ends {open_[-1][0]})")
+                problems.append(f"thread {key}: {name} [{ts}, {ts + dur}] partly overlaps "
+                                f"{open_[-1][1]} (ends {open_[-1][0]})")
+            depth[i] = len(open_)
             open_.append((ts + dur, name))
-    return out
-
-
-def depths(spans):
-    """How deep each span sits in the others of its thread (0: not inside another)."""
-    out, by = {}, {}
-    for i, s in enumerate(spans):
-        by.setdefault(s[0], []).append(i)
-    for idx in by.values():
-        idx.sort(key=lambda i: (spans[i][1], -spans[i][2]))
-        ends = []
-        for i in idx:
-            ts, dur = spans[i][1], spans[i][2]
-            while ends and ends[-1] <= ts + 0.0005:
-                ends.pop()
-            out[i] = len(ends)
-            ends.append(ts + dur)
-    return out
+    return depth, problems
 
 
 def rows(names, spans):
@@ -119,7 +105,7 @@ def draw(trace, prefix, title, formats):
         total[s[3]] = (n + 1, d + s[2])
     cats = sorted(total, key=lambda c: -total[c][1] / total[c][0])
     t0 = min(s[1] for s in spans)
-    depth = depths(spans)
+    depth, _ = nesting(spans)
     maxdepth = min(max(depth.values()), 3)
     data = tempfile.mkdtemp(prefix="timeline-")
     try:
@@ -172,7 +158,7 @@ def main(argv):
         print(f"timeline.py: cannot read {a.trace}: {e}", file=sys.stderr)
         return 2
     if a.check:
-        bad = problems(spans)
+        _, bad = nesting(spans)
         for p in bad[:20]:
             print(f"timeline.py: {p}", file=sys.stderr)
         print(f"timeline.py: {len(spans)} events, {len(set(s[0] for s in spans))} threads, "
