@@ -1,8 +1,8 @@
 /*
- * probe: how fast this machine is right now, in two numbers, for scripts/bench.sh to note
+ * probe: how fast this machine is right now, in three numbers, for scripts/bench.sh to note
  * before and after each step.
  *
- *   make benches && ./build/bench/probe          # probe single_ms=6.31 capacity=1.97 cpus=2
+ *   make benches && ./build/bench/probe   # probe single_ms=6.31 capacity=1.97 uneven=1.03 cpus=2
  *
  * A virtual machine's CPU is a share of someone else's: the host may place a virtual CPU on
  * a core whose other hyperthread another guest keeps busy, or on a slower core, and nothing
@@ -15,8 +15,15 @@
  *              median of --reps tries. Compare it with the run's own fastest probe.
  *   capacity   how many CPUs' worth of that work the machine gave when every online CPU
  *              ran the same loop at once, one thread pinned to each (Linux; elsewhere
- *              unpinned): cpus x single time / time for all of them, median of the tries. Near cpus on an idle machine with cores of its own;
- *              lower when the "CPUs" share cores, or others hold them.
+ *              unpinned): cpus x single time / time for all of them, median of the
+ *              tries. Near cpus on an idle machine with cores of its own; lower when the
+ *              "CPUs" share cores, or others hold them.
+ *   uneven     the loop pinned to each CPU in turn, alone: the slowest CPU's median time
+ *              over the fastest's. Near 1 when the CPUs are alike. On the VM above one
+ *              virtual CPU ran the loop in 22 ms and the other in 26 to 33 ms for minutes:
+ *              then a speedup depends on which CPU the serial baseline happened to run on
+ *              (a process's main thread tends to stay where it started), and one process
+ *              measures 1.4x where the next measures 2.4x for the same code.
  *
  * The loop's length is fixed (not calibrated at start-up, which would hide a slow spell),
  * so probes of one run, and of one machine, compare directly.
@@ -27,7 +34,7 @@
 static const char usage[] =
     "[--reps R] [--help]\n"
     "  --reps R   tries, 1..101 (default 9); each times the loop alone, then on every CPU\n"
-    "Prints: probe single_ms=X capacity=Y cpus=N\n";
+    "Prints: probe single_ms=X capacity=Y uneven=Z cpus=N\n";
 
 enum { LOOP_NUMBERS = 2000000 }; /* about 5 ms of burn() on a 2020s server core */
 
@@ -62,7 +69,7 @@ int main(int argc, char **argv)
         cpu_of[i] = i;
         args[i] = &cpu_of[i];
     }
-    double single[101], capacity[101];
+    static double single[101], capacity[101], on_cpu[1024][101];
     loop(NULL); /* warm-up: page in the code, wake the core */
     for (int r = 0; r < reps; r++) {
         int64_t t0 = now_ns();
@@ -71,8 +78,18 @@ int main(int argc, char **argv)
         double all = (double)run_threads(cpus, loop, args);
         single[r] = one / 1e6;
         capacity[r] = cpus * one / all;
+        for (int c = 0; c < cpus; c++)
+            on_cpu[c][r] = (double)run_threads(1, loop, &args[c]);
     }
-    printf("probe single_ms=%.2f capacity=%.2f cpus=%d\n", median(single, reps),
-           median(capacity, reps), cpus);
+    double fastest = 0, slowest = 0;
+    for (int c = 0; c < cpus; c++) {
+        double m = median(on_cpu[c], reps);
+        if (c == 0 || m < fastest)
+            fastest = m;
+        if (m > slowest)
+            slowest = m;
+    }
+    printf("probe single_ms=%.2f capacity=%.2f uneven=%.2f cpus=%d\n", median(single, reps),
+           median(capacity, reps), fastest > 0 ? slowest / fastest : 1.0, cpus);
     return EXIT_OK;
 }

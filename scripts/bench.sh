@@ -29,10 +29,11 @@
 #     steps.csv records, per step, the load and the share of the machine that programs
 #     other than ours used while it ran (the /proc/stat busy time minus our children's)
 #   - a virtual machine's host can slow it with nothing in the load to show it: a probe
-#     (bench/probe.c) times a fixed loop on one CPU and on all of them, pinned, before and
-#     after each step; before, it waits up to PROBE_WAIT_S for the CPUs to give 90% of their
-#     number; steps.csv keeps the worse of the two probes, and benchstats.py flags the
-#     figures of a step where the host was slow
+#     (bench/probe.c) times a fixed loop on one CPU, on all of them at once and on each
+#     alone, pinned, before and after each step; before, it waits up to PROBE_WAIT_S for
+#     the CPUs to give 90% of their number and to run within 15% of each other; steps.csv
+#     keeps the worse of the two probes, and benchstats.py flags the figures of a step
+#     where the host was slow or its CPUs unequal
 #   - commands being compared take turns: hyperfine runs each of them a few times per
 #     round, the rounds repeat (each in the opposite order to the last), and speedups
 #     come from per-pair ratios within a round
@@ -63,7 +64,7 @@ if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     PRIM_ARGS=(--reps 3 --rep-ms 0.2)
     GRAN_ARGS=(--total-ms 2 --reps 1 --per-decade 1 --max-us 1000 --min-us 10 --max-tasks 50)
     PEER_ARGS=(--start 100000 --count 8 --reps 1)
-    SMALL_ARGS=(--start 50000 --count 20 --reps 3)
+    SMALL_ARGS=(--start 50000 --count 20 --reps 3) SMALL_PROCS=1
     DISPATCH_ARGS=(--tasks 200 --reps 1) DISPATCH_PROCS=1
     IO_TASKS=4 IO_LATENCY=0.005 IO_LIST=1,4
     SCAN_PORTS=8 SCAN_LATENCY=0.002 SCAN_LIST=1,8
@@ -78,7 +79,7 @@ elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     PRIM_ARGS=(--reps 7 --rep-ms 5)
     GRAN_ARGS=(--total-ms 40 --reps 3 --per-decade 2 --max-us 10000 --max-tasks 2000)
     PEER_ARGS=(--count 20 --reps 5)
-    SMALL_ARGS=(--start 50000 --count 20 --reps 21)
+    SMALL_ARGS=(--start 50000 --count 20 --reps 11) SMALL_PROCS=3
     DISPATCH_ARGS=(--tasks 10000 --reps 11) DISPATCH_PROCS=3
     IO_TASKS=8 IO_LATENCY=0.02 IO_LIST=1,2,4,8
     SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
@@ -93,7 +94,7 @@ else
     PRIM_ARGS=(--reps 11 --rep-ms 20)
     GRAN_ARGS=(--total-ms 200 --reps 5 --per-decade 2)
     PEER_ARGS=(--reps 7)
-    SMALL_ARGS=(--start 50000 --count 20 --reps 101)
+    SMALL_ARGS=(--start 50000 --count 20 --reps 21) SMALL_PROCS=9
     DISPATCH_ARGS=(--tasks 10000 --reps 21) DISPATCH_PROCS=9
     IO_TASKS=16 IO_LATENCY=0.05 IO_LIST=1,2,4,8,16
     SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
@@ -133,24 +134,27 @@ have() { [ -x "$BUILD/$1" ]; }
 # every one of them, so only a broken build or a hand-made BUILD folder gets here).
 need() { have "$1" || { say "      $BUILD/$1 is not built (make benches lessons)"; return 1; }; }
 
-# probe VAR: the machine's speed now (bench/probe.c), "single_ms capacity", into VAR; empty
-# when the probe is not built. Used around each step: a virtual CPU can run at half speed,
-# or two of them share one core, with nothing in the load or the idle time to show it.
+# probe VAR: the machine's speed now (bench/probe.c), "single_ms capacity uneven", into VAR;
+# empty when the probe is not built. Used around each step: a virtual CPU can run at half
+# speed, two of them share one core, or one run slower than the other, with nothing in the
+# load or the idle time to show it.
 probe() {
     local out=''
     have bench/probe && out=$("$BUILD/bench/probe" --reps 5 |
-        sed -n 's/^probe single_ms=\([0-9.]*\) capacity=\([0-9.]*\) .*/\1 \2/p')
+        sed -n 's/^probe single_ms=\([0-9.]*\) capacity=\([0-9.]*\) uneven=\([0-9.]*\) .*/\1 \2 \3/p')
     printf -v "$1" '%s' "$out"
 }
 
 # probe_settled VAR: probe until the CPUs give at least 90% of their number (each CPU doing
-# its own work, pinned), at most PROBE_WAIT_S seconds; the last probe into VAR.
+# its own work, pinned) and the slowest CPU alone is within 15% of the fastest, at most
+# PROBE_WAIT_S seconds; the last probe into VAR.
 probe_settled() {
     local end=$((SECONDS + PROBE_WAIT_S)) got
     while :; do
         probe got
         [ -z "$got" ] && break
-        awk -v c="${got#* }" -v n="$CORES" 'BEGIN { exit !(c >= 0.9 * n) }' && break
+        awk -v p="$got" -v n="$CORES" 'BEGIN { split(p, f, " "); exit !(f[2] >= 0.9 * n && f[3] <= 1.15) }' &&
+            break
         [ "$SECONDS" -ge "$end" ] && break
         sleep 1
     done
@@ -239,13 +243,16 @@ step_peers() {
     fi
     "$BUILD/bench/peers" --only sumsq "${PEER_ARGS[@]}" >"$RESULTS/peers.csv"
     # The same sums on small tasks (20 numbers near 50,000, about 25 us each), where the
-    # cost of handing out work decides: its sumsq rows, renamed sumsq_small.
-    "$BUILD/bench/peers" --only sumsq "${SMALL_ARGS[@]}" | sed -n 's/^sumsq,/sumsq_small,/p' \
-        >>"$RESULTS/peers.csv"
-    # Dispatch in DISPATCH_PROCS processes: where the threads landed and whether a worker
-    # slept holds for a whole process (bench/peers.c), so one process is one sample;
-    # benchstats.py reports the median of their medians, the range between them beside it.
+    # cost of handing out work decides: its sumsq rows, renamed sumsq_small; and dispatch.
+    # Both in several processes: where the threads landed, whether a worker slept, and on
+    # which CPU the serial baseline ran (one may be slower: bench/probe.c) hold for a whole
+    # process, so one process is one sample; benchstats.py reports the median of their
+    # medians, the range between them beside it.
     local p
+    for p in $(seq 1 "$SMALL_PROCS"); do
+        "$BUILD/bench/peers" --only sumsq "${SMALL_ARGS[@]}" | sed -n 's/^sumsq,/sumsq_small,/p' \
+            >>"$RESULTS/peers.csv"
+    done
     for p in $(seq 1 "$DISPATCH_PROCS"); do
         "$BUILD/bench/peers" --only dispatch "${DISPATCH_ARGS[@]}" | sed -n '/^dispatch,/p' \
             >>"$RESULTS/peers.csv"
@@ -434,7 +441,7 @@ children_cpu() {
 
 say "bench: $profile run into $RESULTS ($CORES CPUs, programs from $BUILD/)"
 [ -e "$RESULTS/steps.csv" ] ||
-    echo "step,started,wall_s,load1,settle,foreign_share,probe_ms,capacity" >"$RESULTS/steps.csv"
+    echo "step,started,wall_s,load1,settle,foreign_share,probe_ms,capacity,uneven" >"$RESULTS/steps.csv"
 t_all=$(date +%s.%N)
 for step in "${STEPS[@]}"; do
     step_no=$((step_no + 1))
@@ -443,7 +450,8 @@ for step in "${STEPS[@]}"; do
     if [[ "$MEASURING" == *" $step "* ]]; then
         settled=$("${STATS[@]}" settle --max "$SETTLE_S")
         probe_settled probe0
-        say "      machine $settled${probe0:+; a fixed loop took ${probe0% *} ms, the CPUs gave ${probe0#* } of $CORES}"
+        read -r p_ms p_cap p_uneven <<<"$probe0"
+        say "      machine $settled${probe0:+; a fixed loop took $p_ms ms, the CPUs gave $p_cap of $CORES, the slowest alone ${p_uneven}x the fastest}"
     fi
     load1=$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null || echo '')
     read -r busy0 total0 < <("${STATS[@]}" cpustat)
@@ -465,15 +473,16 @@ for step in "${STEPS[@]}"; do
     if [[ "$MEASURING" == *" $step "* ]]; then
         probe probe1
         # The share of the machine's time that went to programs other than ours; the host's
-        # worse moment of the two probes (the slower loop, the fewer CPUs).
+        # worse moment of the two probes (the slower loop, the fewer CPUs, the more uneven).
         awk -v s="$step" -v t0="$t0" -v t1="$t1" -v l="$load1" -v st="${settled%% after*}" \
             -v b0="$busy0" -v b1="$busy1" -v T0="$total0" -v T1="$total1" -v o0="$ours0" -v o1="$ours1" \
             -v p0="$probe0" -v p1="$probe1" \
             'BEGIN { f = T1 > T0 ? ((b1 - b0) - (o1 - o0)) / (T1 - T0) : 0; if (f < 0) f = 0
-                     ms = cap = ""
-                     if (split(p0, a, " ") == 2 && split(p1, b, " ") == 2) {
-                         ms = a[1] > b[1] ? a[1] : b[1]; cap = a[2] < b[2] ? a[2] : b[2] }
-                     printf "%s,%.0f,%.1f,%s,%s,%.3f,%s,%s\n", s, t0, t1 - t0, l, st, f, ms, cap }' \
+                     ms = cap = un = ""
+                     if (split(p0, a, " ") == 3 && split(p1, b, " ") == 3) {
+                         ms = a[1] > b[1] ? a[1] : b[1]; cap = a[2] < b[2] ? a[2] : b[2]
+                         un = a[3] > b[3] ? a[3] : b[3] }
+                     printf "%s,%.0f,%.1f,%s,%s,%.3f,%s,%s,%s\n", s, t0, t1 - t0, l, st, f, ms, cap, un }' \
             >>"$RESULTS/steps.csv"
     fi
     say "      $step: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f s", b - a }')"

@@ -25,13 +25,15 @@ HOW A FIGURE IS MADE
   A step during which other programs used more than BUSY_SHARE of the machine is marked
   busy next to every figure it produced, and so is a step during which the host was slow
   (bench/probe.c, before and after the step: a fixed loop more than HOST_SLOWER times
-  slower than the run's fastest probe, or the CPUs giving less than HOST_CAPACITY of their
-  number); a speedup above min(workers, cores) cannot be true and is marked too.
+  slower than the run's fastest probe, the CPUs giving less than HOST_CAPACITY of their
+  number, or the slowest CPU alone taking more than HOST_UNEVEN times the fastest's time);
+  a speedup above min(workers, cores) cannot be true and is marked too.
 
 RESULTS FOLDER (written by scripts/bench.sh; * = written here)
   machine.txt            key: value facts (nproc, cpu, compilers, load, profile, sizes)
-  steps.csv              step,started,wall_s,load1,settle,foreign_share,probe_ms,capacity
-                         per step (the last two may be empty, or absent in older runs)
+  steps.csv              step,started,wall_s,load1,settle,foreign_share,probe_ms,capacity,
+                         uneven per step (the last three may be empty, or absent in older
+                         runs)
   hf/BENCH-ROUND.json    hyperfine's export of one round; commands are named MODE/WORKERS
   inprogram.txt          lesson 14's MODE lines and lesson 21's RESULT lines, each after
                          "invocation=K program=14|21 variant=-|-pinned"
@@ -54,6 +56,8 @@ import time
 BUSY_SHARE = 0.10  # of the whole machine, used by programs other than the benchmarks
 HOST_SLOWER = 1.20  # a probe's fixed loop this much slower than the run's fastest: host busy
 HOST_CAPACITY = 0.90  # the CPUs, all running the loop, giving less than this share of cores
+HOST_UNEVEN = 1.15  # the slowest CPU alone this much slower than the fastest: a speedup then
+#                     depends on which CPU the serial baseline ran on
 CPU_INFLATION = 1.15  # peers' big batches: CPU seconds this much above serial's, same work
 REPRODUCED = 0.10  # a headline value within 10% of the reference's has reproduced
 REPRODUCED_CROSSOVER = 1.5  # crossovers swing more: within 1.5x
@@ -206,20 +210,23 @@ def number(row, key):
 def busy_steps(results, cores=None):
     """{step: why its figures cannot be trusted} for the steps during which other programs
     used the machine, or the host slowed it (the probe's loop slower than the run's fastest
-    probe, or fewer CPUs' worth of work than cores)."""
+    probe, fewer CPUs' worth of work than cores, or one CPU slower than another)."""
     rows = read_csv(os.path.join(results, "steps.csv"))
     probes = [ms for ms in (number(r, "probe_ms") for r in rows) if ms]
     fastest = min(probes) if probes else None
     busy = {}
     for row in rows:
         why = []
-        share, ms, capacity = (number(row, k) for k in ("foreign_share", "probe_ms", "capacity"))
+        share, ms, capacity, uneven = (number(row, k) for k in
+                                       ("foreign_share", "probe_ms", "capacity", "uneven"))
         if share is not None and share > BUSY_SHARE:
             why.append(f"busy: others used {share:.0%} of the machine")
         if ms and fastest and ms > HOST_SLOWER * fastest:
             why.append(f"host slow: a fixed loop took {ms / fastest:.2f}× its best time")
         if capacity is not None and cores and capacity < HOST_CAPACITY * cores:
             why.append(f"host slow: the {cores} CPUs gave {capacity:.2f} CPUs' worth")
+        if uneven is not None and uneven > HOST_UNEVEN:
+            why.append(f"host uneven: the slowest CPU took {uneven:.2f}× the fastest's time")
         if why:
             busy[row["step"]] = "; ".join(why)
     return busy
@@ -457,21 +464,30 @@ def headline(results, t):
 
 # ---- summarize -------------------------------------------------------------------------
 
-def merge_dispatch(rows):
-    """Dispatch rows measured in several processes, one per mechanism: the median of the
-    processes' medians, min_ns and max_ns the lowest and highest of them (the spread between
-    processes, which is what a rerun meets), reps summed, procs how many processes. Other
-    rows pass through; each merged row takes the place of its mechanism's first."""
+MERGED = ("dispatch", "sumsq_small")  # peers tables measured in several processes
+
+
+def merge_processes(rows):
+    """Rows of a table measured in several processes (MERGED), one per mechanism. Where the
+    threads landed, and which CPU the serial baseline ran on, hold for a whole process
+    (bench/peers.c, bench/probe.c), so one process is one sample: the row gets the median of
+    the processes' medians, and the range between them, which is what a rerun meets.
+    dispatch: median_ns is that median, min_ns and max_ns the lowest and highest process.
+    sumsq_small: speedup is the median of the processes' speedups, speedup_low and
+    speedup_high the lowest and highest of them, speedup_modes their two clusters if they
+    fall in two; median_ns the median of the medians, min_ns and max_ns the extremes.
+    reps summed, procs how many processes; other rows pass through, and each merged row
+    takes the place of its mechanism's first."""
     by = {}
     for r in rows:
-        if r["bench"] == "dispatch":
-            by.setdefault(r["mechanism"], []).append(r)
+        if r["bench"] in MERGED:
+            by.setdefault((r["bench"], r["mechanism"]), []).append(r)
     out = []
     for r in rows:
-        if r["bench"] != "dispatch":
+        if r["bench"] not in MERGED:
             out.append(r)
             continue
-        group = by[r["mechanism"]]
+        group = by[(r["bench"], r["mechanism"])]
         if r is not group[0]:
             continue
         if len(group) == 1:
@@ -479,21 +495,31 @@ def merge_dispatch(rows):
             continue
         meds = [float(x["median_ns"]) for x in group]
         cpus = [float(x["cpu_s"]) for x in group if x.get("cpu_s") not in (None, "", "nan")]
-        out.append(dict(r, median_ns=f"{statistics.median(meds):.1f}",
-                        min_ns=f"{min(meds):.1f}", max_ns=f"{max(meds):.1f}",
-                        reps=str(sum(int(x["reps"]) for x in group)), procs=str(len(group)),
-                        cpu_s=f"{statistics.median(cpus):.6f}" if cpus else "nan"))
+        m = dict(r, median_ns=f"{statistics.median(meds):.1f}",
+                 reps=str(sum(int(x["reps"]) for x in group)), procs=str(len(group)),
+                 cpu_s=f"{statistics.median(cpus):.6f}" if cpus else "nan")
+        if r["bench"] == "dispatch":
+            m.update(min_ns=f"{min(meds):.1f}", max_ns=f"{max(meds):.1f}")
+        else:
+            speedups = [float(x["speedup"]) for x in group]
+            m.update(min_ns=f"{min(float(x['min_ns']) for x in group):.0f}",
+                     max_ns=f"{max(float(x['max_ns']) for x in group):.0f}",
+                     speedup=f"{statistics.median(speedups):.3f}",
+                     speedup_low=min(speedups), speedup_high=max(speedups),
+                     speedup_modes=modes(speedups))
+        out.append(m)
     return out
 
 
 def peers_rows(results, busy, cores):
-    rows = merge_dispatch(read_csv(os.path.join(results, "peers.csv")))
+    rows = merge_processes(read_csv(os.path.join(results, "peers.csv")))
     for r in rows:
         b = r["bench"]
-        if r.get("speedup_q1"):  # paired per round by peers itself
+        if "speedup_low" not in r and r.get("speedup_q1"):  # paired per round by peers
             r["speedup_low"], r["speedup_high"] = float(r["speedup_q1"]), float(r["speedup_q3"])
-        r["flag"] = flags({"speedup": float(r["speedup"])} if b != "dispatch" else {},
-                          int(r["workers"]), cores, busy.get("peers"))
+        figure = {} if b == "dispatch" else {"speedup": float(r["speedup"]),
+                                              "speedup_modes": r.get("speedup_modes")}
+        r["flag"] = flags(figure, int(r["workers"]), cores, busy.get("peers"))
     return rows
 
 
@@ -710,13 +736,17 @@ def summary(results, t):
     if t["peers"]:
         L += ["", "## Peers: our pools, GLib and OpenMP on the same work, same run", "",
               "Timed inside bench/peers: the mechanisms take turns, one batch each per round, and",
-              "a speedup is the median of per-round ratios against serial (q1–q3 beside it).",
-              ""]
+              "a speedup is the median of per-round ratios against serial. Big tasks: q1–q3 of",
+              "those ratios beside it. Small tasks, measured in several processes (where the",
+              "threads landed holds for a process): the median of the processes' speedups, and",
+              "the lowest and highest of them beside it.", ""]
         for bench, title in (("sumsq", "sum of squares"),
                              ("sumsq_small", "small tasks (20 near 50,000)")):
             rows = [r for r in t["peers"] if r["bench"] == bench]
             if rows:
-                L += md_table([title, "workers", "median", "min–max", "speedup", "q1–q3", "CPU",
+                procs = max(int(r.get("procs", "1")) for r in rows)
+                spread = "q1–q3" if procs == 1 else f"{procs} processes"
+                L += md_table([title, "workers", "median", "min–max", "speedup", spread, "CPU",
                                "flag"],
                               [[r["mechanism"], r["workers"], fmt_s(float(r["median_ns"]) / 1e9),
                                 f"{fmt_s(float(r['min_ns']) / 1e9)}–{fmt_s(float(r['max_ns']) / 1e9)}",
@@ -743,17 +773,19 @@ def machine_during(results, t):
     L = ["", "## The machine during the run", "",
          "Per step: the load when it began, the share of the machine other programs used while",
          "it ran, and the worse of two probes (bench/probe.c, before and after): a fixed loop's",
-         f"time on one CPU, and how many CPUs' worth of that loop the {t['cores']} CPUs gave at once,",
-         "each pinned. A virtual machine's host can halve either with nothing else to show it.", ""]
+         f"time on one CPU, how many CPUs' worth of that loop the {t['cores']} CPUs gave at once,",
+         "and the slowest CPU's time alone over the fastest's, each pinned. A virtual machine's",
+         "host can halve any of them with nothing else to show it.", ""]
 
     def cell(r, key, fmt):
         v = number(r, key)
         return "–" if v is None else fmt.format(v)
     L += md_table(["step", "seconds", "load", "others' share", "probe loop", "CPUs' worth",
-                   "flag"],
+                   "uneven", "flag"],
                   [[r["step"], cell(r, "wall_s", "{:.1f}"), cell(r, "load1", "{:.2f}"),
                     cell(r, "foreign_share", "{:.1%}"), cell(r, "probe_ms", "{:.2f} ms"),
-                    cell(r, "capacity", "{:.2f}"), t["busy"].get(r["step"], "")]
+                    cell(r, "capacity", "{:.2f}"), cell(r, "uneven", "{:.2f}×"),
+                    t["busy"].get(r["step"], "")]
                    for r in rows])
     return L
 

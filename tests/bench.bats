@@ -64,11 +64,13 @@ nonempty() {
 @test "probe: one line, a loop time and the CPUs' worth, never more CPUs than there are" {
     run --separate-stderr timeout 60 "$BUILD/bench/probe" --reps 2
     assert_success
-    assert_line --index -1 --regexp '^probe single_ms=[0-9]+\.[0-9]{2} capacity=[0-9]+\.[0-9]{2} cpus=[0-9]+$'
-    [[ "${lines[-1]}" =~ capacity=([0-9.]+)\ cpus=([0-9]+) ]]
+    assert_line --index -1 --regexp '^probe single_ms=[0-9]+\.[0-9]{2} capacity=[0-9]+\.[0-9]{2} uneven=[0-9]+\.[0-9]{2} cpus=[0-9]+$'
+    [[ "${lines[-1]}" =~ capacity=([0-9.]+)\ uneven=([0-9.]+)\ cpus=([0-9]+) ]]
     # each CPU runs the same loop: n of them cannot do more than n loops' work (5% for clocks)
-    awk -v c="${BASH_REMATCH[1]}" -v n="${BASH_REMATCH[2]}" 'BEGIN { exit !(c > 0 && c <= 1.05 * n) }' ||
-        fail "capacity ${BASH_REMATCH[1]} with ${BASH_REMATCH[2]} CPUs"
+    awk -v c="${BASH_REMATCH[1]}" -v n="${BASH_REMATCH[3]}" 'BEGIN { exit !(c > 0 && c <= 1.05 * n) }' ||
+        fail "capacity ${BASH_REMATCH[1]} with ${BASH_REMATCH[3]} CPUs"
+    # the slowest CPU over the fastest: never below 1
+    awk -v u="${BASH_REMATCH[2]}" 'BEGIN { exit !(u >= 1) }' || fail "uneven ${BASH_REMATCH[2]}"
 }
 
 @test "peers --only: one table, the other left out" {
@@ -197,9 +199,9 @@ nonempty() {
     csv_ok "$res/primitives.csv" 6
     csv_ok "$res/granularity.csv" 9
     csv_ok "$res/peers.csv" 12
-    # every measuring step has its row: the load and the share others used, 0..1
+    # every measuring step has its row: the load, the share others used (0..1), the probe
     for step in primitives granularity peers sumsq mpi python downloads portscan server; do
-        grep -qE "^$step,[0-9]+,[0-9.]+,[0-9.]*,(settled|not settled),[01]\.[0-9]+,[0-9]+\.[0-9]+,[0-9]+\.[0-9]+$" "$res/steps.csv" ||
+        grep -qE "^$step,[0-9]+,[0-9.]+,[0-9.]*,(settled|not settled),[01]\.[0-9]+(,[0-9]+\.[0-9]+){3}$" "$res/steps.csv" ||
             fail "no row for $step in steps.csv: $(cat "$res/steps.csv")"
     done
     # the commands compared took turns: two rounds of lesson 14, each with every command

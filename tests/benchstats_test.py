@@ -131,14 +131,16 @@ class Pairing(unittest.TestCase):
         with open(os.path.join(self.d, "machine.txt"), "w") as f:
             f.write("nproc: 2\n")
         with open(os.path.join(self.d, "steps.csv"), "w") as f:
-            f.write("step,started,wall_s,load1,settle,foreign_share,probe_ms,capacity\n"
-                    "sumsq,0,1.0,0.0,settled,0.00,5.00,1.50\n"       # 1.5 of 2 CPUs
-                    "downloads,0,1.0,0.0,settled,0.00,6.50,1.98\n"   # 1.3x the best loop
-                    "portscan,0,1.0,0.0,settled,0.00,5.10,1.97\n")   # within both bounds
+            f.write("step,started,wall_s,load1,settle,foreign_share,probe_ms,capacity,uneven\n"
+                    "sumsq,0,1.0,0.0,settled,0.00,5.00,1.50,1.01\n"       # 1.5 of 2 CPUs
+                    "downloads,0,1.0,0.0,settled,0.00,6.50,1.98,1.02\n"   # 1.3x the best loop
+                    "portscan,0,1.0,0.0,settled,0.00,5.10,1.97,1.10\n"    # within every bound
+                    "mpi,0,1.0,0.0,settled,0.00,5.10,1.97,1.25\n")        # one CPU slower
         t = bs.tables(self.d)
         self.assertIn("the 2 CPUs gave 1.50 CPUs' worth", t["hf-sumsq"][1]["flag"])
         self.assertIn("a fixed loop took 1.30× its best time", t["hf-downloads"][1]["flag"])
         self.assertEqual(t["hf-portscan"][1]["flag"], "")
+        self.assertEqual(t["busy"]["mpi"], "host uneven: the slowest CPU took 1.25× the fastest's time")
         self.assertIn("## The machine during the run", bs.summary(self.d, t))
 
     def test_peers_batches_that_burned_more_cpu_than_serial_flag_the_step(self):
@@ -210,7 +212,7 @@ class Dispatch(unittest.TestCase):
                              max_ns="999", reps="21", cpu_s=str(cpu)))
         rows.append(dict(head, mechanism="omp_dynamic", median_ns="10", min_ns="9",
                          max_ns="11", reps="21", cpu_s="0.0001"))
-        merged = bs.merge_dispatch(rows)
+        merged = bs.merge_processes(rows)
         self.assertEqual([r["mechanism"] for r in merged], ["serial", "omp_task", "omp_dynamic"])
         task = merged[1]
         # the processes' medians, not their extremes: 100, 120, 300
@@ -220,6 +222,24 @@ class Dispatch(unittest.TestCase):
         # one process keeps its own range, within that process
         self.assertEqual((merged[2]["min_ns"], merged[2]["max_ns"], merged[2]["procs"]),
                          ("9", "11", "1"))
+
+
+    def test_small_tasks_merge_per_process_speedups_and_show_their_modes(self):
+        head = {"bench": "sumsq_small", "mechanism": "pthreads", "workers": "2",
+                "items": "20", "reps": "21", "speedup_q1": "0.5", "speedup_q3": "3.0"}
+        rows = [dict(head, median_ns=str(ns), min_ns=str(ns - 1), max_ns=str(ns + 1),
+                     speedup=str(x), cpu_s="0.001")
+                for ns, x in ((400, 1.0), (410, 0.98), (250, 1.6), (260, 1.62), (405, 1.01))]
+        merged = bs.merge_processes(rows)
+        self.assertEqual(len(merged), 1)
+        m = merged[0]
+        self.assertEqual((m["speedup"], m["speedup_low"], m["speedup_high"], m["procs"]),
+                         ("1.010", 0.98, 1.62, "5"))
+        self.assertEqual((m["min_ns"], m["max_ns"], m["reps"]), ("249", "411", "105"))
+        self.assertEqual([round(v, 2) for v, _ in m["speedup_modes"]], [1.0, 1.61])
+        # and the table says so, next to the figure
+        flag = bs.flags({"speedup": 1.01, "speedup_modes": m["speedup_modes"]}, 2, 2)
+        self.assertIn("bimodal: 1.00× (60%) / 1.61× (40%)", flag)
 
 
 class Crossovers(unittest.TestCase):
