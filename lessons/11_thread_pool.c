@@ -5,6 +5,7 @@
  *   make && ./build/11_thread_pool                      # the whole tour, about 6 s
  *   ./build/11_thread_pool --section map                # one section (see --help)
  *   ./build/11_thread_pool --workers 2 --scale 0.2      # fewer workers, 5x faster naps
+ *   make timeline L=11 ARGS='--section map'             # who ran which task when, drawn
  *
  * A task is a C function `int task(void *arg, void **result)`: it returns 0 or an error
  * status (C's exception) and may hand back a result. tp_submit queues it and gives you a
@@ -30,15 +31,17 @@
 #include "latch.h"
 #include "program.h"
 #include "thread_pool.h"
+#include "trace.h"
 #include "watchdog.h"
 
 static const char usage[] =
-    "[--workers N] [--scale F] [--section NAME]\n"
+    "[--workers N] [--scale F] [--section NAME] [--trace PATH]\n"
     "  A tour of the thread pool, one section per part of the API.\n"
     "  --workers  pool threads, 1..64 (default 4)\n"
     "  --scale    multiply every nap by F, 0..100 (default 1; 0 = no naps)\n"
     "  --section  run one section: futures timeouts errors cancel callbacks map imap\n"
-    "             first_result workers shutdown (default: all, in that order)\n";
+    "             first_result workers shutdown (default: all, in that order)\n"
+    "  --trace    write who ran which task when to PATH (JSON; make timeline L=11 draws it)\n";
 
 static int workers = 4;
 
@@ -88,11 +91,13 @@ static void print_finish_order(const char *label)
 static int download(void *arg, void **result)
 {
     page *pg = arg;
+    int64_t t0 = trace_start(); /* --trace: one bar per task, held time included */
     pg->ran = 1;
     snprintf(pg->worker, sizeof pg->worker, "%s", tp_current_worker_name());
     if (pg->hold)
         latch_wait(pg->hold);
     nap(pg->seconds);
+    trace_span(t0, "task", "%s", pg->name);
     if (pg->missing) {
         *result = "404 not found";
         return ENOENT; /* the task's "exception": a plain value */
@@ -106,7 +111,9 @@ static int download(void *arg, void **result)
 static int square_slowly(void *arg, void **result)
 {
     intptr_t i = (intptr_t)arg;
+    int64_t t0 = trace_start();
     nap(0.08 * (double)(8 - i));
+    trace_span(t0, "task", "item %ld", (long)i);
     log_finish((int)i);
     *result = (void *)(i * i);
     return 0;
@@ -339,36 +346,26 @@ static bool section_map(void)
 
 /* ---- 7. imap: lazy, bounded, ordered or not --------------------------------------------- */
 
-typedef struct numbers {
-    size_t n, pulled;
-} numbers;
-
-/* A lazy input: produces 0, 1, 2, ... only when asked, and counts how far it got. */
-static bool next_number(void *ctx, void **arg)
-{
-    numbers *in = ctx;
-    if (in->pulled == in->n)
-        return false;
-    *arg = (void *)(intptr_t)in->pulled++;
-    return true;
-}
-
 static bool section_imap(void)
 {
     tp_pool *p = new_pool(workers, "tp");
     enum { N = 8, AHEAD = 3 };
-    numbers in = { .n = N };
+    void *args[N];
+    for (int i = 0; i < N; i++)
+        args[i] = (void *)(intptr_t)i;
+    /* The lazy input: tp_array_next hands out args[in.i] only when asked; in.i counts. */
+    tp_array_cursor in = { .items = args, .n = N };
     tp_imap_it *it;
     tp_item item;
     bool ok = true;
     size_t next_expected = 0, worst_ahead = 0;
 
     printf("  imap (input order), at most %d inputs in flight:\n", AHEAD);
-    tp_imap(p, square_slowly, next_number, &in, AHEAD, &it);
+    tp_imap(p, square_slowly, tp_array_next, &in, AHEAD, &it);
     while (tp_imap_next(it, -1, &item) == TP_OK) {
-        size_t ahead = in.pulled - (next_expected + 1);
+        size_t ahead = in.i - (next_expected + 1);
         printf("    item %zu = %-3ld (inputs pulled so far: %zu, %zu of them still in flight)\n",
-               item.index, (long)(intptr_t)item.result, in.pulled, ahead);
+               item.index, (long)(intptr_t)item.result, in.i, ahead);
         ok &= item.index == next_expected++;
         worst_ahead = ahead > worst_ahead ? ahead : worst_ahead;
     }
@@ -381,9 +378,9 @@ static bool section_imap(void)
      * finishing together may appear in either order there. One order, one source: this
      * section prints the pool's. */
     printf("  imap_unordered (the order the pool saw them finish):");
-    in = (numbers){ .n = N };
+    in.i = 0;
     bool seen[N] = { false };
-    tp_imap_unordered(p, square_slowly, next_number, &in, N, &it);
+    tp_imap_unordered(p, square_slowly, tp_array_next, &in, N, &it);
     int count = 0;
     while (tp_imap_next(it, -1, &item) == TP_OK) {
         printf(" %zu", item.index);
@@ -570,7 +567,7 @@ int main(int argc, char **argv)
         { "workers", required_argument, NULL, 'w' },
         { "scale", required_argument, NULL, 's' },
         { "section", required_argument, NULL, 'S' },
-        CLI_HELP, CLI_END,
+        CLI_TRACE, CLI_HELP, CLI_END,
     };
     int only = -1;
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
@@ -586,14 +583,18 @@ int main(int argc, char **argv)
     watchdog dog;
     watchdog_start(&dog, limit_s, tour_stuck, &limit_s);
 
+    trace_thread_name("main");
     int ran = 0, passed = 0;
     for (int i = 0; i < NSECTIONS; i++) {
         if (only >= 0 && i != only)
             continue;
         printf("== %d. %s: %s ==\n", i + 1, sections[i].name, sections[i].title);
         ran++;
+        int64_t t0 = trace_start();
         passed += sections[i].run();
+        trace_span(t0, "section", "%s", sections[i].name);
     }
     watchdog_stop(&dog);
+    trace_done_or_die(); /* every section destroyed its pool: all events are in */
     return verdict(passed == ran, "sections=%d passed=%d", ran, passed);
 }

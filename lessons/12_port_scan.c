@@ -252,7 +252,6 @@ static int probe_task(void *arg, void **result)
 {
     (void)result;                    /* the answer is in the probe itself */
     struct probe *p = arg;
-    trace_thread_name("%s", tp_current_worker_name()); /* --trace: the row's label */
     int status = probe_port(p);
     if (status == 0)
         announce(p, tp_current_worker_name());

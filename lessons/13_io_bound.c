@@ -123,7 +123,6 @@ static void run_threads(int tasks, struct download got[])
 /* A pool task: the result goes out through *result, and comes back through the future. */
 static int download_task(void *arg, void **result)
 {
-    trace_thread_name("%s", tp_current_worker_name());
     *result = download_new((int)(intptr_t)arg);
     return 0;
 }

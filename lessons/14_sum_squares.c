@@ -43,8 +43,12 @@
  * Verdict: after the table, one line per mode, "MODE name=processes workers=2
  * seconds=0.029412 speedup=1.98 exact=20/20 first=0.034107 cpu=0.059870 pinned=no" (the
  * median run; n/a without serial; run 1; CPU seconds, n/a if unreadable; every pin held), then
- *   RESULT tasks=20 total=... expected=... modes=serial,threads,pool,processes OK
- * Exit 0 when every mode got every sum exact, 1 otherwise, 2 for bad usage.
+ *   RESULT tasks=20 total=... expected=... modes=serial,threads,pool,processes point=shown OK
+ * point: the lesson's point as this run showed it (judge() says how): shown, untrusted (a
+ * doubt above the verdict says why), n/a (no serial, one worker or one CPU), or not-shown.
+ * Exit 0 when every mode got every sum exact and the point was not contradicted, 1
+ * otherwise (a wrong sum, or workers that ran at once yet no mode 1.2x faster), 2 for bad
+ * usage.
  */
 #include "program.h"
 #include "cpu.h"
@@ -118,11 +122,6 @@ static void sum_tasks(task *tasks, size_t count)
  * little differently, serial came out 5% slower than one thread, and 2 cores "sped up"
  * 2.1 times: that measured the compiler, not the parallelism. */
 static void (*volatile kernel)(task *tasks, size_t count) = sum_tasks;
-
-static void run_serial(task *tasks, size_t count)
-{
-    kernel(tasks, count);
-}
 
 /* ---- --pin: worker k on CPU k mod the CPUs online ---------------------------------- */
 
@@ -204,7 +203,6 @@ static void run_threads(task *tasks, size_t count, long workers)
 static int tp_sum(void *arg, void **result)
 {
     (void)result;
-    trace_thread_name("%s", tp_current_worker_name()); /* --trace: the row's label */
     kernel(arg, 1);
     return 0;
 }
@@ -387,7 +385,7 @@ static outcome measure(enum mode mode, pp_pool *procs)
         double cpu0 = cpu_now(counted), t0 = now_s();
         int64_t traced = trace_start();
         switch (mode) {
-        case MODE_SERIAL: run_serial(tasks, cfg.count); break;
+        case MODE_SERIAL: kernel(tasks, cfg.count); break;
         case MODE_THREADS: run_threads(tasks, cfg.count, cfg.workers); break;
         case MODE_POOL: run_thread_pool(threads, tasks, cfg.count, cfg.chunk); break;
         case MODE_PROCESSES:
@@ -435,29 +433,56 @@ static const char *cpu_text(double cpu, int decimals, char *buf, size_t len)
     return buf;
 }
 
-/* Doubts, said rather than left for a class to believe: serial timed with under 80% of a
- * CPU, or a speedup above min(workers, CPUs) + 5% (the serial runs were slowed). */
-static void print_doubts(const outcome *out)
+/* The lesson's point, as this run showed it: concurrency pays on CPU-bound work. It is
+ * shown by a mode with 2+ workers at least 1.2x faster than serial, unless a doubt says the
+ * timing cannot be trusted: a speedup above min(workers, CPUs) + 5% (serial was slowed),
+ * serial with under 80% of a CPU, serial under 10 ms (too short to compare), or no mode's
+ * workers ever running at once (CPU seconds under 1.2 x wall: the machine, or valgrind,
+ * ran them one by one). Doubts are said rather than left for a class to believe. */
+typedef enum { POINT_NA, POINT_UNTRUSTED, POINT_SHOWN, POINT_NOT_SHOWN } point;
+static const char *const point_names[] = {"n/a", "untrusted", "shown", "not-shown"};
+
+static point judge(const outcome *out)
 {
     const outcome *serial = &out[MODE_SERIAL];
-    bool doubt = serial->ran && !isnan(serial->cpu) && serial->cpu < 0.8 * serial->seconds;
-    if (doubt)
-        printf("  Doubt: serial had %.0f%% of a CPU while it was timed (others had the rest).\n",
-               100 * serial->cpu / serial->seconds);
+    int cpus = online_cpus(), best = -1;
+    bool at_once = false;
+    char doubt[160] = "";
     for (int m = MODE_SERIAL + 1; m < NMODES && serial->ran; m++) {
-        long limit = out[m].workers < online_cpus() ? out[m].workers : online_cpus();
-        double speedup = serial->seconds / out[m].seconds;
-        if (out[m].ran && speedup > 1.05 * (double)limit) {
-            printf("  Doubt: %s %.2fx with %ld worker(s) on %d CPU(s) is more than they can "
-                   "give.\n", mode_names[m], speedup, out[m].workers, online_cpus());
-            doubt = true;
-        }
+        long limit = out[m].workers < cpus ? out[m].workers : cpus;
+        if (!out[m].ran)
+            continue;
+        if (serial->seconds / out[m].seconds > 1.05 * (double)limit)
+            snprintf(doubt, sizeof doubt, "%s %.2fx with %ld worker(s) on %d CPU(s) is more "
+                     "than they can give", mode_names[m], serial->seconds / out[m].seconds,
+                     out[m].workers, cpus);
+        if (out[m].workers >= 2 && (best < 0 || out[m].seconds < out[best].seconds))
+            best = m;
+        at_once |= out[m].workers >= 2 && out[m].cpu >= 1.2 * out[m].seconds; /* NAN: no */
     }
-    if (doubt)
-        printf("  These speedups cannot be trusted: run it again on a quiet machine.\n");
+    if (!serial->ran || best < 0 || cpus < 2) {
+        printf("  The point needs serial and a mode with 2+ workers on 2+ CPUs: n/a here.\n");
+        return POINT_NA;
+    }
+    if (serial->cpu < 0.8 * serial->seconds) /* NAN: no doubt */
+        snprintf(doubt, sizeof doubt, "serial had %.0f%% of a CPU while it was timed",
+                 100 * serial->cpu / serial->seconds);
+    else if (serial->seconds < 0.010)
+        snprintf(doubt, sizeof doubt, "serial took under 10 ms, too short to compare");
+    else if (!at_once)
+        snprintf(doubt, sizeof doubt, "no mode's workers ever ran at the same time");
+    if (doubt[0]) {
+        printf("  Doubt: %s. These speedups cannot be trusted: run it again on a quiet "
+               "machine.\n", doubt);
+        return POINT_UNTRUSTED;
+    }
+    double speedup = serial->seconds / out[best].seconds;
+    printf("  The point, concurrency pays on CPU-bound work: %s (%s %.2fx with %ld workers).\n",
+           speedup >= 1.2 ? "shown" : "NOT shown", mode_names[best], speedup, out[best].workers);
+    return speedup >= 1.2 ? POINT_SHOWN : POINT_NOT_SHOWN;
 }
 
-static void print_table(const outcome *out)
+static point print_table(const outcome *out)
 {
     const outcome *serial = &out[MODE_SERIAL];
     printf("\n  %-10s %7s %10s %10s %9s %6s %7s\n", "mode", "workers", "seconds", "cpu",
@@ -482,11 +507,12 @@ static void print_table(const outcome *out)
     }
     printf("  Run 1 may be slower: fresh workers may share a CPU until the scheduler spreads\n"
            "  them, and an idle CPU may first have to wake up (--pin places them at once).\n");
-    print_doubts(out);
+    point shown = judge(out);
     printf("  Python, from the tutorial (another machine, the default 20 numbers): serial %.1f s,\n"
            "  multiprocessing.Pool %.1f s = %.2fx; threads no faster (the interpreter lock).\n"
            "  bench/python/sum_squares.py runs the same work in Python on this machine.\n\n",
            python_serial_s, python_pool_s, python_serial_s / python_pool_s);
+    return shown;
 }
 
 static void parse_args(int argc, char **argv)
@@ -566,7 +592,7 @@ int main(int argc, char **argv)
     }
     trace_done_or_die(); /* every worker is gone: all their events are in */
 
-    print_table(out);
+    point shown = print_table(out);
     ss_u128 expected = {0, 0}, total = {0, 0};
     for (size_t k = 0; k < cfg.count; k++)
         expected = ss_add(expected, ss_sum_squares_formula(cfg.start + k));
@@ -591,6 +617,7 @@ int main(int argc, char **argv)
     }
     ok = ok && !wrong_seen;
     char t[SS_DIGITS], e[SS_DIGITS];
-    return verdict(ok && ss_equal(total, expected), "tasks=%zu total=%s expected=%s modes=%s",
-                   cfg.count, ss_format(total, t), ss_format(expected, e), modes);
+    return verdict(ok && ss_equal(total, expected) && shown != POINT_NOT_SHOWN,
+                   "tasks=%zu total=%s expected=%s modes=%s point=%s", cfg.count,
+                   ss_format(total, t), ss_format(expected, e), modes, point_names[shown]);
 }

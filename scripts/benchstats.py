@@ -27,7 +27,9 @@ HOW A FIGURE IS MADE
   (bench/probe.c, before and after the step: a fixed loop more than HOST_SLOWER times
   slower than the run's fastest probe, the CPUs giving less than HOST_CAPACITY of their
   number, or the slowest CPU alone taking more than HOST_UNEVEN times the fastest's time);
-  a speedup above min(workers, cores) cannot be true and is marked too.
+  a speedup above min(workers, cores) cannot be true and is marked too, and so are the
+  speedups of a table whose serial baseline was unsteady (its runs' q1..q3 spread over
+  more than BASELINE_SPREAD of their median: the same work, at two speeds).
 
 RESULTS FOLDER (written by scripts/bench.sh; * = written here)
   machine.txt            key: value facts (nproc, cpu, compilers, load, profile, sizes)
@@ -56,6 +58,7 @@ import time
 BUSY_SHARE = 0.10  # of the whole machine, used by programs other than the benchmarks
 HOST_SLOWER = 1.20  # a probe's fixed loop this much slower than the run's fastest: host busy
 HOST_CAPACITY = 0.90  # the CPUs, all running the loop, giving less than this share of cores
+BASELINE_SPREAD = 0.20  # serial's q1..q3 wider than this share of its median: unsteady
 HOST_UNEVEN = 1.15  # the slowest CPU alone this much slower than the fastest: a speedup then
 #                     depends on which CPU the serial baseline ran on
 CPU_INFLATION = 1.15  # peers' big batches: CPU seconds this much above serial's, same work
@@ -230,6 +233,24 @@ def busy_steps(results, cores=None):
         if why:
             busy[row["step"]] = "; ".join(why)
     return busy
+
+
+def unsteady(rows):
+    """Why a table's speedups cannot be trusted when its baseline wandered, or None: the same
+    serial work, run after run, spread (q1..q3) over more than BASELINE_SPREAD of its median.
+    On an idle machine it stays within a few percent; a host that slows one virtual CPU, or
+    all of them for a few seconds, shows here even when the probes around the step missed
+    it (one run's serial took 61 ms on one virtual CPU and 94 ms on the other)."""
+    for r in rows:
+        if r["mode"] == "serial" and r["median_s"] > 0:
+            spread = (r["q3_s"] - r["q1_s"]) / r["median_s"]
+            if spread > BASELINE_SPREAD:
+                return f"baseline unsteady: serial's runs spread over {spread:.0%} of their median"
+    return None
+
+
+def either(*why):
+    return "; ".join(w for w in why if w) or None
 
 
 def mode_key(mode):
@@ -540,11 +561,15 @@ def tables(results):
         # CPU-bound work cannot beat min(workers, cores); waiting (I/O) can use more workers
         # than cores, but no more than the workers.
         limit = cores if bench in ("sumsq", "sumsqmpi", "sumsqpy") else 10**9
+        why = either(busy.get(step), unsteady(rows))
         for r in rows:
-            r["flag"] = flags(r, r["workers"], limit, busy.get(step))
+            r["flag"] = flags(r, r["workers"], limit, why)
         t["hf-" + bench] = rows
     t["inprogram"], t["mpi"] = inprogram_table(results)
-    for r in t["inprogram"] + t["mpi"]:
+    why = either(busy.get("mpi"), unsteady(t["inprogram"]))
+    for r in t["inprogram"]:
+        r["flag"] = flags(r, r["workers"], cores, why)
+    for r in t["mpi"]:
         r["flag"] = flags(r, r["workers"], cores, busy.get("mpi"))
     t["server"] = server_table(results)
     for r in t["server"]:

@@ -26,12 +26,23 @@ setup_file() {
     build "$BUILD/$LESSON"
 }
 
+# point= of a run: n/a unless serial ran beside a mode of 2+ workers on 2+ CPUs; then, on a
+# serial run under 10 ms (SMALL's, or smaller), untrusted: too short to show anything.
+point_of_tiny_run() {
+    local modes=$1 workers=$2
+    if [[ "$modes" == serial,* ]] && [ "$workers" -ge 2 ] && [ "$(nproc)" -ge 2 ]; then
+        echo untrusted
+    else
+        echo n/a
+    fi
+}
+
 # The verdict of a run of the given modes on SMALL, and one exact MODE line per mode;
 # pinned=no unless the third argument allows more (serial is never pinned).
 assert_small_ok() {
     local modes=$1 workers=$2 pinned=${3:-no}
     assert_success
-    assert_equal "${lines[-1]}" "RESULT tasks=8 total=$SMALL_TOTAL expected=$SMALL_TOTAL modes=$modes OK"
+    assert_equal "${lines[-1]}" "RESULT tasks=8 total=$SMALL_TOTAL expected=$SMALL_TOTAL modes=$modes point=$(point_of_tiny_run "$modes" "$workers") OK"
     local m
     for m in ${modes//,/ }; do
         local w=$workers p=$pinned
@@ -103,9 +114,21 @@ assert_runs_match() {
         --start 2000000 --count 8
     kill "$hog"
     assert_success
-    assert_line --index -1 --regexp '^RESULT tasks=8 total=[0-9]+ expected=[0-9]+ modes=serial,threads,pool,processes OK$'
-    assert_line --regexp '^  Doubt: serial had [0-9]+% of a CPU while it was timed'
-    assert_line '  These speedups cannot be trusted: run it again on a quiet machine.'
+    assert_line --index -1 --regexp '^RESULT tasks=8 total=[0-9]+ expected=[0-9]+ modes=serial,threads,pool,processes point=untrusted OK$'
+    assert_line --regexp '^  Doubt: serial had [0-9]+% of a CPU while it was timed\. These speedups cannot be trusted: run it again on a quiet machine\.$'
+}
+
+@test "the point: n/a with one worker or one mode; a run too short to time is untrusted" {
+    run_lesson 30 "$LESSON" --workers 1 "${SMALL[@]}"
+    assert_success
+    assert_line '  The point needs serial and a mode with 2+ workers on 2+ CPUs: n/a here.'
+    assert_line --index -1 --regexp ' point=n/a OK$'
+    [ "$(nproc)" -ge 2 ] || skip "one CPU: the point is n/a whatever the run"
+    run_lesson 30 "$LESSON" --workers 2 "${SMALL[@]}"
+    assert_success
+    assert_line --regexp '^  Doubt: serial took under 10 ms, too short to compare\. These speedups cannot be trusted'
+    assert_line --index -1 --regexp ' point=untrusted OK$'
+    refute_line --partial "The point, concurrency pays"
 }
 
 @test "--runs N: a line of exactly N run times per mode; seconds is their median, first the first" {
@@ -122,26 +145,39 @@ assert_runs_match() {
     assert_line --regexp '^  threads +runs: [0-9]+\.[0-9]{2} ms$' # one mode alone: one run
 }
 
+# point= of a run long enough to time: shown, or untrusted with the doubt that says why;
+# timing decides which, never a wrong claim (a speedup called shown is said beside it).
+point_of_timed_run() {
+    if printf '%s\n' "${lines[@]}" | grep -q '^  Doubt: '; then
+        echo untrusted
+    else
+        assert_line --regexp '^  The point, concurrency pays on CPU-bound work: shown \((threads|pool|processes) [0-9.]+x with 2 workers\)\.$'
+        echo shown
+    fi
+}
+
 @test "the classroom default: the tutorial's 20 numbers from 5,000,000, exact" {
     run_lesson 60 "$LESSON" --workers 2 --runs 1
     assert_success
+    local point
+    point=$(point_of_timed_run)
     assert_equal "${lines[-1]}" \
-        "RESULT tasks=20 total=833337833344750010830 expected=833337833344750010830 modes=serial,threads,pool,processes OK"
+        "RESULT tasks=20 total=833337833344750010830 expected=833337833344750010830 modes=serial,threads,pool,processes point=$point OK"
     assert_line --partial "for 20 numbers n = 5000000 .. 5000019"
 }
 
 @test "edge sizes: one number, n = 0, chunks bigger than the input and uneven ones" {
     run_lesson 30 "$LESSON" --start 0 --count 1
     assert_success
-    assert_equal "${lines[-1]}" "RESULT tasks=1 total=0 expected=0 modes=serial,threads,pool,processes OK"
+    assert_equal "${lines[-1]}" "RESULT tasks=1 total=0 expected=0 modes=serial,threads,pool,processes point=$(point_of_tiny_run serial, "$(nproc)") OK"
     run_lesson 30 "$LESSON" --start 1 --count 1 --workers 4
     assert_success
-    assert_equal "${lines[-1]}" "RESULT tasks=1 total=0 expected=0 modes=serial,threads,pool,processes OK"
+    assert_equal "${lines[-1]}" "RESULT tasks=1 total=0 expected=0 modes=serial,threads,pool,processes point=$(point_of_tiny_run serial, 4) OK"
     for chunk in 3 7 100; do
         run_lesson 30 "$LESSON" --start 50000 --count 10 --chunk "$chunk" --workers 3
         assert_success
         assert_equal "${lines[-1]}" \
-            "RESULT tasks=10 total=416766678750540 expected=416766678750540 modes=serial,threads,pool,processes OK"
+            "RESULT tasks=10 total=416766678750540 expected=416766678750540 modes=serial,threads,pool,processes point=$(point_of_tiny_run serial, 3) OK"
     done
 }
 
@@ -152,12 +188,12 @@ assert_runs_match() {
     assert_line --regexp '^kill-one: SIGKILL to worker 0 \(pid [0-9]+\) while it holds a task$'
     assert_output --regexp 'worker 0 \(pid [0-9]+\) killed by signal 9 \(Killed\)'
     assert_equal "${lines[-1]}" \
-        "RESULT tasks=4 total=166666766666710000006 expected=166666766666710000006 modes=processes OK"
+        "RESULT tasks=4 total=166666766666710000006 expected=166666766666710000006 modes=processes point=n/a OK"
     run_lesson 60 "$LESSON" --kill-one --start 5000000 --count 4 --workers 2 --runs 1
     assert_success
     assert_output --regexp 'killed by signal 9 \(Killed\)'
     assert_equal "${lines[-1]}" \
-        "RESULT tasks=4 total=166666766666710000006 expected=166666766666710000006 modes=serial,threads,pool,processes OK"
+        "RESULT tasks=4 total=166666766666710000006 expected=166666766666710000006 modes=serial,threads,pool,processes point=$(point_of_timed_run) OK"
 }
 
 @test "bad input: one line naming the problem, the usage, exit 2" {

@@ -172,6 +172,18 @@ class Pairing(unittest.TestCase):
         t = bs.tables(self.d)
         self.assertEqual([r["flag"] for r in t["hf-sumsq"]], ["", ""])
 
+    def test_a_baseline_at_two_speeds_flags_its_table(self):
+        # the same serial work at 61 and 94 ms (one slow virtual CPU): every speedup of the
+        # table leans on it; 3% of spread is an idle machine's
+        hyperfine_round(os.path.join(self.d, "hf", "sumsq-1.json"),
+                        {"serial/1": [0.061, 0.062, 0.094, 0.093], "threads/2": [0.04] * 4})
+        hyperfine_round(os.path.join(self.d, "hf", "sumsqmpi-1.json"),
+                        {"serial/1": [0.061, 0.062, 0.063, 0.062], "mpi/2": [0.04] * 4})
+        t = bs.tables(self.d)
+        self.assertTrue(all("baseline unsteady: serial's runs spread over" in r["flag"]
+                            for r in t["hf-sumsq"]), t["hf-sumsq"])
+        self.assertEqual([r["flag"] for r in t["hf-sumsqmpi"]], ["", ""])
+
     def test_warm_figures_pair_each_invocation_with_its_serial(self):
         lines = []
         for k, scale in ((1, 1.0), (2, 3.0), (3, 1.0)):

@@ -5,7 +5,8 @@ load helper
 
 setup_file() {
     build "$BUILD/14_sum_squares" "$BUILD/13_io_bound" "$BUILD/03_mutex_bank" \
-        "$BUILD/04_deadlock" "$BUILD/10_producer_consumer" "$BUILD/12_port_scan"
+        "$BUILD/04_deadlock" "$BUILD/10_producer_consumer" "$BUILD/12_port_scan" \
+        "$BUILD/11_thread_pool"
 }
 
 # count_events FILE CAT: "NAME COUNT" for every X event of category CAT, sorted by name.
@@ -52,6 +53,20 @@ PY
     assert_equal "$(count_events "$t" run | awk '{ s += $NF } END { print s }')" 4
     run python3 scripts/timeline.py "$t" --check
     assert_success
+}
+
+@test "11 --trace: each map item once, in the section's span, on workers named by the pool" {
+    local t="$BATS_TEST_TMPDIR/11.json"
+    run --separate-stderr timeout 60 "$BUILD/11_thread_pool" --section map --scale 0.05 \
+        --workers 3 --trace "$t"
+    assert_success
+    assert_equal "$(count_events "$t" task)" "$(printf 'item %d 1\n' 0 1 2 3 4 5 6 7)"
+    assert_equal "$(count_events "$t" section)" "map 1"
+    run python3 scripts/timeline.py "$t" --check
+    assert_success
+    local names
+    names=$(python3 -c 'import json,sys; print(sorted({e["args"]["name"] for e in json.load(open(sys.argv[1]))["traceEvents"] if e.get("ph") == "M"}))' "$t")
+    assert_equal "$names" "['main', 'tp-0', 'tp-1', 'tp-2']"
 }
 
 @test "03, 04, 10, 12 --trace: valid, well nested, and each shows its point" {

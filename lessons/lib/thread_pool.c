@@ -28,6 +28,7 @@
 #include "thread_pool.h"
 
 #include "core.h"
+#include "trace.h"
 
 #include <stdatomic.h>
 #include <unistd.h>
@@ -627,6 +628,7 @@ static void *worker_main(void *arg)
     struct worker *self = arg;
     tp_pool *p = self->pool;
     this_worker = self;
+    trace_thread_name("%s", self->name); /* --trace: the worker's row in a timeline */
     int init_status = p->initializer ? p->initializer(p->initarg) : 0;
 
     lock(p);

@@ -195,7 +195,8 @@ typedef struct tp_options {
     tp_wait_policy wait;    /* TP_WAIT_DEFAULT: $TP_WAIT_POLICY if set, else park */
     double spin_us;         /* TP_WAIT_SPIN: the longest spin, microseconds; 0 = 50 */
     size_t queue_capacity;  /* queued tasks at most; 0 = unbounded */
-    const char *name_prefix; /* workers are named "prefix-0", "prefix-1", ...; NULL = "tp" */
+    const char *name_prefix; /* workers are named "prefix-0", "prefix-1", ...; NULL = "tp";
+                              * a timeline (trace.h) labels each worker's row so */
     tp_init_fn *initializer; /* NULL = none */
     void *initarg;          /* passed to the initializer */
 } tp_options;
