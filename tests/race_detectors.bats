@@ -292,3 +292,11 @@ memcheck_clean() {
         --trace "$BATS_TEST_TMPDIR/c.json"
     helgrind_clean 13_io_bound --tasks 4 --max-workers 2 --scale 0.02 --trace "$BATS_TEST_TMPDIR/d.json"
 }
+
+# ---- 22_wakeups: atomics and a condition variable that must never lose a wakeup -----------
+
+@test "tsan, helgrind and memcheck: 22 is clean in every way of waiting" {
+    tsan_clean 22_wakeups --rounds 300 --scale 0.05
+    helgrind_clean 22_wakeups --rounds 50 --scale 0.01
+    memcheck_clean 22_wakeups --rounds 50 --scale 0.01
+}

@@ -4,6 +4,23 @@
 #include "program.h"
 #include "trace.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+#if defined(__has_feature) /* clang's way of saying which sanitizer is built in */
+#if __has_feature(thread_sanitizer) && !defined(__SANITIZE_THREAD__)
+#define __SANITIZE_THREAD__ 1
+#endif
+#if __has_feature(address_sanitizer) && !defined(__SANITIZE_ADDRESS__)
+#define __SANITIZE_ADDRESS__ 1
+#endif
+#endif
+
 #include <sys/stat.h>
 
 #include <stdarg.h>
@@ -171,6 +188,17 @@ void nap(double seconds)
         ;
     if (rc != 0)
         die_rc("clock_nanosleep", rc);
+}
+
+const char *timing_tool(void)
+{
+#if defined(__SANITIZE_THREAD__)
+    return "ThreadSanitizer";
+#elif defined(__SANITIZE_ADDRESS__)
+    return "AddressSanitizer";
+#else
+    return RUNNING_ON_VALGRIND ? "valgrind" : NULL;
+#endif
 }
 
 int verdict(bool ok, const char *fmt, ...)

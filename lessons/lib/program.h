@@ -101,6 +101,12 @@ extern double time_scale;
 
 void nap(double seconds);
 
+/* The tool this program runs under that distorts its timings, or NULL: "ThreadSanitizer" or
+ * "AddressSanitizer" (known when built), "valgrind" (asked at run time). A lesson that
+ * times something doubts its figures then, rather than draw a conclusion from the tool's
+ * overhead (each tool slows some operations far more than others). */
+const char *timing_tool(void);
+
 /* How long to wait for work that naps before calling it stuck: `seconds` real seconds,
  * stretched by --scale when the lesson runs slower than normal (time_scale > 1), never
  * shrunk when it runs faster (a valgrind run needs real time). A watchdog or a timed wait

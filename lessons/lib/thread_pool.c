@@ -33,18 +33,6 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-/* helgrind does not understand C11 atomics and would call the spinner's read of work_seq a
- * race: tell it not to check that one counter, when valgrind's headers are there. */
-#if defined(__has_include)
-#if __has_include(<valgrind/helgrind.h>)
-#include <valgrind/helgrind.h>
-#define HELGRIND_IGNORE(var) VALGRIND_HG_DISABLE_CHECKING(&(var), sizeof(var))
-#endif
-#endif
-#ifndef HELGRIND_IGNORE
-#define HELGRIND_IGNORE(var) ((void)0)
-#endif
-
 enum { DEFAULT_SPIN_US = 50 };
 
 /* ---- the data ------------------------------------------------------------------------ */
