@@ -22,13 +22,14 @@
  * announcement. Both with sequentially consistent atomics, so at least one of the two sees
  * the other (hand_over explains).
  *
- * Notice: with a quick partner (think 0), spin's round trip is a small fraction of park's
- * and adaptive's is close to spin's: the answer comes within the spin. The CPU column is
- * what a round trip burned in both threads: with a slow partner (think 1000 us) spin burns
- * a CPU for the whole millisecond, park next to nothing, adaptive about --spin-us. The
- * "parked" column counts the waits that ended asleep. Spinning pays only while the answer
- * comes sooner than a wake-up would, and only with a CPU to spare: the lesson says so
- * rather than conclude when a spinner did not get a CPU of its own.
+ * Notice, on a machine with two idle CPUs: with a quick partner (think 0), spin's round
+ * trip is a small fraction of park's and adaptive's is close to spin's: the answer comes
+ * within the spin. The CPU column is what a round trip burned in both threads: with a slow
+ * partner (think 1000 us) spin burns a CPU for the whole millisecond, park only its wake-
+ * ups, adaptive those plus about --spin-us. The "parked" column counts the waits that
+ * ended asleep (never one for spin). Spinning pays only while the answer comes sooner than
+ * a wake-up would, and only with a CPU to spare: when a spinner did not get a CPU of its
+ * own, or a tool distorts the timing, the lesson says so rather than conclude.
  * Try: --spin-us 1 and 1000; taskset -c 0 ./build/22_wakeups --wait spin --rounds 50 (one
  * CPU for both players: each handover waits for the scheduler to preempt the spinner).
  *
