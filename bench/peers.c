@@ -4,6 +4,7 @@
  *   make benches && ./build/bench/peers > peers.csv
  *   ./build/bench/peers --count 4 --tasks 10000 --reps 3          # quick
  *   ./build/bench/peers --only dispatch --tasks 10000 --reps 21   # one table only
+ *   OMP_WAIT_POLICY=active ./build/bench/peers --group omp        # OpenMP's rows alone
  *
  * Two benchmarks, each mechanism with --workers workers:
  *
@@ -52,7 +53,9 @@
  * these are not charged for it nor share the cores with it, and says on stderr how much it
  * was. With
  * OMP_WAIT_POLICY=active or KMP_BLOCKTIME=infinite the threads never stop: peers says so,
- * and the cpu_s of every later row includes them.
+ * and the cpu_s of every later row includes them. `make bench` runs --group omp in
+ * processes of its own, under OMP_WAIT_POLICY=passive (park at once) and =active (spin
+ * for good), and reports them as two rows each (omp_task_passive, omp_task_active, ...).
  *
  * Precision. The kernel brings a thread's CPU time up to date when the thread sleeps and at
  * each scheduler tick (1 to 10 ms), so a thread still running when a rep ends (OpenMP's,
@@ -88,13 +91,16 @@
 #endif
 
 static const char usage[] =
-    "[--workers N] [--start S] [--count C] [--tasks N] [--reps R] [--only TABLE] [--help]\n"
+    "[--workers N] [--start S] [--count C] [--tasks N] [--reps R] [--only TABLE]\n"
+    "       [--group WHOSE] [--help]\n"
     "  --workers N   threads or processes for every mechanism (default: the CPUs online)\n"
     "  --start S     sumsq: task k sums the squares below S + k (default 5000000)\n"
     "  --count C     sumsq: how many tasks (default 20)\n"
     "  --tasks N     dispatch: empty tasks per batch; process pools get N/20 (default 100000)\n"
     "  --reps R      repetitions; the median and range are over these (default 5)\n"
     "  --only TABLE  sumsq or dispatch: measure that table alone (default: both)\n"
+    "  --group WHOSE ours (our pools, pthreads, GLib) or omp (OpenMP's rows, with the\n"
+    "                serial batches they pair with): those alone (default: both)\n"
     "Prints CSV on stdout:\n"
     "  bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,\n"
     "  speedup_q3\n";
@@ -103,7 +109,7 @@ static int workers = 2;
 static uint64_t start_n = 5000000;
 static long count = 20, empty_tasks = 100000;
 static int reps = 5;
-static bool do_sumsq = true, do_dispatch = true;
+static bool do_sumsq = true, do_dispatch = true, do_ours = true, do_omp = true;
 
 /* ---- the work -------------------------------------------------------------------------- */
 
@@ -580,6 +586,7 @@ int main(int argc, char **argv)
         {"tasks", required_argument, NULL, 't'},
         {"reps", required_argument, NULL, 'r'},
         {"only", required_argument, NULL, 'o'},
+        {"group", required_argument, NULL, 'g'},
         CLI_HELP, CLI_END,
     };
     for (int opt; (opt = cli_next(argc, argv, longopts)) != -1;) {
@@ -594,6 +601,12 @@ int main(int argc, char **argv)
                 usage_error("--only: expected sumsq or dispatch, got '%s'", escaped(optarg));
             do_sumsq = strcmp(optarg, "sumsq") == 0;
             do_dispatch = !do_sumsq;
+            break;
+        case 'g':
+            if (strcmp(optarg, "ours") != 0 && strcmp(optarg, "omp") != 0)
+                usage_error("--group: expected ours or omp, got '%s'", escaped(optarg));
+            do_ours = strcmp(optarg, "ours") == 0;
+            do_omp = !do_ours;
             break;
         }
     }
@@ -650,7 +663,7 @@ int main(int argc, char **argv)
         {"gthreadpool", NULL, dispatch_gthreadpool, empty_tasks, CPU_SELF},
 #endif
     };
-    if (do_sumsq)
+    if (do_sumsq && do_ours)
         bench_sumsq(sumsq, (int)(sizeof sumsq / sizeof sumsq[0]), true);
 #ifndef HAVE_GLIB
     warn_line("left out gthreadpool: built without GLib (pkg-config glib-2.0 not found)");
@@ -662,23 +675,25 @@ int main(int argc, char **argv)
         {"omp_dynamic", sumsq_omp_dynamic, NULL, 0, CPU_SELF},
         {"omp_task", sumsq_omp_task, NULL, 0, CPU_SELF},
     };
-    if (do_sumsq) {
-        bench_sumsq(omp_sumsq, 4, false);
-        settle_and_report("the sumsq rows of OpenMP"); /* before any rows of the others */
+    if (do_sumsq && do_omp) {
+        bench_sumsq(omp_sumsq, 4, !do_ours); /* alone, it prints its own serial row */
+        if (do_ours) /* before any rows of the others; alone, nothing comes after */
+            settle_and_report("the sumsq rows of OpenMP");
     }
 #else
     warn_line("left out openmp: built without OpenMP (the compiler refused -fopenmp)");
 #endif
-    if (do_dispatch)
+    if (do_dispatch && do_ours)
         bench_dispatch(dispatch, (int)(sizeof dispatch / sizeof dispatch[0]));
 #ifdef _OPENMP
     const mechanism omp_dispatch[] = {
         {"omp_task", NULL, dispatch_omp_task, empty_tasks, CPU_SELF},
         {"omp_dynamic", NULL, dispatch_omp_dynamic, empty_tasks, CPU_SELF},
     };
-    if (do_dispatch) {
+    if (do_dispatch && do_omp) {
         bench_dispatch(omp_dispatch, 2);
-        settle_and_report("the dispatch rows of OpenMP"); /* only to say how much */
+        if (do_ours) /* only to say how much (under active: forever, a second's wait) */
+            settle_and_report("the dispatch rows of OpenMP");
     }
 #endif
 

@@ -233,6 +233,17 @@ step_granularity() {
 # pkg-config, a compiler that takes -fopenmp) but that the program was built without is an
 # error: make rebuilds peers when the set changes (build/bench/peers.features), so a
 # missing row means a broken build, not a fact about the machine.
+# omp_rows TABLE POLICY ARGS...: OpenMP's rows of bench/peers (--only TABLE) under
+# OMP_WAIT_POLICY=POLICY (passive: an idle thread parks at once; active: it spins), in a
+# process of their own, renamed omp_X_POLICY; the serial rows they were paired with are
+# left out (ours has its own). Nothing when peers was built without OpenMP.
+omp_rows() {
+    local table=$1 policy=$2
+    shift 2
+    OMP_WAIT_POLICY=$policy "$BUILD/bench/peers" --only "$table" --group omp "$@" |
+        sed -n "/^[a-z_]*,serial,/d; s/^\([a-z_]*\),\(omp_[a-z]*\),/\1,\2_$policy,/p"
+}
+
 step_peers() {
     need bench/peers
     local features
@@ -241,7 +252,12 @@ step_peers() {
         say "      GLib is installed but $BUILD/bench/peers was built without it ($features): make benches"
         return 1
     fi
-    "$BUILD/bench/peers" --only sumsq "${PEER_ARGS[@]}" >"$RESULTS/peers.csv"
+    # Ours (our pools, pthreads, GLib), then OpenMP's rows in processes of their own under
+    # each wait policy (omp_rows): under active its idle threads spin until the process
+    # ends, and would share the cores with whatever peers measured next.
+    "$BUILD/bench/peers" --only sumsq --group ours "${PEER_ARGS[@]}" >"$RESULTS/peers.csv"
+    omp_rows sumsq passive "${PEER_ARGS[@]}" >>"$RESULTS/peers.csv"
+    omp_rows sumsq active "${PEER_ARGS[@]}" >>"$RESULTS/peers.csv"
     # The same sums on small tasks (20 numbers near 50,000, about 25 us each), where the
     # cost of handing out work decides: its sumsq rows, renamed sumsq_small; and dispatch.
     # Both in several processes: where the threads landed, whether a worker slept, and on
@@ -250,12 +266,18 @@ step_peers() {
     # medians, the range between them beside it.
     local p
     for p in $(seq 1 "$SMALL_PROCS"); do
-        "$BUILD/bench/peers" --only sumsq "${SMALL_ARGS[@]}" | sed -n 's/^sumsq,/sumsq_small,/p' \
-            >>"$RESULTS/peers.csv"
+        {
+            "$BUILD/bench/peers" --only sumsq --group ours "${SMALL_ARGS[@]}"
+            omp_rows sumsq passive "${SMALL_ARGS[@]}"
+            omp_rows sumsq active "${SMALL_ARGS[@]}"
+        } | sed -n 's/^sumsq,/sumsq_small,/p' >>"$RESULTS/peers.csv"
     done
     for p in $(seq 1 "$DISPATCH_PROCS"); do
-        "$BUILD/bench/peers" --only dispatch "${DISPATCH_ARGS[@]}" | sed -n '/^dispatch,/p' \
-            >>"$RESULTS/peers.csv"
+        {
+            "$BUILD/bench/peers" --only dispatch --group ours "${DISPATCH_ARGS[@]}"
+            omp_rows dispatch passive "${DISPATCH_ARGS[@]}"
+            omp_rows dispatch active "${DISPATCH_ARGS[@]}"
+        } | sed -n '/^dispatch,/p' >>"$RESULTS/peers.csv"
     done
     if pkg-config --exists glib-2.0 2>/dev/null && ! grep -q '^sumsq,gthreadpool,' "$RESULTS/peers.csv"; then
         say "      GLib is installed, yet peers measured no GThreadPool row"

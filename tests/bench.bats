@@ -84,6 +84,23 @@ nonempty() {
     assert_line --regexp '^sumsq,thread_pool,'
 }
 
+@test "peers --group: ours or OpenMP's rows alone, each with the serial row it pairs with" {
+    run --separate-stderr timeout 60 "$BUILD/bench/peers" --only sumsq --group ours --start 1000 --count 4 --reps 1
+    assert_success
+    assert_line --regexp '^sumsq,serial,'
+    refute_output --regexp '(^|'$'\n'')sumsq,omp_'
+    grep -q 'openmp=yes' "$BUILD/bench/peers.features" || skip "peers was built without OpenMP"
+    run --separate-stderr env OMP_WAIT_POLICY=active timeout 60 "$BUILD/bench/peers" --only sumsq --group omp --start 1000 --count 4 --reps 1
+    assert_success
+    assert_line --regexp '^sumsq,serial,'
+    assert_line --regexp '^sumsq,omp_task,'
+    refute_output --regexp '(^|'$'\n'')sumsq,(thread_pool|pthreads),'
+    [[ "$stderr" != *"still burning CPU"* ]] || fail "alone, OpenMP's rows wait for nothing: $stderr"
+    run --separate-stderr timeout 10 "$BUILD/bench/peers" --group theirs
+    assert_failure 2
+    [[ "$stderr" == *"--group: expected ours or omp"* ]] || fail "$stderr"
+}
+
 @test "primitives: one CSV row per primitive, median within its range" {
     run --separate-stderr timeout 60 "$BUILD/bench/primitives" --reps 3 --rep-ms 0.2 --threads 3
     assert_success
