@@ -5,6 +5,7 @@
  *   make && ./build/22_wakeups                    # every way of waiting, two partners
  *   ./build/22_wakeups --wait spin --rounds 5000  # one way
  *   ./build/22_wakeups --think 200                # the partner takes 200 us before answering
+ *   ./build/22_wakeups --pool-only                # only the thread pool's two policies
  *
  * Three ways to wait, and they are one function (wait_for_turn) with a different budget
  * for spinning before it parks:
@@ -30,13 +31,20 @@
  * ended asleep (never one for spin). Spinning pays only while the answer comes sooner than
  * a wake-up would, and only with a CPU to spare: when a spinner did not get a CPU of its
  * own, or a tool distorts the timing, the lesson says so rather than conclude.
+ * Then the thread pool, which parks an idle worker at once by default (TP_WAIT_PARK) and
+ * under TP_WAIT_SPIN spins first (thread_pool.h, WAITING): batches of 20 small tasks
+ * (sums of squares near 50,000, some 25 us each) through tp_map on 2 workers, taking turns
+ * with serial batches. Each batch wakes the workers, and a wake-up is as long as a task:
+ * both policies are shown with their speedup against serial and the CPU they burned.
  * Try: --spin-us 1 and 1000; taskset -c 0 ./build/22_wakeups --wait spin --rounds 50 (one
  * CPU for both players: each handover waits for the scheduler to preempt the spinner).
  *
  * Verdict: one line per way and partner ("WAIT way=spin think_us=0 rounds=2000
  * round_trip_us=0.41 p99_us=1.10 cpu_us=0.82 parked=0"), then
- *   RESULT rounds=2000 handovers=8000 expected=8000 point=shown OK
- * handovers: tokens received, counted by each player, against two per round for each run.
+ * and the pool's ("POOL wait=spin batch_us=180.2 speedup=1.60 cpu_us=360.1"), then
+ *   RESULT rounds=2000 handovers=13200 expected=13200 pool_sums=exact point=shown OK
+ * handovers: tokens received, counted by each player, against two per round for each run;
+ * pool_sums: every pool batch's sums against the closed form.
  * point: spin's round trip against park's with a quick partner, as in lesson 14: shown
  * (spin at least 2x quicker), untrusted (a doubt says why), n/a (one CPU, or not both
  * ways), not-shown (FAIL). A lost wakeup would hang a player: the watchdog then ends the
@@ -44,6 +52,8 @@
  */
 #include "program.h"
 #include "cpu.h"
+#include "sum_squares.h"
+#include "thread_pool.h"
 #include "watchdog.h"
 
 #include <stdatomic.h>
@@ -57,7 +67,8 @@ static const char usage[] =
     "  --think    microseconds the partner takes before answering, 0..1000000 (default: two\n"
     "             runs, 0 and 1000)\n"
     "  --spin-us  adaptive's spin before parking, microseconds, 0..1000000 (default 50)\n"
-    "  --scale    multiply the partner's think time by F, 0..100 (default 1)\n";
+    "  --scale    multiply the partner's think time by F, 0..100 (default 1)\n"
+    "  --pool-only  skip the token: only the thread pool's batches under each policy\n";
 
 enum way { WAY_ALL, WAY_PARK, WAY_SPIN, WAY_ADAPTIVE, NWAYS };
 static const char *const way_names[] = {"all", "park", "spin", "adaptive", NULL};
@@ -251,6 +262,74 @@ static point judge(const run_result *runs, int n)
     return ratio >= 2 ? POINT_SHOWN : POINT_NOT_SHOWN;
 }
 
+/* ---- the pool: the same question for a thread pool's idle workers ---------------------- */
+
+enum { POOL_TASKS = 20, POOL_BATCHES = 41 };
+static uint64_t pool_n[POOL_TASKS];
+static ss_u128 pool_sum[POOL_TASKS];
+
+static int small_task(void *arg, void **result)
+{
+    (void)result;
+    size_t k = (size_t)((uint64_t *)arg - pool_n);
+    pool_sum[k] = ss_sum_squares(pool_n[k]);
+    return 0;
+}
+
+/* One batch: 20 small tasks, on the pool, or serially in this thread (pool NULL). Returns
+ * its wall time in us; *cpu_us gets what the whole process burned meanwhile. */
+static double batch(tp_pool *pool, void **args, double *cpu_us)
+{
+    double cpu0 = cpu_seconds_self(), t0 = now_s();
+    if (pool)
+        PT_CHECK(tp_map(pool, small_task, args, POOL_TASKS, 1, NULL, NULL));
+    else
+        for (int k = 0; k < POOL_TASKS; k++)
+            small_task(args[k], NULL);
+    *cpu_us = (cpu_seconds_self() - cpu0) * 1e6;
+    return (now_s() - t0) * 1e6;
+}
+
+/* The pool under both policies, serial batches taking turns with them, one warm-up round;
+ * each speedup is the median of per-round ratios. Returns false if a sum came out wrong. */
+static bool pool_policies(void)
+{
+    void *args[POOL_TASKS];
+    for (int k = 0; k < POOL_TASKS; k++) {
+        pool_n[k] = 50000 + (uint64_t)k;
+        args[k] = &pool_n[k];
+    }
+    tp_pool *pools[2];
+    const char *names[2] = {"park", "spin"};
+    PT_CHECK(tp_create(&pools[0], &(tp_options){.workers = 2, .wait = TP_WAIT_PARK}));
+    PT_CHECK(tp_create(&pools[1], &(tp_options){.workers = 2, .wait = TP_WAIT_SPIN}));
+    double ratio[2][POOL_BATCHES], wall[2][POOL_BATCHES], cpu[2][POOL_BATCHES], serial_cpu;
+    bool exact = true;
+    for (int r = -1; r < POOL_BATCHES; r++) {
+        double serial = batch(NULL, args, &serial_cpu);
+        for (int i = 0; i < 2; i++) {
+            int which = r % 2 ? i : 1 - i; /* alternate who goes first */
+            double c, w = batch(pools[which], args, &c);
+            for (int k = 0; k < POOL_TASKS; k++)
+                exact &= ss_equal(pool_sum[k], ss_sum_squares_formula(pool_n[k]));
+            if (r >= 0) {
+                ratio[which][r] = serial / w;
+                wall[which][r] = w;
+                cpu[which][r] = c;
+            }
+        }
+    }
+    printf("The thread pool, 20 tasks of ~25 us on 2 workers, %d batches each way:\n",
+           POOL_BATCHES);
+    for (int i = 0; i < 2; i++) {
+        double sp = median(ratio[i], POOL_BATCHES), w = median(wall[i], POOL_BATCHES);
+        double c = median(cpu[i], POOL_BATCHES);
+        printf("POOL wait=%s batch_us=%.1f speedup=%.2f cpu_us=%.1f\n", names[i], w, sp, c);
+        PT_CHECK(tp_destroy(pools[i]));
+    }
+    return exact;
+}
+
 /* ---- main: the outline ------------------------------------------------------------------ */
 
 static void stuck(void *limit_s)
@@ -264,10 +343,12 @@ int main(int argc, char **argv)
     enum way only = WAY_ALL;
     long rounds = 2000;
     double think_us = -1, spin_us = 50;
+    bool pool_only = false;
     static const struct option opts[] = {
         {"wait", required_argument, NULL, 'w'},   {"rounds", required_argument, NULL, 'r'},
         {"think", required_argument, NULL, 't'},  {"spin-us", required_argument, NULL, 's'},
-        {"scale", required_argument, NULL, 'S'},  CLI_HELP, CLI_END,
+        {"scale", required_argument, NULL, 'S'},  {"pool-only", no_argument, NULL, 'P'},
+        CLI_HELP, CLI_END,
     };
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         switch (c) {
@@ -276,6 +357,7 @@ int main(int argc, char **argv)
         case 't': think_us = parse_double("--think", optarg, 0, 1e6); break;
         case 's': spin_us = parse_double("--spin-us", optarg, 0, 1e6); break;
         case 'S': time_scale = parse_double("--scale", optarg, 0, 100); break;
+        case 'P': pool_only = true; break;
         }
     }
     /* a partner that thinks 1 ms gets a tenth of the rounds: the run stays under a second */
@@ -287,12 +369,13 @@ int main(int argc, char **argv)
     watchdog dog;
     watchdog_start(&dog, limit_s, stuck, &limit_s);
 
-    printf("%-9s %9s %7s %12s %10s %14s %8s\n", "wait", "think_us", "rounds", "round trip",
-           "p99", "CPU per trip", "parked");
     run_result runs[2 * NWAYS];
     int n = 0;
     long expected = 0, received = 0;
-    for (int k = 0; k < nthinks; k++) {
+    if (!pool_only)
+        printf("%-9s %9s %7s %12s %10s %14s %8s\n", "wait", "think_us", "rounds",
+               "round trip", "p99", "CPU per trip", "parked");
+    for (int k = 0; k < nthinks && !pool_only; k++) {
         long r = thinks[k] > 0 && think_us < 0 ? (rounds + 9) / 10 : rounds;
         for (enum way w = WAY_PARK; w < NWAYS; w++) {
             if (only != WAY_ALL && w != only)
@@ -306,15 +389,17 @@ int main(int argc, char **argv)
             received += x->received;
         }
     }
-    watchdog_stop(&dog);
-    printf("CPU per trip is both threads' user + system time over the run, per round trip.\n");
+    if (!pool_only)
+        printf("CPU per trip: both threads' user + system time over the run, per round trip.\n");
     point shown = judge(runs, n);
+    bool exact = pool_policies();
+    watchdog_stop(&dog);
     for (int i = 0; i < n; i++)
         printf("WAIT way=%s think_us=%.0f rounds=%ld round_trip_us=%.2f p99_us=%.2f "
                "cpu_us=%.2f parked=%ld\n", way_names[runs[i].way], runs[i].think_us,
                runs[i].rounds, runs[i].trip_us, runs[i].p99_us, runs[i].cpu_us,
                runs[i].parked);
-    return verdict(received == expected && shown != POINT_NOT_SHOWN,
-                   "rounds=%ld handovers=%ld expected=%ld point=%s", rounds, received, expected,
-                   point_names[shown]);
+    return verdict(received == expected && exact && shown != POINT_NOT_SHOWN,
+                   "rounds=%ld handovers=%ld expected=%ld pool_sums=%s point=%s", rounds,
+                   received, expected, exact ? "exact" : "wrong", point_names[shown]);
 }

@@ -26,7 +26,7 @@ assert_point_said() {
     run_lesson 60 "$LESSON" --rounds 300 --scale 0.05
     assert_success
     # 3 ways x (300 rounds + 30 with the slow partner) x 2 handovers per round
-    assert_equal "${lines[-1]%% point=*}" "RESULT rounds=300 handovers=1980 expected=1980"
+    assert_equal "${lines[-1]%% point=*}" "RESULT rounds=300 handovers=1980 expected=1980 pool_sums=exact"
     assert_point_said
     local way think
     for way in park spin adaptive; do
@@ -46,7 +46,7 @@ assert_point_said() {
 @test "one way, one partner: --wait adaptive --think 0" {
     run_lesson 30 "$LESSON" --wait adaptive --think 0 --rounds 500
     assert_success
-    assert_equal "${lines[-1]}" "RESULT rounds=500 handovers=1000 expected=1000 point=n/a OK"
+    assert_equal "${lines[-1]}" "RESULT rounds=500 handovers=1000 expected=1000 pool_sums=exact point=n/a OK"
     assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '^WAIT ')" 1
 }
 
@@ -56,7 +56,16 @@ assert_point_said() {
     run timeout 60 taskset -c 0 "$BUILD/$LESSON" --think 0 --rounds 40
     assert_success
     assert_line --regexp '^Doubt: the spinners burned [0-9.]+ CPUs for their wall time, not 2: they did not have a CPU each\.'
-    assert_equal "${lines[-1]}" "RESULT rounds=40 handovers=240 expected=240 point=untrusted OK"
+    assert_equal "${lines[-1]}" "RESULT rounds=40 handovers=240 expected=240 pool_sums=exact point=untrusted OK"
+}
+
+@test "the pool under both policies: exact sums, one POOL line each; --pool-only skips the token" {
+    run_lesson 60 "$LESSON" --pool-only
+    assert_success
+    assert_line --regexp '^POOL wait=park batch_us=[0-9.]+ speedup=[0-9.]+ cpu_us=[0-9.]+$'
+    assert_line --regexp '^POOL wait=spin batch_us=[0-9.]+ speedup=[0-9.]+ cpu_us=[0-9.]+$'
+    refute_line --regexp '^WAIT '
+    assert_equal "${lines[-1]}" "RESULT rounds=2000 handovers=0 expected=0 pool_sums=exact point=n/a OK"
 }
 
 usage_run() {
