@@ -63,7 +63,8 @@ HOST_UNEVEN = 1.15  # the slowest CPU alone this much slower than the fastest: a
 #                     depends on which CPU the serial baseline ran on
 CPU_INFLATION = 1.15  # peers' big batches: CPU seconds this much above serial's, same work
 REPRODUCED = 0.10  # a headline value within 10% of the reference's has reproduced
-REPRODUCED_CROSSOVER = 1.5  # crossovers swing more: within 1.5x
+REPRODUCED_CROSSOVER = 1.5  # crossovers (and METG) swing more: within 1.5x
+METG_LEVELS = (0.5, 0.8)  # efficiencies whose smallest task size is reported (metg)
 MODE_ORDER = ["serial", "threads", "pool", "processes", "process-executor", "mpi"]
 HEADLINE_WORKERS = 2  # the headline speedups are at 2 workers (the tutorials' machine)
 
@@ -363,34 +364,61 @@ def server_table(results):
     return out
 
 
-def crossovers(results):
-    """The task size below which each mechanism's speedup drops under 1 (granularity.csv).
+def size_where(pts, level):
+    """Where a curve of (task size, speedup), largest task first, drops below level.
 
-    Going from the largest task down, it lies between the last size with speedup >= 1 and
-    the first below; log(size) is interpolated linearly in speedup. kind: crossover,
-    below_range (paid at every size measured) or above_range (never paid). low and high
-    are the two measured sizes around a crossover."""
-    by = {}
+    It lies between the last size with speedup >= level and the first below; log(size) is
+    interpolated linearly in speedup. Returns (kind, size, low, high): crossover with the
+    two measured sizes around it, below_range (level held at every size measured: size is
+    the smallest, an upper bound) or above_range (never reached: size is the largest)."""
+    if pts[0][1] < level:
+        return "above_range", pts[0][0], pts[0][0], float("nan")
+    for (s1, v1), (s2, v2) in zip(pts, pts[1:]):
+        if v2 < level:
+            l1, l2 = math.log(s1), math.log(s2)
+            return "crossover", math.exp(l1 + (v1 - level) / (v1 - v2) * (l2 - l1)), s2, s1
+    return "below_range", pts[-1][0], float("nan"), pts[-1][0]
+
+
+def granularity_curves(results):
+    """{mechanism: [(task_ns, speedup), ...] largest first}, and the workers, from
+    granularity.csv (serial left out)."""
+    by, workers = {}, 0
     for r in read_csv(os.path.join(results, "granularity.csv")):
+        workers = max(workers, int(r["workers"]))
         if r["mechanism"] != "serial":
             by.setdefault(r["mechanism"], []).append((float(r["task_ns"]), float(r["speedup"])))
+    for pts in by.values():
+        pts.sort(reverse=True)
+    return by, workers
+
+
+def crossovers(results):
+    """The task size below which each mechanism's speedup drops under 1 (granularity.csv):
+    kind crossover, below_range (paid at every size measured) or above_range (never paid),
+    low and high the two measured sizes around a crossover (size_where)."""
     out = []
-    for mech, pts in by.items():
-        pts.sort(reverse=True)  # largest task first
-        row = {"mechanism": mech, "speedup_largest": pts[0][1], "speedup_smallest": pts[-1][1]}
-        if pts[0][1] < 1:
-            row.update(kind="above_range", crossover_ns=pts[0][0], low_ns=pts[0][0],
-                       high_ns=float("nan"))
-        else:
-            row.update(kind="below_range", crossover_ns=pts[-1][0], low_ns=float("nan"),
-                       high_ns=pts[-1][0])
-            for (s1, v1), (s2, v2) in zip(pts, pts[1:]):
-                if v2 < 1:
-                    l1, l2 = math.log(s1), math.log(s2)
-                    x = math.exp(l1 + (v1 - 1) / (v1 - v2) * (l2 - l1))
-                    row.update(kind="crossover", crossover_ns=x, low_ns=s2, high_ns=s1)
-                    break
-        out.append(row)
+    for mech, pts in granularity_curves(results)[0].items():
+        kind, x, low, high = size_where(pts, 1.0)
+        out.append({"mechanism": mech, "speedup_largest": pts[0][1],
+                    "speedup_smallest": pts[-1][1], "kind": kind, "crossover_ns": x,
+                    "low_ns": low, "high_ns": high})
+    return out
+
+
+def metg(results, cores):
+    """Task Bench's minimum effective task granularity: per mechanism, the smallest task at
+    which efficiency, speedup / min(workers, cores), still reaches 50% and 80%; the same
+    interpolation as the crossovers. Rows: mechanism, efficiency (0.5 or 0.8), kind,
+    metg_ns, low_ns, high_ns."""
+    curves, workers = granularity_curves(results)
+    usable = min(workers, cores) if cores else workers
+    out = []
+    for mech, pts in curves.items():
+        for eff in METG_LEVELS:
+            kind, x, low, high = size_where(pts, eff * usable)
+            out.append({"mechanism": mech, "efficiency": eff, "kind": kind, "metg_ns": x,
+                        "low_ns": low, "high_ns": high})
     return out
 
 
@@ -480,6 +508,10 @@ def headline(results, t):
         if r["kind"] == "crossover":
             add(f"crossover.us.{r['mechanism']}", r["crossover_ns"] / 1e3, "us",
                 r["low_ns"] / 1e3, r["high_ns"] / 1e3, r.get("flag", ""))
+    for r in t["metg"]:
+        if r["kind"] == "crossover":
+            add(f"metg{round(r['efficiency'] * 100)}.us.{r['mechanism']}", r["metg_ns"] / 1e3,
+                "us", r["low_ns"] / 1e3, r["high_ns"] / 1e3, r.get("flag", ""))
     return rows
 
 
@@ -580,6 +612,9 @@ def tables(results):
         best = max(r["speedup_largest"], r["speedup_smallest"])
         r["flag"] = flags({"speedup": best}, max(gran_workers, default=0), cores,
                           busy.get("granularity"))
+    t["metg"] = metg(results, cores)
+    for r in t["metg"]:
+        r["flag"] = flags({}, 0, cores, busy.get("granularity"))
     t["primitives"] = read_csv(os.path.join(results, "primitives.csv"))
     t["peers"] = peers_rows(results, busy, cores)
     fit = amdahl_fit([(r["workers"], r["speedup"]) for r in t["hf-sumsq"]
@@ -611,6 +646,10 @@ def write_tables(results, t):
         write_csv(os.path.join(results, "crossovers.csv"),
                   ["mechanism", "crossover_ns", "kind", "low_ns", "high_ns", "speedup_largest",
                    "speedup_smallest", "flag"], t["crossovers"])
+    if t["metg"]:
+        write_csv(os.path.join(results, "metg.csv"),
+                  ["mechanism", "efficiency", "metg_ns", "kind", "low_ns", "high_ns", "flag"],
+                  t["metg"])
     if t["amdahl"]:
         f, err, n = t["amdahl"]
         write_csv(os.path.join(results, "amdahl.csv"), ["mode", "f", "f_err", "points"],
@@ -738,15 +777,23 @@ def summary(results, t):
         L += ["", "## Granularity: the task size below which concurrency stops paying", "",
               "Speedup over serial of the same batch; the crossover is interpolated between the",
               "two measured sizes around it (full table: granularity.csv).", ""]
+        L += ["METG 50% and 80% (Task Bench's minimum effective task granularity): the smallest",
+              "task at which the speedup is still that share of min(workers, cores).", ""]
         rows = []
+
+        def size(kind, x):
+            return {"crossover": fmt_ns(x), "below_range": f"< {fmt_ns(x)}",
+                    "above_range": f"> {fmt_ns(x)}"}[kind]
         for r in t["crossovers"]:
-            x = fmt_ns(r["crossover_ns"])
-            c = {"crossover": x, "below_range": f"< {x} (paid at every size)",
-                 "above_range": f"> {x} (never paid)"}[r["kind"]]
-            rows.append([r["mechanism"], c, fmt_x(r["speedup_largest"]),
-                         fmt_x(r["speedup_smallest"]), r["flag"]])
-        L += md_table(["mechanism", "crossover", "speedup at the largest task",
-                       "at the smallest", "flag"], rows)
+            c = size(r["kind"], r["crossover_ns"])
+            c += {"crossover": "", "below_range": " (paid at every size)",
+                  "above_range": " (never paid)"}[r["kind"]]
+            m = {e["efficiency"]: size(e["kind"], e["metg_ns"]) for e in t["metg"]
+                 if e["mechanism"] == r["mechanism"]}
+            rows.append([r["mechanism"], c, m.get(0.5, "–"), m.get(0.8, "–"),
+                         fmt_x(r["speedup_largest"]), fmt_x(r["speedup_smallest"]), r["flag"]])
+        L += md_table(["mechanism", "crossover", "METG 50%", "METG 80%",
+                       "speedup at the largest task", "at the smallest", "flag"], rows)
 
     if t["primitives"]:
         L += ["", "## Primitive costs, ns per operation", "",
@@ -866,7 +913,8 @@ def compare(results, reference):
     if not here:
         return f"No headline.csv in {results}.\n", False
     L = [f"## This run against the reference ({os.path.basename(os.path.normpath(reference))})",
-         "", "A value reproduced if it is within 10% of the reference's (crossovers: within 1.5×).",
+         "", "A value reproduced if it is within 10% of the reference's (crossovers and METG: "
+         "within 1.5×).",
          "The reference ran on another machine, perhaps: see its machine.txt.", ""]
     rows, same, total = [], 0, 0
     for name, h in here.items():
@@ -877,7 +925,8 @@ def compare(results, reference):
             continue
         rv = float(r["value"])
         ratio = value / rv if rv else float("inf")
-        limit = REPRODUCED_CROSSOVER if name.startswith("crossover.") else 1 + REPRODUCED
+        swings = name.startswith(("crossover.", "metg"))
+        limit = REPRODUCED_CROSSOVER if swings else 1 + REPRODUCED
         ok = 1 / limit <= ratio <= limit
         total += 1
         same += ok

@@ -275,6 +275,15 @@ class Crossovers(unittest.TestCase):
             self.assertEqual((rows["pool"]["low_ns"], rows["pool"]["high_ns"]), (1e4, 1e5))
             self.assertEqual(rows["fast"]["kind"], "below_range")
             self.assertEqual(rows["slow"]["kind"], "above_range")
+            # METG: efficiency = speedup / min(2 workers, 2 cores); 80% is 1.6x, reached at
+            # 100 us, lost at 10 us: 1.6 lies 0.4/1.5 of the way from 2 down to 0.5
+            m = {(r["mechanism"], r["efficiency"]): r for r in bs.metg(d, 2)}
+            self.assertAlmostEqual(m[("pool", 0.8)]["metg_ns"], 1e5 * 10 ** (-0.4 / 1.5), places=3)
+            self.assertAlmostEqual(m[("pool", 0.5)]["metg_ns"], rows["pool"]["crossover_ns"])
+            self.assertEqual(m[("fast", 0.8)]["kind"], "below_range")
+            self.assertEqual(m[("slow", 0.5)]["kind"], "above_range")
+            # on one core, 2 workers cannot be more than 1x: efficiency is measured against it
+            self.assertEqual(bs.metg(d, 1)[0]["kind"], "below_range")
         finally:
             shutil.rmtree(d)
 
