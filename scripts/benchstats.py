@@ -508,6 +508,10 @@ def headline(results, t):
         if r["kind"] == "crossover":
             add(f"crossover.us.{r['mechanism']}", r["crossover_ns"] / 1e3, "us",
                 r["low_ns"] / 1e3, r["high_ns"] / 1e3, r.get("flag", ""))
+    for r in t["primitives"]:
+        if r["primitive"] == "spin_handoff":  # the floor a pool's hand-off is measured against
+            add("floor.handoff.ns", float(r["median_ns"]), "ns", float(r["min_ns"]),
+                float(r["max_ns"]), t["busy"].get("primitives", ""))
     for r in t["metg"]:
         if r["kind"] == "crossover":
             add(f"metg{round(r['efficiency'] * 100)}.us.{r['mechanism']}", r["metg_ns"] / 1e3,

@@ -322,8 +322,9 @@ class Fixture(unittest.TestCase):
             self.assertIn(f"sumsq.cold.speedup.{mode}", names)
             self.assertIn(f"sumsq.warm.speedup.{mode}", names)
             self.assertIn(f"cpu.s.sumsq.{mode}", names)
+        self.assertIn("floor.handoff.ns", names)
         for prefix in ("small.speedup.", "dispatch.ns.", "crossover.us.", "cpu.s.small.",
-                       "cpu.s.peers."):
+                       "cpu.s.peers.", "metg50.us.", "metg80.us."):
             self.assertTrue(any(n.startswith(prefix) for n in names), prefix)
         for r in rows:
             float(r["value"])
