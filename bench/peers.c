@@ -12,6 +12,7 @@
  *             for k < --count; one task per hand-over everywhere (chunk 1, dynamic), so
  *             the comparison is about the runtimes and not about how the work was cut
  *   dispatch  --tasks empty tasks: what handing over one task costs, all in
+ *   idle      what an idle pool burns: the CPU of the second after a batch (both policies)
  *
  * Mechanisms: serial, pthreads (one thread per worker, static split), thread_pool (our
  * tp_map, chunk 1), thread_pool_detached / thread_pool_futures / thread_pool_map (dispatch:
@@ -98,7 +99,7 @@ static const char usage[] =
     "  --count C     sumsq: how many tasks (default 20)\n"
     "  --tasks N     dispatch: empty tasks per batch; process pools get N/20 (default 100000)\n"
     "  --reps R      repetitions; the median and range are over these (default 5)\n"
-    "  --only TABLE  sumsq or dispatch: measure that table alone (default: both)\n"
+    "  --only TABLE  sumsq, dispatch or idle: measure that table alone (default: all)\n"
     "  --group WHOSE ours (our pools, pthreads, GLib) or omp (OpenMP's rows, with the\n"
     "                serial batches they pair with): those alone (default: both)\n"
     "Prints CSV on stdout:\n"
@@ -109,7 +110,7 @@ static int workers = 2;
 static uint64_t start_n = 5000000;
 static long count = 20, empty_tasks = 100000;
 static int reps = 5;
-static bool do_sumsq = true, do_dispatch = true, do_ours = true, do_omp = true;
+static bool do_sumsq = true, do_dispatch = true, do_idle = true, do_ours = true, do_omp = true;
 
 /* ---- the work -------------------------------------------------------------------------- */
 
@@ -575,6 +576,29 @@ static void bench_dispatch(const mechanism *m, int n)
     }
 }
 
+/* The CPU an idle pool burns: one batch of the sumsq work on it, then a second in which
+ * nobody submits anything, and what this whole process burned over that second (the other
+ * pool has been idle all along, its workers parked). One row per wait policy:
+ *   idle,MECHANISM,workers,items,window_ns,window_ns,window_ns,,1,cpu_s,, */
+static void bench_idle(void)
+{
+    tp_pool *const pools[] = {tpool, tpool_spin};
+    const char *const names[] = {"thread_pool", "thread_pool_spin"};
+    for (int i = 0; i < 2; i++) {
+        tp_check(tp_map(pools[i], tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
+        double cpu0 = cpu_seconds_self();
+        int64_t t0 = now_ns();
+        struct timespec second = {1, 0};
+        while (nanosleep(&second, &second) != 0 && errno == EINTR)
+            ;
+        double window = (double)(now_ns() - t0), cpu = cpu_seconds_self() - cpu0;
+        printf("idle,%s,%d,%ld,%.0f,%.0f,%.0f,,1,%.6f,,\n", names[i], workers, count, window,
+               window, window, cpu);
+        warn_line("idle     %-22s %10.3f%% of a CPU in the second after its work", names[i],
+                  100 * cpu / (window / 1e9));
+    }
+}
+
 int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
@@ -597,10 +621,11 @@ int main(int argc, char **argv)
         case 't': empty_tasks = parse_long("--tasks", optarg, 20, 1000000); break;
         case 'r': reps = (int)parse_long("--reps", optarg, 1, 1001); break;
         case 'o':
-            if (strcmp(optarg, "sumsq") != 0 && strcmp(optarg, "dispatch") != 0)
-                usage_error("--only: expected sumsq or dispatch, got '%s'", escaped(optarg));
             do_sumsq = strcmp(optarg, "sumsq") == 0;
-            do_dispatch = !do_sumsq;
+            do_dispatch = strcmp(optarg, "dispatch") == 0;
+            do_idle = strcmp(optarg, "idle") == 0;
+            if (!do_sumsq && !do_dispatch && !do_idle)
+                usage_error("--only: expected sumsq, dispatch or idle, got '%s'", escaped(optarg));
             break;
         case 'g':
             if (strcmp(optarg, "ours") != 0 && strcmp(optarg, "omp") != 0)
@@ -696,6 +721,9 @@ int main(int argc, char **argv)
             settle_and_report("the dispatch rows of OpenMP");
     }
 #endif
+
+    if (do_idle && do_ours)
+        bench_idle();
 
     tp_check(tp_destroy(tpool), "tp_destroy");
     tp_check(tp_destroy(tpool_spin), "tp_destroy");

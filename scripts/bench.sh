@@ -272,6 +272,9 @@ step_peers() {
             omp_rows sumsq active "${SMALL_ARGS[@]}"
         } | sed -n 's/^sumsq,/sumsq_small,/p' >>"$RESULTS/peers.csv"
     done
+    # What an idle pool burns, each wait policy, over the second after a batch.
+    "$BUILD/bench/peers" --only idle --group ours "${SMALL_ARGS[@]}" | sed -n '/^idle,/p' \
+        >>"$RESULTS/peers.csv"
     for p in $(seq 1 "$DISPATCH_PROCS"); do
         {
             "$BUILD/bench/peers" --only dispatch --group ours "${DISPATCH_ARGS[@]}"

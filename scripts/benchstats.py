@@ -501,6 +501,9 @@ def headline(results, t):
         if r["bench"] == "dispatch":
             add(f"dispatch.ns.{name}", float(r["median_ns"]), "ns", float(r["min_ns"]),
                 float(r["max_ns"]), r.get("flag", ""))
+        if r["bench"] == "idle" and r.get("cpu_s") not in (None, "", "nan"):
+            add(f"idle.cpu.pct.{name}", 100 * float(r["cpu_s"]) / (float(r["median_ns"]) / 1e9),
+                "%", None, None, r.get("flag", ""))
         if r["bench"] in ("sumsq", "sumsq_small") and r.get("cpu_s") not in (None, "", "nan"):
             table = "small" if r["bench"] == "sumsq_small" else "peers"
             add(f"cpu.s.{table}.{name}", float(r["cpu_s"]), "s")
@@ -574,8 +577,8 @@ def peers_rows(results, busy, cores):
         b = r["bench"]
         if "speedup_low" not in r and r.get("speedup_q1"):  # paired per round by peers
             r["speedup_low"], r["speedup_high"] = float(r["speedup_q1"]), float(r["speedup_q3"])
-        figure = {} if b == "dispatch" else {"speedup": float(r["speedup"]),
-                                              "speedup_modes": r.get("speedup_modes")}
+        figure = {} if b in ("dispatch", "idle") else {"speedup": float(r["speedup"]),
+                                                       "speedup_modes": r.get("speedup_modes")}
         r["flag"] = flags(figure, int(r["workers"]), cores, busy.get("peers"))
     return rows
 
@@ -829,6 +832,15 @@ def summary(results, t):
                                 fmt_x(float(r["speedup"])), peers_spread(r), cpu_cell(r),
                                 r["flag"]] for r in rows])
                 L += [""]
+        rows = [r for r in t["peers"] if r["bench"] == "idle"]
+        if rows:
+            L += md_table(["idle pool", "the second after a batch", "CPU", "share of a CPU",
+                           "flag"],
+                          [[r["mechanism"], fmt_s(float(r["median_ns"]) / 1e9), cpu_cell(r),
+                            f"{100 * float(r['cpu_s']) / (float(r['median_ns']) / 1e9):.3f}%"
+                            if r.get("cpu_s") not in (None, "", "nan") else "–", r["flag"]]
+                           for r in rows])
+            L += [""]
         rows = [r for r in t["peers"] if r["bench"] == "dispatch"]
         if rows:
             L += md_table(["dispatch, one empty task", "tasks", "processes", "median",

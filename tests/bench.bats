@@ -84,6 +84,17 @@ nonempty() {
     assert_line --regexp '^sumsq,thread_pool,'
 }
 
+@test "peers --only idle: a second of an idle pool, each wait policy, its CPU beside it" {
+    run --separate-stderr timeout 60 "$BUILD/bench/peers" --only idle --start 1000 --count 4 --reps 1
+    assert_success
+    assert_line --regexp '^idle,thread_pool,[0-9]+,4,[0-9]+,[0-9]+,[0-9]+,,1,[0-9.]+,,$'
+    assert_line --regexp '^idle,thread_pool_spin,[0-9]+,4,[0-9]+,[0-9]+,[0-9]+,,1,[0-9.]+,,$'
+    refute_output --regexp '(^|'$'\n'')(sumsq|dispatch),'
+    # the window is a second of sleep: never shorter
+    printf '%s\n' "${lines[@]}" | awk -F, '$1 == "idle" && $5 < 1e9 { bad = 1 } END { exit bad }' ||
+        fail "an idle window shorter than a second"
+}
+
 @test "peers --group: ours or OpenMP's rows alone, each with the serial row it pairs with" {
     run --separate-stderr timeout 60 "$BUILD/bench/peers" --only sumsq --group ours --start 1000 --count 4 --reps 1
     assert_success

@@ -323,6 +323,7 @@ class Fixture(unittest.TestCase):
             self.assertIn(f"sumsq.warm.speedup.{mode}", names)
             self.assertIn(f"cpu.s.sumsq.{mode}", names)
         self.assertIn("floor.handoff.ns", names)
+        self.assertIn("idle.cpu.pct.thread_pool", names)
         for prefix in ("small.speedup.", "dispatch.ns.", "crossover.us.", "cpu.s.small.",
                        "cpu.s.peers.", "metg50.us.", "metg80.us."):
             self.assertTrue(any(n.startswith(prefix) for n in names), prefix)
