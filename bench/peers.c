@@ -12,6 +12,9 @@
  *             for k < --count; one task per hand-over everywhere (chunk 1, dynamic), so
  *             the comparison is about the runtimes and not about how the work was cut
  *   dispatch  --tasks empty tasks: what handing over one task costs, all in
+ *   latency   submit to start: one task at a time on idle workers, each waited for, --tasks/10
+ *             per round; the p50 and p99 of each round (rows latency and latency99: their
+ *             median over the rounds, min and max); OpenMP's is a parallel region's start
  *   idle      what an idle pool burns: the CPU of the second after a batch (both policies)
  *
  * Mechanisms: serial, pthreads (one thread per worker, static split), thread_pool (our
@@ -78,6 +81,8 @@
  * Try: --workers 1, then twice the CPUs; OMP_WAIT_POLICY=passive for the omp rows' cpu_s.
  */
 #include "bench.h"
+
+#include <semaphore.h>
 #include "sum_squares.h"
 
 #include "cpu.h"
@@ -99,7 +104,7 @@ static const char usage[] =
     "  --count C     sumsq: how many tasks (default 20)\n"
     "  --tasks N     dispatch: empty tasks per batch; process pools get N/20 (default 100000)\n"
     "  --reps R      repetitions; the median and range are over these (default 5)\n"
-    "  --only TABLE  sumsq, dispatch or idle: measure that table alone (default: all)\n"
+    "  --only TABLE  sumsq, dispatch, latency or idle: that table alone (default: all)\n"
     "  --group WHOSE ours (our pools, pthreads, GLib) or omp (OpenMP's rows, with the\n"
     "                serial batches they pair with): those alone (default: both)\n"
     "Prints CSV on stdout:\n"
@@ -110,7 +115,8 @@ static int workers = 2;
 static uint64_t start_n = 5000000;
 static long count = 20, empty_tasks = 100000;
 static int reps = 5;
-static bool do_sumsq = true, do_dispatch = true, do_idle = true, do_ours = true, do_omp = true;
+static bool do_sumsq = true, do_dispatch = true, do_latency = true, do_idle = true;
+static bool do_ours = true, do_omp = true;
 
 /* ---- the work -------------------------------------------------------------------------- */
 
@@ -576,6 +582,147 @@ static void bench_dispatch(const mechanism *m, int n)
     }
 }
 
+/* ---- latency: from the submit call to the task's first instruction ------------------- */
+
+/* One task at a time, each waited for before the next: how long a task waits to start when
+ * the workers are idle, which is what a burst of work pays first. Each function submits one
+ * task that reads the clock first thing, waits for it, and returns start - submit in ns
+ * (CLOCK_MONOTONIC is one clock for every thread and process). */
+
+static int tp_stamp(void *arg, void **result)
+{
+    (void)result;
+    *(int64_t *)arg = now_ns();
+    return 0;
+}
+
+static int64_t latency_on(tp_pool *pool)
+{
+    int64_t started = 0, t0 = now_ns();
+    tp_check(tp_apply(pool, tp_stamp, &started, NULL, NULL), "tp_apply");
+    return started - t0; /* the future's wait orders our read after the task's write */
+}
+
+static int64_t latency_tp(void)
+{
+    return latency_on(tpool);
+}
+
+static int64_t latency_tp_spin(void)
+{
+    return latency_on(tpool_spin);
+}
+
+static void *thread_stamp(void *arg)
+{
+    *(int64_t *)arg = now_ns();
+    return NULL;
+}
+
+static int64_t latency_pthreads(void)
+{
+    int64_t started = 0, t0 = now_ns();
+    pthread_t t;
+    PT_CHECK(pthread_create(&t, NULL, thread_stamp, &started));
+    PT_CHECK(pthread_join(t, NULL));
+    return started - t0;
+}
+
+static void pp_stamp(const void *arg, size_t len, pp_reply *reply)
+{
+    (void)arg;
+    (void)len;
+    int64_t started = now_ns();
+    pp_reply_bytes(reply, &started, sizeof started);
+}
+
+static int64_t latency_pp(void)
+{
+    int64_t t0 = now_ns();
+    pp_result r;
+    pp_apply(ppool, pp_stamp, NULL, 0, &r);
+    pp_check(&r, "pp_apply");
+    int64_t started;
+    memcpy(&started, r.data, sizeof started);
+    pp_result_free(&r);
+    return started - t0;
+}
+
+#ifdef HAVE_GLIB
+/* A pool kept for the whole table, as a program would keep it; the task posts a semaphore. */
+static GThreadPool *gt_latency_pool;
+static sem_t gt_done;
+
+static void gt_stamp(gpointer data, gpointer user_data)
+{
+    (void)user_data;
+    *(int64_t *)data = now_ns();
+    if (sem_post(&gt_done) != 0)
+        die_errno("sem_post");
+}
+
+static int64_t latency_gthreadpool(void)
+{
+    int64_t started = 0, t0 = now_ns();
+    GError *err = NULL;
+    if (!g_thread_pool_push(gt_latency_pool, &started, &err))
+        die("g_thread_pool_push: %s", err ? err->message : "failed");
+    while (sem_wait(&gt_done) != 0)
+        if (errno != EINTR)
+            die_errno("sem_wait");
+    return started - t0;
+}
+#endif
+
+#ifdef _OPENMP
+/* OpenMP has no "submit": the nearest is a parallel region, whose second thread starts when
+ * the team wakes (under passive it was asleep; under active it was spinning). */
+static int64_t latency_omp_region(void)
+{
+    int64_t started = 0, t0 = now_ns();
+#pragma omp parallel num_threads(workers)
+    if (omp_get_thread_num() == 1)
+        started = now_ns();
+    return started - t0;
+}
+#endif
+
+typedef struct {
+    const char *name;
+    int64_t (*one)(void);
+} latency_mech;
+
+/* reps rounds (after a warm-up round), each mechanism `n` single tasks per round, in
+ * alternating order; per round its p50 and p99. Rows: "latency" (the rounds' p50s: their
+ * median, min and max) and "latency99" (the same for p99s). */
+static void bench_latency(const latency_mech *m, int nm, long n)
+{
+    static double p50[MAX_MECHS][MAX_REPS], p99[MAX_MECHS][MAX_REPS];
+    double *one = xcalloc((size_t)n, sizeof *one);
+    for (int r = -1; r < reps; r++) {
+        for (int j = 0; j < nm; j++) {
+            int i = r % 2 == 0 ? nm - 1 - j : j;
+            for (long k = 0; k < n; k++)
+                one[k] = (double)m[i].one();
+            if (r < 0)
+                continue;
+            (void)median(one, (int)n); /* sorts them */
+            p50[i][r] = quantile_sorted(one, (int)n, 0.50);
+            p99[i][r] = quantile_sorted(one, (int)n, 0.99);
+        }
+    }
+    for (int i = 0; i < nm; i++) {
+        stats_t a = stats_of(p50[i], reps), b = stats_of(p99[i], reps);
+        printf("latency,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,,,\n", m[i].name, workers, n, a.median,
+               a.min, a.max, reps);
+        printf("latency99,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,,,\n", m[i].name, workers, n, b.median,
+               b.min, b.max, reps);
+        warn_line("latency  %-22s p50 %9.1f ns  p99 %9.1f ns  submit to start", m[i].name,
+                  a.median, b.median);
+    }
+    free(one);
+}
+
 /* The CPU an idle pool burns: one batch of the sumsq work on it, then a second in which
  * nobody submits anything, and what this whole process burned over that second (the other
  * pool has been idle all along, its workers parked). One row per wait policy:
@@ -624,8 +771,10 @@ int main(int argc, char **argv)
             do_sumsq = strcmp(optarg, "sumsq") == 0;
             do_dispatch = strcmp(optarg, "dispatch") == 0;
             do_idle = strcmp(optarg, "idle") == 0;
-            if (!do_sumsq && !do_dispatch && !do_idle)
-                usage_error("--only: expected sumsq, dispatch or idle, got '%s'", escaped(optarg));
+            do_latency = strcmp(optarg, "latency") == 0;
+            if (!do_sumsq && !do_dispatch && !do_idle && !do_latency)
+                usage_error("--only: expected sumsq, dispatch, latency or idle, got '%s'",
+                            escaped(optarg));
             break;
         case 'g':
             if (strcmp(optarg, "ours") != 0 && strcmp(optarg, "omp") != 0)
@@ -722,6 +871,36 @@ int main(int argc, char **argv)
     }
 #endif
 
+    long single = empty_tasks / 10 > 20 ? empty_tasks / 10 : 20; /* latency: tasks per round */
+    if (do_latency && do_ours) {
+#ifdef HAVE_GLIB
+        GError *err = NULL;
+        gt_latency_pool = g_thread_pool_new(gt_stamp, NULL, workers, FALSE, &err);
+        if (!gt_latency_pool)
+            die("g_thread_pool_new: %s", err ? err->message : "failed");
+        if (sem_init(&gt_done, 0, 0) != 0)
+            die_errno("sem_init");
+#endif
+        const latency_mech ours[] = {
+            {"thread_pool", latency_tp}, {"thread_pool_spin", latency_tp_spin},
+            {"pthreads", latency_pthreads}, {"process_pool", latency_pp},
+#ifdef HAVE_GLIB
+            {"gthreadpool", latency_gthreadpool},
+#endif
+        };
+        bench_latency(ours, (int)(sizeof ours / sizeof ours[0]), single);
+#ifdef HAVE_GLIB
+        g_thread_pool_free(gt_latency_pool, FALSE, TRUE);
+        if (sem_destroy(&gt_done) != 0)
+            die_errno("sem_destroy");
+#endif
+    }
+#ifdef _OPENMP
+    if (do_latency && do_omp) {
+        const latency_mech omp[] = {{"omp_region", latency_omp_region}};
+        bench_latency(omp, 1, single);
+    }
+#endif
     if (do_idle && do_ours)
         bench_idle();
 

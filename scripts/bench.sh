@@ -280,7 +280,10 @@ step_peers() {
             "$BUILD/bench/peers" --only dispatch --group ours "${DISPATCH_ARGS[@]}"
             omp_rows dispatch passive "${DISPATCH_ARGS[@]}"
             omp_rows dispatch active "${DISPATCH_ARGS[@]}"
-        } | sed -n '/^dispatch,/p' >>"$RESULTS/peers.csv"
+            "$BUILD/bench/peers" --only latency --group ours "${DISPATCH_ARGS[@]}"
+            omp_rows latency passive "${DISPATCH_ARGS[@]}"
+            omp_rows latency active "${DISPATCH_ARGS[@]}"
+        } | sed -n '/^\(dispatch\|latency\|latency99\),/p' >>"$RESULTS/peers.csv"
     done
     if pkg-config --exists glib-2.0 2>/dev/null && ! grep -q '^sumsq,gthreadpool,' "$RESULTS/peers.csv"; then
         say "      GLib is installed, yet peers measured no GThreadPool row"

@@ -501,6 +501,10 @@ def headline(results, t):
         if r["bench"] == "dispatch":
             add(f"dispatch.ns.{name}", float(r["median_ns"]), "ns", float(r["min_ns"]),
                 float(r["max_ns"]), r.get("flag", ""))
+        if r["bench"] in ("latency", "latency99"):
+            pct = "p50" if r["bench"] == "latency" else "p99"
+            add(f"latency.{pct}.ns.{name}", float(r["median_ns"]), "ns", float(r["min_ns"]),
+                float(r["max_ns"]), r.get("flag", ""))
         if r["bench"] == "idle" and r.get("cpu_s") not in (None, "", "nan"):
             add(f"idle.cpu.pct.{name}", 100 * float(r["cpu_s"]) / (float(r["median_ns"]) / 1e9),
                 "%", None, None, r.get("flag", ""))
@@ -524,7 +528,7 @@ def headline(results, t):
 
 # ---- summarize -------------------------------------------------------------------------
 
-MERGED = ("dispatch", "sumsq_small")  # peers tables measured in several processes
+MERGED = ("dispatch", "latency", "latency99", "sumsq_small")  # measured in several processes
 
 
 def merge_processes(rows):
@@ -558,7 +562,7 @@ def merge_processes(rows):
         m = dict(r, median_ns=f"{statistics.median(meds):.1f}",
                  reps=str(sum(int(x["reps"]) for x in group)), procs=str(len(group)),
                  cpu_s=f"{statistics.median(cpus):.6f}" if cpus else "nan")
-        if r["bench"] == "dispatch":
+        if r["bench"] != "sumsq_small":
             m.update(min_ns=f"{min(meds):.1f}", max_ns=f"{max(meds):.1f}")
         else:
             speedups = [float(x["speedup"]) for x in group]
@@ -577,8 +581,8 @@ def peers_rows(results, busy, cores):
         b = r["bench"]
         if "speedup_low" not in r and r.get("speedup_q1"):  # paired per round by peers
             r["speedup_low"], r["speedup_high"] = float(r["speedup_q1"]), float(r["speedup_q3"])
-        figure = {} if b in ("dispatch", "idle") else {"speedup": float(r["speedup"]),
-                                                       "speedup_modes": r.get("speedup_modes")}
+        figure = {} if not r.get("speedup") else {"speedup": float(r["speedup"]),
+                                                  "speedup_modes": r.get("speedup_modes")}
         r["flag"] = flags(figure, int(r["workers"]), cores, busy.get("peers"))
     return rows
 
@@ -832,6 +836,20 @@ def summary(results, t):
                                 fmt_x(float(r["speedup"])), peers_spread(r), cpu_cell(r),
                                 r["flag"]] for r in rows])
                 L += [""]
+        p99 = {r["mechanism"]: r for r in t["peers"] if r["bench"] == "latency99"}
+        rows = [r for r in t["peers"] if r["bench"] == "latency"]
+        floor = [float(r["median_ns"]) for r in t["primitives"] if r["primitive"] == "spin_handoff"]
+        if rows:
+            L += ["Submit to start: one task at a time on idle workers, each waited for; per",
+                  "process the p50 and p99 of each round, then the median over rounds and processes"
+                  + (f". The hand-off floor (two spinning threads, one way): {fmt_ns(floor[0])}."
+                     if floor else "."), ""]
+            L += md_table(["submit to start", "p50", "between processes", "p99", "flag"],
+                          [[r["mechanism"], fmt_ns(float(r["median_ns"])),
+                            f"{fmt_ns(float(r['min_ns']))}–{fmt_ns(float(r['max_ns']))}",
+                            fmt_ns(float(p99[r["mechanism"]]["median_ns"]))
+                            if r["mechanism"] in p99 else "–", r["flag"]] for r in rows])
+            L += [""]
         rows = [r for r in t["peers"] if r["bench"] == "idle"]
         if rows:
             L += md_table(["idle pool", "the second after a batch", "CPU", "share of a CPU",

@@ -84,6 +84,20 @@ nonempty() {
     assert_line --regexp '^sumsq,thread_pool,'
 }
 
+@test "peers --only latency: p50 and p99 rows per mechanism, p50 never above p99" {
+    run --separate-stderr timeout 60 "$BUILD/bench/peers" --only latency --group ours --tasks 300 --reps 3
+    assert_success
+    local m
+    for m in thread_pool thread_pool_spin pthreads process_pool; do
+        assert_line --regexp "^latency,$m,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,\$"
+        assert_line --regexp "^latency99,$m,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,\$"
+    done
+    refute_output --regexp '(^|'$'\n'')(sumsq|dispatch|idle),'
+    # within a round the 50th percentile cannot exceed the 99th: nor can their medians
+    printf '%s\n' "${lines[@]}" | awk -F, '$1 == "latency" { p50[$2] = $5 } $1 == "latency99" { p99[$2] = $5 }
+        END { for (m in p50) if (p50[m] > p99[m]) exit 1 }' || fail "a p50 above its p99"
+}
+
 @test "peers --only idle: a second of an idle pool, each wait policy, its CPU beside it" {
     run --separate-stderr timeout 60 "$BUILD/bench/peers" --only idle --start 1000 --count 4 --reps 1
     assert_success
@@ -181,13 +195,14 @@ nonempty() {
     fi
     assert_line --regexp '^dispatch,thread_pool_futures,[0-9]+,200,'
     assert_line --regexp '^dispatch,process_pool_async,[0-9]+,10,' # tasks / 20
-    # cpu_s, the CPU seconds of one rep: a number, never negative; "nan" only for a process
-    # pool where its workers' CPU time cannot be read (not Linux). Every sumsq batch burned
+    # cpu_s, the CPU seconds of one rep: a number, never negative (none on latency rows);
+    # "nan" only for a process pool where its workers' CPU time cannot be read (not Linux). Every sumsq batch burned
     # some: the parallel ones (and serial) above zero.
     local linux=0
     [ "$(uname -s)" != Linux ] || linux=1
     awk -F, -v linux="$linux" '
         NR == 1 { next }
+        $1 ~ /^latency/ { if ($10 != "") { print "cpu_s on a latency row: " $0; bad = 1 }; next }
         $10 == "nan" { if (linux || $2 !~ /^process_pool/) { print "cpu_s nan: " $0; bad = 1 }; next }
         $10 !~ /^[0-9]+(\.[0-9]+)?$/ { print "cpu_s not a number >= 0: " $0; bad = 1; next }
         $1 == "sumsq" && !($10 > 0) { print "a sumsq batch that burned no CPU: " $0; bad = 1 }

@@ -324,6 +324,8 @@ class Fixture(unittest.TestCase):
             self.assertIn(f"cpu.s.sumsq.{mode}", names)
         self.assertIn("floor.handoff.ns", names)
         self.assertIn("idle.cpu.pct.thread_pool", names)
+        self.assertIn("latency.p50.ns.thread_pool", names)
+        self.assertIn("latency.p99.ns.thread_pool_spin", names)
         for prefix in ("small.speedup.", "dispatch.ns.", "crossover.us.", "cpu.s.small.",
                        "cpu.s.peers.", "metg50.us.", "metg80.us."):
             self.assertTrue(any(n.startswith(prefix) for n in names), prefix)
