@@ -1065,6 +1065,15 @@ def plotdata(results, data):
                               for r in t["peers"] if r["bench"] == "sumsq"])
     write("peers-dispatch.dat", [f"\"{r['mechanism']}\" {r['median_ns']} {r['min_ns']} {r['max_ns']}"
                                  for r in t["peers"] if r["bench"] == "dispatch"])
+    # peers-latency.dat "mech" p50_ns p50_min p50_max p99_ns; floor: the hand-off floor (ns),
+    # 0 when not measured (one CPU), drawn as the limit line of dispatch and latency
+    p99 = {r["mechanism"]: r["median_ns"] for r in t["peers"] if r["bench"] == "latency99"}
+    write("peers-latency.dat", [f"\"{r['mechanism']}\" {r['median_ns']} {r['min_ns']} "
+                                f"{r['max_ns']} {p99.get(r['mechanism'], r['median_ns'])}"
+                                for r in t["peers"] if r["bench"] == "latency"])
+    floor = [r["median_ns"] for r in t["primitives"] if r["primitive"] == "spin_handoff"]
+    var["floor"] = float(floor[0]) if floor else 0
+    var["havelatency"] = int(any(r["bench"] == "latency" for r in t["peers"]))
     if t["peers"]:
         var["pworkers"] = int(t["peers"][0]["workers"])
     # server.dat: workers median q1 q3
