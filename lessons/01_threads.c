@@ -5,12 +5,16 @@
  *   make && ./build/01_threads                 # a counter thread while main boils water,
  *                                              # then 4 workers, each with its own number
  *   ./build/01_threads --threads 16            # more workers
- *   ./build/01_threads --scale 0.01            # the same story, 100x faster
+ *   ./build/01_threads --scale 0.01            # 100x faster: naps too short to set the
+ *                                              # order; run it a few times and compare
  *
  * Notice: pthread_create returns at once. The counter thread prints 1, 2, 3 ... while main
- * is still boiling water, so their lines interleave, and not the same way every run. In
- * part two the workers finish in any order, yet each one reports the number it was given:
- * each gets a pointer to its OWN struct, which nobody else writes.
+ * is still boiling water, so their lines interleave: "water boiled" lands among the
+ * counter's lines. Only the naps place it there; nothing makes either thread wait for the
+ * other, and whether "counter: 1" or "main: kettle on" comes first is the scheduler's
+ * choice. In part two the workers finish in another order than main started them (of
+ * every four, the later ones nap less), yet each one reports the number it was given: each
+ * gets a pointer to its OWN struct, which nobody else writes.
  * Try: in start_workers, hand every thread the same struct (fill one `struct job shared`
  * in the loop and pass `&shared`): the threads read a number that has already moved on,
  * some slots are marked twice, others never, and the verdict says FAIL. (It is a data race
@@ -74,7 +78,7 @@ static void *worker(void *arg)
 {
     const struct job *job = arg;         /* turn the void * back into what we passed */
     int me = job->number;
-    nap(0.1 * (3 - me % 4));             /* the later ones finish first, often */
+    nap(0.1 * (3 - me % 4));             /* of every four, the later ones nap less */
     job->slots[me] += 1;                 /* my slot, nobody else's: no lock needed */
     printf("  worker %d: done\n", me);
     return NULL;

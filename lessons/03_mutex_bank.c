@@ -13,8 +13,10 @@
  * accounts; a withdrawal is refused when the money is not there. Each account's balance
  * is read and then written a moment later, and its mutex makes that pair one step: no
  * deposit is lost, no withdrawal overdraws. With --variant unsafe the locks are skipped
- * and nothing else changes: several cooks crowd the pan, the ledger no longer adds up,
- * and the balance can even go below zero.
+ * and nothing else changes: several cooks crowd the pan, and the ledger no longer adds up
+ * (balance != expected: deposits overwritten, or withdrawals paid out that the balance
+ * never saw). In some runs, not all, a withdrawal even leaves the balance below zero
+ * (lowest < 0).
  * Try: make tsan L=03 ARGS='--variant unsafe --rounds 1000': ThreadSanitizer names the
  * lines that race. With --variant locked (the default) it stays silent.
  *

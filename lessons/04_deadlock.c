@@ -20,8 +20,8 @@
  * Try: make tsan L=04 ARGS='--variant bad-order --timing lucky' (or make helgrind L=04 with
  * the same ARGS, which names the locks by the addresses printed first): the run finishes,
  * yet both tools report the inversion, because they check the order in which locks are
- * taken, not whether a hang happened. (On the real deadlock they stay silent: they learn an order only when a lock
- * is acquired, and there the second locks never are.)
+ * taken, not whether a hang happened. (On the real deadlock they report no inversion: they
+ * learn an order only when a lock is acquired, and there the second locks never are.)
  *
  * The default is --variant one-order, as in every lesson: the bare command is the correct
  * program and the broken one is asked for by name (and "run each lesson, expect exit 0"
@@ -44,8 +44,8 @@ static const char usage[] =
     "  --variant  one-order (default): both take the locks in one global order,\n"
     "             the database lock first, then the file lock;\n"
     "             bad-order: each takes its source's lock first: a deadlock (exit 3) if unlucky\n"
-    "  --timing   unlucky (default): both hold their first lock before either reaches for\n"
-    "             the second, every run; lucky: B starts only after A is done\n"
+    "  --timing   unlucky (default): both reach for their first lock before either reaches\n"
+    "             for its second, every run; lucky: B starts only after A is done\n"
     "  --timeout  seconds the watchdog waits for both to finish, 0.001..3600 (default 2);\n"
     "             real seconds (give valgrind more), times F when --scale F is above 1\n"
     "  --scale    multiply the workers' naps by F, 0.0001..100 (default 1)\n"
@@ -246,9 +246,9 @@ static const char *holdings(const struct worker *w, char *buf, size_t size)
 }
 
 /* Say what the table shows. Returns true if it shows a deadlock. Call with table_lock held. */
-static bool report_stuck(double timeout)
+static bool report_stuck(double timeout, int finished)
 {
-    printf("watchdog: no progress after %.3g s\n", timeout);
+    printf("watchdog: %d of %d workers finished after %.3g s\n", finished, NWORKERS, timeout);
     bool cycle = false;
     for (int i = 0; i < NWORKERS; i++) {
         struct worker *w = &workers[i];
@@ -292,7 +292,7 @@ static int watch(double timeout, bool *deadlock)
             die_rc("pthread_cond_timedwait", rc);
     }
     if (finished < NWORKERS)
-        *deadlock = report_stuck(timeout);
+        *deadlock = report_stuck(timeout, finished);
     PT_CHECK(pthread_mutex_unlock(&table_lock));
     return finished;
 }
@@ -331,8 +331,9 @@ int main(int argc, char **argv)
            variant == VARIANT_ONE_ORDER ? "both take the database lock first, then the file lock"
                                         : "each takes the lock of what it copies from first");
     printf("timing=%s: %s\n", timing_names[timing],
-           timing == TIMING_UNLUCKY ? "both hold their first lock before reaching for the second"
-                                    : "B starts only after A is done");
+           timing == TIMING_UNLUCKY
+               ? "both reach for their first lock before either reaches for its second"
+               : "B starts only after A is done");
     /* For a lock-order checker, which names a lock by its address: `make helgrind L=04`. */
     printf("locks: database at %p, file at %p\n", (void *)&database.lock, (void *)&file.lock);
 

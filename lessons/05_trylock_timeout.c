@@ -9,12 +9,14 @@
  * Notice: each worker takes its first lock, holds it a moment, then asks for the second
  * with a deadline (pthread_mutex_timedlock). If the other worker holds it, the deadline
  * passes, and instead of waiting on, the worker gives BACK the lock it holds, pauses for
- * a random while and starts the round again. Giving back is what breaks the cycle that
- * deadlocked 04; the random pause (jitter) is what stops the two from colliding again
- * in lockstep, forever polite and never done (a livelock). Retries cost time, so this is
- * a fallback for when one global lock order (04's fix) is impossible, not a replacement.
- * Try: make the pause a constant (return backoff_max / 2 from backoff) and watch the
- * retries climb; or raise --rounds and compare seeds.
+ * a random while and starts the round again. The first round is staged (as in 04) so that
+ * this happens in every run: at least one "gave back" line, at least one retry. Giving
+ * back is what breaks the cycle that deadlocked 04; the random pause (jitter) is what
+ * keeps the two from meeting again in lockstep, round after round. Retries cost time, so
+ * this is a fallback for when one global lock order (04's fix) is impossible, not a
+ * replacement.
+ * Try: make the pause a constant (return backoff_max / 2 from backoff): the two fall into
+ * lockstep and nearly every round costs a retry; or raise --rounds and compare seeds.
  * Tools: `valgrind --tool=helgrind` reports 'lock order "..." violated' here, and it is
  * right: the order IS inverted, on purpose; the deadline is what makes that safe, and
  * helgrind cannot know it (use --track-lockorders=no to look for other problems).
@@ -56,7 +58,7 @@ struct worker {
     const char *name;
     struct resource *first, *second;
     long rounds;
-    pthread_barrier_t *start;
+    pthread_barrier_t *meet;       /* the staged first collision: see meet_the_other */
     uint64_t rng;                  /* this worker's own random state: no lock needed */
     /* results, read by main after the join */
     long done, retries, attempts;
@@ -87,18 +89,27 @@ static double backoff(struct worker *w)
     return backoff_max * (double)rng_below(&w->rng, 1000) / 1000.0;
 }
 
+/* Stage direction, as in 04: on its first attempt each worker, holding its first lock,
+ * waits here until the other holds its own. Both then ask for a lock the other holds, so
+ * in every run at least one deadline passes and one lock is given back, however the
+ * threads happen to be scheduled. Later rounds collide or not as the pauses fall. */
+static void meet_the_other(struct worker *w)
+{
+    int rc = pthread_barrier_wait(w->meet);
+    if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
+        die_rc("pthread_barrier_wait", rc);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    int rc = pthread_barrier_wait(w->start);    /* both start together: contention at once */
-    if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
-        die_rc("pthread_barrier_wait", rc);
-
     while (w->done < w->rounds) {
         w->attempts++;
 
         /* Holding nothing, we may wait as long as it takes: no cycle can close on us. */
         PT_CHECK(pthread_mutex_lock(&w->first->lock));
+        if (w->attempts == 1)
+            meet_the_other(w);
         nap(hold_first);
 
         /* Holding a lock, we may only wait with a deadline. */
@@ -148,8 +159,8 @@ int main(int argc, char **argv)
         }
     }
 
-    pthread_barrier_t start;
-    PT_CHECK(pthread_barrier_init(&start, NULL, NWORKERS));
+    pthread_barrier_t meet;
+    PT_CHECK(pthread_barrier_init(&meet, NULL, NWORKERS));
     struct worker workers[NWORKERS] = {
         { .name = "A", .first = &database, .second = &file },
         { .name = "B", .first = &file, .second = &database },   /* the opposite order */
@@ -157,7 +168,7 @@ int main(int argc, char **argv)
     pthread_t tids[NWORKERS];
     for (int i = 0; i < NWORKERS; i++) {
         workers[i].rounds = rounds;
-        workers[i].start = &start;
+        workers[i].meet = &meet;
         workers[i].rng = (uint64_t)seed * 2654435761u + (uint64_t)i + 1;  /* distinct per worker */
         PT_CHECK(pthread_create(&tids[i], NULL, worker_main, &workers[i]));
     }
@@ -173,7 +184,7 @@ int main(int argc, char **argv)
         printf("worker %s: %ld rounds, %ld retries\n", workers[i].name, workers[i].done,
                workers[i].retries);
     }
-    PT_CHECK(pthread_barrier_destroy(&start));
+    PT_CHECK(pthread_barrier_destroy(&meet));
 
     long expected = NWORKERS * rounds;
     return verdict(!gave_up && done == expected && attempts == done + retries,

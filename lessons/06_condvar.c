@@ -9,12 +9,14 @@
  * Notice: pthread_cond_broadcast wakes the threads waiting at that moment, and nobody
  * else; a condition variable keeps no memory. The staff calls once. The chefs already
  * waiting are woken; the last chef arrives after the call and, in --variant lost, waits
- * for a call that has come and gone: a lost wakeup. Its wait has a deadline only so the
- * lesson ends; without one it would wait forever. The fix is to wait for the state, not
- * for the call: the staff sets `ready` under the mutex before broadcasting, and each chef
- * checks `ready` in a while loop around the wait. A late chef finds it true and never
- * waits; a chef woken for no reason (POSIX allows spurious wakeups) just looks again.
- * Broadcast, not signal, because every chef needs the news.
+ * for a call that has come and gone: a lost wakeup. (Its wait has a deadline only so the
+ * lesson ends; without one it would wait forever.) Each chef's first line says what it
+ * found: "waits for the kitchen" or "arrives late, after the call" (the last chef always;
+ * with a small --scale, now and then an early one too). The fix is to wait for the state,
+ * not for the call: the staff sets `ready` under the mutex before broadcasting, and each
+ * chef checks `ready` in a while loop around the wait. A late chef finds it true and
+ * never waits; a chef woken for no reason (POSIX allows spurious wakeups) just looks
+ * again. Broadcast, not signal, because every chef needs the news.
  * Try: in call_ready(), use pthread_cond_signal instead of broadcast and run
  * --variant fixed: one waiting chef wakes, the others run out of patience.
  *
@@ -77,7 +79,6 @@ static void *staff_main(void *arg)
 
 struct chef {
     int id;
-    bool late;               /* arrives after the staff's call (main makes sure) */
     enum variant variant;
     double timeout;
     bool heard;              /* result: woken in time, or found the kitchen ready */
@@ -119,7 +120,7 @@ static void *chef_main(void *arg)
     double began = now_s();
     bool found_ready = false;
     printf("chef %d: %s\n", c->id,
-           c->late ? "arrives late, after the call" : "waits for the kitchen");
+           kitchen.ready ? "arrives late, after the call" : "waits for the kitchen");
 
     if (c->variant == VARIANT_LOST) {
         /* BROKEN: waits for the call itself. If it came before this line, it is gone,
@@ -177,8 +178,8 @@ int main(int argc, char **argv)
     struct chef chefs[MAX_CHEFS];
     pthread_t chef_tids[MAX_CHEFS], staff;
     for (long i = 0; i < nchefs; i++)
-        chefs[i] = (struct chef){ .id = (int)i + 1, .late = (i == nchefs - 1),
-                                  .variant = variant, .timeout = timeout };
+        chefs[i] = (struct chef){ .id = (int)i + 1, .variant = variant,
+                                  .timeout = timeout };
 
     /* The early chefs start waiting while the staff prepares ... */
     for (long i = 0; i < nchefs - 1; i++)

@@ -10,8 +10,9 @@
  * variable only a nudge to look at it, so a set is never lost: a late waiter passes
  * straight through. event_set broadcasts, so one set releases every waiter at once.
  * After event_clear, waits block again; a wait with a timeout on an event that nobody
- * sets returns "not set" when its time is up. Its deadline is on CLOCK_MONOTONIC, so
- * changing the wall clock cannot stretch or cut it.
+ * sets returns "not set" once its time is up, never before: the line shows how long it
+ * took, never less than the timeout. Its deadline is on CLOCK_MONOTONIC, so changing the
+ * wall clock cannot stretch or cut it.
  * Try: in event_set, use pthread_cond_signal instead of broadcast: one runner starts,
  * and the others are stuck until their patience runs out.
  *

@@ -10,6 +10,15 @@ setup_file() {
     build "$BUILD/$LESSON"
 }
 
+# --timing unlucky: the first two "reaching for" lines are one of A's and one of B's (both
+# reach for a first lock before either reaches for a second), naming FIRST_A and FIRST_B.
+assert_both_reach_first() {
+    local reaching
+    reaching=$(printf '%s\n' "${lines[@]}" | grep '^worker [AB]: reaching for' | head -2 | sort)
+    assert_equal "$reaching" "worker A: reaching for the $1 lock
+worker B: reaching for the $2 lock"
+}
+
 # ---- one global order ---------------------------------------------------------------
 
 @test "one-order always finishes (10 runs)" {
@@ -20,6 +29,7 @@ setup_file() {
             "RESULT variant=one-order timing=unlucky finished=2 expected=2 deadlock=none OK"
         assert_line "worker A: done"
         assert_line "worker B: done"
+        assert_both_reach_first database database
     done
 }
 
@@ -52,6 +62,8 @@ setup_file() {
         assert_line "watchdog: worker A holds the database lock, waits for the file lock (held by worker B)"
         assert_line "watchdog: worker B holds the file lock, waits for the database lock (held by worker A)"
         assert_line --partial "watchdog: deadlock: A waits for B and B waits for A"
+        assert_line "watchdog: 0 of 2 workers finished after 0.3 s"
+        assert_both_reach_first database file
         assert_equal "${lines[-1]}" \
             "RESULT variant=bad-order timing=unlucky finished=0 expected=2 deadlock=detected STUCK"
         refute_line --partial "done"
@@ -62,6 +74,7 @@ setup_file() {
     # Each worker naps 0.2 s holding both locks, so 1 ms is certainly too little time.
     run_lesson 10 "$LESSON" --variant one-order --timeout 0.001
     assert_failure 3
+    assert_line --regexp '^watchdog: [01] of 2 workers finished after 0.001 s$'
     assert_line "watchdog: no cycle in the table; just slow? try a larger --timeout"
     assert_line --regexp \
         '^RESULT variant=one-order timing=unlucky finished=[01] expected=2 deadlock=unknown STUCK$'

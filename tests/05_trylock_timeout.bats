@@ -1,6 +1,7 @@
 # 05_trylock_timeout: opposite lock orders, yet both workers finish every round; each
-# attempt is either a finished round or a counted retry. How many retries there are
-# depends on the interleaving, so it is checked for consistency, never for a value.
+# attempt is either a finished round or a counted retry. The first round is staged to
+# collide, so there is at least one retry; how many more depends on the interleaving, so
+# it is checked for consistency, never for a value.
 load helper
 
 LESSON=05_trylock_timeout
@@ -10,8 +11,8 @@ setup_file() {
     build "$BUILD/$LESSON"
 }
 
-# Check the verdict for R rounds: all 2R rounds done, attempts = 2R + retries, and one
-# "backing off" line per counted retry.
+# Check the verdict for R rounds: all 2R rounds done, attempts = 2R + retries, at least
+# one retry (the staged first collision), and one "gave back" line per counted retry.
 assert_all_rounds_done() {
     local rounds=$1
     assert_success
@@ -19,8 +20,9 @@ assert_all_rounds_done() {
         fail "unexpected verdict: ${lines[-1]}"
     local retries=${BASH_REMATCH[1]} attempts=${BASH_REMATCH[2]}
     assert_equal "$attempts" "$((2 * rounds + retries))"
+    ((retries >= 1)) || fail "no retry, yet the first round is staged to collide"
     local backoffs
-    backoffs=$(printf '%s\n' "${lines[@]}" | grep -c 'backing off' || true)
+    backoffs=$(printf '%s\n' "${lines[@]}" | grep -c 'gave back the .* lock, backing off' || true)
     assert_equal "$backoffs" "$retries"
     assert_line --regexp "^worker A: $rounds rounds, [0-9]+ retries$"
     assert_line --regexp "^worker B: $rounds rounds, [0-9]+ retries$"

@@ -9,6 +9,23 @@ setup_file() {
     build "$BUILD/$LESSON"
 }
 
+# Each of chefs 1..N says first what it saw, "waits for the kitchen" (before the call) or
+# "arrives late, after the call" (chef N always; an early one only if it was slow), then
+# fixed: a waiting chef is woken, a late one cooks without waiting.
+assert_each_chef_fixed() {
+    local n=$1 k
+    assert_line "chef $n: arrives late, after the call"
+    for ((k = 1; k <= n; k++)); do
+        if printf '%s\n' "${lines[@]}" | grep -qx "chef $k: waits for the kitchen"; then
+            refute_line "chef $k: arrives late, after the call"
+            assert_line --regexp "^chef $k: woken after [0-9]+\.[0-9]{2} s: cooking\$"
+        else
+            assert_line "chef $k: arrives late, after the call"
+            assert_line "chef $k: the kitchen is already ready: cooking without waiting"
+        fi
+    done
+}
+
 # ---- fixed -------------------------------------------------------------------------
 
 @test "fixed: every chef cooks, the late one without waiting (10 runs)" {
@@ -17,6 +34,7 @@ setup_file() {
         assert_success
         assert_equal "${lines[-1]}" "RESULT variant=fixed woken=4 expected=4 OK"
         assert_line "chef 4: the kitchen is already ready: cooking without waiting"
+        assert_each_chef_fixed 4
         refute_line --partial "lost wakeup"
     done
 }
@@ -34,6 +52,7 @@ setup_file() {
     local cooking
     cooking=$(printf '%s\n' "${lines[@]}" | grep -c ': cooking' || true)
     assert_equal "$cooking" 16
+    assert_each_chef_fixed 16
 }
 
 @test "fixed: a single, late chef still cooks" {
@@ -61,7 +80,14 @@ assert_lost_verdict() {
         # `timeout 10` is the bound; each chef gives up after --timeout 0.3.
         run_lesson 10 "$LESSON" --variant lost --timeout 0.3 "${FAST[@]}"
         assert_lost_verdict 4
+        assert_line "chef 4: arrives late, after the call"
         assert_line --regexp '^chef 4: lost wakeup: the staff called [0-9.]+ ms before this chef began to wait'
+        # exactly the chefs that arrived after the call miss it: the waiting ones are woken
+        local late missed
+        late=$(printf '%s\n' "${lines[@]}" | grep -c ': arrives late, after the call$')
+        missed=$(printf '%s\n' "${lines[@]}" | grep -c ': lost wakeup: the staff called .* before')
+        assert_equal "$missed" "$late"
+        assert_line --regexp "missed=$late STUCK\$"
     done
 }
 
