@@ -217,6 +217,44 @@ static void test_create(void)
     tp_destroy(p);
 }
 
+/* A spinning worker gives up after spin_us and parks; a submit that lands in that moment
+ * must still be seen: either the spinner sees work_seq move, or it re-checks the queue
+ * under the mutex before it sleeps, or the submitter (seeing no spinner) signals. Here the
+ * spin is 1 us and each submit comes 0-5 us after the previous task ended, so thousands of
+ * submits land around the give-up, with one worker (nobody else to pick the task up) and
+ * with two. A lost wakeup leaves a task queued: its timed result says so (the watchdog
+ * ends the program if something hangs outright). */
+static void test_spin_edge(void)
+{
+    /* under a sanitizer or valgrind every submit costs 10-100x: a tenth of them */
+    const int submits = timing_tool() ? 2000 : 20000;
+    uint64_t rng = 11;
+    for (int workers = 1; workers <= 2; workers++) {
+        tp_pool *p;
+        tp_create(&p, &(tp_options){ .workers = workers, .wait = TP_WAIT_SPIN, .spin_us = 1 });
+        int lost = 0, wrong = 0;
+        for (int i = 0; i < submits && lost == 0; i++) {
+            int64_t until = now_ns() + (int64_t)rng_below(&rng, 5000);
+            while (now_ns() < until) /* around the moment the spinner gives up */
+                ;
+            tp_future *f;
+            void *r = NULL;
+            tp_submit(p, task_double, (void *)(intptr_t)i, &f);
+            int rc = tp_future_result(f, 10, &r); /* a lost wakeup: never done */
+            lost += rc == TP_ETIMEDOUT;
+            wrong += rc == TP_OK && (intptr_t)r != 2 * (intptr_t)i;
+            tp_future_release(f);
+        }
+        tp_stats st;
+        tp_get_stats(p, &st);
+        check(lost == 0 && wrong == 0 && st.succeeded == (uint64_t)submits,
+              "spin edge, %d worker(s): %d submits around the end of a 1 us spin, none lost "
+              "(%llu spins, %llu found work)", workers, submits, (unsigned long long)st.spun,
+              (unsigned long long)st.spun_into_work);
+        tp_destroy(p);
+    }
+}
+
 static int init_calls_fail_at = -1;
 static atomic_int init_calls;
 static atomic_int init_named;
@@ -1420,6 +1458,7 @@ typedef struct group {
 
 static const group groups[] = {
     { "create", test_create },
+    { "spin_edge", test_spin_edge },
     { "initializer", test_initializer },
     { "worker_names", test_worker_names },
     { "submit_result", test_submit_result },
