@@ -16,7 +16,9 @@
  * another thread may have taken the slot first, and wakeups may be spurious. Nobody
  * sleeps or prints while holding the lock. Shutdown needs no polling: main closes the
  * queue and broadcasts; each logger drains what is left, sees "closed and empty", ends.
- * The [queue d/C] column shows the depth: full (C/C) and empty (0/C) are where waits happen.
+ * The [queue d/C] column shows the depth right after each put or take. Waits happen only
+ * at full (C/C) and empty (0/C); a "(waited ...)" line shows the depth once its wait was
+ * over, which others may have changed meanwhile (often, with --scale 0).
  * Lines may print in a surprising order: each thread prints after it lets go of the lock,
  * so a logger may write #1 before its handler's "queued #1" line appears. --trace PATH
  * records what the lines cannot: who did what when, waits included (make timeline L=10).
@@ -224,6 +226,10 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < producers; i++)
         PT_CHECK(pthread_join(handlers[i].tid, NULL));
+    bq_stats left;
+    bq_get_stats(&sh.queue, &left);
+    printf("main: every handler is done, %ld message%s still queued: closing the queue\n",
+           left.depth, left.depth == 1 ? "" : "s");
     bq_close(&sh.queue);                /* every message is in; loggers drain and stop */
     for (int i = 0; i < loggers; i++)
         PT_CHECK(pthread_join(log_threads[i].tid, NULL));

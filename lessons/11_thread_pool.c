@@ -429,7 +429,7 @@ static bool section_first_result(void)
     int ran = 0;
     for (int i = 0; i < N; i++)
         ran += mirrors[i].ran;
-    printf("  %d mirrors ran, %llu were cancelled before they started\n", ran,
+    printf("  mirrors that ran: %d; cancelled before they started: %llu\n", ran,
            (unsigned long long)st.cancelled);
     tp_destroy(p);
     latch_destroy(&slow);
@@ -551,7 +551,7 @@ static const section sections[] = {
     { "map", "map and starmap keep input order", section_map },
     { "imap", "imap is lazy and bounded; imap_unordered goes by finishing order",
       section_imap },
-    { "first_result", "the first answer wins, the rest are cancelled", section_first_result },
+    { "first_result", "the first answer wins, queued rivals are cancelled", section_first_result },
     { "workers", "worker names and the initializer", section_workers },
     { "shutdown", "close drains the queue, terminate cancels it", section_shutdown },
 };

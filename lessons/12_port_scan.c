@@ -3,8 +3,8 @@
  * pool. A probe spends nearly all its time waiting for the network, and waiting threads
  * take no CPU: 200 of them can wait together on 2 cores.
  *
- *   make && ./build/12_port_scan                        # 100 ports: ~5 s serially, ~0.06 s pooled
- *   ./build/12_port_scan --ports 200 --latency 0.05     # 10 s against about one round trip
+ *   make && ./build/12_port_scan                        # 100 ports: ~5 s serially, ~0.1 s pooled
+ *   ./build/12_port_scan --ports 200 --latency 0.05     # 10 s against a fraction of a second
  *   ./build/12_port_scan --mode pool --workers 10       # 10 workers: ten rounds of probes
  *   ./build/12_port_scan --scale 0 --ports 1024         # bare loopback: now the pool loses
  *
@@ -24,10 +24,14 @@
  * answers cannot hang a probe; it is reported "filtered".
  *
  * Notice: the serial scan costs ports x latency; the pooled one about one latency plus the
- * time to start the workers. The open ports are announced in the order workers find them,
+ * pool's own work: starting, waking and joining its threads, and their probes, CPU time that
+ * each scan's line shows (tens of ms for 100 threads on 2 cores, which keeps the speedup
+ * well short of the port count). If over a quarter of a scan's time is neither its round
+ * trips nor its CPU time, it waited for cores that other programs held: a Doubt says so
+ * instead of trusting it. The open ports are announced in the order workers find them,
  * yet the SCAN lines list them in port order: tp_map puts each result in its input's slot.
- * With --scale 0 nothing is left to wait for, and starting 1024 threads costs more than
- * the probes they share: a pool pays off when its tasks wait.
+ * With --scale 0 nothing is left to wait for, and 1024 threads cost more CPU than the
+ * probes they share (compare the two scans' CPU times): a pool pays off when its tasks wait.
  * Python's tutorial did the same with ThreadPoolExecutor: 1024 ports took 235.8 s one by
  * one and 3.1 s with a thread pool.
  * Try: --ports 200 with --workers 1, 2, 10, 50: the pool takes about ceil(200 / workers)
@@ -43,6 +47,7 @@
  * program that opens or closes a port in the range between the two scans makes them differ:
  * that FAIL is the truth about what each scan saw.)
  */
+#include "cpu.h"
 #include "program.h"
 #include "net.h"
 #include "thread_pool.h"
@@ -263,7 +268,7 @@ static int probe_task(void *arg, void **result)
 struct scan {
     const char *mode;
     int workers;
-    double seconds;
+    double seconds, cpu;   /* wall time, and the CPU time the whole process used meanwhile */
     struct probe *probes;  /* probes[i] is port first_port + i */
     int *statuses;         /* 0, or the errno of a probe that failed */
 };
@@ -287,14 +292,15 @@ static void scan_free(struct scan *s)
 static void scan_serial(struct scan *s, const struct config *cfg)
 {
     printf("serial: one probe at a time\n");
-    double t0 = now_s();
+    double t0 = now_s(), cpu0 = cpu_seconds_self();
     for (int i = 0; i < cfg->nports; i++) {
         s->statuses[i] = probe_port(&s->probes[i]);
         if (s->statuses[i] == 0)
             announce(&s->probes[i], "main");
     }
     s->seconds = now_s() - t0;
-    printf("serial: %d probes in %.3f s\n", cfg->nports, s->seconds);
+    s->cpu = cpu_seconds_self() - cpu0;
+    printf("serial: %d probes in %.3f s (CPU %.3f s)\n", cfg->nports, s->seconds, s->cpu);
 }
 
 /* Every port is a task; `workers` threads wait out their round trips together. The time
@@ -305,7 +311,7 @@ static void scan_pool(struct scan *s, const struct config *cfg)
     for (int i = 0; i < cfg->nports; i++)
         args[i] = &s->probes[i];
 
-    double t0 = now_s();
+    double t0 = now_s(), cpu0 = cpu_seconds_self();
     tp_pool *pool;
     int rc = tp_create(&pool, &(tp_options){ .workers = s->workers, .name_prefix = "scan" });
     if (rc != TP_OK)
@@ -322,7 +328,8 @@ static void scan_pool(struct scan *s, const struct config *cfg)
     if (rc != TP_OK)
         die("tp_destroy: %s", tp_strerror(rc));
     s->seconds = now_s() - t0;
-    printf("pool: %d probes in %.3f s\n", cfg->nports, s->seconds);
+    s->cpu = cpu_seconds_self() - cpu0;
+    printf("pool: %d probes in %.3f s (CPU %.3f s)\n", cfg->nports, s->seconds, s->cpu);
     free(args);
 }
 
@@ -381,6 +388,44 @@ static int count_errors(const struct scan *s, int nports)
     return errors;
 }
 
+/* A scan waits ceil(ports / workers) round trips, then does its own work, at most all the
+ * CPU time it used (less, spread over the cores). If over a quarter of its time (and over
+ * half a round trip) is neither, it waited for something else, on a busy machine for cores
+ * that other programs held: a Doubt says so, and that its time is not its own to explain.
+ * Returns the time beyond both (or 0), or -1 after a Doubt. */
+static double beyond(const struct scan *s, const struct config *cfg)
+{
+    double trip = cfg->latency * time_scale;
+    int rounds = (cfg->nports + s->workers - 1) / s->workers;
+    double unexplained = s->seconds - rounds * trip - s->cpu;
+    if (trip == 0 || unexplained <= 0.25 * s->seconds || unexplained <= 0.5 * trip)
+        return unexplained > 0 ? unexplained : 0;
+    printf("Doubt: the %s scan took %.3f s, %.3f s more than its %d round trip%s and all its "
+           "CPU time: it waited for something else, most likely for cores that other "
+           "programs held. Its time says more about the machine's load than about the scan: "
+           "run it again.\n", s->mode, s->seconds, unexplained, rounds, rounds == 1 ? "" : "s");
+    return -1;
+}
+
+/* What the pool's time is made of, unless a scan's time is in doubt. */
+static void explain_pool(const struct scan *pool, const struct scan *serial,
+                         const struct config *cfg)
+{
+    double trip = cfg->latency * time_scale, serial_rest = serial ? beyond(serial, cfg) : 0;
+    double rest = beyond(pool, cfg);
+    int rounds = (cfg->nports + pool->workers - 1) / pool->workers;
+    if (serial_rest < 0 || rest < 0)
+        return;
+    if (trip == 0 && serial)
+        printf("nothing to wait for: the pool's %d threads used %.3f s of CPU, serial "
+               "%.3f s for the same probes\n", pool->workers, pool->cpu, serial->cpu);
+    else if (trip > 0)
+        printf("the pool's %.3f s: %d round trip%s (%.3f s), its own work (%.3f s of CPU over "
+               "all cores: its %d thread%s and their probes), %.3f s beyond both\n",
+               pool->seconds, rounds, rounds == 1 ? "" : "s", rounds * trip, pool->cpu,
+               pool->workers, pool->workers == 1 ? "" : "s", rest);
+}
+
 /* scans[] holds the ones that ran (one or two); called after every thread is joined. */
 static int report(const struct scan *scans, int nscans, const struct services *sv,
                   const struct config *cfg)
@@ -408,6 +453,11 @@ static int report(const struct scan *scans, int nscans, const struct services *s
                "= %.0fx for 1024 ports)\n", speedup, scans[0].seconds, scans[1].seconds,
                PY_SERIAL_S, PY_POOL_S, PY_SERIAL_S / PY_POOL_S);
     }
+
+    if (strcmp(scans[nscans - 1].mode, "pool") == 0)
+        explain_pool(&scans[nscans - 1], nscans == 2 ? &scans[0] : NULL, cfg);
+    else
+        beyond(&scans[0], cfg);                 /* serial alone: only a Doubt, if any */
 
     for (int k = 0; k < nscans; k++) {
         char *list = open_list(&scans[k], cfg->nports);

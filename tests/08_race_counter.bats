@@ -1,7 +1,9 @@
 # 08_race_counter: --variant mutex, atomic and local are exact for any thread count;
 # unsafe may only be asserted <= expected (whether it loses updates depends on the
 # interleaving), but its verdict, its lost= field and its exit status must agree with its
-# own counter. The old spelling, --mode, is refused as an unknown option.
+# own counter. The table's point= (unsafe against local) depends on timing: only its
+# agreement with the line that explains it is asserted, never which word it is (except
+# n/a with one thread). The old spelling, --mode, is refused as an unknown option.
 # The race itself is proven by tests/race_detectors.bats (tsan and helgrind report it).
 load helper
 
@@ -44,7 +46,7 @@ setup_file() {
 # Checks one unsafe run: counter <= expected, lost = expected - counter, and the verdict
 # word and the exit status both say FAIL/1 exactly when something was lost.
 check_unsafe_run() {
-    local expected=$1
+    local expected=$1 threads=$2
     [[ "${lines[-1]}" =~ ^RESULT\ variant=unsafe\ counter=([0-9]+)\ expected=$expected\ lost=([0-9]+)\ (OK|FAIL)$ ]] ||
         fail "unexpected verdict line: ${lines[-1]}"
     local counter=${BASH_REMATCH[1]} lost=${BASH_REMATCH[2]} word=${BASH_REMATCH[3]}
@@ -57,14 +59,18 @@ check_unsafe_run() {
     else
         assert_equal "$word" OK
         assert_equal "$status" 0
-        assert_line --partial "unsafe: no update lost this time"
+        if ((threads == 1)); then
+            assert_line "unsafe: one thread has nobody to race with: nothing lost"
+        else
+            assert_line --partial "unsafe: no update lost this time"
+        fi
     fi
 }
 
 @test "unsafe never counts more than expected; lost= matches; verdict and exit agree" {
     for threads in 1 2 4; do
         run_lesson 20 "$LESSON" --variant unsafe --threads "$threads" --iterations 200000
-        check_unsafe_run $((threads * 200000))
+        check_unsafe_run $((threads * 200000)) "$threads"
     done
 }
 
@@ -72,6 +78,7 @@ check_unsafe_run() {
     run_lesson 20 "$LESSON" --variant unsafe --threads 1 --iterations 100000
     assert_success
     assert_equal "${lines[-1]}" "RESULT variant=unsafe counter=100000 expected=100000 lost=0 OK"
+    assert_line "unsafe: one thread has nobody to race with: nothing lost"
 }
 
 # ---- --variant all (the default): a table; the verdict counts only the safe ones ------
@@ -79,22 +86,56 @@ check_unsafe_run() {
 @test "variant all is the default: four rows, safe ones exact, unsafe <= expected, exit 0" {
     run_lesson 30 "$LESSON" --threads 3 --iterations 100000
     assert_success
-    assert_line --regexp '^variant +counter +expected +lost +ms +ns/inc$'
+    assert_line --regexp '^variant +counter +expected +lost +ms +ns/inc +cores$'
     for variant in mutex atomic local; do
-        assert_line --regexp "^$variant +300000 +300000 +0 +[0-9.]+ +[0-9.]+$"
+        assert_line --regexp "^$variant +300000 +300000 +0 +[0-9.]+ +[0-9.]+ +[0-9.]+$"
     done
-    assert_line --regexp '^unsafe +[0-9]+ +300000 +[0-9]+ +[0-9.]+ +[0-9.]+$'
+    assert_line --regexp '^unsafe +[0-9]+ +300000 +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$'
     assert_line --partial "the unsafe row is for comparison"
-    [[ "${lines[-1]}" =~ ^RESULT\ variant=all\ expected=300000\ unsafe=([0-9]+)\ unsafe_lost=([0-9]+)\ mutex=300000\ atomic=300000\ local=300000\ OK$ ]] ||
+    [[ "${lines[-1]}" =~ ^RESULT\ variant=all\ expected=300000\ unsafe=([0-9]+)\ unsafe_lost=([0-9]+)\ mutex=300000\ atomic=300000\ local=300000\ point=(shown|untrusted|n/a|not-shown)\ OK$ ]] ||
         fail "unexpected verdict line: ${lines[-1]}"
     ((BASH_REMATCH[1] <= 300000)) || fail "unsafe counted ${BASH_REMATCH[1]} > 300000"
     assert_equal "${BASH_REMATCH[2]}" "$((300000 - BASH_REMATCH[1]))"
 }
 
+# Checks that point= in the verdict agrees with the line under the table: a Doubt exactly
+# when untrusted; otherwise the comparison's own numbers (the table's ns/inc) say which.
+check_point() {
+    [[ "${lines[-1]}" =~ \ point=([a-z/-]+)\ OK$ ]] || fail "no point= in: ${lines[-1]}"
+    local point=${BASH_REMATCH[1]} line
+    line=$(printf '%s\n' "${lines[@]}" | grep -E '^(Doubt: |unsafe [0-9.]+ ns/inc against |unsafe against local: )')
+    assert_equal "$(wc -l <<<"$line")" 1
+    case $point in
+    untrusted) [[ "$line" == "Doubt: "*". Which is faster, unsafe or local, cannot be told from this run." ]] ;;
+    n/a) [[ "$line" == "unsafe against local: "*": n/a" ]] ;;
+    shown | not-shown)
+        [[ "$line" =~ ^unsafe\ ([0-9.]+)\ ns/inc\ against\ local\ ([0-9.]+),\ both\ on\ [0-9]+\ cores\ at\ once:\  ]] ||
+            fail "unexpected comparison: $line"
+        local faster
+        faster=$(awk -v u="${BASH_REMATCH[1]}" -v l="${BASH_REMATCH[2]}" 'BEGIN { print (u > l) ? "shown" : "not-shown" }')
+        assert_equal "$point" "$faster"
+        ;;
+    *) fail "unknown point=$point" ;;
+    esac || fail "point=$point but the line says: $line"
+}
+
+@test "the line under the table and point= agree, whatever the timing; one thread is n/a" {
+    run_lesson 60 "$LESSON" --threads 2 --iterations 2000000
+    assert_success
+    check_point
+    run_lesson 30 "$LESSON" --threads 2 --iterations 1000
+    assert_success
+    check_point
+    run_lesson 30 "$LESSON" --threads 1 --iterations 100000
+    assert_success
+    check_point
+    assert_output --regexp 'local=100000 point=n/a OK$'
+}
+
 @test "--variant all spelled out behaves like the default" {
     run_lesson 30 "$LESSON" --variant all --threads 2 --iterations 1000
     assert_success
-    assert_output --regexp 'RESULT variant=all expected=2000 unsafe=[0-9]+ unsafe_lost=[0-9]+ mutex=2000 atomic=2000 local=2000 OK$'
+    assert_output --regexp 'RESULT variant=all expected=2000 unsafe=[0-9]+ unsafe_lost=[0-9]+ mutex=2000 atomic=2000 local=2000 point=[a-z/-]+ OK$'
 }
 
 # ---- command line ----------------------------------------------------------------------

@@ -14,7 +14,8 @@ setup_file() {
 #  - each (handler, #) was written by a logger exactly once, nothing else was written;
 #  - each logger saw each handler's numbers increasing (by exactly 1 with one logger:
 #    a lone logger prints in the order it takes, and the queue is FIFO);
-#  - a logger took at a depth from 0 to C-1.
+#  - a logger took at a depth from 0 to C-1;
+#  - main said once, after every handler's last line, how many were left when it closed.
 check_lines() {
     local problems
     problems=$(awk -v P="$1" -v M="$2" -v L="$3" -v C="$4" '
@@ -39,7 +40,14 @@ check_lines() {
             } else print "logger line without a depth: " $0
             next
         }
+        /^main: every handler is done, [0-9]+ messages? still queued: closing the queue$/ {
+            split($0, f, /[ ,]+/); closes++                  # main: every handler is done K
+            if (puts != P * M) print "main closed the queue after " puts + 0 " puts of " P * M
+            if (f[6] < 0 || f[6] > C) print "closed with " f[6] " queued, outside 0.." C
+            next
+        }
         END {
+            if (closes != 1) print "main said it closed the queue " closes + 0 " times"
             for (p = 0; p < P; p++) {
                 if (sent[p] != M) print "handler " p " queued " sent[p] + 0 " of " M
                 for (s = 1; s <= M; s++) if (times[p, s] != 1) print "handler " p " #" s " written " times[p, s] + 0 " times"

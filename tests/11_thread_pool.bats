@@ -128,7 +128,7 @@ setup_file() {
         assert_success
         local fast=$((workers < 6 ? workers - 1 : 5))
         assert_line "  first answer: mirror $fast ($((1000 + fast)) bytes)"
-        [[ "$output" =~ \ \ ([0-9]+)\ mirrors\ ran,\ ([0-9]+)\ were\ cancelled ]] || fail "$output"
+        [[ "$output" =~ \ \ mirrors\ that\ ran:\ ([0-9]+)\;\ cancelled\ before\ they\ started:\ ([0-9]+) ]] || fail "$output"
         assert_equal "$((BASH_REMATCH[1] + BASH_REMATCH[2]))" 6
     done
 }

@@ -105,6 +105,40 @@ check_scan() {
     done
 }
 
+# explained N: a line says what the pool's time was made of (its round trips, its CPU, the
+# rest), N of them (0 or 1), unless a Doubt says that a scan's time was not its own (a busy
+# machine): then no such line. Which of the two depends on the load, never asserted.
+explained() {
+    local doubts said
+    doubts=$(grep -cE '^Doubt: the (serial|pool) scan took [0-9.]+ s, [0-9.]+ s more than its [0-9]+ round trips? and all its CPU time: ' <<<"$output" || true)
+    said=$(grep -cE '^(the pool.s [0-9.]+ s: [0-9]+ round trips? \([0-9.]+ s\), its own work \([0-9.]+ s of CPU over all cores: its [0-9]+ threads? and their probes\), [0-9.]+ s beyond both$|nothing to wait for: )' <<<"$output" || true)
+    if ((doubts > 0)); then
+        assert_equal "$said" 0
+    else
+        assert_equal "$said" "$1"
+    fi
+}
+
+@test "each scan shows its CPU time; the pool's time is explained or doubted, once" {
+    pick_first_port
+    run_lesson 30 "$LESSON" --ports 40 --first-port "$FIRST" --scale 0.01
+    assert_success
+    assert_line --regexp '^serial: 40 probes in [0-9.]+ s \(CPU [0-9.]+ s\)$'
+    assert_line --regexp '^pool: 40 probes in [0-9.]+ s \(CPU [0-9.]+ s\)$'
+    explained 1
+    run_lesson 30 "$LESSON" --mode pool --workers 4 --ports 40 --first-port "$FIRST" --scale 0.01
+    assert_success
+    explained 1
+    refute_output --partial "nothing to wait for"
+    run_lesson 30 "$LESSON" --mode serial --ports 40 --first-port "$FIRST" --scale 0.01
+    assert_success
+    explained 0
+    run_lesson 30 "$LESSON" --ports 40 --first-port "$FIRST" --scale 0
+    assert_success
+    assert_line --regexp '^nothing to wait for: the pool.s 40 threads used [0-9.]+ s of CPU, serial [0-9.]+ s for the same probes$'
+    refute_output --partial "Doubt"
+}
+
 @test "every port in the range is the lesson's: all of them open, in order" {
     pick_first_port
     run_lesson 30 "$LESSON" --ports 8 --open 8 --first-port "$FIRST" --scale 0.01
