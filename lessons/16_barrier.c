@@ -20,14 +20,21 @@
  * step s+1 looks at how many threads have finished step s. --variant no-barrier skips
  * both waits (thread 0 swaps after each of its own steps) and nothing else: threads
  * overlap phases, read half-updated rows, and the rod comes out wrong.
- * The timing line shows the price. A barrier wait that has to sleep costs microseconds;
- * with the default 20000 cells a step's arithmetic is about as cheap, so the threads
- * lose to main's serial loop. With --cells 1000000 --steps 100 there is enough work per
- * step, and 2 threads beat the serial loop (about 1.7x on a 2-core machine).
+ * The timing lines show the price, and how many CPUs each side kept busy (CPU time over
+ * wall time). A barrier wait that has to sleep costs microseconds; with the default 20000
+ * cells a step's arithmetic is about as cheap, so the threads lose to main's serial loop.
+ * With --cells 1000000 --steps 100 --threads 2 there is enough work per step for the
+ * threads to win (about 1.6x on a quiet 2-core machine). Other programs can take the CPUs
+ * from either side: when serial had under 80% of a CPU, or the threads under 1.1 CPUs of
+ * the 2 or more they could use, a doubt says the times cannot be compared (as it does when
+ * a side took under 10 ms, too short to time). One thing no doubt catches: cores that slow
+ * each other down, through a shared memory bus and cache (on a VM, also the host's other
+ * guests); then the threads keep well over one CPU busy and still win by little, or not at
+ * all.
  * Try: keep the first barrier but delete the second (the one after the swap) and run
- * --threads 2 a few times: right on some runs, wrong on others, and the phase counters
- * see no overlap, because the steps no longer overlap: the swap does. Under `make tsan`
- * it fails every time, and ThreadSanitizer names the line that reads the rows too early.
+ * --threads 2 a few times: the rod comes out wrong (nearly always), yet the phase counters
+ * see no overlap, because the steps no longer overlap: the swap does. Under `make tsan`,
+ * ThreadSanitizer names the swap and the line that reads the rows too early.
  *
  * Verdict: "RESULT variant=V threads=T cells=C steps=S mismatches=0 overlaps=0 OK"
  * (exit 0) when the parallel rod equals the serial one and no thread began a step before
@@ -35,6 +42,7 @@
  * gets whenever its threads drift apart (nearly always).
  */
 #include "program.h"
+#include "cpu.h"
 
 #include <stdatomic.h>
 
@@ -220,6 +228,28 @@ static int *alloc_rod(long ncells)
     return rod;
 }
 
+/* Can the two times be compared? Each side's CPU time over its wall time says how many CPUs
+ * it kept busy on average. Not when a side took under 10 ms (CPU clocks are coarser than
+ * that), when serial had under 80% of a CPU, or when threads that could use 2+ CPUs kept
+ * under 1.1 busy: they waited, for each other or for CPUs that other programs held. */
+static void doubt_the_times(double ref_s, double ref_busy, double par_s, double par_busy)
+{
+    int usable = sim.nthreads < online_cpus() ? sim.nthreads : online_cpus();
+    if (ref_s < 0.010 || par_s < 0.010) {
+        printf("Doubt: a side took under 10 ms, too short to compare (add --cells or --steps).\n");
+        return;
+    }
+    printf("CPUs busy (CPU time / wall time): serial %.2f, the threads %.2f\n", ref_busy,
+           par_busy);
+    if (ref_busy < 0.8)
+        printf("Doubt: serial had %.0f%% of a CPU while it was timed, so the two times cannot "
+               "be compared. Run it again on a quiet machine.\n", 100 * ref_busy);
+    else if (usable >= 2 && par_busy < 1.1)
+        printf("Doubt: the threads kept %.2f CPUs busy of the %d they could use (they waited, "
+               "for each other or for CPUs other programs held), so the two times cannot be "
+               "compared. Run it again on a quiet machine.\n", par_busy, usable);
+}
+
 /* ---- main ---------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -257,10 +287,11 @@ int main(int argc, char **argv)
     int *par_a = alloc_rod(sim.ncells), *par_b = alloc_rod(sim.ncells);
     int *ref_a = alloc_rod(sim.ncells), *ref_b = alloc_rod(sim.ncells);
 
-    double par_s, ref_began = now_s();
+    double par_s, cpu0 = cpu_seconds_self(), ref_began = now_s();
     const int *reference = serial_steps(ref_a, ref_b, sim.ncells, sim.nsteps);
-    double ref_s = now_s() - ref_began;
+    double ref_s = now_s() - ref_began, cpu1 = cpu_seconds_self();
     const int *result = parallel_steps(par_a, par_b, &par_s);
+    double ref_busy = (cpu1 - cpu0) / ref_s, par_busy = (cpu_seconds_self() - cpu1) / par_s;
 
     long mismatches = 0, first = -1;
     for (long i = 0; i < sim.ncells; i++) {
@@ -274,6 +305,7 @@ int main(int argc, char **argv)
     printf("serial: %.1f ms; %d threads: %.1f ms (%.1f us per step%s)\n", ref_s * 1e3,
            sim.nthreads, par_s * 1e3, par_s * 1e6 / (double)sim.nsteps,
            sim.variant == VARIANT_NO_BARRIER ? ", no barrier wait" : ", two barrier waits each");
+    doubt_the_times(ref_s, ref_busy, par_s, par_busy);
     if (mismatches > 0)
         printf("main: %ld of %ld cells differ from the serial rod (first: cell %ld is %.3f "
                "degrees, should be %.3f)\n", mismatches, sim.ncells, first,

@@ -30,10 +30,14 @@
  * push is lost; the retries are what contention costs. (_weak may also fail spuriously,
  * on machines with LL/SC; the loop absorbs that too.) Only pushes, no pops: popping
  * needs care with memory reuse (the ABA problem) that is beyond one lesson.
- * Try: --threads 1: no retries at all, ever. Then 2, 4, 16: retries need two pushes at the
- * same instant on different cores, so their rate follows how many threads run at once (at
- * most the cores), not --threads: on 2 cores, 16 threads mostly wait their turn and collide
- * about as often as 2 (one run: 6.1, 4.7, 2.8, 5.7 retries per 100 pushes for 2, 4, 8, 16).
+ * Try: --threads 1: no retries at all (on x86; see _weak above). Then 2, 4, 16, a few runs
+ * each: a retry needs another push to land between a thread's read of the top and its CAS,
+ * a window of nanoseconds. Nearly always that is two pushes at the same instant on
+ * different cores (rarely, a thread preempted inside the window: a handful per run on one
+ * core). So the count follows how often the threads really ran at once, which the cores and
+ * the machine's other work decide, not --threads: on 2 cores 16 threads mostly wait their
+ * turn (one run: 6.1, 4.7, 2.8, 5.7 retries per 100 pushes for 2, 4, 8, 16), and on a
+ * busy machine any of them may see none at all.
  *
  * Verdict: "RESULT variant=V messages=N stale=S pushes=P listed=P duplicates=0
  * misordered=0 cas_retries=R OK" (exit 0) when every message arrived whole (S = 0) and

@@ -46,7 +46,7 @@
  * timeout: that is the pause in the demo).
  *
  * Notice: the silent client holds one worker, not the server: the others keep answering.
- * With --workers 1, whoever queues behind it waits out the idle timeout, and no longer.
+ * With --workers 1, whoever queues behind it (if anyone does) waits out the idle timeout.
  *
  * What W workers survive. A worker serves one client at a time, so the server is only as
  * available as its slowest W clients allow. Each wait is bounded: a request line must be

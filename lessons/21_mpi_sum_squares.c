@@ -26,10 +26,14 @@
  *                 against the closed form, as every mode of lesson 14 does.
  *
  * Notice:
- *   - with 2 ranks on 2 cores the work takes about half as long as with 1 (seconds=, the
- *     slowest rank's time from a common start, measured inside the program with MPI_Wtime).
- *     `time mpirun ...` tells another story: starting the ranks costs mpirun far more than
- *     the work itself (measured: 0.31 s against 0.03 s; `mpirun --mca pml ob1`, which
+ *   - each of 2 ranks computes half the numbers, so on 2 free cores the work takes about
+ *     half as long as with 1 (seconds=, the slowest rank's time from a common start,
+ *     measured inside the program with MPI_Wtime). Each rank's line says how much of a CPU
+ *     it had while it computed; when one had under 80%, or ranks with equal work took
+ *     times 25% apart, a doubt says seconds= cannot be compared with another run's.
+ *   - starting costs far more than this work: the program prints what MPI_Init alone took
+ *     (on our 2-core VM, 0.09 s and up: 2 to 10 times the work), and `time mpirun ...`
+ *     shows all of it (measured: 0.31 s against 0.03 s; `mpirun --mca pml ob1`, which
  *     skips probing for cluster networks, brings it to 0.12 s). That is why MPI is for
  *     jobs of minutes or hours, not milliseconds.
  *   - MPI_SUM cannot add our totals: on two 64-bit words it adds the low words and the
@@ -37,7 +41,8 @@
  *     does just that: right with 1 rank (nothing is added), 2^64 short with 2 ranks.
  *   - only rank 0 prints. Every rank may print, but mpirun forwards each rank's output on
  *     its own, so lines from different ranks arrive in no promised order.
- * Try: -np 3 (add --oversubscribe when you have only 2 cores): 20 numbers split 6+7+7.
+ * Try: -np 3 (add --oversubscribe when you have only 2 cores): 20 numbers split 6+7+7, and
+ * with 3 ranks on 2 cores, some rank has less than a whole CPU: the doubt says so.
  *
  * Verdict: the last line, printed by rank 0,
  *   RESULT ranks=2 total=833337833344750010830 expected=833337833344750010830 seconds=0.029234 OK
@@ -46,6 +51,7 @@
  * a process "returned a non-zero exit code"; that is mpirun talking, not the lesson).
  */
 #include "program.h"
+#include "cpu.h"
 #include "sum_squares.h"
 
 #include <fcntl.h>
@@ -175,6 +181,7 @@ typedef struct {
 typedef struct {
     double seconds;  /* the slowest rank, from the barrier to the end (rank 0) */
     double computed; /* this rank's time in ss_sum_squares */
+    double cpu;      /* and the CPU seconds it spent there */
     ss_u128 total;   /* the reduced total (rank 0) */
 } run_times;
 
@@ -193,13 +200,14 @@ static run_times one_run(world *w)
     MPI_Scatterv(w->numbers, w->counts, w->displs, MPI_UINT64_T, w->mine, mine, MPI_UINT64_T,
                  0, MPI_COMM_WORLD);
 
-    double c0 = MPI_Wtime();
+    double c0 = MPI_Wtime(), cpu0 = cpu_seconds_self();
     ss_u128 partial = {0, 0};
     for (int k = 0; k < mine; k++) {
         w->my_sums[k] = ss_sum_squares(w->mine[k]);
         partial = ss_add(partial, w->my_sums[k]);
     }
     t.computed = MPI_Wtime() - c0;
+    t.cpu = cpu_seconds_self() - cpu0;
 
     if (cfg.variant == VARIANT_CARRY) /* FIXED: one value of our type, added by our op */
         MPI_Reduce(&partial, &t.total, 1, w->u128, w->add, 0, MPI_COMM_WORLD);
@@ -216,25 +224,58 @@ static run_times one_run(world *w)
 
 /* ---- the report (rank 0) ------------------------------------------------------------- */
 
-/* Who did what: one line per rank, from what the ranks sent to rank 0. */
-static void print_ranks(const world *w, const char *hosts, const double *computed)
+/* Who did what: one line per rank, from what the ranks sent to rank 0 (per rank: seconds
+ * computing, and CPU seconds meanwhile). A rank's share of a CPU is said when it computed
+ * for 10 ms or more (CPU clocks are coarser than that). */
+static void print_ranks(const world *w, const char *hosts, const double *times)
 {
     for (int r = 0; r < w->size; r++) {
         const char *host = hosts + (size_t)r * MPI_MAX_PROCESSOR_NAME;
+        double computed = times[2 * r], cpu = times[2 * r + 1];
+        char share[32] = "";
         if (w->counts[r] == 0) {
             printf("  rank %d on %s: no numbers (more ranks than numbers)\n", r, host);
             continue;
         }
+        if (computed >= 0.010)
+            snprintf(share, sizeof share, ", with %.0f%% of a CPU", 100 * cpu / computed);
         uint64_t first = cfg.start + (uint64_t)w->displs[r];
         uint64_t last = first + (uint64_t)w->counts[r] - 1;
         if (first == last)
-            printf("  rank %d on %s: 1 number, n = %" PRIu64 ", computed in %.4f s\n", r, host,
-                   first, computed[r]);
+            printf("  rank %d on %s: 1 number, n = %" PRIu64 ", computed in %.4f s%s\n", r,
+                   host, first, computed, share);
         else
             printf("  rank %d on %s: %d numbers, n = %" PRIu64 " .. %" PRIu64
-                   ", computed in %.4f s\n",
-                   r, host, w->counts[r], first, last, computed[r]);
+                   ", computed in %.4f s%s\n",
+                   r, host, w->counts[r], first, last, computed, share);
     }
+}
+
+/* Can seconds= be compared with another run's (1 rank against 2, say)? Not when a rank had
+ * under 80% of a CPU while it computed: it shared one, with another rank (more ranks than
+ * free cores) or with other programs. Nor when ranks with as many numbers as the busiest
+ * took times 25% apart: their CPUs did not run at one speed. */
+static void doubt_seconds(const world *w, const double *times)
+{
+    int most = 0, slow = -1, fast = -1;
+    for (int r = 0; r < w->size; r++)
+        most = w->counts[r] > most ? w->counts[r] : most;
+    for (int r = 0; r < w->size; r++) {
+        double computed = times[2 * r], cpu = times[2 * r + 1];
+        if (w->counts[r] > 0 && computed >= 0.010 && cpu < 0.8 * computed) {
+            printf("  Doubt: rank %d had %.0f%% of a CPU while it computed, so seconds= cannot "
+                   "be compared with another run's\n", r, 100 * cpu / computed);
+            return;
+        }
+        if (w->counts[r] == most && (slow < 0 || computed > times[2 * slow]))
+            slow = r;
+        if (w->counts[r] == most && (fast < 0 || computed < times[2 * fast]))
+            fast = r;
+    }
+    if (most > 0 && times[2 * fast] >= 0.010 && times[2 * slow] > 1.25 * times[2 * fast])
+        printf("  Doubt: ranks %d and %d, %d numbers each, took %.4f s and %.4f s, so seconds= "
+               "cannot be compared with another run's\n", fast, slow, most, times[2 * fast],
+               times[2 * slow]);
 }
 
 /* How many per-number sums equal the closed form (n-1) n (2n-1) / 6. */
@@ -310,8 +351,9 @@ static void world_free(world *w)
     MPI_Type_free(&w->u128);
 }
 
-/* Every rank sends rank 0 the name of its machine and its compute time; rank 0 prints. */
-static void report_ranks(const world *w, double computed)
+/* Every rank sends rank 0 the name of its machine, its compute time and the CPU time it
+ * spent meanwhile; rank 0 prints. */
+static void report_ranks(const world *w, double computed, double cpu)
 {
     char host[MPI_MAX_PROCESSOR_NAME] = "";
     int len;
@@ -320,13 +362,16 @@ static void report_ranks(const world *w, double computed)
     double *all = NULL;
     if (w->rank == 0) {
         hosts = alloc((size_t)w->size, MPI_MAX_PROCESSOR_NAME);
-        all = alloc((size_t)w->size, sizeof *all);
+        all = alloc(2 * (size_t)w->size, sizeof *all);
     }
+    double mine[2] = {computed, cpu};
     MPI_Gather(host, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, hosts, MPI_MAX_PROCESSOR_NAME,
                MPI_CHAR, 0, MPI_COMM_WORLD);
-    MPI_Gather(&computed, 1, MPI_DOUBLE, all, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    if (w->rank == 0)
+    MPI_Gather(mine, 2, MPI_DOUBLE, all, 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    if (w->rank == 0) {
         print_ranks(w, hosts, all);
+        doubt_seconds(w, all);
+    }
     free(hosts);
     free(all);
 }
@@ -342,7 +387,9 @@ int main(int argc, char **argv)
     /* From here on every rank must reach MPI_Finalize. MPI's default error handler ends
      * the whole job on any failed MPI call, so the calls need no checks of their own; a
      * rank that crashes is noticed by mpirun, which ends the others. */
+    double init_began = now_s();
     MPI_Init(NULL, NULL);
+    double init_s = now_s() - init_began; /* starting MPI: the part of start-up we can see */
     world w = world_create();
     if (w.rank == 0)
         printf("%s: the sum of i*i for i < n, for %d numbers n = %" PRIu64 " .. %" PRIu64
@@ -353,6 +400,7 @@ int main(int argc, char **argv)
     /* Rank 0 checks every run; the total shown is the last run's, or the first wrong one. */
     double *seconds = alloc((size_t)cfg.runs, sizeof *seconds);
     double *computed = alloc((size_t)cfg.runs, sizeof *computed);
+    double *cpu = alloc((size_t)cfg.runs, sizeof *cpu);
     ss_u128 expected = {0, 0}, total = {0, 0};
     for (int k = 0; k < cfg.count; k++)
         expected = ss_add(expected, ss_sum_squares_formula(cfg.start + (uint64_t)k));
@@ -361,28 +409,32 @@ int main(int argc, char **argv)
         run_times t = one_run(&w);
         seconds[run] = t.seconds;
         computed[run] = t.computed;
+        cpu[run] = t.cpu;
         if (w.rank == 0 && ok) {
             total = t.total;
             ok = count_exact(&w) == cfg.count && ss_equal(total, expected);
         }
     }
 
-    report_ranks(&w, median(computed, cfg.runs));
+    report_ranks(&w, median(computed, cfg.runs), median(cpu, cfg.runs));
     int status = EXIT_OK;
     if (w.rank == 0) {
+        double work_s = median(seconds, cfg.runs);
+        printf("  MPI_Init took %.3f s on rank 0, %.1f times the work (seconds=); under mpirun, "
+               "starting the ranks came before that\n", init_s, init_s / work_s);
         printf("  %d/%d per-number sums equal the closed form (n-1) n (2n-1) / 6\n",
                count_exact(&w), cfg.count);
         explain_total(&w, total);
         char tx[SS_DIGITS], ex[SS_DIGITS];
         status = verdict(ok, "ranks=%d total=%s expected=%s seconds=%.6f", w.size,
-                         ss_format(total, tx), ss_format(expected, ex),
-                         median(seconds, cfg.runs));
+                         ss_format(total, tx), ss_format(expected, ex), work_s);
     }
     /* Rank 0 knows the verdict; every rank leaves with it. */
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
 
     free(seconds);
     free(computed);
+    free(cpu);
     world_free(&w);
     MPI_Finalize();
     return status;

@@ -3,7 +3,9 @@
 # thread count and rod size. --variant no-barrier may differ by any amount, so it is only
 # held to bounds and to a verdict and exit status that agree with its numbers; with one
 # thread it has nobody to race with and must be exact. The data race itself is proven by
-# tests/race_detectors.bats (tsan and helgrind report it).
+# tests/race_detectors.bats (tsan and helgrind report it). The times are never judged here,
+# only the form of the lesson's own judgement: CPUs busy, or too short to time, and at most
+# one doubt.
 load helper
 
 LESSON=16_barrier
@@ -46,6 +48,28 @@ assert_exact_run() {
     assert_exact_run 4 20000 1000
     local us='[0-9.]+ us per step, two barrier waits each'
     assert_line --regexp "^serial: [0-9.]+ ms; 4 threads: [0-9.]+ ms \\($us\\)$"
+    assert_times_judged
+}
+
+# After the timing line: how many CPUs each side kept busy, or why the times are too short
+# to say; then at most one doubt, naming why the two times cannot be compared.
+assert_times_judged() {
+    local doubts
+    if printf '%s\n' "${lines[@]}" | grep -q '^Doubt: a side took under 10 ms'; then
+        refute_line --partial 'CPUs busy'
+    else
+        assert_line --regexp '^CPUs busy \(CPU time / wall time\): serial [0-9]+\.[0-9]{2}, the threads [0-9]+\.[0-9]{2}$'
+    fi
+    doubts=$(printf '%s\n' "${lines[@]}" | grep -c '^Doubt: ' || true)
+    ((doubts <= 1)) || fail "$doubts doubts"
+}
+
+@test "a run too short to time says so instead of comparing the times" {
+    # 50 cells x 10 steps: serial takes microseconds, far below what CPU clocks can see
+    run_lesson 30 "$LESSON" --threads 2 --cells 50 --steps 10
+    assert_exact_run 2 50 10
+    assert_line 'Doubt: a side took under 10 ms, too short to compare (add --cells or --steps).'
+    assert_times_judged
 }
 
 @test "exact for 1, 2, 3, 7 and 16 threads" {

@@ -2,7 +2,9 @@
 # equal the closed form, whatever the split (even, uneven, idle ranks, one rank), and agree
 # with lesson 14's serial total; --variant halves (MPI_SUM on the two words) must lose exactly
 # the carries; every rank exits with the verdict; bad input exits 2 with one message, from
-# rank 0 only. Expected totals are computed independently in Python:
+# rank 0 only. Timings are never judged here, only the form of the lesson's own report on
+# them (what MPI_Init took, each rank's share of a CPU, at most one doubt). Expected totals
+# are computed independently in Python:
 #   sum((n-1)*n*(2*n-1)//6 for n in range(start, start+count))
 # Every test is skipped, saying why, when OpenMPI is not installed (scripts/install-deps.sh mpi).
 load helper
@@ -75,6 +77,25 @@ assert_ok() {
     local seconds='seconds=[0-9]+\.[0-9]{6}'
     assert_regex "${lines[-1]}" "^RESULT ranks=$ranks total=$total expected=$total $seconds OK$"
     assert_line "  the reduced total equals the sum of the gathered sums"
+    assert_times_told
+}
+
+# Every run says what MPI_Init took against the work, and judges its own seconds= at most
+# once: a rank line carries its share of a CPU only when the rank computed 10 ms or more.
+assert_times_told() {
+    assert_line --regexp '^  MPI_Init took [0-9]+\.[0-9]{3} s on rank 0, [0-9]+\.[0-9] times the work \(seconds=\); under mpirun, starting the ranks came before that$'
+    local line doubts
+    for line in "${lines[@]}"; do
+        if [[ "$line" =~ ^\ \ rank\ [0-9]+\ on\ .+,\ computed\ in\ ([0-9]+\.[0-9]{4})\ s(.*)$ ]]; then
+            if awk -v s="${BASH_REMATCH[1]}" 'BEGIN { exit !(s >= 0.0105) }'; then
+                assert_regex "${BASH_REMATCH[2]}" '^, with [0-9]+% of a CPU$'
+            elif awk -v s="${BASH_REMATCH[1]}" 'BEGIN { exit !(s < 0.0095) }'; then
+                assert_equal "${BASH_REMATCH[2]}" ""
+            fi
+        fi
+    done
+    doubts=$(printf '%s\n' "${lines[@]}" | grep -c '^  Doubt: ' || true)
+    ((doubts <= 1)) || fail "$doubts doubts"
 }
 
 @test "2 ranks, the default work: 10 numbers each, all 20 sums and the total exact" {
