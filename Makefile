@@ -4,20 +4,27 @@
 # stand on (the pools, the bounded queue, the socket plumbing, the shared headers), built
 # once into $(BUILD)/libconc.a and linked into every program. tests/*_test.c are the
 # library's own test programs (with tests/harness.c), tests/*.bats the suite that runs
-# everything; bench/*.c are the benchmark programs; scripts/ runs them. Adding a lesson,
+# everything; bench/*.c are the benchmark programs (and bench/peers_tbb.cpp, C++, built by
+# $(CXX) where oneTBB is installed); scripts/ runs them. Adding a lesson,
 # a library file or a test program is adding a file. Everything is built under $(BUILD)
 # (default build/).
 
 CC      ?= cc
+CXX     ?= g++
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
+CXXFLAGS ?= -O2 -g
 CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     = -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
 # SAN is set by the tsan/asan targets below; EXTRA by per-program rules (GLib, OpenMP).
 ALL_CFLAGS = $(CSTD) $(CFLAGS) $(WARN) -pthread -Ilessons/lib $(SAN) $(EXTRA)
+# The one C++ program (bench/peers_tbb.cpp): the same warnings, the same headers.
+ALL_CXXFLAGS = -std=c++17 $(CXXFLAGS) $(WARN) -pthread -Ilessons/lib $(SAN) $(EXTRA)
 LDLIBS  += -lm
 MPICC   ?= mpicc
 HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
+# oneTBB, for bench/peers_tbb (below): "yes" when pkg-config finds it.
+PEERS_TBB  := $(shell pkg-config --exists tbb 2>/dev/null && echo yes)
 
 MPI_SRCS    := $(sort $(wildcard lessons/[0-9][0-9]_mpi_*.c))
 LESSON_SRCS := $(filter-out $(MPI_SRCS),$(sort $(wildcard lessons/[0-9][0-9]_*.c)))
@@ -44,7 +51,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 all: lessons tests $(if $(MPI_SRCS),$(if $(HAVE_MPICC),mpi,mpi-missing))
 lessons: $(LESSON_BINS)
 tests: $(TEST_BINS)
-benches: $(BENCH_BINS)
+benches: $(BENCH_BINS) $(BUILD)/bench/peers_tbb.features $(if $(PEERS_TBB),$(BUILD)/bench/peers_tbb)
 
 $(LIB_OBJS): $(BUILD)/obj/%.o: lessons/lib/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -93,6 +100,23 @@ $(BUILD)/bench/peers.features: FORCE
 	test "$$(cat $@ 2>/dev/null)" = "$$new" || echo "$$new" >$@
 .PHONY: FORCE
 FORCE:
+
+# bench/peers_tbb: oneTBB (task_group, parallel_for) on peers' two tables, a C++ program of
+# its own (peers stays C). Built by $(CXX) only where pkg-config finds tbb (Debian:
+# libtbb-dev, scripts/install-deps.sh bench); `benches` then includes it. Its stamp says
+# whether tbb was found and which version, rewritten only when that changes: `benches`
+# always brings it up to date (bench.sh and machine.txt read it), and peers_tbb depends on
+# it, so a libtbb-dev installed or upgraded since the last build is picked up by the next
+# `make benches`. It links libconc.a for the command line, the clocks and median.
+$(BUILD)/bench/peers_tbb: private EXTRA = $(shell pkg-config --cflags tbb 2>/dev/null)
+$(BUILD)/bench/peers_tbb: bench/peers_tbb.cpp $(HEADERS) $(LIB) $(BUILD)/bench/peers_tbb.features
+	@test -n '$(PEERS_TBB)' || { echo "pkg-config finds no tbb: run scripts/install-deps.sh bench" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -o $@ $< $(LIB) $(shell pkg-config --libs tbb 2>/dev/null) $(LDLIBS)
+$(BUILD)/bench/peers_tbb.features: FORCE
+	@mkdir -p $(@D)
+	@new='tbb=$(if $(PEERS_TBB),yes $(shell pkg-config --modversion tbb 2>/dev/null),no)'; \
+	test "$$(cat $@ 2>/dev/null)" = "$$new" || echo "$$new" >$@
 
 # MPI lessons (lessons/NN_mpi_*.c) are built by OpenMPI's wrapper, which adds MPI's include
 # and library flags to the compiler it runs (OMPI_CC: $(CC), so CC=clang works). `make`

@@ -26,7 +26,8 @@
  * process_pool (pp_map), process_pool_async (pp_apply_async + pp_get each), gthreadpool
  * (g_thread_pool_push each, then free with wait), omp_for (parallel for), omp_dynamic
  * (schedule(dynamic,1)), omp_task (one producer, one task each). Those whose library is
- * missing from the build are left out, with a line on stderr saying so.
+ * missing from the build are left out, with a line on stderr saying so. oneTBB's rows come
+ * from bench/peers_tbb.cpp, a C++ program with the same tables, options and CSV.
  *
  * The mechanisms take turns: after a warm-up round, each of --reps rounds runs one batch of
  * every mechanism, in alternating order, so that a slow spell of the machine hits them all

@@ -206,6 +206,7 @@ step_machine() {
         echo "compiler: $(${CC:-cc} --version 2>/dev/null | head -n 1)"
         echo "glib: $(pkg-config --modversion glib-2.0 2>/dev/null || echo none)"
         echo "peers: $(cat "$BUILD/bench/peers.features" 2>/dev/null || echo unknown)"
+        echo "peers_tbb: $(cat "$BUILD/bench/peers_tbb.features" 2>/dev/null || echo unknown)"
         echo "hyperfine: $(hyperfine --version 2>/dev/null || echo none)"
         echo "gnuplot: $(gnuplot --version 2>/dev/null || echo none)"
         echo "python: $($PYTHON --version 2>&1 || echo none)"
@@ -229,10 +230,11 @@ step_granularity() {
     "$BUILD/bench/granularity" "${GRAN_ARGS[@]}" >"$RESULTS/granularity.csv"
 }
 
-# Our pools beside GThreadPool and OpenMP. A peer this machine offers (GLib found by
-# pkg-config, a compiler that takes -fopenmp) but that the program was built without is an
-# error: make rebuilds peers when the set changes (build/bench/peers.features), so a
-# missing row means a broken build, not a fact about the machine.
+# Our pools beside GThreadPool, OpenMP and oneTBB. A peer this machine offers (GLib or tbb
+# found by pkg-config, a compiler that takes -fopenmp) but that the programs were built
+# without is an error: make rebuilds peers when the set changes (build/bench/peers.features)
+# and builds peers_tbb once tbb is there, so a missing row means a broken build, not a fact
+# about the machine. Without oneTBB (libtbb-dev) the step goes on without its rows.
 # omp_rows TABLE POLICY ARGS...: OpenMP's rows of bench/peers (--only TABLE) under
 # OMP_WAIT_POLICY=POLICY (passive: an idle thread parks at once; active: it spins), in a
 # process of their own, renamed omp_X_POLICY; the serial rows they were paired with are
@@ -244,6 +246,17 @@ omp_rows() {
         sed -n "/^[a-z_]*,serial,/d; s/^\([a-z_]*\),\(omp_[a-z]*\),/\1,\2_$policy,/p"
 }
 
+# tbb_rows TABLE ARGS...: oneTBB's rows (bench/peers_tbb --only TABLE: tbb_task_group,
+# tbb_parallel_for), in a process of their own like OpenMP's (TBB's idle workers spin a
+# while too); the serial row they were paired with is left out. Nothing without oneTBB.
+TBB=0
+tbb_rows() {
+    [ "$TBB" = 1 ] || return 0
+    local table=$1
+    shift
+    "$BUILD/bench/peers_tbb" --only "$table" "$@" | sed -n '/^[a-z_]*,tbb_[a-z_]*,/p'
+}
+
 step_peers() {
     need bench/peers
     local features
@@ -252,12 +265,21 @@ step_peers() {
         say "      GLib is installed but $BUILD/bench/peers was built without it ($features): make benches"
         return 1
     fi
+    if ! pkg-config --exists tbb 2>/dev/null; then
+        say "      no oneTBB rows: pkg-config finds no tbb (scripts/install-deps.sh bench)"
+    elif ! have bench/peers_tbb; then
+        say "      oneTBB is installed but $BUILD/bench/peers_tbb is not built: make benches"
+        return 1
+    else
+        TBB=1
+    fi
     # Ours (our pools, pthreads, GLib), then OpenMP's rows in processes of their own under
     # each wait policy (omp_rows): under active its idle threads spin until the process
     # ends, and would share the cores with whatever peers measured next.
     "$BUILD/bench/peers" --only sumsq --group ours "${PEER_ARGS[@]}" >"$RESULTS/peers.csv"
     omp_rows sumsq passive "${PEER_ARGS[@]}" >>"$RESULTS/peers.csv"
     omp_rows sumsq active "${PEER_ARGS[@]}" >>"$RESULTS/peers.csv"
+    tbb_rows sumsq "${PEER_ARGS[@]}" >>"$RESULTS/peers.csv"
     # The same sums on small tasks (20 numbers near 50,000, about 25 us each), where the
     # cost of handing out work decides: its sumsq rows, renamed sumsq_small; and dispatch.
     # Both in several processes: where the threads landed, whether a worker slept, and on
@@ -270,6 +292,7 @@ step_peers() {
             "$BUILD/bench/peers" --only sumsq --group ours "${SMALL_ARGS[@]}"
             omp_rows sumsq passive "${SMALL_ARGS[@]}"
             omp_rows sumsq active "${SMALL_ARGS[@]}"
+            tbb_rows sumsq "${SMALL_ARGS[@]}"
         } | sed -n 's/^sumsq,/sumsq_small,/p' >>"$RESULTS/peers.csv"
     done
     # What an idle pool burns, each wait policy, over the second after a batch.
@@ -280,6 +303,7 @@ step_peers() {
             "$BUILD/bench/peers" --only dispatch --group ours "${DISPATCH_ARGS[@]}"
             omp_rows dispatch passive "${DISPATCH_ARGS[@]}"
             omp_rows dispatch active "${DISPATCH_ARGS[@]}"
+            tbb_rows dispatch "${DISPATCH_ARGS[@]}"
             "$BUILD/bench/peers" --only latency --group ours "${DISPATCH_ARGS[@]}"
             omp_rows latency passive "${DISPATCH_ARGS[@]}"
             omp_rows latency active "${DISPATCH_ARGS[@]}"
@@ -287,6 +311,10 @@ step_peers() {
     done
     if pkg-config --exists glib-2.0 2>/dev/null && ! grep -q '^sumsq,gthreadpool,' "$RESULTS/peers.csv"; then
         say "      GLib is installed, yet peers measured no GThreadPool row"
+        return 1
+    fi
+    if [ "$TBB" = 1 ] && ! grep -q '^dispatch,tbb_task_group,' "$RESULTS/peers.csv"; then
+        say "      oneTBB is installed, yet peers_tbb measured no row"
         return 1
     fi
 }

@@ -3,7 +3,8 @@
 #
 #   test   what `make test` needs: compilers, bats with its libraries, valgrind, and the
 #          gnuplot and hyperfine that the plot and bench smoke tests drive
-#   bench  what `make bench` needs on top: hyperfine, gnuplot, GLib, OpenMP, python3
+#   bench  what `make bench` needs on top: hyperfine, gnuplot, GLib, OpenMP, oneTBB (with
+#          g++ for bench/peers_tbb.cpp), python3
 #   mpi    OpenMPI (mpicc, mpirun) for the MPI lesson
 #
 # As root it runs apt-get; with password-less sudo it runs sudo apt-get; otherwise it
@@ -14,7 +15,8 @@ packages_for() {
     case "$1" in
         test)  echo make gcc clang libc6-dev libclang-rt-14-dev bats bats-assert bats-support valgrind \
                    gnuplot-nox hyperfine python3 ;;
-        bench) echo make gcc libgomp1 hyperfine gnuplot-nox libglib2.0-dev pkg-config python3 procps ;;
+        bench) echo make gcc g++ libgomp1 hyperfine gnuplot-nox libglib2.0-dev libtbb-dev pkg-config \
+                   python3 procps ;;
         mpi)   echo openmpi-bin libopenmpi-dev ;;
         *)     echo "install-deps.sh: unknown group '$1' (expected test, bench or mpi)" >&2; exit 2 ;;
     esac

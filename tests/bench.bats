@@ -9,6 +9,16 @@ FIXTURE=tests/fixtures/bench-results/example-20250101-000000
 setup_file() {
     build "$BUILD/bench/primitives" "$BUILD/bench/granularity" "$BUILD/bench/peers" \
         "$BUILD/bench/probe"
+    # oneTBB's peer exists only where pkg-config finds tbb (the Makefile builds it then)
+    if pkg-config --exists tbb 2>/dev/null; then
+        build "$BUILD/bench/peers_tbb"
+    fi
+}
+
+# need_peers_tbb: skip the test where bench/peers_tbb is not built (no oneTBB).
+need_peers_tbb() {
+    [ -x "$BUILD/bench/peers_tbb" ] ||
+        skip "peers_tbb is not built: oneTBB is missing (scripts/install-deps.sh bench; make benches)"
 }
 
 # csv_ok FILE NFIELDS: a header and rows, every line with NFIELDS comma-separated fields.
@@ -210,6 +220,47 @@ nonempty() {
     [[ "$stderr" == *"sumsq    serial "*" cpu "*" ms"* ]] || fail "no cpu on the progress line: $stderr"
 }
 
+@test "peers_tbb: TBB's rows get the exact sum of squares, beside a serial row; dispatch per task" {
+    need_peers_tbb
+    run --separate-stderr timeout 60 "$BUILD/bench/peers_tbb" --workers 3 --start 100000 \
+        --count 6 --tasks 200 --reps 2
+    assert_success # the program dies if a total differs from the closed form
+    assert_line --index 0 "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3"
+    printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/t.csv"
+    csv_ok "$BATS_TEST_TMPDIR/t.csv" 12
+    assert_equal "$(awk -F, 'NR > 1 { print $1 "," $2 }' "$BATS_TEST_TMPDIR/t.csv" | tr '\n' ' ')" \
+        "sumsq,serial sumsq,tbb_task_group sumsq,tbb_parallel_for dispatch,tbb_task_group dispatch,tbb_parallel_for "
+    assert_line --regexp '^sumsq,serial,3,6,[0-9]+,[0-9]+,[0-9]+,1\.000,2,[0-9.]+,1\.000,1\.000$'
+    assert_line --regexp '^sumsq,tbb_task_group,3,6,([0-9]+,){3}[0-9]+\.[0-9]{3},2,[0-9]+\.[0-9]{6},'
+    assert_line --regexp '^dispatch,tbb_parallel_for,3,200,([0-9]+\.[0-9],){3},2,[0-9]+\.[0-9]{6},,$'
+    # speedups within their quartiles; every sumsq batch burned some CPU
+    awk -F, 'NR > 1 && $1 == "sumsq" && !($11 <= $8 && $8 <= $12 && $10 > 0) { print; bad = 1 }
+             END { exit bad }' "$BATS_TEST_TMPDIR/t.csv"
+    [[ "$stderr" == *"sumsq    tbb_parallel_for "*" cpu "*" ms"* ]] || fail "no progress line: $stderr"
+    # one table alone
+    run --separate-stderr timeout 60 "$BUILD/bench/peers_tbb" --only dispatch --tasks 200 --reps 1
+    assert_success
+    refute_output --regexp '(^|'$'\n'')sumsq,'
+    assert_line --regexp '^dispatch,tbb_task_group,'
+}
+
+@test "peers_tbb: --help, and bad input is a usage error (exit 2)" {
+    need_peers_tbb
+    run --separate-stderr "$BUILD/bench/peers_tbb" --help
+    assert_success
+    assert_line --index 0 --partial "usage: peers_tbb "
+    assert_equal "$stderr" ""
+    for args in "--workers 0" "--count 0" "--tasks 5" "--start -1" "--reps" "--reps 2x" \
+        "--group omp" "stray"; do
+        run --separate-stderr timeout 10 "$BUILD/bench/peers_tbb" $args
+        assert_usage_error ""
+    done
+    run --separate-stderr timeout 10 "$BUILD/bench/peers_tbb" --only both
+    assert_usage_error "--only: expected sumsq or dispatch"
+    [ "$(grep -c . <<<"$stderr")" -gt 1 ] && [[ "${stderr%%$'\n'*}" == "peers_tbb: --only: "* ]] ||
+        fail "not one line naming the problem, then the usage: $stderr"
+}
+
 # ---- the Python twin of lesson 14 ----------------------------------------------------------
 
 @test "sum_squares.py: every mode gets the closed-form total" {
@@ -248,6 +299,18 @@ nonempty() {
     csv_ok "$res/primitives.csv" 6
     csv_ok "$res/granularity.csv" 9
     csv_ok "$res/peers.csv" 12
+    # oneTBB's rows beside OpenMP's where it is built, without a second serial row
+    if pkg-config --exists tbb 2>/dev/null; then
+        for row in sumsq,tbb_task_group sumsq_small,tbb_parallel_for dispatch,tbb_task_group \
+            dispatch,tbb_parallel_for; do
+            grep -q "^$row," "$res/peers.csv" || fail "peers.csv has no $row row"
+        done
+        assert_equal "$(grep -c '^sumsq,serial,' "$res/peers.csv")" 1
+        assert_equal "$(grep -c '^sumsq_small,serial,' "$res/peers.csv")" 1 # one process
+        grep -q '^peers_tbb: tbb=yes' "$res/machine.txt" || fail "machine.txt: $(cat "$res/machine.txt")"
+    else
+        [[ "$stderr" == *"no oneTBB rows: "* ]] || fail "no word on the missing oneTBB: $stderr"
+    fi
     # every measuring step has its row: the load, the share others used (0..1), the probe
     for step in primitives granularity peers sumsq mpi python downloads portscan server; do
         grep -qE "^$step,[0-9]+,[0-9.]+,[0-9.]*,(settled|not settled),[01]\.[0-9]+(,[0-9]+\.[0-9]+){3}$" "$res/steps.csv" ||
