@@ -74,7 +74,7 @@ draw time-portscan time "bench='portscan'; io=1; modes='$(v modes_portscan)'; se
 draw granularity granularity "mechs='$(v mechs)'; gworkers=$(v gworkers); crosstext=\"$(v crosstext)\""
 draw primitives primitives "nrows=$(v nrows)"
 draw c-vs-python python ""
-draw peers peers "pworkers=$(v pworkers); floor=$(v floor); havelatency=$(v havelatency)"
+draw peers peers "pworkers=$(v pworkers); floor=$(v floor); havelatency=$(v havelatency); height=$(($(v havelatency) == 1 ? 1500 : 1000))"
 draw server-rps server "sclients=$(v sclients); srequests=$(v srequests); sruns=$(v sruns)"
 
 # Timelines: traced lesson runs kept with the results (timelines/NN_topic.json, from
