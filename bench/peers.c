@@ -14,7 +14,8 @@
  *   dispatch  --tasks empty tasks: what handing over one task costs, all in
  *   latency   submit to start: one task at a time on idle workers, each waited for, --tasks/10
  *             per round; the p50 and p99 of each round (rows latency and latency99: their
- *             median over the rounds, min and max); OpenMP's is a parallel region's start
+ *             median over the rounds, min and max); OpenMP's is a parallel region's start;
+ *             and handoff_floor, half a round trip between two spinning threads (2+ CPUs)
  *   idle      what an idle pool burns: the CPU of the second after a batch (both policies)
  *
  * Mechanisms: serial, pthreads (one thread per worker, static split), thread_pool (our
@@ -84,6 +85,7 @@
 #include "bench.h"
 
 #include <semaphore.h>
+#include <stdatomic.h>
 #include "sum_squares.h"
 
 #include "cpu.h"
@@ -688,6 +690,44 @@ static int64_t latency_omp_region(void)
 }
 #endif
 
+/* The hand-off floor: a partner thread spins on an atomic and answers at once; half a round
+ * trip is one hand-off with nobody asleep, a cache line written on one core and read on the
+ * other. Nothing that wakes a thread can beat it. The partner runs only while the floor is
+ * measured (it burns a CPU), and one trip is one sample, so a trip the host interrupted
+ * (a virtual CPU descheduled mid-spin) moves the p99, not the p50. */
+static atomic_int floor_turn; /* 0: main's turn, 1: the partner's, -1: partner, stop */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static void *floor_partner(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        int t;
+        while ((t = atomic_load_explicit(&floor_turn, memory_order_acquire)) == 0)
+            cpu_relax();
+        if (t < 0)
+            return NULL;
+        atomic_store_explicit(&floor_turn, 0, memory_order_release);
+    }
+}
+
+static int64_t latency_floor(void)
+{
+    int64_t t0 = now_ns();
+    atomic_store_explicit(&floor_turn, 1, memory_order_release);
+    while (atomic_load_explicit(&floor_turn, memory_order_acquire) != 0)
+        cpu_relax();
+    return (now_ns() - t0) / 2;
+}
+
 typedef struct {
     const char *name;
     int64_t (*one)(void);
@@ -890,6 +930,15 @@ int main(int argc, char **argv)
 #endif
         };
         bench_latency(ours, (int)(sizeof ours / sizeof ours[0]), single);
+        if (online_cpus() >= 2) { /* the floor needs a CPU for each spinner */
+            pthread_t partner;
+            atomic_store(&floor_turn, 0);
+            PT_CHECK(pthread_create(&partner, NULL, floor_partner, NULL));
+            const latency_mech floor_row[] = {{"handoff_floor", latency_floor}};
+            bench_latency(floor_row, 1, single);
+            atomic_store(&floor_turn, -1);
+            PT_CHECK(pthread_join(partner, NULL));
+        }
 #ifdef HAVE_GLIB
         g_thread_pool_free(gt_latency_pool, FALSE, TRUE);
         if (sem_destroy(&gt_done) != 0)

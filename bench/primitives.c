@@ -12,8 +12,7 @@
  * The rows: mutex, spinlock, atomic_add, cas_add, tls_add, tls_key_add and rwlock_read
  * with 1 thread (uncontended) and 2..--threads threads; barrier_wait with 2..--threads;
  * sem_post_wait (one thread posts then waits); cond_pingpong (a round trip between two
- * threads through one condition variable); spin_handoff (one way of a ping-pong in which
- * both threads spin on an atomic: the hand-off floor, with 2+ CPUs only); event_set_wake (one hand-off through a
+ * threads through one condition variable); event_set_wake (one hand-off through a
  * Python-style event: half a ping-pong of two); thread_create_join; pool_submit_wait (our
  * thread pool: submit an empty task and wait on its future); fork_wait (fork a child that
  * exits at once, wait for it); pipe_roundtrip (one byte to a child process and back).
@@ -215,42 +214,6 @@ static void *ping(void *arg)
     return NULL;
 }
 
-/* The same round trip with nobody sleeping: each thread spins on an atomic until it is its
- * turn. With a CPU each, this is the hand-off floor of the machine: a cache line written on
- * one core and read on the other, twice; nothing a pool that wakes a thread can beat. */
-static atomic_int spin_turn;
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
-static void *spin_pong(void *arg)
-{
-    (void)arg;
-    for (long i = 0; i < ops_per_thread; i++) {
-        while (atomic_load_explicit(&spin_turn, memory_order_acquire) != 1)
-            cpu_relax();
-        atomic_store_explicit(&spin_turn, 0, memory_order_release);
-    }
-    return NULL;
-}
-
-static void *spin_ping(void *arg)
-{
-    (void)arg;
-    for (long i = 0; i < ops_per_thread; i++) {
-        atomic_store_explicit(&spin_turn, 1, memory_order_release);
-        while (atomic_load_explicit(&spin_turn, memory_order_acquire) != 0)
-            cpu_relax();
-    }
-    return NULL;
-}
-
 /* An event as in Python's threading.Event: a flag that waiters sleep on until it is set. */
 typedef struct {
     pthread_mutex_t lock;
@@ -379,15 +342,6 @@ static double rep_cond(int t, long ops)
     (void)t;
     turn = 0;
     return rep_pair(ping, pong, ops);
-}
-
-/* One hand-off, spinning: half a round trip. Two CPUs needed; on one, each hand-off waits
- * for the scheduler to preempt the spinner (the figure then says so by its size). */
-static double rep_spin_pingpong(int t, long ops)
-{
-    (void)t;
-    atomic_store(&spin_turn, 0);
-    return rep_pair(spin_ping, spin_pong, ops) / 2;
 }
 
 /* One set -> wake hand-off is half a round trip of two events. */
@@ -627,8 +581,6 @@ int main(int argc, char **argv)
     for (int t = 2; t <= max_threads; t++)
         measure("barrier_wait", t, rep_barrier, PER_ROUND);
     measure("cond_pingpong", 2, rep_cond, PER_ROUND);
-    if (online_cpus() >= 2) /* the floor needs two CPUs; on one it measures time slices */
-        measure("spin_handoff", 2, rep_spin_pingpong, PER_ROUND);
     measure("event_set_wake", 2, rep_event, PER_ROUND);
     measure("thread_create_join", 1, rep_thread, PER_ROUND);
     tp_check(tp_create(&pool, &(tp_options){.workers = online_cpus()}), "tp_create");

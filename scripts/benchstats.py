@@ -62,6 +62,7 @@ BASELINE_SPREAD = 0.20  # serial's q1..q3 wider than this share of its median: u
 HOST_UNEVEN = 1.15  # the slowest CPU alone this much slower than the fastest: a speedup then
 #                     depends on which CPU the serial baseline ran on
 CPU_INFLATION = 1.15  # peers' big batches: CPU seconds this much above serial's, same work
+SLEEPERS = ("pthreads", "thread_pool", "process_pool", "gthreadpool")  # idle threads sleep
 REPRODUCED = 0.10  # a headline value within 10% of the reference's has reproduced
 REPRODUCED_CROSSOVER = 1.5  # crossovers (and METG) swing more: within 1.5x
 METG_LEVELS = (0.5, 0.8)  # efficiencies whose smallest task size is reported (metg)
@@ -189,8 +190,10 @@ def cpu_inflation(results):
     """The peers step's own signal of a slowed host, between the probes: the big sum of
     squares is the same work in every row, and handing it out costs under 2% of it, so a
     parallel row that burned CPU_INFLATION times serial's CPU seconds had slower CPUs while
-    it ran (a shared core, or the host). Returns (ratio, mechanism) for the worst row, or
-    None when none is inflated (or the CPU times are missing)."""
+    it ran (a shared core, or the host). Only rows whose idle threads sleep count: a runtime
+    that spins while it waits (OpenMP active, oneTBB, our pool under TP_WAIT_SPIN) burns CPU
+    for that, which is its cost, not the host's. Returns (ratio, mechanism) for the worst
+    row, or None when none is inflated (or the CPU times are missing)."""
     rows = [r for r in read_csv(os.path.join(results, "peers.csv")) if r.get("bench") == "sumsq"]
     serial = [number(r, "cpu_s") for r in rows if r["mechanism"] == "serial"]
     if not serial or not serial[0]:
@@ -198,8 +201,8 @@ def cpu_inflation(results):
     worst = None
     for r in rows:
         c = number(r, "cpu_s")
-        if r["mechanism"] != "serial" and c and not math.isnan(c):
-            if worst is None or c / serial[0] > worst[0]:
+        if r["mechanism"] in SLEEPERS or r["mechanism"].endswith("_passive"):
+            if c and not math.isnan(c) and (worst is None or c / serial[0] > worst[0]):
                 worst = (c / serial[0], r["mechanism"])
     return worst if worst and worst[0] > CPU_INFLATION else None
 
@@ -501,6 +504,11 @@ def headline(results, t):
         if r["bench"] == "dispatch":
             add(f"dispatch.ns.{name}", float(r["median_ns"]), "ns", float(r["min_ns"]),
                 float(r["max_ns"]), r.get("flag", ""))
+        if name == "handoff_floor":  # what every hand-off is measured against: its p50
+            if r["bench"] == "latency":
+                add("floor.handoff.ns", float(r["median_ns"]), "ns", float(r["min_ns"]),
+                    float(r["max_ns"]), r.get("flag", ""))
+            continue
         if r["bench"] in ("latency", "latency99"):
             pct = "p50" if r["bench"] == "latency" else "p99"
             add(f"latency.{pct}.ns.{name}", float(r["median_ns"]), "ns", float(r["min_ns"]),
@@ -515,10 +523,6 @@ def headline(results, t):
         if r["kind"] == "crossover":
             add(f"crossover.us.{r['mechanism']}", r["crossover_ns"] / 1e3, "us",
                 r["low_ns"] / 1e3, r["high_ns"] / 1e3, r.get("flag", ""))
-    for r in t["primitives"]:
-        if r["primitive"] == "spin_handoff":  # the floor a pool's hand-off is measured against
-            add("floor.handoff.ns", float(r["median_ns"]), "ns", float(r["min_ns"]),
-                float(r["max_ns"]), t["busy"].get("primitives", ""))
     for r in t["metg"]:
         if r["kind"] == "crossover":
             add(f"metg{round(r['efficiency'] * 100)}.us.{r['mechanism']}", r["metg_ns"] / 1e3,
@@ -838,7 +842,7 @@ def summary(results, t):
                 L += [""]
         p99 = {r["mechanism"]: r for r in t["peers"] if r["bench"] == "latency99"}
         rows = [r for r in t["peers"] if r["bench"] == "latency"]
-        floor = [float(r["median_ns"]) for r in t["primitives"] if r["primitive"] == "spin_handoff"]
+        floor = [float(r["median_ns"]) for r in rows if r["mechanism"] == "handoff_floor"]
         if rows:
             L += ["Submit to start: one task at a time on idle workers, each waited for; per",
                   "process the p50 and p99 of each round, then the median over rounds and processes"
@@ -1070,8 +1074,10 @@ def plotdata(results, data):
     p99 = {r["mechanism"]: r["median_ns"] for r in t["peers"] if r["bench"] == "latency99"}
     write("peers-latency.dat", [f"\"{r['mechanism']}\" {r['median_ns']} {r['min_ns']} "
                                 f"{r['max_ns']} {p99.get(r['mechanism'], r['median_ns'])}"
-                                for r in t["peers"] if r["bench"] == "latency"])
-    floor = [r["median_ns"] for r in t["primitives"] if r["primitive"] == "spin_handoff"]
+                                for r in t["peers"] if r["bench"] == "latency"
+                                and r["mechanism"] != "handoff_floor"])
+    floor = [r["median_ns"] for r in t["peers"]
+             if r["bench"] == "latency" and r["mechanism"] == "handoff_floor"]
     var["floor"] = float(floor[0]) if floor else 0
     var["havelatency"] = int(any(r["bench"] == "latency" for r in t["peers"]))
     if t["peers"]:

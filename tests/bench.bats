@@ -102,6 +102,12 @@ nonempty() {
         assert_line --regexp "^latency,$m,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,\$"
         assert_line --regexp "^latency99,$m,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,\$"
     done
+    # the hand-off floor: two spinners, so only with two CPUs
+    if [ "$(nproc)" -ge 2 ]; then
+        assert_line --regexp '^latency,handoff_floor,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,$'
+    else
+        refute_line --regexp '^latency,handoff_floor,'
+    fi
     refute_output --regexp '(^|'$'\n'')(sumsq|dispatch|idle),'
     # within a round the 50th percentile cannot exceed the 99th: nor can their medians
     printf '%s\n' "${lines[@]}" | awk -F, '$1 == "latency" { p50[$2] = $5 } $1 == "latency99" { p99[$2] = $5 }
@@ -149,12 +155,7 @@ nonempty() {
         assert_line --regexp "^$row,[0-9.]+,[0-9.]+,[0-9.]+,3$"
     done
     refute_line --regexp '^barrier_wait,1,' # a barrier of one waits for nobody
-    # the hand-off floor: two spinners, so only with two CPUs
-    if [ "$(nproc)" -ge 2 ]; then
-        assert_line --regexp '^spin_handoff,2,[0-9.]+,[0-9.]+,[0-9.]+,3$'
-    else
-        refute_line --regexp '^spin_handoff,'
-    fi
+
     # the CAS loop counts its failed attempts: none alone, some (or none) when contended
     [[ "$stderr" == *"cas_add              threads=1        0.000 failed CAS per increment"* ]] ||
         fail "no retry count for cas_add: $stderr"
