@@ -489,9 +489,9 @@ def headline(results, t):
         if r["workers"] == HEADLINE_WORKERS and r["mode"] in ("threads", "pool", "processes"):
             add(f"sumsq.cold.speedup.{r['mode']}", r.get("speedup"), "x", r.get("speedup_q1"),
                 r.get("speedup_q3"), r.get("flag", ""))
-            add(f"cpu.s.sumsq.{r['mode']}", r["cpu_s"], "s")
+            add(f"cpu.s.sumsq.{r['mode']}", r["cpu_s"], "s", flag=r.get("flag", ""))
         if r["mode"] == "serial":
-            add("cpu.s.sumsq.serial", r["cpu_s"], "s")
+            add("cpu.s.sumsq.serial", r["cpu_s"], "s", flag=r.get("flag", ""))
     for r in t["inprogram"]:
         if r["workers"] == HEADLINE_WORKERS and r["mode"] in ("threads", "pool", "processes"):
             add(f"sumsq.warm.speedup.{r['mode']}", r.get("speedup"), "x", r.get("speedup_q1"),
@@ -518,7 +518,7 @@ def headline(results, t):
                 "%", None, None, r.get("flag", ""))
         if r["bench"] in ("sumsq", "sumsq_small") and r.get("cpu_s") not in (None, "", "nan"):
             table = "small" if r["bench"] == "sumsq_small" else "peers"
-            add(f"cpu.s.{table}.{name}", float(r["cpu_s"]), "s")
+            add(f"cpu.s.{table}.{name}", float(r["cpu_s"]), "s", flag=r.get("flag", ""))
     for r in t["crossovers"]:
         if r["kind"] == "crossover":
             add(f"crossover.us.{r['mechanism']}", r["crossover_ns"] / 1e3, "us",
