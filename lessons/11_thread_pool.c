@@ -191,6 +191,7 @@ static bool section_timeouts(void)
     page big = { .name = "video.mp4", .seconds = 0.2, .bytes = 1 << 20, .hold = &go };
     tp_future *f;
     tp_submit(p, download, &big, &f);
+    latch_await_arrivals(&go, 1); /* it is running (held at the latch): "running", for sure */
     void *r;
     int first = tp_future_result(f, 0.3 * time_scale, &r);
     printf("  result(timeout %.2f s): %s, state %s\n", 0.3 * time_scale, tp_strerror(first),
@@ -373,10 +374,9 @@ static bool section_imap(void)
     print_finish_order("finished in the order:");
     ok &= next_expected == N && worst_ahead <= AHEAD;
 
-    /* The order imap_unordered hands items out is the order the pool saw them finish; the
-     * tasks' own log (above) is taken a moment earlier, inside each task, and two tasks
-     * finishing together may appear in either order there. One order, one source: this
-     * section prints the pool's. */
+    /* imap_unordered hands items out in the order the pool saw them finish; the tasks' own
+     * log (above) is taken a moment earlier, and two finishing together may appear in either
+     * order there. One order, one source: this section prints the pool's. */
     printf("  imap_unordered (the order the pool saw them finish):");
     in.i = 0;
     bool seen[N] = { false };
