@@ -79,13 +79,13 @@ elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     PRIM_ARGS=(--reps 7 --rep-ms 5)
     GRAN_ARGS=(--total-ms 40 --reps 3 --per-decade 2 --max-us 10000 --max-tasks 2000)
     PEER_ARGS=(--count 20 --reps 5)
-    SMALL_ARGS=(--start 50000 --count 20 --reps 11) SMALL_PROCS=3
-    DISPATCH_ARGS=(--tasks 10000 --reps 11) DISPATCH_PROCS=3
+    SMALL_ARGS=(--start 50000 --count 20 --reps 11) SMALL_PROCS=2
+    DISPATCH_ARGS=(--tasks 5000 --reps 11) DISPATCH_PROCS=2
     IO_TASKS=8 IO_LATENCY=0.02 IO_LIST=1,2,4,8
     SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
     IP_INVOKE=4 IP_RUNS=3
     SRV_LIST="1 2 4 8 16" SRV_RUNS=3 SRV_CLIENTS=100 SRV_REQUESTS=10
-    SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-20}
+    SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-10}
 else
     profile=full
     SS_START=5000000 SS_COUNT=20 SS_ROUNDS=20 SS_RUNS=3 SS_SCAN=$MAXW
