@@ -697,15 +697,6 @@ static int64_t latency_omp_region(void)
  * (a virtual CPU descheduled mid-spin) moves the p99, not the p50. */
 static atomic_int floor_turn; /* 0: main's turn, 1: the partner's, -1: partner, stop */
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 static void *floor_partner(void *arg)
 {
     (void)arg;

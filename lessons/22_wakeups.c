@@ -94,16 +94,6 @@ typedef struct {
     long parked;     /* waits that ended asleep */
 } player;
 
-/* The polite busy-wait: tells the CPU (and a hyperthread sibling) that this is a spin. */
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 /* Returns once it is `me`'s turn: spins for the table's budget, then parks. */
 static void wait_for_turn(player *pl)
 {

@@ -14,6 +14,7 @@
  *   cond_init_monotonic   a condition variable whose timed waits use CLOCK_MONOTONIC
  *   median(v, n)          the median of n timings (sorts them)
  *   online_cpus()         how many CPUs are online, the default number of workers
+ *   cpu_relax()           one turn of a spin loop (x86 pause, Arm yield)
  *   HELGRIND_IGNORE(var)  keep helgrind, which cannot see C11 atomics, off an atomic
  *
  * Exit statuses shared by every program: 0 OK, 1 FAIL (or a system error), 2 bad usage,
@@ -36,6 +37,17 @@
 #include <unistd.h>
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_STUCK = 3 };
+
+/* The polite busy-wait, one turn of a spin loop: tells the CPU (and a hyperthread sibling)
+ * that this is a spin, so it may save power and give the sibling the core. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 /* helgrind does not understand C11 atomics: two threads' atomic loads and stores of one
  * variable look like a race to it. HELGRIND_IGNORE(var) tells it not to check that variable,

@@ -468,16 +468,6 @@ static void wake_drainers_if_idle(tp_pool *p)
         PT_CHECK(pthread_cond_broadcast(&p->state_cv));
 }
 
-/* The polite busy-wait: tells the CPU (and a hyperthread sibling) that this is a spin. */
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 /* Locked on entry and on return; unlocked in between. Spins until work_seq moves (a push or
  * the close) or spin_ns has passed. The caller re-checks the queue under the mutex either
  * way: a push made while we waited for the mutex is in the queue by then. */
