@@ -22,6 +22,7 @@ ALL_CFLAGS = $(CSTD) $(CFLAGS) $(WARN) -pthread -Ilessons/lib $(SAN) $(EXTRA)
 ALL_CXXFLAGS = -std=c++17 $(CXXFLAGS) $(WARN) -pthread -Ilessons/lib $(SAN) $(EXTRA)
 LDLIBS  += -lm
 MPICC   ?= mpicc
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
 # oneTBB, for bench/peers_tbb (below): "yes" when pkg-config finds it.
 PEERS_TBB  := $(shell pkg-config --exists tbb 2>/dev/null && echo yes)
@@ -205,8 +206,10 @@ asan:
 # The test suite installs what it misses (bats, valgrind, clang, OpenMPI) and runs every
 # tests/*.bats; `make test T=tests/08_race_counter.bats` runs one file.
 T ?= tests
+# Everything the tests run is built first, in parallel: the tests then run several files at
+# once (scripts/run-tests.sh), and two of them must never build the same file together.
 test: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all benches tsan asan
 	scripts/run-tests.sh $(T)
 
 deps:
@@ -229,11 +232,13 @@ bench: bench-deps
 bench-deps:
 	@scripts/install-deps.sh bench mpi
 
-# `make plots`: redraw plots/ (the README's images, SVG) from the committed reference run;
+# `make plots`: redraw plots/ (the README's images, SVG) from the committed reference run
+# (PLOTS_OUT=dir: into dir instead, as the tests do, beside a suite that reads plots/);
 # `make plots RESULTS=bench/results/<dir>`: draw that run's plots into <dir>/plots/.
 # Neither runs a benchmark.
+PLOTS_OUT ?= plots
 plots:
-	scripts/plots.sh $(if $(RESULTS),--results '$(RESULTS)',--results bench/results/reference --out plots --formats svg)
+	scripts/plots.sh $(if $(RESULTS),--results '$(RESULTS)',--results bench/results/reference --out '$(PLOTS_OUT)' --formats svg)
 
 help:
 	@echo "make                 build every lesson into $(BUILD)/ (CC=clang, WERROR=1 work too)"

@@ -55,7 +55,9 @@ STATS=(python3 scripts/benchstats.py)
 # of invocations, each timing its work --runs IP_RUNS times. SRV_* lesson 20's server:
 # SRV_RUNS turns over the worker counts SRV_LIST, SRV_CLIENTS clients of SRV_REQUESTS
 # requests. SETTLE_S: the longest wait for an idle machine before a step; PROBE_WAIT_S the
-# longest wait after it for the host to give the CPUs back.
+# longest wait after it for the host to give the CPUs back. HF_WARMUP=1: a round of
+# every command, untimed, before the timed rounds (the smoke run, which checks only the
+# machinery, does without).
 if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     profile=smoke
     SS_START=100000 SS_COUNT=8 SS_ROUNDS=2 SS_RUNS=1 SS_SCAN=2
@@ -70,7 +72,7 @@ if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     SCAN_PORTS=8 SCAN_LATENCY=0.002 SCAN_LIST=1,8
     IP_INVOKE=1 IP_RUNS=2
     SRV_LIST="1 2" SRV_RUNS=2 SRV_CLIENTS=10 SRV_REQUESTS=2
-    SETTLE_S=${SETTLE_S:-1} PROBE_WAIT_S=${PROBE_WAIT_S:-0}
+    SETTLE_S=${SETTLE_S:-0.2} PROBE_WAIT_S=${PROBE_WAIT_S:-0} HF_WARMUP=0
 elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     profile=quick
     SS_START=5000000 SS_COUNT=20 SS_ROUNDS=5 SS_RUNS=2 SS_SCAN=$CORES
@@ -85,7 +87,7 @@ elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
     IP_INVOKE=4 IP_RUNS=3
     SRV_LIST="1 2 4 8 16" SRV_RUNS=3 SRV_CLIENTS=100 SRV_REQUESTS=10
-    SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-10}
+    SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-10} HF_WARMUP=1
 else
     profile=full
     SS_START=5000000 SS_COUNT=20 SS_ROUNDS=20 SS_RUNS=3 SS_SCAN=$MAXW
@@ -100,7 +102,7 @@ else
     SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
     IP_INVOKE=9 IP_RUNS=7
     SRV_LIST="1 2 4 8 16" SRV_RUNS=7 SRV_CLIENTS=200 SRV_REQUESTS=50
-    SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-20}
+    SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-20} HF_WARMUP=1
 fi
 
 RESULTS=${RESULTS:-bench/results/$(hostname -s 2>/dev/null || hostname)-$(date +%Y%m%d-%H%M%S)}
@@ -167,8 +169,9 @@ hf_failed() {
 }
 
 # rounds NAME ROUNDS RUNS "MODE/WORKERS|COMMAND"...: hyperfine in rounds, the commands
-# taking turns: first one discarded pass over them all (binaries and caches warm), then
-# ROUNDS rounds of RUNS runs each, every round in the opposite order to the one before.
+# taking turns: first (HF_WARMUP=1) one discarded pass over them all (binaries and caches
+# warm), then ROUNDS rounds of RUNS runs each, every round in the opposite order to the one
+# before.
 # Each round is exported as RESULTS/hf/NAME-ROUND.json.
 rounds() {
     local name=$1 nrounds=$2 runs=$3 r spec
@@ -182,7 +185,9 @@ rounds() {
     # hyperfine's own warnings (outliers, a slow first run) go to a file: the rounds and
     # benchstats.py say what they mean for the figures
     local warnings="$RESULTS/hf/$name-warnings.txt"
-    hyperfine -N --style none --runs 1 "${fwd[@]}" >/dev/null 2>>"$warnings" || hf_failed "$warnings"
+    if [ "$HF_WARMUP" = 1 ]; then
+        hyperfine -N --style none --runs 1 "${fwd[@]}" >/dev/null 2>>"$warnings" || hf_failed "$warnings"
+    fi
     for r in $(seq 1 "$nrounds"); do
         if [ $((r % 2)) = 1 ]; then set -- "${fwd[@]}"; else set -- "${rev[@]}"; fi
         hyperfine -N --style none --runs "$runs" --export-json "$RESULTS/hf/$name-$r.json" "$@" \
@@ -426,12 +431,13 @@ step_downloads() {
     rounds downloads "$IO_ROUNDS" "$IO_RUNS" "${cmds[@]}"
 }
 
-# Lesson 12: SCAN_PORTS ports of 127.0.0.1 from port 23000 (away from the lesson's default,
-# which its tests use), each probe paying SCAN_LATENCY s: serially, then pools of each size.
+# Lesson 12: SCAN_PORTS ports of 127.0.0.1 from port 31000 (away from the lesson's default
+# and from the ports its tests scan, 21000..30999: the smoke test runs beside them), each
+# probe paying SCAN_LATENCY s: serially, then pools of each size.
 step_portscan() {
     local p=12_port_scan w
     need $p
-    local work="--ports $SCAN_PORTS --latency $SCAN_LATENCY --first-port 23000"
+    local work="--ports $SCAN_PORTS --latency $SCAN_LATENCY --first-port 31000"
     local cmds=("serial/1|$BUILD/$p --mode serial $work")
     for w in ${SCAN_LIST//,/ }; do cmds+=("pool/$w|$BUILD/$p --mode pool --workers $w $work"); done
     rounds portscan "$IO_ROUNDS" "$IO_RUNS" "${cmds[@]}"

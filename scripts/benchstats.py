@@ -217,7 +217,8 @@ def number(row, key):
 def busy_steps(results, cores=None):
     """{step: why its figures cannot be trusted} for the steps during which other programs
     used the machine, or the host slowed it (the probe's loop slower than the run's fastest
-    probe, fewer CPUs' worth of work than cores, or one CPU slower than another)."""
+    probe, fewer CPUs' worth of work than cores or impossibly more, or one CPU slower than
+    another)."""
     rows = read_csv(os.path.join(results, "steps.csv"))
     probes = [ms for ms in (number(r, "probe_ms") for r in rows) if ms]
     fastest = min(probes) if probes else None
@@ -232,6 +233,10 @@ def busy_steps(results, cores=None):
             why.append(f"host slow: a fixed loop took {ms / fastest:.2f}× its best time")
         if capacity is not None and cores and capacity < HOST_CAPACITY * cores:
             why.append(f"host slow: the {cores} CPUs gave {capacity:.2f} CPUs' worth")
+        if capacity is not None and cores and capacity > (2 - HOST_CAPACITY) * cores:
+            # more work than the CPUs can do: the one-CPU loop it is measured against was
+            # itself slowed, so the probe saw a machine that was not steady
+            why.append(f"host unsteady: the {cores} CPUs gave {capacity:.2f} CPUs' worth")
         if uneven is not None and uneven > HOST_UNEVEN:
             why.append(f"host uneven: the slowest CPU took {uneven:.2f}× the fastest's time")
         if why:
@@ -1123,7 +1128,10 @@ def cpustat():
 
 def settle(max_s, idle_needed=0.90, window=0.5, in_a_row=2):
     """Waits until the machine is idle (at least idle_needed of it, in_a_row windows in a
-    row), at most max_s seconds. Returns (settled, seconds waited, idle share last seen)."""
+    row), at most max_s seconds. Returns (settled, seconds waited, idle share last seen).
+    A short max_s (the smoke run's) shortens the windows so that they fit in it."""
+    if max_s > 0:
+        window = min(window, max_s / in_a_row)
     start = time.monotonic()
     good, idle = 0, 0.0
     busy0, total0 = cpustat()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # install-deps.sh GROUP...: install the Debian packages a job needs, only those missing.
 #
-#   test   what `make test` needs: compilers, bats with its libraries, valgrind, and the
-#          gnuplot and hyperfine that the plot and bench smoke tests drive
+#   test   what `make test` needs: compilers, bats with its libraries, valgrind, the
+#          gnuplot and hyperfine that the plot and bench smoke tests drive, and GNU parallel
+#          (bats runs test files side by side with it)
 #   bench  what `make bench` needs on top: hyperfine, gnuplot, GLib, OpenMP, oneTBB (with
 #          g++ for bench/peers_tbb.cpp), python3
 #   mpi    OpenMPI (mpicc, mpirun) for the MPI lesson
@@ -14,7 +15,7 @@ set -euo pipefail
 packages_for() {
     case "$1" in
         test)  echo make gcc clang libc6-dev libclang-rt-14-dev bats bats-assert bats-support valgrind \
-                   gnuplot-nox hyperfine python3 ;;
+                   gnuplot-nox hyperfine python3 parallel ;;
         bench) echo make gcc g++ libgomp1 hyperfine gnuplot-nox libglib2.0-dev libtbb-dev pkg-config \
                    python3 procps ;;
         mpi)   echo openmpi-bin libopenmpi-dev ;;

@@ -71,14 +71,15 @@ nonempty() {
 
 # ---- tiny runs: the shape of the output, and the programs' own checks ------------------------
 
-@test "probe: one line, a loop time and the CPUs' worth, never more CPUs than there are" {
+# (Not "capacity <= cpus": it is a ratio of two timings, and on a busy machine the one-CPU
+# loop can be the slowed one. The bench flags such a probe; a test asserts no timing.)
+@test "probe: one line, a loop time and the CPUs' worth, as many CPUs as the machine has" {
     run --separate-stderr timeout 60 "$BUILD/bench/probe" --reps 2
     assert_success
     assert_line --index -1 --regexp '^probe single_ms=[0-9]+\.[0-9]{2} capacity=[0-9]+\.[0-9]{2} uneven=[0-9]+\.[0-9]{2} cpus=[0-9]+$'
     [[ "${lines[-1]}" =~ capacity=([0-9.]+)\ uneven=([0-9.]+)\ cpus=([0-9]+) ]]
-    # each CPU runs the same loop: n of them cannot do more than n loops' work (5% for clocks)
-    awk -v c="${BASH_REMATCH[1]}" -v n="${BASH_REMATCH[3]}" 'BEGIN { exit !(c > 0 && c <= 1.05 * n) }' ||
-        fail "capacity ${BASH_REMATCH[1]} with ${BASH_REMATCH[3]} CPUs"
+    assert_equal "${BASH_REMATCH[3]}" "$(nproc)"
+    awk -v c="${BASH_REMATCH[1]}" 'BEGIN { exit !(c > 0) }' || fail "capacity ${BASH_REMATCH[1]}"
     # the slowest CPU over the fastest: never below 1
     awk -v u="${BASH_REMATCH[2]}" 'BEGIN { exit !(u >= 1) }' || fail "uneven ${BASH_REMATCH[2]}"
 }

@@ -135,12 +135,14 @@ class Pairing(unittest.TestCase):
                     "sumsq,0,1.0,0.0,settled,0.00,5.00,1.50,1.01\n"       # 1.5 of 2 CPUs
                     "downloads,0,1.0,0.0,settled,0.00,6.50,1.98,1.02\n"   # 1.3x the best loop
                     "portscan,0,1.0,0.0,settled,0.00,5.10,1.97,1.10\n"    # within every bound
-                    "mpi,0,1.0,0.0,settled,0.00,5.10,1.97,1.25\n")        # one CPU slower
+                    "mpi,0,1.0,0.0,settled,0.00,5.10,1.97,1.25\n"         # one CPU slower
+                    "server,0,1.0,0.0,settled,0.00,5.10,2.24,1.02\n")     # more than 2 CPUs
         t = bs.tables(self.d)
         self.assertIn("the 2 CPUs gave 1.50 CPUs' worth", t["hf-sumsq"][1]["flag"])
         self.assertIn("a fixed loop took 1.30× its best time", t["hf-downloads"][1]["flag"])
         self.assertEqual(t["hf-portscan"][1]["flag"], "")
         self.assertEqual(t["busy"]["mpi"], "host uneven: the slowest CPU took 1.25× the fastest's time")
+        self.assertEqual(t["busy"]["server"], "host unsteady: the 2 CPUs gave 2.24 CPUs' worth")
         self.assertIn("## The machine during the run", bs.summary(self.d, t))
 
     def test_peers_batches_that_burned_more_cpu_than_serial_flag_the_step(self):

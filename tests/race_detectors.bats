@@ -175,7 +175,7 @@ memcheck_clean() {
     tsan_clean 11_thread_pool --scale 0.01
 }
 @test "tsan: 12 is clean" {
-    tsan_clean 12_port_scan --ports 40 --open 3 --scale 0.01 --first-port $((21000 + RANDOM % 10000))
+    tsan_clean 12_port_scan --ports 40 --open 3 --scale 0.01 --first-port $((27000 + RANDOM % 1900))
 }
 @test "tsan: 13 is clean" {
     tsan_clean 13_io_bound --tasks 50 --max-workers 4 --scale 0.01
@@ -199,7 +199,7 @@ memcheck_clean() {
 @test "helgrind: 09, 11, 12, 13 are clean" {
     helgrind_clean 09_daemon --mode pthread_exit --ticks 4 --scale 0.01
     helgrind_clean 11_thread_pool --scale 0.01
-    helgrind_clean 12_port_scan --ports 20 --open 2 --workers 4 --scale 0.01 --first-port $((21000 + RANDOM % 10000))
+    helgrind_clean 12_port_scan --ports 20 --open 2 --workers 4 --scale 0.01 --first-port $((27000 + RANDOM % 1900))
     helgrind_clean 13_io_bound --tasks 6 --max-workers 3 --scale 0.01
 }
 @test "memcheck: every correct lesson is clean" {
@@ -212,7 +212,7 @@ memcheck_clean() {
     memcheck_clean 07_event --waiters 4 --scale 0.01 --timeout 0.05
     memcheck_clean 09_daemon --mode pthread_exit --ticks 4 --scale 0.01
     memcheck_clean 11_thread_pool --scale 0.01
-    memcheck_clean 12_port_scan --ports 20 --open 2 --workers 4 --scale 0.01 --first-port $((21000 + RANDOM % 10000))
+    memcheck_clean 12_port_scan --ports 20 --open 2 --workers 4 --scale 0.01 --first-port $((27000 + RANDOM % 1900))
     memcheck_clean 13_io_bound --tasks 6 --max-workers 3 --scale 0.01
 }
 
@@ -285,7 +285,8 @@ memcheck_clean() {
     tsan_clean 03_mutex_bank --scale 0.01 --rounds 200 --trace "$BATS_TEST_TMPDIR/e.json"
     tsan_clean 04_deadlock --scale 0.01 --timeout 30 --trace "$BATS_TEST_TMPDIR/f.json"
     tsan_clean 10_producer_consumer --scale 0.01 --messages 5 --trace "$BATS_TEST_TMPDIR/g.json"
-    tsan_clean 12_port_scan --ports 8 --workers 4 --scale 0.05 --trace "$BATS_TEST_TMPDIR/h.json"
+    tsan_clean 12_port_scan --ports 8 --workers 4 --scale 0.05 --first-port $((27000 + RANDOM % 1900)) \
+        --trace "$BATS_TEST_TMPDIR/h.json"
     tsan_clean 14_sum_squares --workers 2 --start 100000 --count 8 --trace "$BATS_TEST_TMPDIR/a.json"
     tsan_clean 13_io_bound --tasks 4 --max-workers 2 --scale 0.02 --trace "$BATS_TEST_TMPDIR/b.json"
     helgrind_clean 14_sum_squares --mode pool --workers 2 --start 100000 --count 8 \
