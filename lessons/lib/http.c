@@ -10,6 +10,8 @@
 
 #include "core.h"
 #include "net.h"
+#include "program.h"
+#include "thread_pool.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -550,4 +552,216 @@ enum http_read http_read_response(struct http_conn *c, struct http_response *res
         eof = r == HTTP_READ_CLOSED;
         last_look = c->stopping;
     }
+}
+
+/* ---- the load client --------------------------------------------------------------------- */
+
+enum kind { GOOD, GARBAGE, OVERSIZED, SILENT, SLOW };
+static const char *const kind_names[] = { "good", "garbage", "oversized", "silent", "slow" };
+static const int expected_status[] = { 200, 400, 413, 408, 0 };
+
+struct load_client {
+    const struct http_load *load;
+    long id;
+    enum kind kind;
+    int fd;                  /* -1, or connected already (slow clients: first in line) */
+    /* Written only by the task that runs this client; read after the pool is joined. */
+    long sent, answered, refused, wrong;
+    bool rejected;           /* a bad client that got its status; a slow one that was cut */
+    double waited;           /* connect to the first answer (-1: none) */
+    double finished;
+    char note[160];
+};
+
+/* Sends one request of the client's; reads the answer into *resp. */
+static enum http_read exchange(struct load_client *cl, struct http_conn *c, long r,
+                               struct http_response *resp)
+{
+    char method[16] = "GET", target[256] = "/", req[400];
+    cl->load->request(cl->load->ctx, cl->id, r, method, target, sizeof target);
+    size_t n = http_format_request(req, sizeof req, method, target, cl->load->port, true);
+    if (n >= sizeof req || !net_send_all(c->fd, req, n))
+        return HTTP_READ_ERROR;
+    cl->sent++;
+    return http_read_response(c, resp, strcmp(method, "HEAD") == 0,
+                              now_s() + cl->load->timeout);
+}
+
+static void note(struct load_client *cl, const char *what, const struct http_response *resp,
+                 enum http_read got)
+{
+    char shown[100];
+    if (got == HTTP_READ_OK)
+        snprintf(cl->note, sizeof cl->note, "%s: %d \"%s\"", what, resp->status,
+                 escape_into(shown, sizeof shown, resp->body, resp->body_len < 60 ? resp->body_len : 60));
+    else
+        snprintf(cl->note, sizeof cl->note, "%s: %s%s%s", what, http_read_name(got),
+                 got == HTTP_READ_BAD ? " " : "", got == HTTP_READ_BAD ? resp->why : "");
+    cl->wrong++;
+}
+
+static void run_good(struct load_client *cl, struct http_conn *c, struct http_response *resp,
+                     double t0)
+{
+    for (long r = 0; r < cl->load->requests; r++) {
+        enum http_read got = exchange(cl, c, r, resp);
+        if (got == HTTP_READ_OK && cl->waited < 0)
+            cl->waited = now_s() - t0;
+        if (got == HTTP_READ_OK && resp->status == 503) {
+            cl->refused++;                       /* not done: the server said so */
+            return;
+        }
+        if (got != HTTP_READ_OK || resp->status != 200 ||
+            !cl->load->check(cl->load->ctx, cl->id, r, resp->body, resp->body_len)) {
+            char what[40];
+            snprintf(what, sizeof what, "request %ld", r + 1);
+            note(cl, what, resp, got);
+            return;
+        }
+        cl->answered++;
+        if (!resp->keep_alive && r + 1 < cl->load->requests) {
+            snprintf(cl->note, sizeof cl->note, "the server closed after %ld answers", r + 1);
+            cl->wrong++;
+            return;
+        }
+    }
+}
+
+/* Good requests, a pause between them, until the server ends the connection. */
+static void run_slow(struct load_client *cl, struct http_conn *c, struct http_response *resp)
+{
+    double t0 = now_s();
+    for (long r = 0; now_s() < t0 + cl->load->slow_limit; r++) {
+        enum http_read got = exchange(cl, c, r, resp);
+        if (got == HTTP_READ_CLOSED || got == HTTP_READ_ERROR) {
+            cl->rejected = true;                 /* closed while we paused: cut */
+            return;
+        }
+        if (got != HTTP_READ_OK || resp->status != 200 ||
+            !cl->load->check(cl->load->ctx, cl->id, r, resp->body, resp->body_len)) {
+            note(cl, "slow request", resp, got);
+            return;
+        }
+        cl->answered++;
+        if (!resp->keep_alive) {
+            cl->rejected = true;                 /* the server said this was the last one */
+            return;
+        }
+        nap(cl->load->slow_pause);
+    }
+    snprintf(cl->note, sizeof cl->note, "never cut off within %g s", cl->load->slow_limit);
+    cl->wrong++;
+}
+
+static void run_bad(struct load_client *cl, struct http_conn *c, struct http_response *resp)
+{
+    double wait = cl->load->timeout;
+    bool sent = true;
+    if (cl->kind == GARBAGE) {
+        sent = net_send_text(c->fd, "GET / HTTP/1.0\n\n");      /* a bare LF */
+    } else if (cl->kind == OVERSIZED) {
+        size_t n = HTTP_LINE_MAX + 1000;
+        char *big = xmalloc(n);
+        memcpy(big, "GET /", 5);
+        memset(big + 5, 'x', n - 5);
+        sent = net_send_all(c->fd, big, n);
+        free(big);
+    } else {
+        wait += cl->load->silent_wait;                         /* SILENT: say nothing */
+    }
+    enum http_read got = sent ? http_read_response(c, resp, false, now_s() + wait)
+                              : HTTP_READ_ERROR;
+    cl->rejected = got == HTTP_READ_OK && resp->status == expected_status[cl->kind] &&
+                   !resp->keep_alive;
+    if (!cl->rejected) {
+        char what[60];
+        snprintf(what, sizeof what, "expected %d and a close", expected_status[cl->kind]);
+        note(cl, what, resp, got);
+    }
+}
+
+static int load_task(void *arg, void **result)
+{
+    (void)result;
+    struct load_client *cl = arg;
+    double t0 = now_s();
+    cl->waited = -1;
+    int fd = cl->fd >= 0 ? cl->fd : net_connect(cl->load->port, cl->load->timeout);
+    if (fd < 0) {
+        snprintf(cl->note, sizeof cl->note, "connect: %s", strerror(errno));
+    } else {
+        net_set_send_timeout(fd, cl->load->timeout);
+        struct http_conn *c = xmalloc(sizeof *c);
+        struct http_response *resp = xmalloc(sizeof *resp);
+        *c = (struct http_conn){ .fd = fd, .stop_fd = -1 };
+        if (cl->kind == GOOD)
+            run_good(cl, c, resp, t0);
+        else if (cl->kind == SLOW)
+            run_slow(cl, c, resp);
+        else
+            run_bad(cl, c, resp);
+        close(fd);
+        free(resp);
+        free(c);
+    }
+    cl->finished = now_s();
+    return 0;
+}
+
+void http_load_run(const struct http_load *load, struct http_load_result *res)
+{
+    long goods = load->clients, bads = 3 * load->bad, n = goods + bads + load->slow;
+    struct load_client *list = xcalloc((size_t)n, sizeof *list);
+    void **args = xcalloc((size_t)n, sizeof *args);
+    for (long i = 0; i < n; i++) {
+        enum kind kind = i < goods ? GOOD : i < goods + bads ? (enum kind)(1 + (i - goods) % 3)
+                                                             : SLOW;
+        list[i] = (struct load_client){ .load = load, .id = i, .kind = kind, .fd = -1 };
+        args[i] = &list[i];
+    }
+    /* The slow clients connect first, here, one by one: a server takes clients in the order
+     * they connected, so they hold workers before anyone else asks. */
+    for (long i = goods + bads; i < n; i++)
+        list[i].fd = net_connect(load->port, load->timeout);
+    tp_pool *pool;
+    int rc = tp_create(&pool, &(tp_options){ .workers = (int)n, .name_prefix = "client" });
+    if (rc != TP_OK)
+        die("tp_create (%ld client threads): %s", n, tp_strerror(rc));
+    double t0 = now_s(), last = t0;
+    if ((rc = tp_map(pool, load_task, args, (size_t)n, 1, NULL, NULL)) != TP_OK)
+        die("tp_map: %s", tp_strerror(rc));
+    if ((rc = tp_destroy(pool)) != TP_OK)
+        die("tp_destroy: %s", tp_strerror(rc));
+
+    *res = (struct http_load_result){ .wait_median = NAN };
+    double *waits = xcalloc((size_t)goods + 1, sizeof *waits);
+    long notes = 0;
+    for (long i = 0; i < n; i++) {
+        const struct load_client *cl = &list[i];
+        if (cl->kind == GOOD) {
+            res->sent += cl->sent;
+            res->answered += cl->answered;
+            res->refused += cl->refused;
+            last = fmax(last, cl->finished);
+            if (cl->waited >= 0) {
+                waits[res->first_answers++] = cl->waited;
+                res->wait_max = fmax(res->wait_max, cl->waited);
+            }
+        } else if (cl->kind == SLOW) {
+            res->slow_answered += cl->answered;
+            res->slow_cut += cl->rejected;
+        } else {
+            res->bad_sent++;
+            res->rejected += cl->rejected;
+        }
+        res->wrong += cl->wrong;
+        if (cl->note[0] && notes++ < 10)
+            printf("client %ld (%s): %s\n", cl->id, kind_names[cl->kind], cl->note);
+    }
+    if (res->first_answers > 0)
+        res->wait_median = median(waits, res->first_answers);
+    res->seconds = last - t0;
+    free(waits);
+    free(args);
+    free(list);
 }

@@ -15,6 +15,8 @@
  *   http_read_request     blocking: the next request on a connection, with a deadline and a
  *                         stop pipe (a server's workers)
  *   http_read_response    blocking: the next response on a connection, with a deadline
+ *   http_load_run         a load client: many keep-alive connections at once, each answer
+ *                         checked, plus clients that misbehave on purpose
  *
  * What the request parser accepts (RFC 9112, strictly; anything else is an error):
  *   - lines end in CRLF; a bare LF, or a CR elsewhere, is 400
@@ -168,5 +170,46 @@ enum http_read http_read_response(struct http_conn *c, struct http_response *res
 
 /* "ok", "closed", "hung up", "timeout", "bad", "stop", "error". */
 const char *http_read_name(enum http_read r);
+
+/* ---- a load client ------------------------------------------------------------------- */
+
+/* What http_load_run does: `clients` connections at once (a thread each), each sending
+ * `requests` requests one after the other on its one keep-alive connection and checking
+ * every answer; then `bad` clients of each bad kind, each expecting its status:
+ *   garbage    "GET / HTTP/1.0" ending in a bare LF                      -> 400
+ *   oversized  a request line of HTTP_LINE_MAX + 1000 bytes              -> 413
+ *   silent     connects and says nothing (waits timeout + silent_wait)   -> 408
+ * and `slow` clients, which connect first (one by one, before everyone else) and send a
+ * request every slow_pause seconds, reading each answer, until the server ends the
+ * connection (a close, or Connection: close): "cut", if within slow_limit seconds. */
+struct http_load {
+    int port;
+    long clients, requests, bad, slow;
+    double timeout;          /* to connect, and for each answer */
+    double silent_wait;      /* what a silent client waits beyond timeout (the idle timeout) */
+    double slow_pause, slow_limit;
+    /* The r-th request of client i (slow clients: i >= clients), written into method (at
+     * most 8 bytes) and target. Called from that client's thread. */
+    void (*request)(void *ctx, long i, long r, char *method, char *target, size_t size);
+    /* A 200's body: true if it is right. From the client's thread; the only 200s of a good
+     * client not passed here are none: every one is. */
+    bool (*check)(void *ctx, long i, long r, const char *body, size_t len);
+    void *ctx;
+};
+
+struct http_load_result {
+    long sent, answered;     /* good clients: requests sent, 200s that passed check */
+    long refused;            /* good clients: 503s (the server is shutting down or full) */
+    long wrong;              /* any client: an answer that is not what it should be */
+    long bad_sent, rejected; /* bad clients, and those that got exactly their status */
+    long slow_answered, slow_cut;
+    long first_answers;      /* good clients that got an answer at all */
+    double wait_median, wait_max;  /* their connect-to-first-answer time: the wait for a worker */
+    double seconds;          /* from the start to the last good client's end */
+};
+
+/* Runs the load (the threads are its own, joined before it returns). Prints at most ten
+ * lines "client N (kind): what went wrong" on stdout, the server's words escaped. */
+void http_load_run(const struct http_load *load, struct http_load_result *res);
 
 #endif
