@@ -14,7 +14,7 @@ set -euo pipefail
 packages_for() {
     case "$1" in
         test)  echo make gcc clang libc6-dev libclang-rt-14-dev bats bats-assert bats-support valgrind \
-                   gnuplot-nox hyperfine python3 ;;
+                   gnuplot-nox hyperfine python3 curl ;;
         bench) echo make gcc g++ libgomp1 hyperfine gnuplot-nox libglib2.0-dev libtbb-dev pkg-config \
                    python3 procps ;;
         mpi)   echo openmpi-bin libopenmpi-dev ;;
