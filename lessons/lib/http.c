@@ -14,6 +14,7 @@
 #include "thread_pool.h"
 
 #include <poll.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 /* ---- characters ------------------------------------------------------------------------ */
@@ -564,7 +565,7 @@ struct load_client {
     const struct http_load *load;
     long id;
     enum kind kind;
-    int fd;                  /* -1, or connected already (slow clients: first in line) */
+    atomic_long *ready;      /* slow clients: counts them in once connected and asking */
     /* Written only by the task that runs this client; read after the pool is joined. */
     long sent, answered, refused, wrong;
     bool rejected;           /* a bad client that got its status; a slow one that was cut */
@@ -573,6 +574,14 @@ struct load_client {
     char note[160];
 };
 
+/* A slow client is in line (or could not get there): the others may start. */
+static void signal_ready(struct load_client *cl)
+{
+    if (cl->ready)
+        atomic_fetch_add(cl->ready, 1);
+    cl->ready = NULL;
+}
+
 /* Sends one request of the client's; reads the answer into *resp. */
 static enum http_read exchange(struct load_client *cl, struct http_conn *c, long r,
                                struct http_response *resp)
@@ -580,7 +589,9 @@ static enum http_read exchange(struct load_client *cl, struct http_conn *c, long
     char method[16] = "GET", target[256] = "/", req[400];
     cl->load->request(cl->load->ctx, cl->id, r, method, target, sizeof target);
     size_t n = http_format_request(req, sizeof req, method, target, cl->load->port, true);
-    if (n >= sizeof req || !net_send_all(c->fd, req, n))
+    bool sent = n < sizeof req && net_send_all(c->fd, req, n);
+    signal_ready(cl);
+    if (!sent)
         return HTTP_READ_ERROR;
     cl->sent++;
     return http_read_response(c, resp, strcmp(method, "HEAD") == 0,
@@ -686,8 +697,9 @@ static int load_task(void *arg, void **result)
     struct load_client *cl = arg;
     double t0 = now_s();
     cl->waited = -1;
-    int fd = cl->fd >= 0 ? cl->fd : net_connect(cl->load->port, cl->load->timeout);
+    int fd = net_connect(cl->load->port, cl->load->timeout);
     if (fd < 0) {
+        signal_ready(cl);
         snprintf(cl->note, sizeof cl->note, "connect: %s", strerror(errno));
     } else {
         net_set_send_timeout(fd, cl->load->timeout);
@@ -716,21 +728,28 @@ void http_load_run(const struct http_load *load, struct http_load_result *res)
     for (long i = 0; i < n; i++) {
         enum kind kind = i < goods ? GOOD : i < goods + bads ? (enum kind)(1 + (i - goods) % 3)
                                                              : SLOW;
-        list[i] = (struct load_client){ .load = load, .id = i, .kind = kind, .fd = -1 };
+        list[i] = (struct load_client){ .load = load, .id = i, .kind = kind };
         args[i] = &list[i];
     }
-    /* The slow clients connect first, here, one by one: a server takes clients in the order
-     * they connected, so they hold workers before anyone else asks. */
-    for (long i = goods + bads; i < n; i++)
-        list[i].fd = net_connect(load->port, load->timeout);
     tp_pool *pool;
     int rc = tp_create(&pool, &(tp_options){ .workers = (int)n, .name_prefix = "client" });
     if (rc != TP_OK)
         die("tp_create (%ld client threads): %s", n, tp_strerror(rc));
+    /* The slow clients go first: each connects and sends its first request before anyone
+     * else starts, so that they hold the server's workers (a server takes connections in
+     * the order they came). The pool has a thread for every client: all run at once. */
+    atomic_long ready = 0;
+    for (long i = goods + bads; i < n; i++) {
+        list[i].ready = &ready;
+        if ((rc = tp_submit_detached(pool, load_task, &list[i])) != TP_OK)
+            die("tp_submit_detached: %s", tp_strerror(rc));
+    }
+    while (atomic_load(&ready) < load->slow)
+        nap(0.001);
     double t0 = now_s(), last = t0;
-    if ((rc = tp_map(pool, load_task, args, (size_t)n, 1, NULL, NULL)) != TP_OK)
+    if ((rc = tp_map(pool, load_task, args, (size_t)(goods + bads), 1, NULL, NULL)) != TP_OK)
         die("tp_map: %s", tp_strerror(rc));
-    if ((rc = tp_destroy(pool)) != TP_OK)
+    if ((rc = tp_destroy(pool)) != TP_OK)          /* the slow clients end too */
         die("tp_destroy: %s", tp_strerror(rc));
 
     *res = (struct http_load_result){ .wait_median = NAN };
