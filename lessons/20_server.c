@@ -1,73 +1,71 @@
 /*
- * 20_server: the capstone. A small TCP server on 127.0.0.1 built from the earlier lessons:
- * each client is served by a pool worker (lesson 11), log lines go to a logger thread
- * through lesson 10's bounded queue, one mutex keeps a counter and a file in step (lesson
- * 03), and SIGINT/SIGTERM shut it down cleanly: stop accepting, finish what is in flight,
- * drain the log, join everything, then judge.
+ * 20_server: the capstone. A small HTTP/1.1 server on 127.0.0.1 built from the earlier
+ * lessons: each connection is served by a pool worker (lesson 11), log lines go to a logger
+ * thread through lesson 10's bounded queue, one mutex keeps a counter and a file in step
+ * (lesson 03), and SIGINT/SIGTERM shut it down cleanly: stop accepting, finish what is in
+ * flight, drain the log, join everything, then judge.
  *
  *   make && ./build/20_server                     # demo: server + 200 clients + 3 bad ones
  *   ./build/20_server --mode server --port 7000   # then, in another terminal:
+ *   curl -s http://127.0.0.1:7000/                # a small page
+ *   curl -s 'http://127.0.0.1:7000/add?k=5'       # total=5: the counter after the add
  *   ./build/20_server --mode client --port 7000 --clients 50      # and Ctrl-C the server
+ *   wrk -t2 -c100 -d10s http://127.0.0.1:7000/    # if wrk is installed
  *   ./build/20_server --workers 1 --bad 0 --requests 20           # one worker for everyone
  *   ./build/20_server --log-file -                                # watch the logger at work
  *   ./build/20_server --workers 2 --slow 4 --max-hold 1 --bad 0   # what slow clients cost
  *
- * The protocol, one line each way (try it: nc 127.0.0.1 7000):
- *   server, when a worker takes the client:  HELLO 20_server workers=8 max_line=64 idle_timeout=2
- *                                            max_hold=10   (all on one line)
- *   client: ADD k      (k from 1 to 1000000)  server: OK k total=T   (T: the counter after it)
- *   client: anything else                      server: ERR bad request   (the client may go on)
- *   a line longer than --max-line              server: ERR too long, and hangs up
- *   no whole line within --idle-timeout        server: ERR idle timeout, and hangs up
- *   the client held its worker --max-hold      server: BYE time limit, and hangs up
- *   the client does not read its answers       server: hangs up when an answer times out
- *   the server is shutting down                server: BYE server shutting down, hangs up
+ * What it answers (the parsing, strict, is lessons/lib/http.c's; connections are kept alive
+ * unless the client says Connection: close or speaks HTTP/1.0 without keep-alive):
+ *   GET or HEAD /          200, a small page
+ *   GET or POST /add?k=N   200 "total=T" (k from 1 to 1000000; T: the counter after it)
+ *   GET or HEAD /stats     200 "counter=K answered=A workers=W idle_timeout=I max_hold=H"
+ *   another path           404;  another method on these paths: 405 with Allow
+ *   a malformed request    400 (a bad k too); 413 a request line over 8 KiB or a head over
+ *                          16 KiB; 501 Transfer-Encoding; 505 not HTTP/1.0 or 1.1
+ *   no whole request within --idle-timeout of the worker asking: 408, and it hangs up
+ *   the client held its worker --max-hold: the last answer says Connection: close
+ *   the client does not read its answers: it hangs up when an answer times out
+ *   the server is shutting down: 503 with Connection: close
+ * Every error answer says Connection: close, and the server hangs up after it.
  *
  * How it fits together. main runs the accept loop: poll() on the listening socket and on a
  * self-pipe, with no timeout but --max-seconds. The signal handler only writes the signal's
  * number into that pipe (write is async-signal-safe; printf and locks are not), so the
  * signal becomes an ordinary event in main's loop. main blocks SIGINT and SIGTERM while it
  * creates the other threads, which inherit that mask, so only main ever runs the handler.
- * Each accepted connection is a task for the pool; its worker reads lines with poll() on the
- * socket and on a stop pipe, whose hang-up tells every worker at once that the server is
- * shutting down (net_read_line in net.c, with the rest of the socket plumbing this lesson
- * shares with lesson 12). Every answer updates the counter and appends to the shared file
- * in one critical section, then queues a log line for the logger.
+ * Each accepted connection is a task for the pool; its worker reads requests with poll() on
+ * the socket and on a stop pipe, whose hang-up tells every worker at once that the server is
+ * shutting down (http_read_request in http.c, over net.c's socket plumbing). Every
+ * /add updates the counter and appends to the shared file in one critical section, then
+ * queues a log line for the logger.
  *
  * Shutdown, in order: close the listening socket (new clients are refused); close the stop
- * pipe (each worker answers what has already arrived, says BYE, hangs up); close the pool
- * and join it (connections still queued get the same treatment); close the log queue and
- * join the logger (it writes what is left first); read the shared file back; the verdict.
+ * pipe (each worker finishes the request in hand; one that arrives now gets 503); close the
+ * pool and join it (connections still queued get 503 too); close the log queue and join the
+ * logger (it writes what is left first); read the shared file back; the verdict.
  *
- * The demo runs the client in a thread of the same process and ends the server with
- * kill(getpid(), SIGTERM), the very path a `kill` from a shell takes. The client fires
- * --clients connections at once, each with --requests ADDs, plus --bad clients of each bad
- * kind: one sends garbage, one an oversized line, one says nothing (it waits out the idle
- * timeout: that is the pause in the demo).
+ * The demo runs the client (http_load_run in http.c) in a thread of the same process and
+ * ends the server with kill(getpid(), SIGTERM), the very path a `kill` from a shell takes.
+ * The client opens --clients keep-alive connections at once, each with --requests adds,
+ * plus --bad clients of each bad kind: one sends a bare-LF request (400), one an oversized
+ * request line (413), one says nothing (408 after the idle timeout: the pause in the demo).
+ *
+ * What W workers survive. A worker serves one connection at a time, so the server is only
+ * as available as its slowest W clients allow. Each wait is bounded: a request must be whole
+ * within --idle-timeout of the worker asking for it (one deadline for the request, not a
+ * timer each byte restarts: a client trickling a byte a second, slowloris, is cut off all
+ * the same); an answer the client does not read within --idle-timeout ends the connection;
+ * no client holds its worker longer than --max-hold, however polite. So a worker comes back
+ * within --max-hold plus a send or two and the 0.5 s linger. What the bounds cannot buy: K
+ * clients that each hold a worker as long as allowed keep a client queued behind them
+ * waiting up to about ceil(K / W) times that. --slow K measures it (the clients' wait for a
+ * worker is printed). A thread per connection cannot do better; an event loop, which holds
+ * an idle connection as a few bytes of state instead of a whole thread, can.
  *
  * Notice: the silent client holds one worker, not the server: the others keep answering.
- * With --workers 1, whoever queues behind it (if anyone does) waits out the idle timeout.
- *
- * What W workers survive. A worker serves one client at a time, so the server is only as
- * available as its slowest W clients allow. Each wait is bounded: a request line must be
- * whole within --idle-timeout of the worker asking for it (a deadline for the line, not a
- * timer reset by each byte: a client trickling one byte a second is cut off all the same);
- * an answer the client does not read within --idle-timeout ends the connection; and no
- * client holds its worker longer than --max-hold, however polite. So a worker comes back
- * within --max-hold, plus two sends of at most --idle-timeout each (the answer in flight
- * and the last word) and the 0.5 s linger; a shutdown waits for no more than that.
- * What the bounds cannot buy: K clients that each hold a worker as long as allowed (a
- * polite one --max-hold, one that trickles a line --idle-timeout) keep a client queued
- * behind them waiting up to about ceil(K / W) times that. Fewer than W of
- * them leave the other workers to everyone else; W or more, renewing their connections,
- * starve everyone else. --slow K measures it: K clients that connect first and send a good
- * request every half idle timeout until cut off; the client reports how long the good
- * clients waited for a worker (2 workers, 4 slow clients, --max-hold 1: about 2 s). A
- * thread per connection cannot do better than this; an event loop, which holds an idle
- * connection as a few bytes of state instead of a whole thread, can.
- *
  * The counter and the file never disagree: each line of the file is the total after one
- * ADD, and each total is the one before plus its add (checked when the server stops). The
+ * add, and each total is the one before plus its add (checked when the server stops); the
  * answers' totals are all different: no update was lost. THROUGHPUT says requests/s.
  * Try: --workers 1, 2, 4, 8 --bad 0 --requests 20 and watch rps; then move the write() in
  * ledger_add below the unlock and run with --requests 20: the file's order no longer follows
@@ -80,16 +78,16 @@
  *   demo:   THROUGHPUT ...
  *           RESULT sent=A answered=A logged=A ledger=A adds_up=yes bad_sent=X rejected=X
  *                  bad_answers=0 counter=K expected=K OK
- * OK (exit 0) when the counts agree: every request sent was answered, every answer logged
- * and written to the shared file, the file adds up to the counter, every bad client got its
- * error, every connection was closed; FAIL (exit 1) otherwise, or on a system error.
+ * (answered: /add requests answered 200.) OK (exit 0) when the counts agree: every add sent
+ * was answered, logged and written to the shared file, the file adds up to the counter,
+ * every bad client got its status, every connection was closed; FAIL (exit 1) otherwise.
  */
 #include "bounded_queue.h"
-#include "program.h"
+#include "http.h"
 #include "net.h"
+#include "program.h"
 #include "thread_pool.h"
 
-#include <ctype.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -98,47 +96,42 @@
 
 static const char usage[] =
     "[--mode demo|server|client] [--port P] [--workers W] [--clients N] [--requests R]\n"
-    "        [--bad K] [--slow K] [--idle-timeout S] [--max-hold S] [--max-line B]\n"
-    "        [--max-seconds S] [--timeout S] [--log-file PATH] [--ledger-file PATH]\n"
-    "  A small TCP server on 127.0.0.1 (only there, ever), its client, or both at once.\n"
+    "        [--bad K] [--slow K] [--idle-timeout S] [--max-hold S] [--max-seconds S]\n"
+    "        [--timeout S] [--log-file PATH] [--ledger-file PATH]\n"
+    "  A small HTTP/1.1 server on 127.0.0.1 (only there, ever), its client, or both at once.\n"
     "  --mode          demo (default): the server and its clients in one process, then the\n"
     "                  shutdown a SIGTERM causes; server: serve until SIGINT or SIGTERM (or\n"
     "                  --max-seconds); client: test a running server\n"
     "  --port          server, demo: where to listen, 0..65535 (default 0: the OS picks one\n"
     "                  and the LISTENING line says which); client: the server's, 1..65535\n"
-    "  --workers       server, demo: pool workers, each serving one client at a time,\n"
+    "  --workers       server, demo: pool workers, each serving one connection at a time,\n"
     "                  1..1024 (default 8)\n"
-    "  --clients       client, demo: concurrent connections, 1..500 (default 200)\n"
-    "  --requests      client, demo: ADD requests per connection, 1..10000 (default 3)\n"
-    "  --bad           client, demo: bad clients of each kind (garbage, oversized, silent),\n"
+    "  --clients       client, demo: concurrent keep-alive connections, 1..500 (default 200)\n"
+    "  --requests      client, demo: /add requests per connection, 1..10000 (default 3)\n"
+    "  --bad           client, demo: bad clients of each kind (bare LF, oversized, silent),\n"
     "                  0..50 (default 1)\n"
     "  --slow          client, demo: slow clients, 0..50 (default 0): each sends a good\n"
     "                  request every half idle timeout until --max-hold cuts it off\n"
-    "  --idle-timeout  server, demo: longest wait for a whole request line, seconds,\n"
-    "                  0.01..600 (default 2); also how long an answer may wait to be read\n"
-    "  --max-hold      server, demo: longest one client may hold a worker, seconds,\n"
-    "                  0.1..3600 (default 10; by hand with nc, try --idle-timeout 60\n"
-    "                  --max-hold 600)\n"
-    "  --max-line      server, demo: longest request line in bytes, newline included,\n"
-    "                  16..4096 (default 64; the demo's garbage request is 15 bytes)\n"
+    "  --idle-timeout  server, demo: longest wait for a whole request, seconds, 0.01..600\n"
+    "                  (default 2; then 408); also how long an answer may wait to be read\n"
+    "  --max-hold      server, demo: longest one connection may hold a worker, seconds,\n"
+    "                  0.1..3600 (default 10)\n"
     "  --max-seconds   server, demo: stop on one's own after this long, seconds,\n"
     "                  0.1..86400 (default 300)\n"
     "  --timeout       client, demo: longest wait to connect or for an answer, seconds,\n"
     "                  0.01..600 (default 10; a silent client adds the server's idle timeout)\n"
     "  --log-file      server, demo: where the logger writes, - for stdout (default: stdout\n"
     "                  for the server, a temporary file for the demo)\n"
-    "  --ledger-file   server, demo: the shared file, one line per answered request\n"
+    "  --ledger-file   server, demo: the shared file, one line per /add answered\n"
     "                  (default: a temporary file, removed at the end)\n";
 
 enum mode { MODE_DEMO, MODE_SERVER, MODE_CLIENT };
 static const char *const mode_names[] = { "demo", "server", "client", NULL };
 
 enum {
-    MAX_LINE_LIMIT = NET_LINE_MAX, /* the largest --max-line (4096): what net.h reads */
-    MIN_LINE_LIMIT = 16,           /* the smallest: the demo's "GET / HTTP/1.0" must fit */
     MAX_WORKERS = 1024,            /* the largest --workers */
-    MAX_ADD = 1000000,             /* ADD k takes k from 1 to this */
-    MAX_WAITING = 1024,            /* accepted clients waiting for a worker; more: ERR busy */
+    MAX_ADD = 1000000,             /* /add?k=N takes N from 1 to this */
+    MAX_WAITING = 1024,            /* accepted clients waiting for a worker; more: 503 */
     LOG_SLOTS = 64,                /* the log queue's capacity */
     LOG_TEXT = 200,                /* one log line, at most */
 };
@@ -147,7 +140,7 @@ static const double LINGER_S = 0.5;         /* at most this long discarding unre
 
 /* Fixed in main before any thread starts, read-only afterwards: no lock needed. */
 struct config {
-    int mode, port, workers, max_line;
+    int mode, port, workers;
     long clients, requests, bad, slow;
     double idle_timeout, max_hold, max_seconds, timeout;
     const char *log_path;    /* NULL: the default for the mode */
@@ -254,7 +247,7 @@ static struct ledger_check check_ledger(const char *path, long long counter)
 /* ---- the server: an accept loop, a pool of workers, a logger ------------------------ */
 
 struct log_record {
-    bool request;            /* an answered request (the verdict counts these) */
+    bool request;            /* an answered /add (the verdict counts these) */
     char text[LOG_TEXT];
 };
 
@@ -311,121 +304,149 @@ static void *logger_main(void *arg)
     return NULL;
 }
 
-/* "ADD k" with k from 1 to MAX_ADD, exactly: no sign, no spaces, nothing after. */
-static bool parse_add(const char *line, long *k)
+/* Sends one answer; false if it could not go out (the client does not read, or is gone). */
+static bool reply(int fd, int status, bool keep_alive, bool head_only, const char *allow,
+                  const char *type, const char *body)
 {
-    if (strncmp(line, "ADD ", 4) != 0 || !isdigit((unsigned char)line[4]))
-        return false;
-    char *end;
-    errno = 0;
-    long v = strtol(line + 4, &end, 10);
-    if (*end != '\0' || errno == ERANGE || v < 1 || v > MAX_ADD)
-        return false;
-    *k = v;
-    return true;
+    char buf[2048];
+    size_t n = http_format_response(buf, sizeof buf, &(struct http_reply){
+        .status = status, .keep_alive = keep_alive, .head_only = head_only, .allow = allow,
+        .content_type = type, .body = body, .body_len = strlen(body) });
+    return n < sizeof buf && net_send_all(fd, buf, n);
 }
 
-/* A line that came from the network, fit to print: printable ASCII, at most 40 bytes. */
-static const char *printable(const char *line, char out[48])
-{
-    size_t i = 0;
-    for (; line[i] && i < 40; i++)
-        out[i] = line[i] >= 32 && line[i] <= 126 && line[i] != '"' ? line[i] : '?';
-    strcpy(out + i, line[i] ? "..." : "");
-    return out;
-}
-
-/* One request line: true if it was a good one (answered), false if bad. *sent says whether
- * the answer went out; false: the client has not read its earlier answers for the whole
- * send timeout (or it is gone), and waiting on it any longer would hold the worker. */
-static bool answer(struct conn *c, const char *line, bool *sent)
+/* One request: routes it, answers it, logs it. Returns the status; *sent says whether the
+ * answer went out. keep: the answer may say keep-alive (an error answer never does). */
+static int answer(struct conn *c, const struct http_request *req, bool keep, bool *sent)
 {
     struct server *srv = c->srv;
+    struct ledger *lg = &srv->ledger;
+    const char *m = req->method;
+    bool get = strcmp(m, "GET") == 0, head = strcmp(m, "HEAD") == 0;
+    char body[600];
     long k;
-    if (!parse_add(line, &k)) {
-        char shown[48];
-        ledger_count(&srv->ledger, &srv->ledger.bad);
-        *sent = net_send_text(c->fd, "ERR bad request\n");
-        log_event(srv, false, "client %ld: bad request \"%s\" -> ERR bad request", c->id,
-                  printable(line, shown));
-        return false;
+    int status = 200;
+    const char *allow = NULL, *type = NULL;
+    if (strcmp(req->path, "/add") == 0 && (get || strcmp(m, "POST") == 0)) {
+        if (http_query_long(req->query, "k", 1, MAX_ADD, &k) != 1) {
+            status = 400;
+            snprintf(body, sizeof body, "/add wants k=N, N from 1 to %d\n", MAX_ADD);
+        } else {
+            long long total = ledger_add(lg, k, c->id);
+            snprintf(body, sizeof body, "total=%lld\n", total);
+            *sent = reply(c->fd, 200, keep, false, NULL, NULL, body);  /* answer, then log */
+            log_event(srv, true, "client %ld: %s /add k=%ld -> 200 total=%lld", c->id, m, k,
+                      total);
+            return 200;
+        }
+    } else if (strcmp(req->path, "/") == 0 && (get || head)) {
+        type = "text/html; charset=utf-8";
+        snprintf(body, sizeof body,
+                 "<!doctype html>\n<title>20_server</title>\n<h1>20_server</h1>\n"
+                 "<p>A thread-pool HTTP server: %d workers, one counter under one mutex.</p>\n"
+                 "<p>Try <a href=\"/add?k=1\">/add?k=1</a> and <a href=\"/stats\">/stats</a>."
+                 "</p>\n", srv->cfg->workers);
+    } else if (strcmp(req->path, "/stats") == 0 && (get || head)) {
+        PT_CHECK(pthread_mutex_lock(&lg->lock));
+        snprintf(body, sizeof body, "counter=%lld answered=%ld workers=%d idle_timeout=%g "
+                 "max_hold=%g\n", lg->counter, lg->answered, srv->cfg->workers,
+                 srv->cfg->idle_timeout, srv->cfg->max_hold);
+        PT_CHECK(pthread_mutex_unlock(&lg->lock));
+    } else if (strcmp(req->path, "/") == 0 || strcmp(req->path, "/stats") == 0 ||
+               strcmp(req->path, "/add") == 0) {
+        status = 405;
+        allow = strcmp(req->path, "/add") == 0 ? "GET, POST" : "GET, HEAD";
+        snprintf(body, sizeof body, "%.10s allows %s\n", req->path, allow);
+    } else {
+        status = 404;
+        snprintf(body, sizeof body, "no such page; try /, /add?k=1 or /stats\n");
     }
-    long long total = ledger_add(&srv->ledger, k, c->id);
-    *sent = net_send_text(c->fd, "OK %ld total=%lld\n", k, total);  /* answer, then log */
-    log_event(srv, true, "client %ld: ADD %ld -> OK total=%lld", c->id, k, total);
-    return true;
+    if (status != 200)
+        ledger_count(lg, &lg->bad);
+    *sent = reply(c->fd, status, keep && status == 200, head, allow, type, body);
+    char shown[48];
+    log_event(srv, false, "client %ld: %s %s -> %d", c->id, m,
+              escape_into(shown, sizeof shown, req->path, 30), status);
+    return status;
 }
 
-/* A pool task: serve one client from HELLO to hang-up. Every wait in here is bounded (each
- * line by the idle timeout and all of them by --max-hold, each answer by the send timeout,
- * the hang-up by the linger), so a worker always comes back: see "What W workers survive". */
+/* A pool task: serve one connection, request after request, until it ends. Every wait in
+ * here is bounded (each request by the idle timeout and all of them by --max-hold, each
+ * answer by the send timeout, the hang-up by the linger): see "What W workers survive". */
 static int serve_client(void *arg, void **result)
 {
     (void)result;
     struct conn *c = arg;
     struct server *srv = c->srv;
     const struct config *cfg = srv->cfg;
+    struct ledger *lg = &srv->ledger;
     log_event(srv, false, "client %ld: from port %d, waited %.3f s for a worker", c->id,
               c->peer_port, now_s() - c->accepted_at);
     double hold_end = now_s() + cfg->max_hold;
-    net_send_text(c->fd, "HELLO 20_server workers=%d max_line=%d idle_timeout=%g max_hold=%g\n",
-                  cfg->workers, cfg->max_line, cfg->idle_timeout, cfg->max_hold);
-
-    struct net_linebuf *lb = xmalloc(sizeof *lb);
-    *lb = (struct net_linebuf){ .fd = c->fd, .stop_fd = srv->stop_pipe[0],
-                                .limit = (size_t)cfg->max_line };
-    char line[MAX_LINE_LIMIT + 1];
+    struct http_conn *hc = xmalloc(sizeof *hc);
+    struct http_request *req = xmalloc(sizeof *req);
+    *hc = (struct http_conn){ .fd = c->fd, .stop_fd = srv->stop_pipe[0] };
     long answered = 0, bad = 0;
-    bool sent = true;
-    int got = NET_LINE_OK;
-    while (sent && (got = net_read_line(lb, line, sizeof line,
-                                        fmin(now_s() + cfg->idle_timeout, hold_end))) ==
-                       NET_LINE_OK) {
-        if (answer(c, line, &sent))
-            answered++;
-        else
+    const char *why = NULL;
+    int status = 0;          /* the error answer to send before hanging up, if any */
+    while (!why) {
+        enum http_read got = http_read_request(hc, req, fmin(now_s() + cfg->idle_timeout,
+                                                              hold_end));
+        if (got == HTTP_READ_OK && hc->stopping) {
+            why = "server shutting down";         /* arrived too late: not served */
+            status = 503;
+        } else if (got == HTTP_READ_OK) {
+            bool keep = req->keep_alive && now_s() < hold_end, sent = true;
+            int s = answer(c, req, keep, &sent);
+            answered += s == 200;
+            bad += s != 200;
+            if (!sent) {
+                why = "not reading its answers";  /* a last word would time out as well */
+                ledger_count(lg, &lg->unread);
+            } else if (s != 200) {
+                why = "after an error answer";
+            } else if (!keep && req->keep_alive) {
+                why = "held its worker for --max-hold";  /* polite, but long: not bad */
+                ledger_count(lg, &lg->cut);
+            } else if (!keep) {
+                why = "the client asked to close";
+            }
+        } else if (got == HTTP_READ_TIMEOUT && hc->len == 0 && now_s() >= hold_end) {
+            why = "held its worker for --max-hold";
+            ledger_count(lg, &lg->cut);
+        } else if (got == HTTP_READ_TIMEOUT) {
+            why = "idle timeout";
+            status = 408;
+        } else if (got == HTTP_READ_BAD) {
+            char shown[60];
+            log_event(srv, false, "client %ld: bad request (%s) -> %d", c->id,
+                      escape_into(shown, sizeof shown, req->why, 50), req->error);
+            why = "bad request";
+            status = req->error;
+        } else if (got == HTTP_READ_STOP) {
+            why = "server shutting down";
+            status = 503;
+        } else {
+            why = got == HTTP_READ_CLOSED ? "hung up" : got == HTTP_READ_HUNG_UP
+                                                          ? "hung up mid-request"
+                                                          : "socket error";
+        }
+    }
+    if (status) {
+        char body[64];
+        snprintf(body, sizeof body, "%d %s\n", status, http_reason(status));
+        reply(c->fd, status, false, false, NULL, NULL, body);
+        if (status != 503) {
             bad++;
+            ledger_count(lg, &lg->bad);
+        }
     }
-
-    /* Why it ended, the last word to the client (if it still reads), and whether it is
-     * counted as a bad client. */
-    const char *why = "hung up", *last_word = NULL;
-    bool counts_bad = false;
-    long *also_count = NULL;
-    if (!sent) {
-        why = "not reading its answers";        /* a last word would time out as well */
-        also_count = &srv->ledger.unread;
-    } else if (got == NET_LINE_TIMEOUT && now_s() >= hold_end) {
-        why = "held its worker for --max-hold"; /* polite, but long: not a bad client */
-        last_word = "BYE time limit\n";
-        also_count = &srv->ledger.cut;
-    } else if (got == NET_LINE_TIMEOUT) {
-        why = "idle timeout";
-        last_word = "ERR idle timeout\n";
-        counts_bad = true;
-    } else if (got == NET_LINE_TOO_LONG) {
-        why = "line too long";
-        last_word = "ERR too long\n";
-        counts_bad = true;
-    } else if (got == NET_LINE_STOP) {
-        why = "server shutting down";
-        last_word = "BYE server shutting down\n";
-    } else if (got == NET_LINE_ERROR) {
-        why = "socket error";
-    }
-    if (last_word)
-        net_send_text(c->fd, "%s", last_word);
-    if (counts_bad) {
-        bad++;
-        ledger_count(&srv->ledger, &srv->ledger.bad);
-    }
-    if (also_count)
-        ledger_count(&srv->ledger, also_count);
     net_hang_up(c->fd, fmin(LINGER_S, cfg->idle_timeout));
     log_event(srv, false, "client %ld: closed (%s) after %ld answered, %ld bad", c->id, why,
               answered, bad);
-    ledger_count(&srv->ledger, &srv->ledger.closed);
-    free(lb);
+    ledger_count(lg, &lg->closed);
+    free(req);
+    free(hc);
     free(c);
     return 0;
 }
@@ -455,10 +476,9 @@ static void accept_client(struct server *srv)
     int rc = tp_try_submit(srv->pool, serve_client, c, NULL);  /* never blocks main */
     if (rc == TP_EFULL) {
         srv->busy++;
-        net_send_text(fd, "ERR busy\n");
-        close(fd);
+        reply(fd, 503, false, false, NULL, NULL, "503 busy: every worker and queue slot taken\n");
+        net_hang_up(fd, 0);
         free(c);
-        ledger_count(&srv->ledger, &srv->ledger.bad);
         ledger_count(&srv->ledger, &srv->ledger.closed);
     } else if (rc != TP_OK) {
         die("tp_try_submit: %s", tp_strerror(rc));
@@ -574,7 +594,7 @@ static struct server_verdict server_report(struct server *srv, const char *stopp
            now_s() - srv->started, srv->accepted, srv->busy, lg->answered, lg->bad,
            lg->counter);
     if (lg->cut || lg->unread)
-        printf("server: %ld clients held a worker for --max-hold (BYE time limit), %ld did "
+        printf("server: %ld clients held a worker for --max-hold (cut off there), %ld did "
                "not read their answers (hung up on)\n", lg->cut, lg->unread);
     printf("log: %ld lines, %ld of them answers; queue of %ld, deepest %ld, workers waited "
            "for room %ld times, %ld lines dropped\n", srv->log_lines, srv->logged,
@@ -591,200 +611,54 @@ static struct server_verdict server_report(struct server *srv, const char *stopp
     };
 }
 
-/* ---- the client: many connections at once, every answer checked -------------------- */
+/* ---- the client: http_load_run (http.c) with this server's requests and checks --------- */
 
-enum kind { GOOD, GARBAGE, OVERSIZED, SILENT, SLOW };
-static const char *const kind_names[] = { "good", "garbage", "oversized", "silent", "slow" };
-static const char *const expected_error[] = { "", "ERR bad request", "ERR too long",
-                                              "ERR idle timeout", "BYE time limit" };
-
-struct client {
-    const struct config *cfg;
-    int port, id;
-    int fd;                  /* -1, or connected already (slow clients: first in line) */
-    enum kind kind;
-    /* Written only by the task that runs this client; main reads them after tp_map. */
-    long sent, answered, wrong;
-    long long sum;           /* of the k that were answered */
-    long long *totals;       /* the totals it was told, one per answer (good clients) */
-    long long largest;       /* the last total a slow client was told */
-    bool rejected;           /* a bad client that got exactly its error */
-    int workers;             /* from the server's HELLO */
-    double max_hold;         /* from the HELLO too (0 if it did not say) */
-    double waited;           /* connect to HELLO: the wait for a worker (-1: no HELLO) */
-    double finished;
-    char note[160];          /* what went wrong, if anything */
+/* What the client learns and records. Each load client writes only its own slots. */
+struct client_ctx {
+    long clients, requests;
+    long long *totals;       /* good client i's r-th total at [i * requests + r] */
+    long long *sums;         /* per client (slow ones too): the sum of its answered k */
+    long long *largest;      /* per client: the largest total it was told */
 };
 
-/* Connect and read the HELLO line; fills in what the server says about itself. */
-static int open_session(struct client *cl, struct net_linebuf *lb, int *max_line, double *idle)
+/* Client i's r-th request: /add?k=K, by GET and POST in turn (slow clients add 1). */
+static long k_of(const struct client_ctx *cx, long i, long r)
 {
-    double t0 = now_s();
-    cl->waited = -1;
-    int fd = cl->fd >= 0 ? cl->fd : net_connect(cl->port, cl->cfg->timeout);
-    if (fd < 0) {
-        snprintf(cl->note, sizeof cl->note, "connect: %s", strerror(errno));
-        return -1;
-    }
-    net_set_send_timeout(fd, cl->cfg->timeout);
-    *lb = (struct net_linebuf){ .fd = fd, .stop_fd = -1, .limit = 256 };
-    char line[300];
-    int got = net_read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
-    if (got != NET_LINE_OK ||
-        sscanf(line, "HELLO 20_server workers=%d max_line=%d idle_timeout=%lf max_hold=%lf",
-               &cl->workers, max_line, idle, &cl->max_hold) < 3) {
-        snprintf(cl->note, sizeof cl->note, "no HELLO from the server (%s)",
-                 got == NET_LINE_TIMEOUT ? "timed out"
-                 : got == NET_LINE_OK    ? "another line"
-                                         : "hung up");
-        close(fd);
-        return -1;
-    }
-    /* The greeting is the server's word, not ours: only values our own options allow. */
-    if (cl->workers < 1 || cl->workers > MAX_WORKERS || *max_line < MIN_LINE_LIMIT ||
-        *max_line > MAX_LINE_LIMIT || !(*idle >= 0.01 && *idle <= 600) ||
-        !(cl->max_hold == 0 || (cl->max_hold >= 0.1 && cl->max_hold <= 3600))) {
-        char shown[100];
-        snprintf(cl->note, sizeof cl->note, "a HELLO out of range: \"%s\"",
-                 escape_into(shown, sizeof shown, line, 60));
-        close(fd);
-        return -1;
-    }
-    cl->waited = now_s() - t0;
-    return fd;
+    return i >= cx->clients ? 1 : 1 + (i * 7919L + r * 104729L) % 1000;
 }
 
-/* R requests, one at a time; each answer must be "OK k total=T" for our k, with T >= k. */
-static void run_good(struct client *cl, struct net_linebuf *lb)
+static void add_request(void *ctx, long i, long r, char *method, char *target, size_t size)
 {
-    char line[300];
-    for (long r = 0; r < cl->cfg->requests; r++) {
-        long k = 1 + (cl->id * 7919L + r * 104729L) % 1000;
-        if (!net_send_text(lb->fd, "ADD %ld\n", k)) {
-            snprintf(cl->note, sizeof cl->note, "send: %s", strerror(errno));
-            return;
-        }
-        cl->sent++;
-        int got = net_read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
-        long echoed;
-        long long total;
-        if (got == NET_LINE_OK && sscanf(line, "OK %ld total=%lld", &echoed, &total) == 2 &&
-            echoed == k && total >= k) {
-            cl->totals[cl->answered++] = total;
-            cl->sum += k;
-        } else if (got == NET_LINE_OK && strncmp(line, "BYE", 3) == 0) {
-            snprintf(cl->note, sizeof cl->note, "the server said BYE after %ld answers",
-                     cl->answered);
-            return;
-        } else {
-            cl->wrong++;
-            char shown[100];
-            snprintf(cl->note, sizeof cl->note, "request %ld (ADD %ld): %s \"%s\"", r + 1, k,
-                     got == NET_LINE_OK ? "wrong answer" : "no answer",
-                     escape_into(shown, sizeof shown, got == NET_LINE_OK ? line : "", 60));
-            return;
-        }
-    }
+    strcpy(method, r % 2 ? "POST" : "GET");
+    snprintf(target, size, "/add?k=%ld", k_of(ctx, i, r));
 }
 
-/* A slow client: a good request every half idle timeout, answers read, for as long as the
- * server lets it keep its worker. It must end with BYE time limit, within --max-hold (and
- * the wait for an answer) of its HELLO. */
-static void run_slow(struct client *cl, struct net_linebuf *lb, double idle)
+/* The answer must be "total=T\n" with T at least our k. */
+static bool add_check(void *ctx, long i, long r, const char *body, size_t len)
 {
-    char line[300] = "";
-    int got = NET_LINE_ERROR;
-    double give_up = now_s() + cl->max_hold + cl->cfg->timeout;
-    if (cl->max_hold == 0) {
-        snprintf(cl->note, sizeof cl->note, "the server's HELLO names no max_hold");
-        cl->wrong++;
-        return;
-    }
-    while (now_s() < give_up && net_send_text(lb->fd, "ADD 1\n")) {
-        cl->sent++;
-        got = net_read_line(lb, line, sizeof line, now_s() + cl->cfg->timeout);
-        long long total;
-        if (got != NET_LINE_OK || sscanf(line, "OK 1 total=%lld", &total) != 1)
-            break;
-        cl->answered++;
-        cl->sum++;
-        cl->largest = total;
-        got = net_read_line(lb, line, sizeof line, now_s() + idle / 2);  /* a pause, or BYE */
-        if (got != NET_LINE_TIMEOUT)
-            break;
-    }
-    cl->rejected = got == NET_LINE_OK && strcmp(line, expected_error[SLOW]) == 0;
-    if (!cl->rejected) {
-        cl->wrong++;
-        char shown[100];
-        snprintf(cl->note, sizeof cl->note, "expected \"%s\" within max_hold=%g, got %s\"%s\"",
-                 expected_error[SLOW], cl->max_hold, got == NET_LINE_OK ? "" : "nothing ",
-                 escape_into(shown, sizeof shown, got == NET_LINE_OK ? line : "", 60));
-    }
-}
-
-/* One bad request; the answer must be exactly the error for it. */
-static void run_bad(struct client *cl, struct net_linebuf *lb, int max_line, double idle)
-{
-    double wait = cl->cfg->timeout;
-    bool sent = true;
-    if (cl->kind == GARBAGE) {
-        sent = net_send_text(lb->fd, "GET / HTTP/1.0\n");   /* a web browser, lost */
-    } else if (cl->kind == OVERSIZED) {
-        size_t n = 2 * (size_t)max_line;
-        char *big = xmalloc(n + 1);
-        memset(big, 'x', n);
-        big[n] = '\n';
-        sent = net_send_all(lb->fd, big, n + 1);
-        free(big);
-    } else {
-        wait += idle;                                   /* SILENT: say nothing, wait */
-    }
-    char line[300] = "";
-    int got = sent ? net_read_line(lb, line, sizeof line, now_s() + wait) : NET_LINE_ERROR;
-    cl->rejected = got == NET_LINE_OK && strcmp(line, expected_error[cl->kind]) == 0;
-    if (!cl->rejected) {
-        cl->wrong++;
-        char shown[100];
-        snprintf(cl->note, sizeof cl->note, "expected \"%s\", got %s\"%s\"",
-                 expected_error[cl->kind], got == NET_LINE_OK ? "" : "nothing ",
-                 escape_into(shown, sizeof shown, line, 60));
-    }
-}
-
-static int client_task(void *arg, void **result)
-{
-    (void)result;
-    struct client *cl = arg;
-    struct net_linebuf *lb = xmalloc(sizeof *lb);
-    int max_line = 0;
-    double idle = 0;
-    int fd = open_session(cl, lb, &max_line, &idle);
-    if (fd >= 0) {
-        if (cl->kind == GOOD)
-            run_good(cl, lb);
-        else if (cl->kind == SLOW)
-            run_slow(cl, lb, idle);
-        else
-            run_bad(cl, lb, max_line, idle);
-        close(fd);
-    }
-    cl->finished = now_s();
-    free(lb);
-    return 0;
+    struct client_ctx *cx = ctx;
+    char text[48];
+    long long total;
+    long k = k_of(cx, i, r);
+    int end = 0;
+    if (len >= sizeof text)
+        return false;
+    memcpy(text, body, len);
+    text[len] = '\0';
+    if (sscanf(text, "total=%lld\n%n", &total, &end) != 1 || (size_t)end != len || total < k)
+        return false;
+    cx->sums[i] += k;
+    cx->largest[i] = total > cx->largest[i] ? total : cx->largest[i];
+    if (i < cx->clients)
+        cx->totals[i * cx->requests + r] = total;
+    return true;
 }
 
 struct client_run {
-    long clients;            /* good + bad + slow */
-    struct client *list;
-    long long *totals;       /* every good client's slice, requests each */
-    long sent, answered, bad_sent, rejected, bad_answers, duplicates;
-    long slow_answered, slow_cut;     /* the slow clients' answers; how many got BYE */
+    struct http_load_result res;
     long long sum, largest;  /* over every answer, the slow clients' too */
+    long duplicates;         /* totals told twice: an update lost */
     int workers;
-    double seconds;          /* from the start to the last good client's end */
-    long greeted;            /* good clients that got a HELLO */
-    double wait_median, wait_max;     /* their wait for a worker, seconds */
 };
 
 static int by_value(const void *a, const void *b)
@@ -793,114 +667,100 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Every connection is a task and the pool has a worker for each: they all run at once. */
-static void client_run(struct client_run *run, const struct config *cfg, int port)
+static void client_run(struct client_run *run, const struct config *cfg, int port, int workers,
+                       double idle, double max_hold)
 {
-    long goods = cfg->clients, bads = 3 * cfg->bad, n = goods + bads + cfg->slow;
-    *run = (struct client_run){ .clients = n, .list = xcalloc((size_t)n, sizeof *run->list),
-                                .totals = xcalloc((size_t)(goods * cfg->requests),
-                                                  sizeof *run->totals) };
-    void **args = xcalloc((size_t)n, sizeof *args);
+    long n = cfg->clients + 3 * cfg->bad + cfg->slow, slots = cfg->clients * cfg->requests;
+    struct client_ctx cx = { .clients = cfg->clients, .requests = cfg->requests,
+                             .totals = xcalloc((size_t)slots, sizeof *cx.totals),
+                             .sums = xcalloc((size_t)n, sizeof *cx.sums),
+                             .largest = xcalloc((size_t)n, sizeof *cx.largest) };
+    struct http_load load = { .port = port, .clients = cfg->clients, .requests = cfg->requests,
+                              .bad = cfg->bad, .slow = cfg->slow, .timeout = cfg->timeout,
+                              .silent_wait = idle, .slow_pause = idle / 2,
+                              .slow_limit = max_hold + cfg->timeout, .request = add_request,
+                              .check = add_check, .ctx = &cx };
+    *run = (struct client_run){ .workers = workers };
+    http_load_run(&load, &run->res);
     for (long i = 0; i < n; i++) {
-        enum kind kind = i < goods          ? GOOD
-                         : i < goods + bads ? (enum kind)(1 + (i - goods) % 3)
-                                            : SLOW;
-        run->list[i] = (struct client){ .cfg = cfg, .port = port, .id = (int)i, .fd = -1,
-                                        .kind = kind,
-                                        .totals = run->totals + (i < goods ? i : 0) *
-                                                                    cfg->requests };
-        args[i] = &run->list[i];
+        run->sum += cx.sums[i];
+        run->largest = cx.largest[i] > run->largest ? cx.largest[i] : run->largest;
     }
-    /* The slow clients connect first, here, one by one: the server takes clients in the
-     * order they connected, so they hold workers before anyone else asks. */
-    for (long i = goods + bads; i < n; i++)
-        run->list[i].fd = net_connect(port, cfg->timeout);
-    tp_pool *pool;
-    int rc = tp_create(&pool, &(tp_options){ .workers = (int)n, .name_prefix = "client" });
-    if (rc != TP_OK)
-        die("tp_create (%ld client threads): %s", n, tp_strerror(rc));
-    double t0 = now_s(), last = t0;
-    rc = tp_map(pool, client_task, args, (size_t)n, 1, NULL, NULL);
-    if (rc != TP_OK)
-        die("tp_map: %s", tp_strerror(rc));
-    if ((rc = tp_destroy(pool)) != TP_OK)
-        die("tp_destroy: %s", tp_strerror(rc));
-
-    long notes = 0;
-    double *waits = xcalloc((size_t)goods, sizeof *waits);
-    long long slow_largest = 0;
-    for (long i = 0; i < n; i++) {
-        const struct client *cl = &run->list[i];
-        if (cl->kind == GOOD) {
-            run->sent += cl->sent;
-            run->answered += cl->answered;
-            run->sum += cl->sum;
-            last = fmax(last, cl->finished);
-            if (cl->waited >= 0) {
-                waits[run->greeted++] = cl->waited;
-                run->wait_max = fmax(run->wait_max, cl->waited);
-            }
-        } else if (cl->kind == SLOW) {
-            run->slow_answered += cl->answered;
-            run->slow_cut += cl->rejected;
-            run->sum += cl->sum;
-            slow_largest = cl->largest > slow_largest ? cl->largest : slow_largest;
-        } else {
-            run->bad_sent++;
-            run->rejected += cl->rejected;
-        }
-        run->bad_answers += cl->wrong;
-        run->workers = cl->workers ? cl->workers : run->workers;
-        if (cl->note[0] && notes++ < 10)
-            printf("client %d (%s): %s\n", cl->id, kind_names[cl->kind], cl->note);
-    }
-    run->seconds = last - t0;
-    /* Every ADD makes the counter grow, so no two answers may carry the same total. The
-     * answered ones fill the front of each client's slice; the rest stay 0. */
-    qsort(run->totals, (size_t)(goods * cfg->requests), sizeof *run->totals, by_value);
-    for (long i = 1; i < goods * cfg->requests; i++)
-        if (run->totals[i] != 0 && run->totals[i] == run->totals[i - 1])
-            run->duplicates++;
-    run->largest = goods * cfg->requests > 0 ? run->totals[goods * cfg->requests - 1] : 0;
-    run->largest = slow_largest > run->largest ? slow_largest : run->largest;
-    run->bad_answers += run->duplicates;
-    run->wait_median = run->greeted > 0 ? median(waits, run->greeted) : NAN;
-    free(waits);
-    free(args);
+    /* Every add makes the counter grow, so no two answers may carry the same total. */
+    qsort(cx.totals, (size_t)slots, sizeof *cx.totals, by_value);
+    for (long i = 1; i < slots; i++)
+        run->duplicates += cx.totals[i] != 0 && cx.totals[i] == cx.totals[i - 1];
+    run->res.wrong += run->duplicates;
+    free(cx.totals);
+    free(cx.sums);
+    free(cx.largest);
 }
 
-static void client_free(struct client_run *run)
+/* --mode client: what the server says of itself (GET /stats), checked: only values our own
+ * options allow. False (and why, printed) if there is no such answer. */
+static bool ask_stats(int port, double timeout, int *workers, double *idle, double *hold)
 {
-    free(run->list);
-    free(run->totals);
+    int fd = net_connect(port, timeout);
+    if (fd < 0) {
+        printf("client: GET /stats: connect: %s\n", strerror(errno));
+        return false;
+    }
+    struct http_conn *c = xmalloc(sizeof *c);
+    struct http_response *resp = xmalloc(sizeof *resp);
+    *c = (struct http_conn){ .fd = fd, .stop_fd = -1 };
+    char req[200], text[200] = "", shown[120];
+    size_t n = http_format_request(req, sizeof req, "GET", "/stats", port, false);
+    enum http_read got = net_send_all(fd, req, n)
+                             ? http_read_response(c, resp, false, now_s() + timeout)
+                             : HTTP_READ_ERROR;
+    if (got == HTTP_READ_OK) {
+        memcpy(text, resp->body, resp->body_len < sizeof text ? resp->body_len : sizeof text - 1);
+    }
+    long long counter;
+    long answered;
+    bool ok = got == HTTP_READ_OK && resp->status == 200 &&
+              sscanf(text, "counter=%lld answered=%ld workers=%d idle_timeout=%lf max_hold=%lf",
+                     &counter, &answered, workers, idle, hold) == 5 &&
+              *workers >= 1 && *workers <= MAX_WORKERS && *idle >= 0.01 && *idle <= 600 &&
+              *hold >= 0.1 && *hold <= 3600;
+    if (!ok)
+        printf("client: GET /stats: %s \"%s\"\n", got == HTTP_READ_OK ? "an answer out of range"
+                                                                     : http_read_name(got),
+               escape_into(shown, sizeof shown, text, 80));
+    close(fd);
+    free(resp);
+    free(c);
+    return ok;
 }
 
 static bool client_report(const struct client_run *run, const struct config *cfg)
 {
+    const struct http_load_result *r = &run->res;
     long expected = cfg->clients * cfg->requests;
-    printf("client: %ld answers of %ld requests; %s; the largest total %lld\n", run->answered,
+    printf("client: %ld answers of %ld requests; %s; the largest total %lld\n", r->answered,
            expected, run->duplicates ? "SOME TOTALS REPEAT (an update was lost)"
                                      : "every total different (no update lost)",
            run->largest);
-    if (run->bad_sent > 0)
-        printf("client: %ld of %ld bad clients got their error (garbage: ERR bad request, "
-               "oversized: ERR too long, silent: ERR idle timeout)\n", run->rejected,
-               run->bad_sent);
+    if (r->refused > 0)
+        printf("client: %ld requests refused with 503 (the server was shutting down or full)\n",
+               r->refused);
+    if (r->bad_sent > 0)
+        printf("client: %ld of %ld bad clients got their status (bare LF: 400, oversized: 413, "
+               "silent: 408)\n", r->rejected, r->bad_sent);
     if (cfg->slow > 0)
-        printf("client: %ld of %ld slow clients were cut off with BYE time limit, after %ld "
-               "answers between them\n", run->slow_cut, cfg->slow, run->slow_answered);
-    if (run->greeted > 0)
-        printf("client: %ld good clients waited for a worker (connect to HELLO): median %.3f "
-               "s, longest %.3f s\n", run->greeted, run->wait_median, run->wait_max);
-    if (run->greeted < cfg->clients)
-        printf("client: %ld good clients got no HELLO within --timeout %g s\n",
-               cfg->clients - run->greeted, cfg->timeout);
+        printf("client: %ld of %ld slow clients were cut off at --max-hold, after %ld answers "
+               "between them\n", r->slow_cut, cfg->slow, r->slow_answered);
+    if (r->first_answers > 0)
+        printf("client: %ld good clients waited for a worker (connect to first answer): median "
+               "%.3f s, longest %.3f s\n", r->first_answers, r->wait_median, r->wait_max);
+    if (r->first_answers < cfg->clients)
+        printf("client: %ld good clients got no answer within --timeout %g s\n",
+               cfg->clients - r->first_answers, cfg->timeout);
     printf("THROUGHPUT workers=%d clients=%ld requests=%ld seconds=%.3f rps=%.0f\n",
-           run->workers, cfg->clients, run->answered, run->seconds,
-           run->seconds > 0 ? (double)run->answered / run->seconds : 0.0);
-    return run->sent == expected && run->answered == expected &&
-           run->rejected == run->bad_sent && run->slow_cut == cfg->slow &&
-           run->bad_answers == 0;
+           run->workers, cfg->clients, r->answered, r->seconds,
+           r->seconds > 0 ? (double)r->answered / r->seconds : 0.0);
+    return r->sent == expected && r->answered == expected && r->rejected == r->bad_sent &&
+           r->slow_cut == cfg->slow && r->wrong == 0;
 }
 
 /* ---- the three modes ---------------------------------------------------------------- */
@@ -970,14 +830,18 @@ static int run_server(const struct config *cfg)
 static int run_client(const struct config *cfg)
 {
     printf("client: %ld clients x %ld requests; bad clients: %ld of each kind; all at once, "
-           "against 127.0.0.1:%d\n", cfg->clients, cfg->requests, cfg->bad, cfg->port);
-    struct client_run run;
-    client_run(&run, cfg, cfg->port);
-    bool ok = client_report(&run, cfg);
-    int status = verdict(ok, "sent=%ld answered=%ld bad_sent=%ld rejected=%ld bad_answers=%ld",
-                         run.sent, run.answered, run.bad_sent, run.rejected, run.bad_answers);
-    client_free(&run);
-    return status;
+           "against http://127.0.0.1:%d/\n", cfg->clients, cfg->requests, cfg->bad, cfg->port);
+    int workers = 0;
+    double idle = 0, hold = 0;
+    struct client_run run = { .workers = 0 };
+    if (ask_stats(cfg->port, cfg->timeout, &workers, &idle, &hold))
+        client_run(&run, cfg, cfg->port, workers, idle, hold);
+    else
+        run.res.bad_sent = 3 * cfg->bad;      /* none of them ran */
+    bool ok = client_report(&run, cfg) && workers > 0;
+    const struct http_load_result *r = &run.res;
+    return verdict(ok, "sent=%ld answered=%ld bad_sent=%ld rejected=%ld bad_answers=%ld",
+                   r->sent, r->answered, r->bad_sent, r->rejected, r->wrong);
 }
 
 /* The demo's log is a file nobody will open: show a taste of it, one line of each routine
@@ -987,14 +851,13 @@ static void show_log(const char *path)
     FILE *f = fopen(path, "r");
     if (!f)
         die("cannot read the log %s: %s", path, strerror(errno));
-    const char *routine[] = { ": from port ", ": ADD ", ": closed (hung up)" };
+    const char *routine[] = { ": from port ", " /add k=", ": closed (hung up)" };
     bool seen[3] = { false, false, false };
     char line[LOG_TEXT + 16];
     int shown = 0;
     printf("from the log (one routine line of each kind, and the bad clients):\n");
     while (fgets(line, sizeof line, f) && shown < 12) {
-        bool show = strstr(line, "bad request") || strstr(line, "(line too long)") ||
-                    strstr(line, "(idle timeout)");
+        bool show = strstr(line, "bad request (") || strstr(line, "(idle timeout)");
         for (int i = 0; i < 3; i++)
             if (!seen[i] && strstr(line, routine[i]))
                 show = seen[i] = true;
@@ -1016,7 +879,8 @@ struct demo_client {
 static void *demo_client_main(void *arg)
 {
     struct demo_client *dc = arg;
-    client_run(&dc->run, dc->cfg, dc->port);
+    const struct config *cfg = dc->cfg;
+    client_run(&dc->run, cfg, dc->port, cfg->workers, cfg->idle_timeout, cfg->max_hold);
     printf("demo: every client is done; kill(getpid(), SIGTERM), as a shell would\n");
     if (kill(getpid(), SIGTERM) != 0)     /* to the process: main is the one that takes it */
         die_errno("kill");
@@ -1033,8 +897,8 @@ static int run_demo(const struct config *cfg)
     install_signal_handlers();
     struct server srv;
     server_start(&srv, cfg, log_path, ledger_path);
-    printf("demo: server on 127.0.0.1:%d with %d workers; %ld clients x %ld requests; bad "
-           "clients: %ld of each kind (garbage, oversized, silent)\n", srv.port, cfg->workers,
+    printf("demo: server on http://127.0.0.1:%d/ with %d workers; %ld clients x %ld requests; "
+           "bad clients: %ld of each kind (bare LF, oversized, silent)\n", srv.port, cfg->workers,
            cfg->clients, cfg->requests, cfg->bad);
     if (cfg->bad > 0)
         printf("demo: the silent client makes the demo wait out the idle timeout (%g s)\n",
@@ -1058,17 +922,16 @@ static int run_demo(const struct config *cfg)
     if (cfg->log_path && strcmp(cfg->log_path, "-") != 0)
         printf("log: all of it is in %s\n", cfg->log_path);
     bool client_ok = client_report(&dc.run, cfg);
-    struct client_run *r = &dc.run;
+    const struct http_load_result *r = &dc.run.res;
     /* The server started at 0 and served nobody else: its counter must be the sum of
      * every k this client had answered, and the largest total it told anyone. */
     bool ok = client_ok && v.ok && v.answered == r->answered + r->slow_answered &&
-              v.counter == r->sum && r->largest == v.counter;
+              v.counter == dc.run.sum && dc.run.largest == v.counter;
     int status = verdict(ok, "sent=%ld answered=%ld logged=%ld ledger=%ld adds_up=%s "
                          "bad_sent=%ld rejected=%ld bad_answers=%ld counter=%lld expected=%lld",
                          r->sent, r->answered, v.logged, v.ledger_lines,
-                         v.adds_up ? "yes" : "no", r->bad_sent, r->rejected, r->bad_answers,
-                         v.counter, r->sum);
-    client_free(r);
+                         v.adds_up ? "yes" : "no", r->bad_sent, r->rejected, r->wrong,
+                         v.counter, dc.run.sum);
     server_free(&srv);
     scratch_remove(&tmp);
     return status;
@@ -1081,9 +944,8 @@ enum { FOR_DEMO = 1 << MODE_DEMO, FOR_SERVER = 1 << MODE_SERVER, FOR_CLIENT = 1 
 int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
-    struct config cfg = { .mode = MODE_DEMO, .workers = 8, .max_line = 64, .clients = 200,
-                          .requests = 3, .bad = 1, .idle_timeout = 2, .max_hold = 10,
-                          .max_seconds = 300,
+    struct config cfg = { .mode = MODE_DEMO, .workers = 8, .clients = 200, .requests = 3,
+                          .bad = 1, .idle_timeout = 2, .max_hold = 10, .max_seconds = 300,
                           .timeout = 10 };
 
     static const struct option opts[] = {
@@ -1096,7 +958,6 @@ int main(int argc, char **argv)
         { "slow", required_argument, NULL, 's' },
         { "idle-timeout", required_argument, NULL, 'i' },
         { "max-hold", required_argument, NULL, 'H' },
-        { "max-line", required_argument, NULL, 'l' },
         { "max-seconds", required_argument, NULL, 'x' },
         { "timeout", required_argument, NULL, 't' },
         { "log-file", required_argument, NULL, 'L' },
@@ -1108,7 +969,7 @@ int main(int argc, char **argv)
         FOR_DEMO | FOR_SERVER | FOR_CLIENT, FOR_DEMO | FOR_SERVER | FOR_CLIENT,
         FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_CLIENT,
         FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_SERVER,
-        FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER,
+        FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER,
         FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER,
         FOR_DEMO | FOR_SERVER | FOR_CLIENT,
     };
@@ -1127,8 +988,6 @@ int main(int argc, char **argv)
         case 's': cfg.slow = parse_long("--slow", optarg, 0, 50); break;
         case 'i': cfg.idle_timeout = parse_double("--idle-timeout", optarg, 0.01, 600); break;
         case 'H': cfg.max_hold = parse_double("--max-hold", optarg, 0.1, 3600); break;
-        case 'l': cfg.max_line = (int)parse_long("--max-line", optarg, MIN_LINE_LIMIT,
-                                                   MAX_LINE_LIMIT); break;
         case 'x': cfg.max_seconds = parse_double("--max-seconds", optarg, 0.1, 86400); break;
         case 't': cfg.timeout = parse_double("--timeout", optarg, 0.01, 600); break;
         case 'L': cfg.log_path = optarg; break;
@@ -1156,7 +1015,7 @@ int main(int argc, char **argv)
 
     /* Each connection is a file descriptor on each side (the demo's clients are ours too):
      * make room beyond the usual 1024. A server holds its workers' clients and up to
-     * MAX_WAITING more; under a lower hard limit it lets fewer wait (more get ERR busy) rather
+     * MAX_WAITING more; under a lower hard limit it lets fewer wait (more get 503) rather
      * than run out of descriptors in the middle of a flood. */
     cfg.waiting = MAX_WAITING;
     long connections = cfg.mode == MODE_SERVER ? cfg.workers + cfg.waiting
@@ -1172,7 +1031,7 @@ int main(int argc, char **argv)
         if (!net_room_for_files((long)hard, &hard))
             die("cannot raise the open-files limit to %lu", hard);
         printf("server: the open-files limit is %lu: at most %ld clients wait for a worker; "
-               "more get ERR busy\n", hard, cfg.waiting);
+               "more get 503\n", hard, cfg.waiting);
     }
     if (cfg.mode == MODE_SERVER)
         return run_server(&cfg);

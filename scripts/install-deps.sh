@@ -2,8 +2,8 @@
 # install-deps.sh GROUP...: install the Debian packages a job needs, only those missing.
 #
 #   test   what `make test` needs: compilers, bats with its libraries, valgrind, the
-#          gnuplot and hyperfine that the plot and bench smoke tests drive, and GNU parallel
-#          (bats runs test files side by side with it)
+#          gnuplot and hyperfine that the plot and bench smoke tests drive, GNU parallel
+#          (bats runs test files side by side with it) and curl (a real HTTP client)
 #   bench  what `make bench` needs on top: hyperfine, gnuplot, GLib, OpenMP, oneTBB (with
 #          g++ for bench/peers_tbb.cpp), python3
 #   mpi    OpenMPI (mpicc, mpirun) for the MPI lesson
@@ -15,7 +15,7 @@ set -euo pipefail
 packages_for() {
     case "$1" in
         test)  echo make gcc clang libc6-dev libclang-rt-14-dev bats bats-assert bats-support valgrind \
-                   gnuplot-nox hyperfine python3 parallel ;;
+                   gnuplot-nox hyperfine python3 parallel curl ;;
         bench) echo make gcc g++ libgomp1 hyperfine gnuplot-nox libglib2.0-dev libtbb-dev pkg-config \
                    python3 procps ;;
         mpi)   echo openmpi-bin libopenmpi-dev ;;
