@@ -359,7 +359,7 @@ struct stop_seen {
 
 struct tally {
     long pages, fetched, dead, reported_dead, timed_out, duplicates, unreported, extra, missed;
-    long after;
+    long after, requests;
     double seconds, waits, chain;
     const char *stopped;
 };
@@ -389,7 +389,8 @@ static struct tally judge(struct crawl *c, const struct stop_seen *st)
         if (f > 0)                        /* the wait, or the timeout that cut it short */
             t.waits += fmin(site_delay(c->site, i), cfg.page_timeout);
     }
-    t.extra += site_requests(c->site) - served;      /* paths the site does not have */
+    t.requests = site_requests(c->site);
+    t.extra += t.requests - served;      /* paths the site does not have */
     if (st->stop && site_requests(c->site) > st->claimed)
         t.after = site_requests(c->site) - st->claimed;
     t.chain = site_chain(c->site, c->opaque, cfg.page_timeout);
@@ -462,7 +463,12 @@ static struct tally run_crawl(bool pool, const char *mode)
             while (c->outstanding > 0)
                 PT_CHECK(pthread_cond_wait(&c->changed, &c->lock));
         c->declared_over = true;          /* what is still queued now is dropped */
+        long left = c->outstanding;
         PT_CHECK(pthread_mutex_unlock(&c->lock));
+        if (left > 0)
+            printf("pool crawl: declared over with the queue empty and %ld URL%s still being "
+                   "crawled: %s links will not be followed\n", left, left == 1 ? "" : "s",
+                   left == 1 ? "its" : "their");
         int rc = tp_destroy(c->pool);     /* close, let the queue drain, join the workers */
         if (rc != TP_OK)
             die("tp_destroy: %s", tp_strerror(rc));
@@ -491,11 +497,11 @@ static struct tally run_crawl(bool pool, const char *mode)
                t.after == 1 ? "" : "s");
     if (c->failed)
         printf("%s crawl: %ld fetches failed without an answer\n", mode, c->failed);
-    printf("CRAWL mode=%s workers=%ld seconds=%.3f pages=%ld fetched=%ld dead=%ld "
-           "reported_dead=%ld timed_out=%ld duplicates=%ld unreported=%ld extra=%ld "
+    printf("CRAWL mode=%s workers=%ld seconds=%.3f requests=%ld pages=%ld fetched=%ld "
+           "dead=%ld reported_dead=%ld timed_out=%ld duplicates=%ld unreported=%ld extra=%ld "
            "missed=%ld after_shutdown=%ld stopped=%s\n", mode, pool ? cfg.workers : 1,
-           seconds, t.pages, t.fetched, t.dead, t.reported_dead, t.timed_out, t.duplicates,
-           t.unreported, t.extra, t.missed, t.after, t.stopped);
+           seconds, t.requests, t.pages, t.fetched, t.dead, t.reported_dead, t.timed_out,
+           t.duplicates, t.unreported, t.extra, t.missed, t.after, t.stopped);
     for (size_t i = 0; i < c->visited.cap; i++)
         free(c->visited.slot[i]);
     free(c->visited.slot);
@@ -580,7 +586,11 @@ int main(int argc, char **argv)
     trace_thread_name("main");
 
     /* Block SIGINT and SIGTERM before any thread starts (threads inherit the mask), so
-     * they go to the one thread that waits for them, never into a worker mid-fetch. */
+     * they go to the one thread that waits for them, never into a worker mid-fetch. A shell
+     * starts a background job with SIGINT ignored, and an ignored signal is discarded, never
+     * waited for: give both their default action back (blocked, it cannot kill us). */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     static sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -604,9 +614,9 @@ int main(int argc, char **argv)
         else
             tallies[crawls++] = run_crawl(true, "pool");
     }
-    if (crawls == 2 && strcmp(tallies[0].stopped, "no") == 0 &&
-        strcmp(tallies[1].stopped, "no") == 0)
-        compare(&tallies[0], &tallies[1]);
+    if (crawls == 2 && tally_ok(&tallies[0]) && tally_ok(&tallies[1]) &&
+        strcmp(tallies[0].stopped, "no") == 0 && strcmp(tallies[1].stopped, "no") == 0)
+        compare(&tallies[0], &tallies[1]);    /* two whole crawls: their times compare */
 
     PT_CHECK(pthread_kill(sig_thread, SIGUSR1));
     PT_CHECK(pthread_join(sig_thread, NULL));
