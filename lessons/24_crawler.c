@@ -7,7 +7,7 @@
  *
  *   make && ./build/24_crawler                          # serial, then 8 workers: ~4 s
  *   ./build/24_crawler --variant empty-queue            # ends at the first empty queue: FAIL
- *   ./build/24_crawler --mode pool --pages 200 --out crawl.txt   # then Ctrl-C mid-crawl
+ *   ./build/24_crawler --mode pool --pages 1000 --out crawl.txt  # then Ctrl-C mid-crawl
  *   ./build/24_crawler --max-pages 10                   # the shutdown event, from a count
  *   ./build/24_crawler --page-timeout 0.1               # the slow pages time out
  *   ./build/24_crawler --trace crawl.json               # then: make timeline L=24
@@ -37,15 +37,17 @@
  * Notice: --variant empty-queue waits for "the queue is empty", as Python code that polls
  * url_queue.empty() does: the moment a worker takes /p/0 the queue is empty, while /p/0's
  * links are still on the server. It stops after one page.
- * Try: --workers 1, 2, 4, 16, 64 --mode pool: the time falls to the chain, then stays.
+ * Notice: in the timeline (--trace), /p/0 is fetched alone, then the workers fan out.
+ * Try: --workers 1, 2, 4, 16, 64: the pool's time falls until it meets the chain, then stays.
  *
  * Verdict: per crawl a line
- *   CRAWL mode=pool workers=8 seconds=S pages=P fetched=P dead=D reported_dead=D timed_out=0
- *         duplicates=0 extra=0 missed=0 after_shutdown=0 stopped=no
+ *   CRAWL mode=pool workers=8 seconds=S requests=P+D pages=P fetched=P dead=D reported_dead=D
+ *         timed_out=0 duplicates=0 unreported=0 extra=0 missed=0 after_shutdown=0 stopped=no
  * from the server's own counts: every reachable page fetched once (a page that timed out
  * counts as fetched; what only it links to is not expected), every dead link's target once
- * and reported once, nothing that no page links to, no request after the shutdown event
- * beyond those claimed before it. Then
+ * and reported once by the writer (unreported: fetched but not reported, or the reverse),
+ * nothing that no page links to (extra), no request after the shutdown event beyond those
+ * claimed before it (after_shutdown). Then
  *   RESULT mode=both pages=P dead=D duplicates=0 extra=0 missed=0 after_shutdown=0 stopped=no OK
  * Stopped on purpose (stopped=SIGINT or max-pages), missing pages are no failure; the rest
  * still holds, and with --max-pages K at most K requests reach the server.
@@ -160,7 +162,7 @@ static struct crawl {
     /* the writer's tallies, read by main after joining it (indexed by site target) */
     long *reports, *timeouts, results_seen, failed;
     bool *opaque;              /* pages whose links the crawl could not read */
-} crawl = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} crawl = { .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER };
 
 /* Sets the shutdown event (the caller holds the lock). */
 static void set_stop(struct crawl *c, const char *why)
@@ -528,9 +530,9 @@ static void compare(const struct tally *serial, const struct tally *pool)
     double floor = fmax(pool->chain, pool->waits / (double)cfg.workers);
     printf("serial %.3f s: the server's waits for the pages it fetched add up to %.3f s\n",
            serial->seconds, serial->waits);
-    printf("pool %.3f s with %ld workers: at best the longer of the waits / %ld (%.3f s) and "
+    printf("pool %.3f s with %ld worker%s: at best the longer of the waits / %ld (%.3f s) and "
            "the longest chain of waits from %s (%.3f s)\n", pool->seconds, cfg.workers,
-           cfg.workers, pool->waits / (double)cfg.workers, site_root(), pool->chain);
+           cfg.workers == 1 ? "" : "s", cfg.workers, pool->waits / (double)cfg.workers, site_root(), pool->chain);
     const char *doubt = timing_tool() ? timing_tool() : NULL;
     if (!doubt && serial->waits < 0.1)
         doubt = "waits this short (--latency)";
@@ -540,7 +542,7 @@ static void compare(const struct tally *serial, const struct tally *pool)
         printf("Doubt: under %s the times say more about the overheads than about the "
                "crawl: speedup %.1fx, not to be trusted\n", doubt, serial->seconds / pool->seconds);
     else
-        printf("speedup %.1fx (at most %.1fx: the serial waits / the pool's best)\n",
+        printf("speedup %.1fx (the waits allow about %.1fx: serial waits / the pool's best)\n",
                serial->seconds / pool->seconds, serial->waits / floor);
 }
 
