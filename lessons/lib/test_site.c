@@ -483,9 +483,11 @@ static bool parse_head(const char *h, size_t head_len, struct site_response *res
 enum http_read site_read_response(struct site_reader *r, struct site_response *resp,
                                   double deadline)
 {
-    r->len -= r->done;                               /* drop the last response */
-    memmove(r->buf, r->buf + r->done, r->len);
-    r->done = 0;
+    if (r->done) {                                   /* drop the last response */
+        r->len -= r->done;
+        memmove(r->buf, r->buf + r->done, r->len);
+        r->done = 0;
+    }
     size_t head_len = 0, body_len = 0;
     for (;;) {
         if (!head_len && r->len > 0) {
