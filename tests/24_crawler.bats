@@ -67,7 +67,7 @@ a_whole_crawl() {
     assert_equal "$(field pages pool)" 40
     assert_equal "$(field requests pool)" 46
     assert_line --regexp '^serial [0-9.]+ s: the server.s waits for the pages it fetched add up to [0-9.]+ s$'
-    assert_line --regexp '^(speedup [0-9.]+x \(at most [0-9.]+x: |Doubt: )'
+    assert_line --regexp '^(speedup [0-9.]+x \(the waits allow about [0-9.]+x: |Doubt: )'
 }
 
 @test "--variant empty-queue stops at the first empty queue and misses pages" {
