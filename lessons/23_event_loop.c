@@ -618,8 +618,10 @@ static void serve_until_stopped(struct server *srv, double *cpu)
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
     while (!srv->stopping || srv->open > 0) {
         double now = now_s();
-        if (!srv->stopping && now >= end)
+        if (!srv->stopping && now >= end) {
             begin_stop(srv, "the time limit (--max-seconds)");
+            continue;                         /* maybe nobody is left to wait for */
+        }
         if (srv->stopping && now >= srv->stop_deadline) {
             while (srv->conns)                /* nothing waits forever: cut the rest */
                 conn_close(srv->conns);
@@ -719,16 +721,17 @@ static long room_for_files(long want)
     return (long)hard;
 }
 
-/* Opens n connections, each makes one exchange (HEAD /) and then stays, idle, in
+/* Opens *n connections (fewer if the hard limit on open files is lower: then *n says how
+ * many, and a line says why), each makes one exchange (HEAD /) and then stays, idle, in
  * keep-alive: the typical many-clients load (browsers, phones, websockets). Their
  * descriptors go into fds; returns how many are held. */
-static long hold_idle(int port, long n, double timeout, int *fds)
+static long hold_idle(int port, long *target, double timeout, int *fds)
 {
-    long limit = room_for_files(n + 64);
+    long n = *target, asked = n, limit = room_for_files(n + 64);
     if (limit < n + 64) {
-        printf("idle: the hard limit on open files is %ld: holding %ld connections instead "
-               "of %ld (raise it: ulimit -Hn, as root)\n", limit, limit - 64, n);
-        n = limit - 64;
+        n = *target = limit > 64 ? limit - 64 : 0;
+        printf("idle: the hard limit on open files is %ld: holding %ld idle connections, not "
+               "%ld (raise it: ulimit -Hn, as root)\n", limit, n, asked);
     }
     char req[200], head[1024];
     size_t len = http_format_request(req, sizeof req, "HEAD", "/", port, true);
@@ -997,12 +1000,12 @@ static int run_client(const struct config *cfg)
     struct stats st;
     struct client_run run = { .res.bad_sent = 3 * cfg->bad };
     struct probe probe = { .ok = false };
-    long held = 0;
+    long held = 0, target = cfg->idle;
     int *idle = xcalloc((size_t)cfg->idle + 1, sizeof *idle);
     room_for_files(cfg->clients + 3 * cfg->bad + 64);
     bool ok = ask_stats(cfg->port, cfg->timeout, &st);
     if (ok && cfg->idle > 0) {
-        held = hold_idle(cfg->port, cfg->idle, cfg->timeout, idle);
+        held = hold_idle(cfg->port, &target, cfg->timeout, idle);
         if ((ok = ask_stats(cfg->port, cfg->timeout, &st)))
             printf("idle: %ld idle keep-alive connections held; the server counts %ld open "
                    "(ours, and the one asking)\n", held, st.open);
@@ -1012,7 +1015,7 @@ static int run_client(const struct config *cfg)
         probe_report(&probe, st.variant, st.block);
         client_run(&run, cfg, cfg->port, st.idle_timeout);
     }
-    ok = client_report(&run, cfg, ok ? st.backend : "?") && ok && probe.ok && held == cfg->idle;
+    ok = client_report(&run, cfg, ok ? st.backend : "?") && ok && probe.ok && held == target;
     for (long i = 0; i < held; i++)
         close(idle[i]);
     free(idle);
@@ -1047,9 +1050,9 @@ static void holder_start(struct holder *h, long n, double timeout)
         if (read(go[0], &port, sizeof port) != sizeof port)
             _exit(0);
         int *fds = xcalloc((size_t)n, sizeof *fds);
-        long held = hold_idle(port, n, timeout, fds);
+        long said[2] = { hold_idle(port, &n, timeout, fds), n };
         fflush(stdout);
-        if (write(told[1], &held, sizeof held) != sizeof held)
+        if (write(told[1], said, sizeof said) != sizeof said)
             _exit(1);
         char byte;
         while (read(go[0], &byte, 1) > 0)
@@ -1062,14 +1065,16 @@ static void holder_start(struct holder *h, long n, double timeout)
     h->told = told[0];
 }
 
-static long holder_hold(struct holder *h, int port, long n, double timeout)
+/* How many the child holds; *target: how many it could (the hard limit may be lower). */
+static long holder_hold(struct holder *h, int port, long *target, double timeout)
 {
-    long held = 0;
+    long said[2] = { 0, *target };
     if (write(h->go, &port, sizeof port) != sizeof port ||
-        net_wait(h->told, POLLIN, timeout + 0.002 * (double)n) <= 0 ||
-        read(h->told, &held, sizeof held) != sizeof held)
+        net_wait(h->told, POLLIN, timeout + 0.002 * (double)*target) <= 0 ||
+        read(h->told, said, sizeof said) != sizeof said)
         printf("idle: the child holding the idle connections did not answer\n");
-    return held;
+    *target = said[1];
+    return said[0];
 }
 
 static void holder_release(struct holder *h)
@@ -1085,7 +1090,7 @@ struct demo {
     const struct config *cfg;
     int port;
     struct holder holder;
-    long held, open_seen;
+    long held, target, open_seen;
     struct probe probe;
     struct client_run run;
 };
@@ -1096,7 +1101,7 @@ static void *demo_client_main(void *arg)
     const struct config *cfg = d->cfg;
     struct stats st;
     if (cfg->idle > 0) {
-        d->held = holder_hold(&d->holder, d->port, cfg->idle, cfg->timeout);
+        d->held = holder_hold(&d->holder, d->port, &d->target, cfg->timeout);
         if (ask_stats(d->port, cfg->timeout, &st))
             d->open_seen = st.open;
         printf("idle: %ld idle keep-alive connections held (by a child process); the server "
@@ -1145,15 +1150,17 @@ static void compare(const struct server *srv, const struct demo *d, double cpu, 
 
 static int run_demo(const struct config *cfg)
 {
-    struct demo d = { .cfg = cfg };
+    struct demo d = { .cfg = cfg, .target = cfg->idle };
     long files = 2 * (cfg->clients + 3 * cfg->bad) + cfg->idle + 64;
     if (cfg->idle > 0)
         holder_start(&d.holder, cfg->idle, cfg->timeout);  /* before any thread exists */
     install_signal_handlers();
     server_files(cfg, 2 * (cfg->clients + 3 * cfg->bad));
-    if (room_for_files(files) < files)
-        printf("demo: the load's %ld clients and %ld idle connections need about %ld "
-               "descriptors here: some will be refused\n", cfg->clients, cfg->idle, files);
+    long limit = room_for_files(files);
+    if (limit < files)
+        printf("demo: the load's %ld clients and %ld idle connections may need %ld descriptors "
+               "here, and the limit is %ld: if they run out, accept pauses (stderr says so)\n",
+               cfg->clients, cfg->idle, files, limit);
     struct server srv;
     server_start(&srv, cfg);
     d.port = srv.port;
@@ -1182,7 +1189,7 @@ static int run_demo(const struct config *cfg)
     const struct http_load_result *r = &d.run.res;
     /* The server started at 0 and served only these clients: the counter must be the sum
      * of every k they had answered. */
-    bool ok = server_ok && client_ok && d.probe.ok && d.held == cfg->idle &&
+    bool ok = server_ok && client_ok && d.probe.ok && d.held == d.target &&
               counter == d.run.sum;
     return verdict(ok, "sent=%ld answered=%ld bad_sent=%ld rejected=%ld bad_answers=%ld idle=%ld "
                    "closed=%ld counter=%lld expected=%lld", r->sent, r->answered, r->bad_sent,
