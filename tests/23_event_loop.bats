@@ -148,8 +148,11 @@ fds_back() {
     assert_output 'slept=0.05'
     run timeout 10 curl -s "$url/stats"
     assert_output 'counter=12 answered=2 open=1 idle_timeout=2 keep_alive=60 backend=epoll variant=cooperative block=0.05'
-    run timeout 10 curl -s -o /dev/null -w '%{http_code} ' "$url/nothing" "$url/add?k=0" \
-        "$url/add?k=1000001" "$url/add?k=5&k=6" "$url/add"
+    local bad_url urls=()
+    for bad_url in nothing 'add?k=0' 'add?k=1000001' 'add?k=5&k=6' add; do
+        urls+=(-o /dev/null "$url/$bad_url")      # one curl, each answer's body dropped
+    done
+    run timeout 10 curl -s -w '%{http_code} ' "${urls[@]}"
     assert_output '404 400 400 400 400 '
     run timeout 10 curl -s -i -X DELETE "$url/add?k=1"
     assert_line --index 0 $'HTTP/1.1 405 Method Not Allowed\r'
