@@ -412,7 +412,7 @@ static void test_fuzz(long rounds, uint64_t seed)
     char *buf = xmalloc(4096);
     struct http_request *r = xmalloc(sizeof *r);
     long done = 0, incomplete = 0, errors = 0, disagree = 0, bad_status = 0;
-    char why[300] = "", first_why[300] = "";
+    char why[300] = "", first_why[340] = "";
     for (long i = 0; i < rounds; i++) {
         size_t len;
         switch (i % 3) {
