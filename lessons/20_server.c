@@ -15,53 +15,45 @@
  *   ./build/20_server --log-file -                                # watch the logger at work
  *   ./build/20_server --workers 2 --slow 4 --max-hold 1 --bad 0   # what slow clients cost
  *
- * What it answers (the parsing, strict, is lessons/lib/http.c's; connections are kept alive
- * unless the client says Connection: close or speaks HTTP/1.0 without keep-alive):
+ * What it answers (parsing, strict, and keep-alive are lessons/lib/http.h's):
  *   GET or HEAD /          200, a small page
  *   GET or POST /add?k=N   200 "total=T" (k from 1 to 1000000; T: the counter after it)
  *   GET or HEAD /stats     200 "counter=K answered=A workers=W idle_timeout=I max_hold=H"
  *   another path           404;  another method on these paths: 405 with Allow
- *   a malformed request    400 (a bad k too); 413 a request line over 8 KiB or a head over
- *                          16 KiB; 501 Transfer-Encoding; 505 not HTTP/1.0 or 1.1
+ *   a malformed request    the parser's 400, 413, 501 or 505 (a bad k: 400)
  *   no whole request within --idle-timeout of the worker asking: 408, and it hangs up
  *   the client held its worker --max-hold: the last answer says Connection: close
  *   the client does not read its answers: it hangs up when an answer times out
- *   the server is shutting down: 503 with Connection: close
+ *   the server is shutting down (or every worker and queue slot is taken): 503
  * Every error answer says Connection: close, and the server hangs up after it.
  *
- * How it fits together. main runs the accept loop: poll() on the listening socket and on a
- * self-pipe, with no timeout but --max-seconds. The signal handler only writes the signal's
- * number into that pipe (write is async-signal-safe; printf and locks are not), so the
- * signal becomes an ordinary event in main's loop. main blocks SIGINT and SIGTERM while it
- * creates the other threads, which inherit that mask, so only main ever runs the handler.
- * Each accepted connection is a task for the pool; its worker reads requests with poll() on
- * the socket and on a stop pipe, whose hang-up tells every worker at once that the server is
- * shutting down (http_read_request in http.c, over net.c's socket plumbing). Every
- * /add updates the counter and appends to the shared file in one critical section, then
- * queues a log line for the logger.
+ * How it fits together. main runs the accept loop: poll() on the listening socket and on
+ * the signal self-pipe (lessons/lib/stop_pipe.h: SIGINT and SIGTERM become an ordinary
+ * event), with no timeout but --max-seconds. Each accepted connection is a task for the
+ * pool; its worker reads requests with poll() on the socket and on a stop pipe, whose
+ * hang-up tells every worker at once that the server is shutting down. Every /add updates
+ * the counter and appends to the shared file in one critical section, then queues a log
+ * line for the logger.
  *
  * Shutdown, in order: close the listening socket (new clients are refused); close the stop
  * pipe (each worker finishes the request in hand; one that arrives now gets 503); close the
  * pool and join it (connections still queued get 503 too); close the log queue and join the
  * logger (it writes what is left first); read the shared file back; the verdict.
  *
- * The demo runs the client (http_load_run in http.c) in a thread of the same process and
- * ends the server with kill(getpid(), SIGTERM), the very path a `kill` from a shell takes.
- * The client opens --clients keep-alive connections at once, each with --requests adds,
- * plus --bad clients of each bad kind: one sends a bare-LF request (400), one an oversized
- * request line (413), one says nothing (408 after the idle timeout: the pause in the demo).
+ * The demo runs the client (lessons/lib/http_client.h: --clients keep-alive connections of
+ * --requests adds each, --bad clients of each bad kind, --slow slow ones) in a thread of the
+ * same process and ends the server with kill(getpid(), SIGTERM), the very path a `kill`
+ * from a shell takes. The silent bad client's 408 is the pause in the demo.
  *
  * What W workers survive. A worker serves one connection at a time, so the server is only
  * as available as its slowest W clients allow. Each wait is bounded: a request must be whole
- * within --idle-timeout of the worker asking for it (one deadline for the request, not a
- * timer each byte restarts: a client trickling a byte a second, slowloris, is cut off all
- * the same); an answer the client does not read within --idle-timeout ends the connection;
- * no client holds its worker longer than --max-hold, however polite. So a worker comes back
- * within --max-hold plus a send or two and the 0.5 s linger. What the bounds cannot buy: K
- * clients that each hold a worker as long as allowed keep a client queued behind them
- * waiting up to about ceil(K / W) times that. --slow K measures it (the clients' wait for a
- * worker is printed). A thread per connection cannot do better; an event loop, which holds
- * an idle connection as a few bytes of state instead of a whole thread, can.
+ * within --idle-timeout of the worker asking for it (one deadline, not a timer each byte
+ * restarts: slowloris is cut off all the same); an answer the client does not read within
+ * --idle-timeout ends the connection; no client holds its worker longer than --max-hold.
+ * What the bounds cannot buy: K clients that each hold a worker as long as allowed keep a
+ * client queued behind them waiting up to about ceil(K / W) times that (--slow K measures
+ * it). An event loop, which holds an idle connection as a few bytes instead of a thread,
+ * can do better: lesson 23.
  *
  * Notice: the silent client holds one worker, not the server: the others keep answering.
  * The counter and the file never disagree: each line of the file is the total after one

@@ -15,15 +15,14 @@
  *   wrk -t2 -c100 -d10s http://127.0.0.1:7001/       # if wrk is installed
  *   ./build/23_event_loop --mode client --port 7001 --clients 1000 --idle 5000
  *
- * What it answers (as lesson 20; parsing is lessons/lib/http.c's, strict):
+ * What it answers (as lesson 20; parsing is lessons/lib/http.h's, strict):
  *   GET or HEAD /          200, a small page
  *   GET or POST /add?k=N   200 "total=T" (k from 1 to 1000000; T: the counter after it)
  *   GET or HEAD /stats     200 "counter=K answered=A open=N idle_timeout=I keep_alive=S
  *                          backend=B variant=V block=X"
  *   GET /slow              200 "slept=X" after --block X seconds (see the variants)
  *   another path           404;  another method on these paths: 405 with Allow
- *   a malformed request    400 (a bad k too); 413 a request line over 8 KiB or a head over
- *                          16 KiB; 501 Transfer-Encoding; 505 not HTTP/1.0 or 1.1
+ *   a malformed request    the parser's 400, 413, 501 or 505 (a bad k: 400)
  *   a request begun (or a new connection) not whole within --idle-timeout: 408, hang up
  *   an idle keep-alive connection: closed without a word after --keep-alive seconds
  *   answers the client does not read for --idle-timeout: hang up
@@ -32,26 +31,25 @@
  *
  * How it fits together. main owns the loop; everything is a handler the loop calls when a
  * descriptor is ready or a timer is due: the listening socket (accept until EAGAIN), the
- * self-pipe a signal handler writes to (SIGTERM becomes an ordinary event, as in lesson 20),
- * and one handler for every connection. A connection is a small struct: buffers are lent
- * from a free list only while bytes are in flight, so an idle one owns none. Its handler
- * reads what has arrived, parses every whole request in place (http_parse_request keeps no
- * state: call it again when more has come), appends the answers to one output buffer (a
- * pipelined batch goes out in one send), writes what the socket takes and keeps the rest
- * for the next EV_WRITE. A full output buffer stops the parsing: a client that sends
- * without reading cannot make the server buffer without bound. One timer per connection
- * (a heap in the library) bounds every wait: the request deadline (slowloris: one deadline
- * for the whole request, not one per byte), the keep-alive, the unread answers, the linger.
+ * signal self-pipe (lessons/lib/stop_pipe.h: SIGTERM becomes an ordinary event, as in
+ * lesson 20), and one handler for every connection. A connection is a small struct:
+ * buffers are lent from a free list only while bytes are in flight, so an idle one owns
+ * none. Its handler reads what has arrived, parses every whole request in place
+ * (http_parse_request keeps no state: call it again when more has come), appends the
+ * answers to one output buffer (a pipelined batch goes out in one send), writes what the
+ * socket takes and keeps the rest for the next EV_WRITE. A full output buffer stops the
+ * parsing: a client that sends without reading cannot make the server buffer without
+ * bound. One timer per connection (a heap in the library) bounds every wait: the request
+ * deadline (slowloris), the keep-alive, the unread answers, the linger.
  *
  * Shutdown: stop accepting; every connection gets the answers to what had fully arrived,
  * then 503 and a hang-up (a /slow in progress finishes first); when the last one is closed
  * (bounded by --idle-timeout + --block + 1 s), judge.
  *
- * The demo runs the clients in a second thread (and idle connections, --idle, in a child
- * process, whose descriptors do not count against the server's open-files limit): first a
- * stall probe (quick GET /stats requests, alone and while a GET /slow is being served),
- * then http_load_run's clients, then SIGTERM to itself, then a table comparing threads,
- * this loop and processes with the figures of this run.
+ * The demo runs the clients (lessons/lib/http_client.h) in a second thread, and the idle
+ * connections (--idle) in a child process, whose descriptors do not count against the
+ * server's open-files limit: first the stall probe, then the /add load, then SIGTERM to
+ * itself, then a table comparing threads, this loop and processes with this run's figures.
  *
  * Notice: one thread serves everyone, and no request waits for another (the stall probe's
  * quick requests keep being answered while /slow waits on its timer). With --variant
