@@ -15,53 +15,45 @@
  *   ./build/20_server --log-file -                                # watch the logger at work
  *   ./build/20_server --workers 2 --slow 4 --max-hold 1 --bad 0   # what slow clients cost
  *
- * What it answers (the parsing, strict, is lessons/lib/http.c's; connections are kept alive
- * unless the client says Connection: close or speaks HTTP/1.0 without keep-alive):
+ * What it answers (parsing, strict, and keep-alive are lessons/lib/http.h's):
  *   GET or HEAD /          200, a small page
  *   GET or POST /add?k=N   200 "total=T" (k from 1 to 1000000; T: the counter after it)
  *   GET or HEAD /stats     200 "counter=K answered=A workers=W idle_timeout=I max_hold=H"
  *   another path           404;  another method on these paths: 405 with Allow
- *   a malformed request    400 (a bad k too); 413 a request line over 8 KiB or a head over
- *                          16 KiB; 501 Transfer-Encoding; 505 not HTTP/1.0 or 1.1
+ *   a malformed request    the parser's 400, 413, 501 or 505 (a bad k: 400)
  *   no whole request within --idle-timeout of the worker asking: 408, and it hangs up
  *   the client held its worker --max-hold: the last answer says Connection: close
  *   the client does not read its answers: it hangs up when an answer times out
- *   the server is shutting down: 503 with Connection: close
+ *   the server is shutting down (or every worker and queue slot is taken): 503
  * Every error answer says Connection: close, and the server hangs up after it.
  *
- * How it fits together. main runs the accept loop: poll() on the listening socket and on a
- * self-pipe, with no timeout but --max-seconds. The signal handler only writes the signal's
- * number into that pipe (write is async-signal-safe; printf and locks are not), so the
- * signal becomes an ordinary event in main's loop. main blocks SIGINT and SIGTERM while it
- * creates the other threads, which inherit that mask, so only main ever runs the handler.
- * Each accepted connection is a task for the pool; its worker reads requests with poll() on
- * the socket and on a stop pipe, whose hang-up tells every worker at once that the server is
- * shutting down (http_read_request in http.c, over net.c's socket plumbing). Every
- * /add updates the counter and appends to the shared file in one critical section, then
- * queues a log line for the logger.
+ * How it fits together. main runs the accept loop: poll() on the listening socket and on
+ * the signal self-pipe (lessons/lib/stop_pipe.h: SIGINT and SIGTERM become an ordinary
+ * event), with no timeout but --max-seconds. Each accepted connection is a task for the
+ * pool; its worker reads requests with poll() on the socket and on a stop pipe, whose
+ * hang-up tells every worker at once that the server is shutting down. Every /add updates
+ * the counter and appends to the shared file in one critical section, then queues a log
+ * line for the logger.
  *
  * Shutdown, in order: close the listening socket (new clients are refused); close the stop
  * pipe (each worker finishes the request in hand; one that arrives now gets 503); close the
  * pool and join it (connections still queued get 503 too); close the log queue and join the
  * logger (it writes what is left first); read the shared file back; the verdict.
  *
- * The demo runs the client (http_load_run in http.c) in a thread of the same process and
- * ends the server with kill(getpid(), SIGTERM), the very path a `kill` from a shell takes.
- * The client opens --clients keep-alive connections at once, each with --requests adds,
- * plus --bad clients of each bad kind: one sends a bare-LF request (400), one an oversized
- * request line (413), one says nothing (408 after the idle timeout: the pause in the demo).
+ * The demo runs the client (lessons/lib/http_client.h: --clients keep-alive connections of
+ * --requests adds each, --bad clients of each bad kind, --slow slow ones) in a thread of the
+ * same process and ends the server with kill(getpid(), SIGTERM), the very path a `kill`
+ * from a shell takes. The silent bad client's 408 is the pause in the demo.
  *
  * What W workers survive. A worker serves one connection at a time, so the server is only
  * as available as its slowest W clients allow. Each wait is bounded: a request must be whole
- * within --idle-timeout of the worker asking for it (one deadline for the request, not a
- * timer each byte restarts: a client trickling a byte a second, slowloris, is cut off all
- * the same); an answer the client does not read within --idle-timeout ends the connection;
- * no client holds its worker longer than --max-hold, however polite. So a worker comes back
- * within --max-hold plus a send or two and the 0.5 s linger. What the bounds cannot buy: K
- * clients that each hold a worker as long as allowed keep a client queued behind them
- * waiting up to about ceil(K / W) times that. --slow K measures it (the clients' wait for a
- * worker is printed). A thread per connection cannot do better; an event loop, which holds
- * an idle connection as a few bytes of state instead of a whole thread, can.
+ * within --idle-timeout of the worker asking for it (one deadline, not a timer each byte
+ * restarts: slowloris is cut off all the same); an answer the client does not read within
+ * --idle-timeout ends the connection; no client holds its worker longer than --max-hold.
+ * What the bounds cannot buy: K clients that each hold a worker as long as allowed keep a
+ * client queued behind them waiting up to about ceil(K / W) times that (--slow K measures
+ * it). An event loop, which holds an idle connection as a few bytes instead of a thread,
+ * can do better: lesson 23.
  *
  * Notice: the silent client holds one worker, not the server: the others keep answering.
  * The counter and the file never disagree: each line of the file is the total after one
@@ -84,8 +76,10 @@
  */
 #include "bounded_queue.h"
 #include "http.h"
+#include "http_client.h"
 #include "net.h"
 #include "program.h"
+#include "stop_pipe.h"
 #include "thread_pool.h"
 
 #include <fcntl.h>
@@ -148,42 +142,6 @@ struct config {
     long waiting;            /* accepted clients that may wait for a worker: MAX_WAITING, or
                               * fewer when the open-files limit cannot hold that many */
 };
-
-/* ---- signals: the handler writes one byte into a pipe; main's poll reads it --------- */
-
-static int signal_pipe[2] = { -1, -1 };
-
-static void on_signal(int signo)
-{
-    int saved = errno;                   /* the interrupted code may be looking at errno */
-    unsigned char byte = (unsigned char)signo;
-    ssize_t n = write(signal_pipe[1], &byte, 1);  /* non-blocking: a full pipe says enough */
-    (void)n;
-    errno = saved;
-}
-
-static void install_signal_handlers(void)
-{
-    if (pipe(signal_pipe) != 0)
-        die_errno("pipe");
-    net_set_blocking(signal_pipe[1], false);
-    struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
-        die_errno("sigaction");
-}
-
-/* Threads inherit the signal mask of the thread that creates them: block SIGINT and
- * SIGTERM around pthread_create / tp_create and only main (which unblocks them again)
- * will ever be interrupted by them. */
-static void stop_signals(int how, sigset_t *old)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    PT_CHECK(pthread_sigmask(how, &set, old));
-}
 
 /* ---- the server's shared state: a counter and a file under one mutex ---------------- */
 
@@ -254,6 +212,7 @@ struct log_record {
 struct server {
     const struct config *cfg;
     int listen_fd, port;
+    int signal_fd;           /* SIGINT and SIGTERM arrive here (stop_pipe.h): main polls it */
     int stop_pipe[2];        /* main closes [1]; every worker's poll on [0] sees the hang-up */
     tp_pool *pool;
     double started;
@@ -495,18 +454,15 @@ static const char *serve_until_stopped(struct server *srv)
         if (left <= 0)
             return "the time limit (--max-seconds)";
         struct pollfd fds[2] = { { .fd = srv->listen_fd, .events = POLLIN },
-                                 { .fd = signal_pipe[0], .events = POLLIN } };
+                                 { .fd = srv->signal_fd, .events = POLLIN } };
         if (poll(fds, 2, (int)ceil(left * 1000.0)) < 0) {
             if (errno == EINTR)
                 continue;                   /* a signal interrupted poll: its byte waits */
             die_errno("poll");
         }
-        if (fds[1].revents & POLLIN) {
-            unsigned char signo = 0;
-            if (read(signal_pipe[0], &signo, 1) != 1)
-                die_errno("read (signal pipe)");
-            return signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "a signal";
-        }
+        int signo;
+        if ((fds[1].revents & POLLIN) && (signo = stop_pipe_take()) != 0)
+            return stop_pipe_name(signo);
         if (fds[0].revents & POLLIN)
             accept_client(srv);
     }
@@ -527,7 +483,7 @@ static FILE *open_log(const char *path)
 static void server_start(struct server *srv, const struct config *cfg, const char *log_path,
                          const char *ledger_path)
 {
-    *srv = (struct server){ .cfg = cfg, .started = now_s() };
+    *srv = (struct server){ .cfg = cfg, .started = now_s(), .signal_fd = stop_pipe_install() };
     srv->listen_fd = net_listen(cfg->port, &srv->port);
     if (srv->listen_fd < 0)
         die("cannot listen on 127.0.0.1:%d: %s", cfg->port, strerror(errno));
@@ -542,14 +498,14 @@ static void server_start(struct server *srv, const struct config *cfg, const cha
     bq_init(&srv->log_queue, LOG_SLOTS, sizeof(struct log_record), 0);
 
     sigset_t old;
-    stop_signals(SIG_BLOCK, &old);
+    stop_pipe_block(&old);
     PT_CHECK(pthread_create(&srv->logger, NULL, logger_main, srv));
     int rc = tp_create(&srv->pool, &(tp_options){ .workers = cfg->workers,
                                                   .queue_capacity = (size_t)cfg->waiting,
                                                   .name_prefix = "srv" });
     if (rc != TP_OK)
         die("tp_create (%d workers): %s", cfg->workers, tp_strerror(rc));
-    PT_CHECK(pthread_sigmask(SIG_SETMASK, &old, NULL));
+    stop_pipe_unblock(&old);
 }
 
 /* The clean shutdown, step by step (see the header). */
@@ -611,156 +567,50 @@ static struct server_verdict server_report(struct server *srv, const char *stopp
     };
 }
 
-/* ---- the client: http_load_run (http.c) with this server's requests and checks --------- */
+/* ---- the client: the counter load (http_client.h), told what this server is -------- */
 
-/* What the client learns and records. Each load client writes only its own slots. */
-struct client_ctx {
-    long clients, requests;
-    long long *totals;       /* good client i's r-th total at [i * requests + r] */
-    long long *sums;         /* per client (slow ones too): the sum of its answered k */
-    long long *largest;      /* per client: the largest total it was told */
-};
-
-/* Client i's r-th request: /add?k=K, by GET and POST in turn (slow clients add 1). */
-static long k_of(const struct client_ctx *cx, long i, long r)
-{
-    return i >= cx->clients ? 1 : 1 + (i * 7919L + r * 104729L) % 1000;
-}
-
-static void add_request(void *ctx, long i, long r, char *method, char *target, size_t size)
-{
-    strcpy(method, r % 2 ? "POST" : "GET");
-    snprintf(target, size, "/add?k=%ld", k_of(ctx, i, r));
-}
-
-/* The answer must be "total=T\n" with T at least our k. */
-static bool add_check(void *ctx, long i, long r, const char *body, size_t len)
-{
-    struct client_ctx *cx = ctx;
-    char text[48];
-    long long total;
-    long k = k_of(cx, i, r);
-    int end = 0;
-    if (len >= sizeof text)
-        return false;
-    memcpy(text, body, len);
-    text[len] = '\0';
-    if (sscanf(text, "total=%lld\n%n", &total, &end) != 1 || (size_t)end != len || total < k)
-        return false;
-    cx->sums[i] += k;
-    cx->largest[i] = total > cx->largest[i] ? total : cx->largest[i];
-    if (i < cx->clients)
-        cx->totals[i * cx->requests + r] = total;
-    return true;
-}
-
-struct client_run {
-    struct http_load_result res;
-    long long sum, largest;  /* over every answer, the slow clients' too */
-    long duplicates;         /* totals told twice: an update lost */
-    int workers;
-};
-
-static int by_value(const void *a, const void *b)
-{
-    long long x = *(const long long *)a, y = *(const long long *)b;
-    return (x > y) - (x < y);
-}
-
-static void client_run(struct client_run *run, const struct config *cfg, int port, int workers,
-                       double idle, double max_hold)
-{
-    long n = cfg->clients + 3 * cfg->bad + cfg->slow, slots = cfg->clients * cfg->requests;
-    struct client_ctx cx = { .clients = cfg->clients, .requests = cfg->requests,
-                             .totals = xcalloc((size_t)slots, sizeof *cx.totals),
-                             .sums = xcalloc((size_t)n, sizeof *cx.sums),
-                             .largest = xcalloc((size_t)n, sizeof *cx.largest) };
-    struct http_load load = { .port = port, .clients = cfg->clients, .requests = cfg->requests,
-                              .bad = cfg->bad, .slow = cfg->slow, .timeout = cfg->timeout,
-                              .silent_wait = idle, .slow_pause = idle / 2,
-                              .slow_limit = max_hold + cfg->timeout, .request = add_request,
-                              .check = add_check, .ctx = &cx };
-    *run = (struct client_run){ .workers = workers };
-    http_load_run(&load, &run->res);
-    for (long i = 0; i < n; i++) {
-        run->sum += cx.sums[i];
-        run->largest = cx.largest[i] > run->largest ? cx.largest[i] : run->largest;
-    }
-    /* Every add makes the counter grow, so no two answers may carry the same total. */
-    qsort(cx.totals, (size_t)slots, sizeof *cx.totals, by_value);
-    for (long i = 1; i < slots; i++)
-        run->duplicates += cx.totals[i] != 0 && cx.totals[i] == cx.totals[i - 1];
-    run->res.wrong += run->duplicates;
-    free(cx.totals);
-    free(cx.sums);
-    free(cx.largest);
-}
-
-/* --mode client: what the server says of itself (GET /stats), checked: only values our own
- * options allow. False (and why, printed) if there is no such answer. */
+/* What the server says of itself (GET /stats), checked: only values our own options
+ * allow. False (and why, printed) if there is no such answer. */
 static bool ask_stats(int port, double timeout, int *workers, double *idle, double *hold)
 {
-    int fd = net_connect(port, timeout);
-    if (fd < 0) {
-        printf("client: GET /stats: connect: %s\n", strerror(errno));
-        return false;
-    }
-    struct http_conn *c = xmalloc(sizeof *c);
-    struct http_response *resp = xmalloc(sizeof *resp);
-    *c = (struct http_conn){ .fd = fd, .stop_fd = -1 };
-    char req[200], text[200] = "", shown[120];
-    size_t n = http_format_request(req, sizeof req, "GET", "/stats", port, false);
-    enum http_read got = net_send_all(fd, req, n)
-                             ? http_read_response(c, resp, false, now_s() + timeout)
-                             : HTTP_READ_ERROR;
-    if (got == HTTP_READ_OK) {
-        memcpy(text, resp->body, resp->body_len < sizeof text ? resp->body_len : sizeof text - 1);
-    }
+    char text[200], shown[120];
+    int status = http_fetch_text(port, "/stats", timeout, text, sizeof text);
     long long counter;
     long answered;
-    bool ok = got == HTTP_READ_OK && resp->status == 200 &&
+    bool ok = status == 200 &&
               sscanf(text, "counter=%lld answered=%ld workers=%d idle_timeout=%lf max_hold=%lf",
                      &counter, &answered, workers, idle, hold) == 5 &&
               *workers >= 1 && *workers <= MAX_WORKERS && *idle >= 0.01 && *idle <= 600 &&
               *hold >= 0.1 && *hold <= 3600;
-    if (!ok)
-        printf("client: GET /stats: %s \"%s\"\n", got == HTTP_READ_OK ? "an answer out of range"
-                                                                     : http_read_name(got),
+    if (status && !ok)
+        printf("client: GET /stats: an answer out of range \"%s\"\n",
                escape_into(shown, sizeof shown, text, 80));
-    close(fd);
-    free(resp);
-    free(c);
     return ok;
 }
 
-static bool client_report(const struct client_run *run, const struct config *cfg)
+static struct counter_load load_of(const struct config *cfg, int port, double idle,
+                                   double hold)
+{
+    return (struct counter_load){ .port = port, .clients = cfg->clients,
+                                  .requests = cfg->requests, .bad = cfg->bad,
+                                  .slow = cfg->slow, .timeout = cfg->timeout,
+                                  .idle_timeout = idle, .max_hold = hold,
+                                  .wait_for = "a worker" };
+}
+
+static bool client_report(const struct counter_run *run, const struct counter_load *load,
+                          int workers)
 {
     const struct http_load_result *r = &run->res;
-    long expected = cfg->clients * cfg->requests;
     printf("client: %ld answers of %ld requests; %s; the largest total %lld\n", r->answered,
-           expected, run->duplicates ? "SOME TOTALS REPEAT (an update was lost)"
-                                     : "every total different (no update lost)",
-           run->largest);
-    if (r->refused > 0)
-        printf("client: %ld requests refused with 503 (the server was shutting down or full)\n",
-               r->refused);
-    if (r->bad_sent > 0)
-        printf("client: %ld of %ld bad clients got their status (bare LF: 400, oversized: 413, "
-               "silent: 408)\n", r->rejected, r->bad_sent);
-    if (cfg->slow > 0)
-        printf("client: %ld of %ld slow clients were cut off at --max-hold, after %ld answers "
-               "between them\n", r->slow_cut, cfg->slow, r->slow_answered);
-    if (r->first_answers > 0)
-        printf("client: %ld good clients waited for a worker (connect to first answer): median "
-               "%.3f s, longest %.3f s\n", r->first_answers, r->wait_median, r->wait_max);
-    if (r->first_answers < cfg->clients)
-        printf("client: %ld good clients got no answer within --timeout %g s\n",
-               cfg->clients - r->first_answers, cfg->timeout);
+           load->clients * load->requests, run->duplicates
+               ? "SOME TOTALS REPEAT (an update was lost)"
+               : "every total different (no update lost)", run->largest);
+    bool ok = counter_load_report(run, load);
     printf("THROUGHPUT workers=%d clients=%ld requests=%ld seconds=%.3f rps=%.0f\n",
-           run->workers, cfg->clients, r->answered, r->seconds,
+           workers, load->clients, r->answered, r->seconds,
            r->seconds > 0 ? (double)r->answered / r->seconds : 0.0);
-    return r->sent == expected && r->answered == expected && r->rejected == r->bad_sent &&
-           r->slow_cut == cfg->slow && r->wrong == 0;
+    return ok;
 }
 
 /* ---- the three modes ---------------------------------------------------------------- */
@@ -809,7 +659,6 @@ static int run_server(const struct config *cfg)
         scratch_make(&tmp);
     const char *log_path = cfg->log_path ? cfg->log_path : "-";
     const char *ledger_path = cfg->ledger_path ? cfg->ledger_path : tmp.ledger;
-    install_signal_handlers();
     struct server srv;
     server_start(&srv, cfg, log_path, ledger_path);
     printf("LISTENING port=%d\n", srv.port);
@@ -833,12 +682,12 @@ static int run_client(const struct config *cfg)
            "against http://127.0.0.1:%d/\n", cfg->clients, cfg->requests, cfg->bad, cfg->port);
     int workers = 0;
     double idle = 0, hold = 0;
-    struct client_run run = { .workers = 0 };
-    if (ask_stats(cfg->port, cfg->timeout, &workers, &idle, &hold))
-        client_run(&run, cfg, cfg->port, workers, idle, hold);
-    else
-        run.res.bad_sent = 3 * cfg->bad;      /* none of them ran */
-    bool ok = client_report(&run, cfg) && workers > 0;
+    struct counter_run run = { .res.bad_sent = 3 * cfg->bad };  /* if none of them runs */
+    bool asked = ask_stats(cfg->port, cfg->timeout, &workers, &idle, &hold);
+    struct counter_load load = load_of(cfg, cfg->port, idle, hold);
+    if (asked)
+        counter_load_run(&load, &run);
+    bool ok = client_report(&run, &load, workers) && workers > 0;
     const struct http_load_result *r = &run.res;
     return verdict(ok, "sent=%ld answered=%ld bad_sent=%ld rejected=%ld bad_answers=%ld",
                    r->sent, r->answered, r->bad_sent, r->rejected, r->wrong);
@@ -871,16 +720,14 @@ static void show_log(const char *path)
 
 /* The demo's client thread: runs every client, then ends the server like `kill` would. */
 struct demo_client {
-    const struct config *cfg;
-    int port;
-    struct client_run run;
+    struct counter_load load;
+    struct counter_run run;
 };
 
 static void *demo_client_main(void *arg)
 {
     struct demo_client *dc = arg;
-    const struct config *cfg = dc->cfg;
-    client_run(&dc->run, cfg, dc->port, cfg->workers, cfg->idle_timeout, cfg->max_hold);
+    counter_load_run(&dc->load, &dc->run);
     printf("demo: every client is done; kill(getpid(), SIGTERM), as a shell would\n");
     if (kill(getpid(), SIGTERM) != 0)     /* to the process: main is the one that takes it */
         die_errno("kill");
@@ -894,7 +741,6 @@ static int run_demo(const struct config *cfg)
         scratch_make(&tmp);
     const char *log_path = cfg->log_path ? cfg->log_path : tmp.log;
     const char *ledger_path = cfg->ledger_path ? cfg->ledger_path : tmp.ledger;
-    install_signal_handlers();
     struct server srv;
     server_start(&srv, cfg, log_path, ledger_path);
     printf("demo: server on http://127.0.0.1:%d/ with %d workers; %ld clients x %ld requests; "
@@ -904,12 +750,13 @@ static int run_demo(const struct config *cfg)
         printf("demo: the silent client makes the demo wait out the idle timeout (%g s)\n",
                cfg->idle_timeout);
 
-    struct demo_client dc = { .cfg = cfg, .port = srv.port };
+    struct demo_client dc = { .load = load_of(cfg, srv.port, cfg->idle_timeout,
+                                              cfg->max_hold) };
     pthread_t client;
     sigset_t old;
-    stop_signals(SIG_BLOCK, &old);        /* the client thread (and its pool) never take them */
+    stop_pipe_block(&old);                /* the client thread (and its pool) never take them */
     PT_CHECK(pthread_create(&client, NULL, demo_client_main, &dc));
-    PT_CHECK(pthread_sigmask(SIG_SETMASK, &old, NULL));
+    stop_pipe_unblock(&old);
 
     const char *stopped_by = serve_until_stopped(&srv);
     printf("server: %s: no new clients; finishing the ones in flight\n", stopped_by);
@@ -921,7 +768,7 @@ static int run_demo(const struct config *cfg)
         show_log(log_path);
     if (cfg->log_path && strcmp(cfg->log_path, "-") != 0)
         printf("log: all of it is in %s\n", cfg->log_path);
-    bool client_ok = client_report(&dc.run, cfg);
+    bool client_ok = client_report(&dc.run, &dc.load, cfg->workers);
     const struct http_load_result *r = &dc.run.res;
     /* The server started at 0 and served nobody else: its counter must be the sum of
      * every k this client had answered, and the largest total it told anyone. */

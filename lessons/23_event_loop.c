@@ -15,15 +15,14 @@
  *   wrk -t2 -c100 -d10s http://127.0.0.1:7001/       # if wrk is installed
  *   ./build/23_event_loop --mode client --port 7001 --clients 1000 --idle 5000
  *
- * What it answers (as lesson 20; parsing is lessons/lib/http.c's, strict):
+ * What it answers (as lesson 20; parsing is lessons/lib/http.h's, strict):
  *   GET or HEAD /          200, a small page
  *   GET or POST /add?k=N   200 "total=T" (k from 1 to 1000000; T: the counter after it)
  *   GET or HEAD /stats     200 "counter=K answered=A open=N idle_timeout=I keep_alive=S
  *                          backend=B variant=V block=X"
  *   GET /slow              200 "slept=X" after --block X seconds (see the variants)
  *   another path           404;  another method on these paths: 405 with Allow
- *   a malformed request    400 (a bad k too); 413 a request line over 8 KiB or a head over
- *                          16 KiB; 501 Transfer-Encoding; 505 not HTTP/1.0 or 1.1
+ *   a malformed request    the parser's 400, 413, 501 or 505 (a bad k: 400)
  *   a request begun (or a new connection) not whole within --idle-timeout: 408, hang up
  *   an idle keep-alive connection: closed without a word after --keep-alive seconds
  *   answers the client does not read for --idle-timeout: hang up
@@ -32,26 +31,25 @@
  *
  * How it fits together. main owns the loop; everything is a handler the loop calls when a
  * descriptor is ready or a timer is due: the listening socket (accept until EAGAIN), the
- * self-pipe a signal handler writes to (SIGTERM becomes an ordinary event, as in lesson 20),
- * and one handler for every connection. A connection is a small struct: buffers are lent
- * from a free list only while bytes are in flight, so an idle one owns none. Its handler
- * reads what has arrived, parses every whole request in place (http_parse_request keeps no
- * state: call it again when more has come), appends the answers to one output buffer (a
- * pipelined batch goes out in one send), writes what the socket takes and keeps the rest
- * for the next EV_WRITE. A full output buffer stops the parsing: a client that sends
- * without reading cannot make the server buffer without bound. One timer per connection
- * (a heap in the library) bounds every wait: the request deadline (slowloris: one deadline
- * for the whole request, not one per byte), the keep-alive, the unread answers, the linger.
+ * signal self-pipe (lessons/lib/stop_pipe.h: SIGTERM becomes an ordinary event, as in
+ * lesson 20), and one handler for every connection. A connection is a small struct:
+ * buffers are lent from a free list only while bytes are in flight, so an idle one owns
+ * none. Its handler reads what has arrived, parses every whole request in place
+ * (http_parse_request keeps no state: call it again when more has come), appends the
+ * answers to one output buffer (a pipelined batch goes out in one send), writes what the
+ * socket takes and keeps the rest for the next EV_WRITE. A full output buffer stops the
+ * parsing: a client that sends without reading cannot make the server buffer without
+ * bound. One timer per connection (a heap in the library) bounds every wait: the request
+ * deadline (slowloris), the keep-alive, the unread answers, the linger.
  *
  * Shutdown: stop accepting; every connection gets the answers to what had fully arrived,
  * then 503 and a hang-up (a /slow in progress finishes first); when the last one is closed
  * (bounded by --idle-timeout + --block + 1 s), judge.
  *
- * The demo runs the clients in a second thread (and idle connections, --idle, in a child
- * process, whose descriptors do not count against the server's open-files limit): first a
- * stall probe (quick GET /stats requests, alone and while a GET /slow is being served),
- * then http_load_run's clients, then SIGTERM to itself, then a table comparing threads,
- * this loop and processes with the figures of this run.
+ * The demo runs the clients (lessons/lib/http_client.h) in a second thread, and the idle
+ * connections (--idle) in a child process, whose descriptors do not count against the
+ * server's open-files limit: first the stall probe, then the /add load, then SIGTERM to
+ * itself, then a table comparing threads, this loop and processes with this run's figures.
  *
  * Notice: one thread serves everyone, and no request waits for another (the stall probe's
  * quick requests keep being answered while /slow waits on its timer). With --variant
@@ -76,13 +74,14 @@
  */
 #include "event_loop.h"
 #include "http.h"
+#include "http_client.h"
 #include "net.h"
 #include "program.h"
+#include "stop_pipe.h"
 
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 static const char usage[] =
     "[--mode demo|server|client] [--port P] [--backend poll|epoll]\n"
@@ -126,7 +125,6 @@ enum {
     OUT_SIZE = 16384,              /* answers waiting to be sent */
     REPLY_MAX = 1024,              /* the longest answer: parse no further without room */
     KEEP_FREE = 256,               /* buffers kept on each free list */
-    PROBE_QUICK = 20,              /* the stall probe's quick requests alone */
 };
 static const double LINGER_S = 0.5;
 
@@ -135,40 +133,6 @@ struct config {
     long clients, requests, bad, idle;
     double block, idle_timeout, keep_alive, max_seconds, timeout;
 };
-
-/* ---- signals: the handler writes one byte into a pipe the loop watches ------------- */
-
-static int signal_pipe[2] = { -1, -1 };
-
-static void on_signal(int signo)
-{
-    int saved = errno;
-    unsigned char byte = (unsigned char)signo;
-    ssize_t n = write(signal_pipe[1], &byte, 1);
-    (void)n;
-    errno = saved;
-}
-
-static void install_signal_handlers(void)
-{
-    if (pipe(signal_pipe) != 0)
-        die_errno("pipe");
-    net_set_blocking(signal_pipe[0], false);
-    net_set_blocking(signal_pipe[1], false);
-    struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
-        die_errno("sigaction");
-}
-
-static void stop_signals(int how, sigset_t *old)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    PT_CHECK(pthread_sigmask(how, &set, old));
-}
 
 /* ---- buffers: lent while bytes are in flight, so an idle connection owns none ------- */
 
@@ -215,6 +179,7 @@ struct server {
     const struct config *cfg;
     struct ev_loop *loop;
     int listen_fd, port;
+    int signal_fd;                 /* SIGINT and SIGTERM arrive here (stop_pipe.h) */
     bool stopping;
     const char *stopped_by;
     double started, stop_deadline;
@@ -592,24 +557,23 @@ static void on_signal_pipe(struct ev_loop *loop, int fd, int what, void *data)
 {
     (void)loop;
     (void)what;
+    (void)fd;
     struct server *srv = data;
-    unsigned char signo;
-    while (read(fd, &signo, 1) == 1)
+    for (int signo; (signo = stop_pipe_take()) != 0;)
         if (!srv->stopping)
-            begin_stop(srv, signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM"
-                                                                          : "a signal");
+            begin_stop(srv, stop_pipe_name(signo));
 }
 
 static void server_start(struct server *srv, const struct config *cfg)
 {
     *srv = (struct server){ .cfg = cfg, .started = now_s(), .in.size = IN_SIZE,
-                            .out.size = OUT_SIZE };
+                            .out.size = OUT_SIZE, .signal_fd = stop_pipe_install() };
     srv->listen_fd = net_listen(cfg->port, &srv->port);
     if (srv->listen_fd < 0)
         die("cannot listen on 127.0.0.1:%d: %s", cfg->port, strerror(errno));
     srv->loop = ev_create(cfg->backend);
     ev_watch(srv->loop, srv->listen_fd, EV_READ, on_listen, srv);
-    ev_watch(srv->loop, signal_pipe[0], EV_READ, on_signal_pipe, srv);
+    ev_watch(srv->loop, srv->signal_fd, EV_READ, on_signal_pipe, srv);
 }
 
 /* The loop itself. Returns when stopped and every connection is closed. */
@@ -637,7 +601,7 @@ static void serve_until_stopped(struct server *srv, double *cpu)
 
 static bool server_report(struct server *srv, double cpu)
 {
-    ev_unwatch(srv->loop, signal_pipe[0]);
+    ev_unwatch(srv->loop, srv->signal_fd);
     double wall = now_s() - srv->started;
     printf("server: stopped by %s after %.3f s; %ld connections (at most %ld open at once), "
            "%ld answers, %ld of them adds; %ld bad (%ld timed out), %ld refused (503); "
@@ -659,7 +623,7 @@ static bool server_report(struct server *srv, double cpu)
     return ok;
 }
 
-/* ---- the client side: what the server says of itself, idle connections, the probe ---- */
+/* ---- the client: the counter load, idle connections, the stall probe (http_client.h) -- */
 
 struct stats {
     long long counter;
@@ -668,293 +632,47 @@ struct stats {
     char backend[8], variant[16];
 };
 
-/* One GET (or HEAD) on a keep-alive connection: true for a 200 (its body in c->buf). */
-static bool fetch(struct http_conn *c, struct http_response *resp, int port, const char *method,
-                  const char *target, double timeout)
-{
-    char req[200];
-    size_t n = http_format_request(req, sizeof req, method, target, port, true);
-    return net_send_all(c->fd, req, n) &&
-           http_read_response(c, resp, strcmp(method, "HEAD") == 0, now_s() + timeout) ==
-               HTTP_READ_OK &&
-           resp->status == 200;
-}
-
 /* GET /stats, checked: only values this program's own options allow. */
 static bool ask_stats(int port, double timeout, struct stats *st)
 {
-    struct http_conn *c = xmalloc(sizeof *c);
-    struct http_response *resp = xmalloc(sizeof *resp);
-    *c = (struct http_conn){ .fd = net_connect(port, timeout), .stop_fd = -1 };
-    char text[300] = "", shown[120];
-    bool ok = false;
-    if (c->fd < 0) {
-        printf("client: GET /stats: connect: %s\n", strerror(errno));
-    } else if (fetch(c, resp, port, "GET", "/stats", timeout)) {
-        memcpy(text, resp->body, resp->body_len < sizeof text ? resp->body_len : sizeof text - 1);
-        ok = sscanf(text, "counter=%lld answered=%ld open=%ld idle_timeout=%lf keep_alive=%lf "
-                    "backend=%7s variant=%15s block=%lf", &st->counter, &st->answered, &st->open,
-                    &st->idle_timeout, &st->keep_alive, st->backend, st->variant, &st->block) == 8
-             && st->open >= 1 && st->idle_timeout >= 0.01 && st->idle_timeout <= 600 &&
-             st->keep_alive >= 0.01 && st->keep_alive <= 3600 && st->block >= 0.01 &&
-             st->block <= 10 && (!strcmp(st->backend, "poll") || !strcmp(st->backend, "epoll"))
-             && (!strcmp(st->variant, "cooperative") || !strcmp(st->variant, "blocking"));
-        if (!ok)
-            printf("client: GET /stats: an answer out of range \"%s\"\n",
-                   escape_into(shown, sizeof shown, text, 80));
-    } else {
-        printf("client: GET /stats: no answer\n");
-    }
-    if (c->fd >= 0)
-        close(c->fd);
-    free(resp);
-    free(c);
+    char text[300], shown[120];
+    int status = http_fetch_text(port, "/stats", timeout, text, sizeof text);
+    bool ok = status == 200 &&
+              sscanf(text, "counter=%lld answered=%ld open=%ld idle_timeout=%lf keep_alive=%lf "
+                     "backend=%7s variant=%15s block=%lf", &st->counter, &st->answered,
+                     &st->open, &st->idle_timeout, &st->keep_alive, st->backend, st->variant,
+                     &st->block) == 8 &&
+              st->open >= 1 && st->idle_timeout >= 0.01 && st->idle_timeout <= 600 &&
+              st->keep_alive >= 0.01 && st->keep_alive <= 3600 && st->block >= 0.01 &&
+              st->block <= 10 && (!strcmp(st->backend, "poll") || !strcmp(st->backend, "epoll"))
+              && (!strcmp(st->variant, "cooperative") || !strcmp(st->variant, "blocking"));
+    if (status && !ok)
+        printf("client: GET /stats: an answer out of range \"%s\"\n",
+               escape_into(shown, sizeof shown, text, 80));
     return ok;
 }
 
-/* Makes room for `want` descriptors, up to the hard limit; returns the limit now. */
-static long room_for_files(long want)
+static struct counter_load load_of(const struct config *cfg, int port, double idle)
 {
-    unsigned long hard = 0;
-    if (net_room_for_files(want, &hard))
-        return want;
-    if (!net_room_for_files((long)hard, &hard))
-        die("cannot raise the open-files limit to %lu", hard);
-    return (long)hard;
+    return (struct counter_load){ .port = port, .clients = cfg->clients,
+                                  .requests = cfg->requests, .bad = cfg->bad,
+                                  .timeout = cfg->timeout, .idle_timeout = idle,
+                                  .latency = true };
 }
 
-/* Opens *n connections (fewer if the hard limit on open files is lower: then *n says how
- * many, and a line says why), each makes one exchange (HEAD /) and then stays, idle, in
- * keep-alive: the typical many-clients load (browsers, phones, websockets). Their
- * descriptors go into fds; returns how many are held. */
-static long hold_idle(int port, long *target, double timeout, int *fds)
-{
-    long n = *target, asked = n, limit = room_for_files(n + 64);
-    if (limit < n + 64) {
-        n = *target = limit > 64 ? limit - 64 : 0;
-        printf("idle: the hard limit on open files is %ld: holding %ld idle connections, not "
-               "%ld (raise it: ulimit -Hn, as root)\n", limit, n, asked);
-    }
-    char req[200], head[1024];
-    size_t len = http_format_request(req, sizeof req, "HEAD", "/", port, true);
-    long held = 0;
-    for (; held < n; held++) {
-        int fd = net_connect(port, timeout);
-        if (fd < 0) {
-            printf("idle: connection %ld: connect: %s\n", held + 1, strerror(errno));
-            break;
-        }
-        size_t got = 0;
-        double end = now_s() + timeout;
-        bool sent = net_send_all(fd, req, len);
-        head[0] = '\0';
-        while (sent && !strstr(head, "\r\n\r\n") && got < sizeof head - 1 &&
-               net_wait(fd, POLLIN, end - now_s()) > 0) {
-            ssize_t r = recv(fd, head + got, sizeof head - 1 - got, 0);
-            if (r <= 0)
-                break;
-            head[got += (size_t)r] = '\0';
-        }
-        if (strncmp(head, "HTTP/1.1 200 ", 13) != 0 || !strstr(head, "\r\n\r\n")) {
-            printf("idle: connection %ld: no answer to HEAD /\n", held + 1);
-            close(fd);
-            break;
-        }
-        fds[held] = fd;
-    }
-    return held;
-}
-
-/* The stall probe: quick GET /stats requests on one connection, first alone, then while a
- * GET /slow on another connection is being served, until its answer arrives. */
-struct probe {
-    bool ok;
-    long during;                     /* quick answers while /slow was in progress */
-    double alone_median, alone_max, during_sum, during_max, slow_took;
-};
-
-static void stall_probe(int port, double block, double timeout, struct probe *p)
-{
-    struct http_conn *q = xmalloc(sizeof *q), *s = xmalloc(sizeof *s);
-    struct http_response *resp = xmalloc(sizeof *resp);
-    *q = (struct http_conn){ .fd = net_connect(port, timeout), .stop_fd = -1 };
-    *s = (struct http_conn){ .fd = net_connect(port, timeout), .stop_fd = -1 };
-    *p = (struct probe){ .ok = q->fd >= 0 && s->fd >= 0 };
-    double lat[PROBE_QUICK], t;
-    for (int i = 0; p->ok && i < PROBE_QUICK; i++) {
-        t = now_s();
-        p->ok = fetch(q, resp, port, "GET", "/stats", timeout);
-        lat[i] = now_s() - t;
-        p->alone_max = fmax(p->alone_max, lat[i]);
-    }
-    if (p->ok) {
-        p->alone_median = median(lat, PROBE_QUICK);
-        char req[200];
-        size_t n = http_format_request(req, sizeof req, "GET", "/slow", port, true);
-        double t0 = now_s();
-        p->ok = net_send_all(s->fd, req, n);
-        while (p->ok && net_wait(s->fd, POLLIN, 0) == 0 && now_s() < t0 + block + timeout) {
-            t = now_s();
-            p->ok = fetch(q, resp, port, "GET", "/stats", timeout);
-            p->during_max = fmax(p->during_max, now_s() - t);
-            p->during_sum += now_s() - t;
-            p->during++;
-        }
-        p->ok = p->ok && http_read_response(s, resp, false, t0 + block + timeout) ==
-                             HTTP_READ_OK && resp->status == 200 &&
-                resp->body_len > 6 && memcmp(resp->body, "slept=", 6) == 0;
-        p->slow_took = now_s() - t0;
-    }
-    if (!p->ok)
-        printf("stall: the probe got no proper answer (a quick GET /stats or the GET /slow)\n");
-    if (q->fd >= 0)
-        close(q->fd);
-    if (s->fd >= 0)
-        close(s->fd);
-    free(resp);
-    free(q);
-    free(s);
-}
-
-static void probe_report(const struct probe *p, const char *variant, double block)
-{
-    if (!p->ok)
-        return;
-    printf("stall: %d quick GET /stats alone: median %.3f ms, longest %.3f ms\n", PROBE_QUICK,
-           p->alone_median * 1e3, p->alone_max * 1e3);
-    printf("stall: while a GET /slow took %.3f s (--block %g): %ld quick answers, mean %.3f ms, "
-           "longest %.3f ms\n", p->slow_took, block, p->during,
-           p->during > 0 ? p->during_sum / (double)p->during * 1e3 : 0.0, p->during_max * 1e3);
-    if (strcmp(variant, "blocking") == 0)
-        printf("stall: --variant blocking: the /slow handler slept, and the loop is the only "
-               "thread: nobody was served until it returned\n");
-    else
-        printf("stall: --variant cooperative: the /slow handler set a timer and returned; "
-               "the loop served everyone else meanwhile\n");
-}
-
-/* ---- the load: http_load_run (http.c) with this server's requests and checks -------- */
-
-struct client_ctx {
-    long clients, requests;
-    long long *totals;       /* client i's r-th total at [i * requests + r] */
-    long long *sums;         /* per client: the sum of its answered k */
-    double *sent_at;         /* per client: when its current request went out */
-    double *latency;         /* [i * requests + r]: request to answer, seconds */
-};
-
-static long k_of(long i, long r)
-{
-    return 1 + (i * 7919L + r * 104729L) % 1000;
-}
-
-static void add_request(void *ctx, long i, long r, char *method, char *target, size_t size)
-{
-    struct client_ctx *cx = ctx;
-    strcpy(method, r % 2 ? "POST" : "GET");
-    snprintf(target, size, "/add?k=%ld", k_of(i, r));
-    cx->sent_at[i] = now_s();     /* called just before the request is sent */
-}
-
-static bool add_check(void *ctx, long i, long r, const char *body, size_t len)
-{
-    struct client_ctx *cx = ctx;
-    char text[48];
-    long long total;
-    long k = k_of(i, r);
-    int end = 0;
-    if (len >= sizeof text)
-        return false;
-    memcpy(text, body, len);
-    text[len] = '\0';
-    if (sscanf(text, "total=%lld\n%n", &total, &end) != 1 || (size_t)end != len || total < k)
-        return false;
-    cx->sums[i] += k;
-    cx->totals[i * cx->requests + r] = total;
-    cx->latency[i * cx->requests + r] = now_s() - cx->sent_at[i];
-    return true;
-}
-
-struct client_run {
-    struct http_load_result res;
-    long long sum;
-    long duplicates, timed;
-    double lat_median, lat_p99, lat_max;
-};
-
-static int by_total(const void *a, const void *b)
-{
-    long long x = *(const long long *)a, y = *(const long long *)b;
-    return (x > y) - (x < y);
-}
-
-static int by_seconds(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static void client_run(struct client_run *run, const struct config *cfg, int port, double idle)
-{
-    long slots = cfg->clients * cfg->requests;
-    struct client_ctx cx = { .clients = cfg->clients, .requests = cfg->requests,
-                             .totals = xcalloc((size_t)slots, sizeof *cx.totals),
-                             .sums = xcalloc((size_t)cfg->clients, sizeof *cx.sums),
-                             .sent_at = xcalloc((size_t)cfg->clients, sizeof *cx.sent_at),
-                             .latency = xcalloc((size_t)slots, sizeof *cx.latency) };
-    struct http_load load = { .port = port, .clients = cfg->clients, .requests = cfg->requests,
-                              .bad = cfg->bad, .timeout = cfg->timeout, .silent_wait = idle,
-                              .request = add_request, .check = add_check, .ctx = &cx };
-    *run = (struct client_run){ .lat_median = NAN };
-    http_load_run(&load, &run->res);
-    for (long i = 0; i < cfg->clients; i++)
-        run->sum += cx.sums[i];
-    /* Every add makes the counter grow, so no two answers may carry the same total. */
-    qsort(cx.totals, (size_t)slots, sizeof *cx.totals, by_total);
-    for (long i = 1; i < slots; i++)
-        run->duplicates += cx.totals[i] != 0 && cx.totals[i] == cx.totals[i - 1];
-    run->res.wrong += run->duplicates;
-    qsort(cx.latency, (size_t)slots, sizeof *cx.latency, by_seconds);
-    double *lat = cx.latency;
-    while (run->timed < slots && lat[0] == 0) /* unanswered: 0, sorted first */
-        lat++, slots--;
-    if (slots > 0) {
-        run->timed = slots;
-        run->lat_median = lat[slots / 2];
-        run->lat_p99 = lat[(slots * 99) / 100 < slots ? (slots * 99) / 100 : slots - 1];
-        run->lat_max = lat[slots - 1];
-    }
-    free(cx.totals);
-    free(cx.sums);
-    free(cx.sent_at);
-    free(cx.latency);
-}
-
-static bool client_report(const struct client_run *run, const struct config *cfg,
+static bool client_report(const struct counter_run *run, const struct counter_load *load,
                           const char *backend)
 {
     const struct http_load_result *r = &run->res;
-    long expected = cfg->clients * cfg->requests;
     printf("client: %ld answers of %ld requests on %ld connections at once; %s\n", r->answered,
-           expected, cfg->clients, run->duplicates ? "SOME TOTALS REPEAT (an update was lost)"
-                                                   : "every total different (no update lost)");
-    if (run->timed > 0)
-        printf("client: request to answer: median %.3f ms, 99th percentile %.3f ms, longest "
-               "%.3f ms\n", run->lat_median * 1e3, run->lat_p99 * 1e3, run->lat_max * 1e3);
-    if (r->refused > 0)
-        printf("client: %ld requests refused with 503 (the server was shutting down)\n",
-               r->refused);
-    if (r->bad_sent > 0)
-        printf("client: %ld of %ld bad clients got their status (bare LF: 400, oversized: 413, "
-               "silent: 408)\n", r->rejected, r->bad_sent);
-    if (r->first_answers < cfg->clients)
-        printf("client: %ld clients got no answer within --timeout %g s\n",
-               cfg->clients - r->first_answers, cfg->timeout);
+           load->clients * load->requests, load->clients, run->duplicates
+               ? "SOME TOTALS REPEAT (an update was lost)"
+               : "every total different (no update lost)");
+    bool ok = counter_load_report(run, load);
     printf("THROUGHPUT backend=%s clients=%ld requests=%ld seconds=%.3f rps=%.0f\n", backend,
-           cfg->clients, r->answered, r->seconds,
+           load->clients, r->answered, r->seconds,
            r->seconds > 0 ? (double)r->answered / r->seconds : 0.0);
-    return r->sent == expected && r->answered == expected && r->rejected == r->bad_sent &&
-           r->wrong == 0;
+    return ok;
 }
 
 /* ---- the three modes ------------------------------------------------------------------ */
@@ -967,7 +685,7 @@ static void server_files(const struct config *cfg, long reserve)
         die_errno("getrlimit");
     long hard = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1048576 ? 1048576
                                                                       : (long)rl.rlim_max;
-    hard = room_for_files(hard);
+    hard = client_room_for_files(hard);
     long room = hard - reserve - 32;
     printf("server: open files: the limit is raised to %ld (the hard limit): room for about "
            "%ld connections%s\n", hard, room, room < 10000
@@ -977,7 +695,6 @@ static void server_files(const struct config *cfg, long reserve)
 
 static int run_server(const struct config *cfg)
 {
-    install_signal_handlers();
     server_files(cfg, 0);
     struct server srv;
     server_start(&srv, cfg);
@@ -1000,24 +717,25 @@ static int run_client(const struct config *cfg)
            "connections; against http://127.0.0.1:%d/\n", cfg->clients, cfg->requests,
            cfg->bad, cfg->idle, cfg->port);
     struct stats st;
-    struct client_run run = { .res.bad_sent = 3 * cfg->bad };
-    struct probe probe = { .ok = false };
+    struct counter_run run = { .res.bad_sent = 3 * cfg->bad };   /* if none of them runs */
+    struct stall_probe probe = { .ok = false };
     long held = 0, target = cfg->idle;
     int *idle = xcalloc((size_t)cfg->idle + 1, sizeof *idle);
-    room_for_files(cfg->clients + 3 * cfg->bad + 64);
+    client_room_for_files(cfg->clients + 3 * cfg->bad + 64);
     bool ok = ask_stats(cfg->port, cfg->timeout, &st);
     if (ok && cfg->idle > 0) {
-        held = hold_idle(cfg->port, &target, cfg->timeout, idle);
+        held = idle_hold(cfg->port, &target, cfg->timeout, idle);
         if ((ok = ask_stats(cfg->port, cfg->timeout, &st)))
             printf("idle: %ld idle keep-alive connections held; the server counts %ld open "
                    "(ours, and the one asking)\n", held, st.open);
     }
+    struct counter_load load = load_of(cfg, cfg->port, ok ? st.idle_timeout : 0);
     if (ok) {
-        stall_probe(cfg->port, st.block, cfg->timeout, &probe);
-        probe_report(&probe, st.variant, st.block);
-        client_run(&run, cfg, cfg->port, st.idle_timeout);
+        stall_probe_run(cfg->port, st.block, cfg->timeout, &probe);
+        stall_probe_report(&probe, st.variant, st.block);
+        counter_load_run(&load, &run);
     }
-    ok = client_report(&run, cfg, ok ? st.backend : "?") && ok && probe.ok && held == target;
+    ok = client_report(&run, &load, ok ? st.backend : "?") && ok && probe.ok && held == target;
     for (long i = 0; i < held; i++)
         close(idle[i]);
     free(idle);
@@ -1026,75 +744,14 @@ static int run_client(const struct config *cfg)
                    r->sent, r->answered, r->bad_sent, r->rejected, r->wrong, held);
 }
 
-/* The demo's idle connections live in a child process: their client ends then count
- * against its open-files limit, not the server's. It waits for the port, holds, says how
- * many, and lets go when the go pipe closes (or the parent dies). */
-struct holder {
-    pid_t pid;
-    int go, told;            /* parent's ends: write the port / read the count */
-};
-
-static void holder_start(struct holder *h, long n, double timeout)
-{
-    int go[2], told[2];
-    if (pipe(go) != 0 || pipe(told) != 0)
-        die_errno("pipe");
-    fflush(stdout);
-    if ((h->pid = fork()) < 0)
-        die_errno("fork");
-    if (h->pid == 0) {
-        die_in_forked_child();
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        close(go[1]);
-        close(told[0]);
-        int port;
-        if (read(go[0], &port, sizeof port) != sizeof port)
-            _exit(0);
-        int *fds = xcalloc((size_t)n, sizeof *fds);
-        long said[2] = { hold_idle(port, &n, timeout, fds), n };
-        fflush(stdout);
-        if (write(told[1], said, sizeof said) != sizeof said)
-            _exit(1);
-        char byte;
-        while (read(go[0], &byte, 1) > 0)
-            ;
-        _exit(0);                             /* the kernel closes every descriptor */
-    }
-    close(go[0]);
-    close(told[1]);
-    h->go = go[1];
-    h->told = told[0];
-}
-
-/* How many the child holds; *target: how many it could (the hard limit may be lower). */
-static long holder_hold(struct holder *h, int port, long *target, double timeout)
-{
-    long said[2] = { 0, *target };
-    if (write(h->go, &port, sizeof port) != sizeof port ||
-        net_wait(h->told, POLLIN, timeout + 0.002 * (double)*target) <= 0 ||
-        read(h->told, said, sizeof said) != sizeof said)
-        printf("idle: the child holding the idle connections did not answer\n");
-    *target = said[1];
-    return said[0];
-}
-
-static void holder_release(struct holder *h)
-{
-    close(h->go);
-    close(h->told);
-    int status;
-    while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
-        ;
-}
-
 struct demo {
     const struct config *cfg;
     int port;
-    struct holder holder;
+    struct idle_holder holder;     /* the idle connections, in a child process */
     long held, target, open_seen;
-    struct probe probe;
-    struct client_run run;
+    struct stall_probe probe;
+    struct counter_load load;
+    struct counter_run run;
 };
 
 static void *demo_client_main(void *arg)
@@ -1103,17 +760,17 @@ static void *demo_client_main(void *arg)
     const struct config *cfg = d->cfg;
     struct stats st;
     if (cfg->idle > 0) {
-        d->held = holder_hold(&d->holder, d->port, &d->target, cfg->timeout);
+        d->held = idle_holder_hold(&d->holder, d->port, &d->target, cfg->timeout);
         if (ask_stats(d->port, cfg->timeout, &st))
             d->open_seen = st.open;
         printf("idle: %ld idle keep-alive connections held (by a child process); the server "
                "counts %ld open, in one thread\n", d->held, d->open_seen);
     }
-    stall_probe(d->port, cfg->block, cfg->timeout, &d->probe);
-    probe_report(&d->probe, variant_names[cfg->variant], cfg->block);
-    client_run(&d->run, cfg, d->port, cfg->idle_timeout);
+    stall_probe_run(d->port, cfg->block, cfg->timeout, &d->probe);
+    stall_probe_report(&d->probe, variant_names[cfg->variant], cfg->block);
+    counter_load_run(&d->load, &d->run);
     if (cfg->idle > 0)
-        holder_release(&d->holder);
+        idle_holder_release(&d->holder);
     printf("demo: every client is done; kill(getpid(), SIGTERM), as a shell would\n");
     if (kill(getpid(), SIGTERM) != 0)
         die_errno("kill");
@@ -1155,10 +812,9 @@ static int run_demo(const struct config *cfg)
     struct demo d = { .cfg = cfg, .target = cfg->idle };
     long files = 2 * (cfg->clients + 3 * cfg->bad) + cfg->idle + 64;
     if (cfg->idle > 0)
-        holder_start(&d.holder, cfg->idle, cfg->timeout);  /* before any thread exists */
-    install_signal_handlers();
+        idle_holder_start(&d.holder, cfg->idle, cfg->timeout);  /* before any thread exists */
     server_files(cfg, 2 * (cfg->clients + 3 * cfg->bad));
-    long limit = room_for_files(files);
+    long limit = client_room_for_files(files);
     if (limit < files)
         printf("demo: the load's %ld clients and %ld idle connections may need %ld descriptors "
                "here, and the limit is %ld: if they run out, accept pauses (stderr says so)\n",
@@ -1166,6 +822,7 @@ static int run_demo(const struct config *cfg)
     struct server srv;
     server_start(&srv, cfg);
     d.port = srv.port;
+    d.load = load_of(cfg, srv.port, cfg->idle_timeout);
     printf("demo: one thread serves http://127.0.0.1:%d/ (%s, --variant %s); %ld clients x %ld "
            "requests; bad clients: %ld of each kind; %ld idle connections\n", srv.port,
            backend_names[cfg->backend], variant_names[cfg->variant], cfg->clients,
@@ -1175,9 +832,9 @@ static int run_demo(const struct config *cfg)
                cfg->idle_timeout);
     pthread_t client;
     sigset_t old;
-    stop_signals(SIG_BLOCK, &old);
+    stop_pipe_block(&old);                /* the client thread never takes them */
     PT_CHECK(pthread_create(&client, NULL, demo_client_main, &d));
-    PT_CHECK(pthread_sigmask(SIG_SETMASK, &old, NULL));
+    stop_pipe_unblock(&old);
 
     double cpu;
     serve_until_stopped(&srv, &cpu);
@@ -1187,7 +844,7 @@ static int run_demo(const struct config *cfg)
     long closed = srv.closed;
     compare(&srv, &d, cpu, wall);
     bool server_ok = server_report(&srv, cpu);
-    bool client_ok = client_report(&d.run, cfg, backend_names[cfg->backend]);
+    bool client_ok = client_report(&d.run, &d.load, backend_names[cfg->backend]);
     const struct http_load_result *r = &d.run.res;
     /* The server started at 0 and served only these clients: the counter must be the sum
      * of every k they had answered. */
