@@ -5,8 +5,8 @@
 # building (bench/, lessons 12, 13, 14, 20, and 21 with mpicc); run by hand, it expects
 # the programs built already.
 #
-#   scripts/bench.sh                  the full run (under 10 minutes on 2 cores)
-#   QUICK=1 scripts/bench.sh          smaller sizes, fewer runs (under 90 s on 2 cores)
+#   scripts/bench.sh                  the full run (under 15 minutes on 2 cores)
+#   QUICK=1 scripts/bench.sh          smaller sizes, fewer runs (under 3 minutes on 2 cores)
 #   BENCH_SMOKE=1 scripts/bench.sh    tiny sizes, a few seconds: checks the machinery only
 #
 # Environment: BUILD (where the programs are, default build), CC (the compiler that built
@@ -18,11 +18,11 @@
 # written.
 #
 # Steps: machine primitives granularity peers sumsq mpi python downloads portscan server
-# summary plots compare. Progress goes to stderr ("[3/13] granularity ..."), the summary
+# http summary plots compare. Progress goes to stderr ("[3/14] granularity ..."), the summary
 # and the comparison to stdout and to RESULTS/summary.md and RESULTS/compare.md. A step
 # whose program is not built fails with a message; the rest runs. What may be missing on
-# purpose (OpenMPI, Python, gnuplot, the reference) is skipped with a message. Exit
-# status: 0, or 1 if a step failed.
+# purpose (OpenMPI, Python, gnuplot, wrk, nginx, the event-loop lesson, the reference) is
+# skipped with a message. Exit status: 0, or 1 if a step failed.
 #
 # How noise is kept out (scripts/benchstats.py computes and flags; this script measures):
 #   - before each measuring step the machine gets up to SETTLE_S seconds to become idle;
@@ -37,7 +37,8 @@
 #   - commands being compared take turns: hyperfine runs each of them a few times per
 #     round, the rounds repeat (each in the opposite order to the last), and speedups
 #     come from per-pair ratios within a round
-#   - in-program figures and the server's runs take turns the same way
+#   - in-program figures, the server's runs and the HTTP servers under wrk take turns the
+#     same way
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +48,13 @@ MAXW=$((2 * CORES)) # the workers scan goes from 1 to twice the cores
 PYTHON=${PYTHON:-python3}
 STATS=(python3 scripts/benchstats.py)
 
+# doubling N: 1 2 4 ... up to N.
+doubling() {
+    local w=1 out=''
+    while [ "$w" -le "$1" ]; do out+="$w "; w=$((w * 2)); done
+    echo "${out% }"
+}
+
 # ---- sizes: full, QUICK, smoke --------------------------------------------------------------
 # *_ROUNDS x *_RUNS: hyperfine rounds, and runs of each command per round. SS_* is lesson
 # 14's work (task k sums the squares below S+k); PY_* the Python run's (fewer numbers:
@@ -54,10 +62,12 @@ STATS=(python3 scripts/benchstats.py)
 # each, the pool sizes. IP_* the in-program timings of lessons 14 and 21: IP_INVOKE rounds
 # of invocations, each timing its work --runs IP_RUNS times. SRV_* lesson 20's server:
 # SRV_RUNS turns over the worker counts SRV_LIST, SRV_CLIENTS clients of SRV_REQUESTS
-# requests. SETTLE_S: the longest wait for an idle machine before a step; PROBE_WAIT_S the
-# longest wait after it for the host to give the CPUs back. HF_WARMUP=1: a round of
-# every command, untimed, before the timed rounds (the smoke run, which checks only the
-# machinery, does without).
+# requests. HTTP_* the http step's: wrk from each of HTTP_CONNS keep-alive connections for
+# HTTP_SECONDS per run, HTTP_ROUNDS rounds over the servers, lesson 20 with each worker
+# count of HTTP_WORKERS. SETTLE_S: the longest wait for an idle machine before a step;
+# PROBE_WAIT_S the longest wait after it for the host to give the CPUs back. HF_WARMUP=1:
+# a round of every command, untimed, before the timed rounds (the smoke run, which checks
+# only the machinery, does without).
 if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     profile=smoke
     SS_START=100000 SS_COUNT=8 SS_ROUNDS=2 SS_RUNS=1 SS_SCAN=2
@@ -72,6 +82,7 @@ if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     SCAN_PORTS=8 SCAN_LATENCY=0.002 SCAN_LIST=1,8
     IP_INVOKE=1 IP_RUNS=2
     SRV_LIST="1 2" SRV_RUNS=2 SRV_CLIENTS=10 SRV_REQUESTS=2
+    HTTP_CONNS="10" HTTP_SECONDS=1 HTTP_ROUNDS=1 HTTP_WORKERS="1 2"
     SETTLE_S=${SETTLE_S:-0.2} PROBE_WAIT_S=${PROBE_WAIT_S:-0} HF_WARMUP=0
 elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     profile=quick
@@ -87,6 +98,7 @@ elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
     IP_INVOKE=4 IP_RUNS=3
     SRV_LIST="1 2 4 8 16" SRV_RUNS=3 SRV_CLIENTS=100 SRV_REQUESTS=10
+    HTTP_CONNS="10 100 1000" HTTP_SECONDS=2 HTTP_ROUNDS=2 HTTP_WORKERS=$(doubling "$MAXW")
     SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-10} HF_WARMUP=1
 else
     profile=full
@@ -102,6 +114,7 @@ else
     SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
     IP_INVOKE=9 IP_RUNS=7
     SRV_LIST="1 2 4 8 16" SRV_RUNS=7 SRV_CLIENTS=200 SRV_REQUESTS=50
+    HTTP_CONNS="10 100 1000" HTTP_SECONDS=4 HTTP_ROUNDS=3 HTTP_WORKERS=$(doubling "$MAXW")
     SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-20} HF_WARMUP=1
 fi
 
@@ -113,8 +126,8 @@ mkdir -p "$RESULTS"
 # ---- helpers --------------------------------------------------------------------------------
 step_no=0
 failed=0
-ALL_STEPS="machine primitives granularity peers sumsq mpi python downloads portscan server summary plots compare"
-MEASURING=" primitives granularity peers sumsq mpi python downloads portscan server "
+ALL_STEPS="machine primitives granularity peers sumsq mpi python downloads portscan server http summary plots compare"
+MEASURING=" primitives granularity peers sumsq mpi python downloads portscan server http "
 read -r -a STEPS <<<"${BENCH_STEPS:-$ALL_STEPS}"
 for step in "${STEPS[@]}"; do
     [[ " $ALL_STEPS " == *" $step "* ]] ||
@@ -216,12 +229,18 @@ step_machine() {
         echo "gnuplot: $(gnuplot --version 2>/dev/null || echo none)"
         echo "python: $($PYTHON --version 2>&1 || echo none)"
         echo "mpi: $(mpirun --version 2>/dev/null | head -n 1 || echo none)"
+        echo "wrk: $(wrk -v 2>&1 | sed -n '1s/ Copyright.*//p' | grep . || echo none)"
+        echo "nginx: $(nginx -v 2>&1 | sed -n 's/^nginx version: //p' | grep . || echo none)"
         echo "loadavg: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
         echo "profile: $profile"
         echo "sumsq_count: $SS_COUNT"
         echo "python_count: $PY_COUNT"
         echo "server_clients: $SRV_CLIENTS"
         echo "server_requests: $SRV_REQUESTS"
+        echo "http_connections: $HTTP_CONNS"
+        echo "http_seconds: $HTTP_SECONDS"
+        echo "http_rounds: $HTTP_ROUNDS"
+        echo "http_workers: $HTTP_WORKERS"
     } >"$RESULTS/machine.txt"
 }
 
@@ -465,6 +484,228 @@ step_server() {
             say "      turn $r of $SRV_RUNS over workers $SRV_LIST"
         done
     } >"$RESULTS/server-samples.csv"
+}
+
+# HTTP servers under a real client: wrk (-t CORES, --latency, --timeout 5s) from each of
+# HTTP_CONNS keep-alive connections against lesson 20 (pool, each worker count in
+# HTTP_WORKERS), the event-loop lesson (when built), Python's ThreadingHTTPServer as
+# shipped and with TCP_NODELAY (bench/python/http_server.py), and nginx with one worker
+# (when installed). Every server listens on 127.0.0.1 only, started here on a port of its
+# own and stopped at the end, also when the step fails (the trap). Each answers GET / with
+# about the same bytes: lesson 20's / page, which Python and nginx serve byte for byte; the
+# event-loop lesson answers its own page (http-servers.csv: each one's body size).
+# Lesson 20 runs with --max-hold 0.1: a worker serves one connection at a time, so with more
+# connections than workers the others wait their turn, ceil(C / W) x max-hold; at its
+# default 10 s all but W of wrk's connections would wait past wrk's timeout. Its log goes
+# to /dev/null (nginx's access log is off, Python logs nothing).
+# HTTP_ROUNDS rounds; in each, per connection count, every server takes its turn, each
+# block in the opposite order to the one before. Samples: http-samples.csv
+# (server,workers,connections,round,rps,p50_ms,p99_ms,errors,mean_ms), wrk's own output in
+# wrk/SERVER-wW-cC-rR.txt; benchstats.py parses it (wrk) and summarizes (http.csv).
+step_http() {
+    command -v wrk >/dev/null 2>&1 || { skip "http: no wrk (scripts/install-deps.sh bench)"; return 0; }
+    need 20_server
+    local conns=() c w r k spec name port
+    # (globals of the step's subshell, for the trap: the servers, their pids, their folder)
+    servers=() pids=() tmp=$(mktemp -d)
+    # every server started is stopped, however the step ends; then the folder goes
+    trap 'http_stop; rm -rf "$tmp"' EXIT
+
+    # 1000 connections need 1000 descriptors in wrk and in the server: raise the soft
+    # limit to the hard one for this step; a connection count that still does not fit
+    # (with 100 to spare) is left out, and said.
+    local hard
+    hard=$(ulimit -Hn)
+    [ "$hard" != unlimited ] || hard=1048576
+    ulimit -n "$hard" 2>/dev/null || true
+    for c in $HTTP_CONNS; do
+        if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((c + 100)) ]; then
+            say "      http: left out $c connections: the open-files limit is $(ulimit -n) (ulimit -Hn: $hard)"
+        else
+            conns+=("$c")
+        fi
+    done
+    [ ${#conns[@]} -gt 0 ] || { say "      http: no connection count fits the open-files limit"; return 1; }
+
+    # every server stops on its own after this long, should this script be killed
+    local maxs=$(((${#conns[@]} * HTTP_ROUNDS * (HTTP_SECONDS + 3) * 12) + 120))
+
+    for w in $HTTP_WORKERS; do
+        http_start pool "$w" "$BUILD/20_server" --mode server --port 0 --workers "$w" \
+            --max-hold 0.1 --max-seconds "$maxs" --log-file /dev/null
+    done
+    if have 23_event_loop; then
+        http_start eventloop 0 "$BUILD/23_event_loop" --mode server --port 0 --max-seconds "$maxs"
+    else
+        skip "eventloop: $BUILD/23_event_loop is not built"
+    fi
+    http_ready
+    # the page every other server answers: lesson 20's, as its first server sends it
+    http_get "${servers[0]}" "$tmp/index.html"
+    if command -v "$PYTHON" >/dev/null 2>&1; then
+        http_start python 0 "$PYTHON" bench/python/http_server.py --port 0 --body "$tmp/index.html"
+        http_start python_nodelay 0 "$PYTHON" bench/python/http_server.py --port 0 --nodelay \
+            --body "$tmp/index.html"
+    else
+        skip "python: no $PYTHON on this machine"
+    fi
+    if command -v nginx >/dev/null 2>&1; then
+        http_nginx
+    else
+        skip "nginx: not installed (scripts/install-deps.sh bench)"
+    fi
+    http_ready
+    {
+        echo "server,workers,body_bytes"
+        for spec in "${servers[@]}"; do
+            IFS='|' read -r name w _ _ <<<"$spec"
+            http_get "$spec" "$tmp/got.html"
+            echo "$name,$w,$(wc -c <"$tmp/got.html")"
+        done
+    } >"$RESULTS/http-servers.csv"
+
+    mkdir -p "$RESULTS/wrk"
+    local runs=() raws=() figs=()
+    k=0
+    for r in $(seq 1 "$HTTP_ROUNDS"); do
+        for c in "${conns[@]}"; do
+            local order=("${servers[@]}")
+            [ $((k % 2)) = 0 ] || mapfile -t order < <(printf '%s\n' "${servers[@]}" | tac)
+            k=$((k + 1))
+            for spec in "${order[@]}"; do
+                IFS='|' read -r name w port _ <<<"$spec"
+                local raw="$RESULTS/wrk/$name-w$w-c$c-r$r.txt"
+                timeout $((HTTP_SECONDS + 60)) wrk -t "$((c < CORES ? c : CORES))" -c "$c" -d "${HTTP_SECONDS}s" \
+                    --timeout 5s --latency "http://127.0.0.1:$port/" >"$raw" 2>&1 ||
+                    { say "      FAILED: wrk against $name (workers $w, $c connections): $(tail -n 2 "$raw")"; return 1; }
+                runs+=("$name,$w,$c,$r") raws+=("$raw")
+            done
+        done
+        say "      http: round $r of $HTTP_ROUNDS, ${#servers[@]} servers x connections ${conns[*]}"
+    done
+    http_stop
+    # wrk's reports, each as rps,p50_ms,p99_ms,errors,mean_ms: one Python start for all
+    mapfile -t figs < <("${STATS[@]}" wrk "${raws[@]}")
+    [ ${#figs[@]} = ${#raws[@]} ] || { say "      FAILED: wrk's reports not understood"; return 1; }
+    {
+        echo "server,workers,connections,round,rps,p50_ms,p99_ms,errors,mean_ms"
+        for k in "${!runs[@]}"; do echo "${runs[$k]},${figs[$k]}"; done
+    } >"$RESULTS/http-samples.csv"
+}
+
+# http_start NAME WORKERS COMMAND...: start a server that prints "LISTENING port=N", in the
+# background, its output into the step's folder; http_ready waits for its port.
+http_start() {
+    local name=$1 w=$2
+    shift 2
+    : >"$tmp/$name-$w.out" # there before http_ready reads it
+    "$@" </dev/null >>"$tmp/$name-$w.out" 2>&1 &
+    pids+=("$!")
+    servers+=("$name|$w||$!")
+}
+
+# http_nginx: nginx, one worker, a config and a prefix of its own in the step's folder, on
+# a free port of 127.0.0.1, serving the same page as a static file; nothing of the
+# system's nginx (/etc/nginx, its service, its log and temporary folders) is used. A
+# keep-alive connection may carry any number of requests (the default cycles it every
+# 1,000). The temporary paths of the modules this build has are moved into the prefix:
+# nginx creates them at start, and /var/lib/nginx is root's.
+http_nginx() {
+    local port d="$tmp/nginx" temps='' t
+    port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$d/www"
+    cp "$tmp/index.html" "$d/www/index.html"
+    # as root, nginx's worker runs as an unprivileged user that must read the page
+    chmod 755 "$tmp" "$d" "$d/www"
+    chmod 644 "$d/www/index.html"
+    for t in client_body fastcgi proxy scgi uwsgi; do
+        local flag=${t//_/-}
+        nginx -V 2>&1 | grep -q -- "--http-$flag-temp-path" || continue
+        [ "$t" = client_body ] || ! nginx -V 2>&1 | grep -q -- "--without-http_${t}_module" || continue
+        temps+="    ${t}_temp_path $d/${t}_temp;"$'\n'
+    done
+    cat >"$d/nginx.conf" <<CONF
+# written by scripts/bench.sh for its http step: one worker on 127.0.0.1:$port
+worker_processes 1;
+daemon off;
+pid $d/nginx.pid;
+lock_file $d/nginx.lock;
+error_log $d/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+$temps    keepalive_requests 1000000000;
+    keepalive_timeout 60s;
+    server {
+        listen 127.0.0.1:$port;
+        location = / { root $d/www; default_type text/html; try_files /index.html =404; }
+    }
+}
+CONF
+    : >"$tmp/nginx-1.out"
+    nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" </dev/null >>"$tmp/nginx-1.out" 2>&1 &
+    pids+=("$!")
+    servers+=("nginx|1|$port|$!")
+}
+
+# http_ready: wait (10 s at most) until every server started listens: the LISTENING line
+# for ours, a connection accepted for nginx; fill in their ports.
+http_ready() {
+    local i spec name w port pid end=$((SECONDS + 10))
+    for i in "${!servers[@]}"; do
+        IFS='|' read -r name w port pid <<<"${servers[$i]}"
+        while :; do
+            kill -0 "$pid" 2>/dev/null ||
+                { say "      http: $name (workers $w) exited: $(tail -n 3 "$tmp/$name-$w.out")"; return 1; }
+            if [ -z "$port" ]; then
+                port=$(sed -n 's/^LISTENING port=\([0-9]*\).*/\1/p' "$tmp/$name-$w.out")
+            elif (: </dev/tcp/127.0.0.1/"$port") 2>/dev/null; then
+                break
+            fi
+            [ "$SECONDS" -lt "$end" ] || { say "      http: $name (workers $w) is not listening after 10 s"; return 1; }
+            sleep 0.05
+        done
+        servers[$i]="$name|$w|$port|$pid"
+    done
+}
+
+# http_get SPEC FILE: the body of that server's answer to GET / into FILE (bash's
+# /dev/tcp: no program to start); fails unless the answer is 200.
+http_get() {
+    local name w port
+    IFS='|' read -r name w port _ <<<"$1"
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+    timeout 10 cat <&3 >"$2.answer" || true
+    exec 3<&-
+    head -n 1 "$2.answer" | grep -q '^HTTP/1\.[01] 200 ' ||
+        { say "      http: $name (workers $w) answered GET / with: $(head -n 1 "$2.answer")"; return 1; }
+    sed '1,/^\r$/d' "$2.answer" >"$2"
+}
+
+# http_stop: SIGTERM to every server still running, SIGKILL to one still there after 10 s;
+# each is waited for (so that its CPU time counts as ours in steps.csv). Fails if one did
+# not stop cleanly (exit status 0: lesson 20's and Python's verdict OK, nginx's shutdown).
+http_stop() {
+    local pid rc bad=0 i end
+    [ ${#pids[@]} -gt 0 ] || return 0
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    end=$((SECONDS + 10))
+    for pid in "${pids[@]}"; do
+        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do sleep 0.05; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    for i in "${!pids[@]}"; do
+        rc=0
+        wait "${pids[$i]}" 2>/dev/null || rc=$?
+        if [ "$rc" != 0 ]; then
+            IFS='|' read -r name w _ _ <<<"${servers[$i]}"
+            say "      http: $name (workers $w) did not stop cleanly (exit status $rc): $(tail -n 2 "$tmp/$name-$w.out")"
+            bad=1
+        fi
+    done
+    pids=()
+    return "$bad"
 }
 
 step_summary() {

@@ -10,6 +10,9 @@ scripts/bench.sh filled and never runs a benchmark, except for the two machine p
     benchstats.py plotdata RESULTS DATA    gnuplot's input tables into the folder DATA
     benchstats.py settle [--max S]         wait (at most S seconds) for an idle machine
     benchstats.py cpustat                  "busy_s total_s" of the machine since boot
+    benchstats.py wrk FILE...              each wrk --latency report as one CSV row:
+                                           rps,p50_ms,p99_ms,errors,mean_ms (exit 1:
+                                           not wrk's)
 
 HOW A FIGURE IS MADE
   Whole programs (hyperfine, "cold": a fresh process each run) are measured in rounds:
@@ -40,8 +43,11 @@ RESULTS FOLDER (written by scripts/bench.sh; * = written here)
   inprogram.txt          lesson 14's MODE lines and lesson 21's RESULT lines, each after
                          "invocation=K program=14|21 variant=-|-pinned"
   server-samples.csv     workers,rps,run (lesson 20)
+  http-samples.csv       server,workers,connections,round,rps,p50_ms,p99_ms,errors,mean_ms
+                         (wrk; mean_ms may be absent)
+  http-servers.csv       server,workers,body_bytes: what each answered to GET /
   primitives.csv granularity.csv peers.csv   the C benchmark programs' output
-  *hf-BENCH.csv *inprogram.csv *mpi.csv *server-rps.csv *crossovers.csv *amdahl.csv
+  *hf-BENCH.csv *inprogram.csv *mpi.csv *server-rps.csv *http.csv *crossovers.csv *amdahl.csv
   *headline.csv *summary.md
 """
 
@@ -372,6 +378,146 @@ def server_table(results):
     return out
 
 
+# ---- HTTP servers under wrk ------------------------------------------------------------
+
+WRK_UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
+HTTP_SERVERS = ("pool", "eventloop", "nginx", "python_nodelay", "python")  # table order
+HTTP_TARGET_CONNS = 100  # where the best pool worker count is chosen, and most targets lie
+
+
+def parse_wrk(text):
+    """wrk --latency's report: {"rps", "p50_ms", "p99_ms", "errors", "mean_ms"} (errors: its
+    socket errors, connect + read + write + timeout, plus the answers that were not 2xx or
+    3xx; a line that is absent counts 0; mean_ms: the mean latency), or None without a
+    Requests/sec line. Times come in us, ms, s (and m, h past a minute), all turned into ms.
+    wrk counts a timeout only for an answer that came later than --timeout: a request that
+    is never answered within the run is in none of these figures."""
+    rps = re.search(r"^Requests/sec:\s*([0-9.]+)", text, re.M)
+    if not rps:
+        return None
+
+    def ms(pattern):
+        m = re.search(pattern + r"\s+([0-9.]+)(us|ms|s|m|h)\b", text, re.M)
+        return float(m.group(1)) * WRK_UNITS_MS[m.group(2)] if m else float("nan")
+
+    def pct(p):
+        return ms(rf"^\s*{p}%")
+    errors = 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if m:
+        errors += sum(int(x) for x in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if m:
+        errors += int(m.group(1))
+    return {"rps": float(rps.group(1)), "p50_ms": pct(50), "p99_ms": pct(99), "errors": errors,
+            "mean_ms": ms(r"^\s*Latency")}
+
+
+def http_samples(results):
+    """{(server, workers, connections): {round: {"rps", "p50_ms", "p99_ms", "errors",
+    "served"}}}. served: the share of the connections that were being answered, by Little's
+    law (requests/s x mean latency = requests in flight, one per connection served); the
+    others waited all run long for a first answer that wrk never saw. NaN without mean_ms."""
+    by = {}
+    for r in read_csv(os.path.join(results, "http-samples.csv")):
+        key = (r["server"], int(r["workers"]), int(r["connections"]))
+        mean = number(r, "mean_ms")
+        by.setdefault(key, {})[int(r["round"])] = {
+            "rps": float(r["rps"]), "p50_ms": float(r["p50_ms"]), "p99_ms": float(r["p99_ms"]),
+            "errors": int(r["errors"]),
+            "served": float("nan") if mean is None or math.isnan(mean) else
+            min(1.0, float(r["rps"]) * mean / 1e3 / key[2])}
+    return by
+
+
+def http_server_key(server):
+    return HTTP_SERVERS.index(server) if server in HTTP_SERVERS else len(HTTP_SERVERS)
+
+
+def http_table(results):
+    """One row per server, workers and connections: the median of the rounds and their
+    q1..q3, for requests/s, p50, p99 and the errors per run; errors_total over all runs."""
+    out = []
+    samples = http_samples(results)
+    for key in sorted(samples, key=lambda k: (http_server_key(k[0]), k[0], k[1], k[2])):
+        runs = list(samples[key].values())
+        row = {"server": key[0], "workers": key[1], "connections": key[2], "rounds": len(runs),
+               "errors_total": sum(x["errors"] for x in runs)}
+        for field in ("rps", "p50_ms", "p99_ms", "errors"):
+            q1, med, q3 = quartiles([x[field] for x in runs])
+            row.update({f"median_{field}": med, f"q1_{field}": q1, f"q3_{field}": q3})
+        served = [x["served"] for x in runs if not math.isnan(x["served"])]
+        row["served"] = statistics.median(served) if served else float("nan")
+        out.append(row)
+    return out
+
+
+HTTP_SERVED = 0.5  # below this share of the connections answered, the figures are of a few
+
+
+def http_flag(row, busy):
+    """flags(), and where most connections were never answered (Little's law): the
+    requests/s and latencies are then those of the few connections that were."""
+    why = [flags({}, 0, 0, busy)]
+    if not math.isnan(row["served"]) and row["served"] < HTTP_SERVED:
+        why.append(f"only ~{row['served'] * row['connections']:.0f} of {row['connections']} "
+                   "connections answered (the rest waited unseen)")
+    return "; ".join(w for w in why if w)
+
+
+def best_pool_workers(rows):
+    """Lesson 20's best worker count: the highest median requests/s at 100 connections
+    (or, where 100 were not measured, at the most connections that were); None without
+    pool rows."""
+    pool = [r for r in rows if r["server"] == "pool"]
+    if not pool:
+        return None
+    conns = {r["connections"] for r in pool}
+    at = HTTP_TARGET_CONNS if HTTP_TARGET_CONNS in conns else max(conns)
+    return max((r for r in pool if r["connections"] == at),
+               key=lambda r: (r["median_rps"], -r["workers"]))["workers"]
+
+
+def http_chosen(rows, best):
+    """The rows that stand for each server: the pool at its best worker count."""
+    return [r for r in rows if r["server"] != "pool" or r["workers"] == best]
+
+
+# The issue's targets, all in the same run: (numerator, denominator, connections, at least)
+# for ratios of requests/s, and (server, connections) that must see no wrk error.
+HTTP_RATIO_TARGETS = (("pool", "python", 100, 10.0), ("eventloop", "python", 100, 10.0),
+                      ("eventloop", "nginx", 100, 0.5), ("eventloop", "nginx", 1000, 0.5))
+HTTP_NO_ERRORS = (("eventloop", 1000), ("pool", 100))
+
+
+def http_targets(results, best):
+    """Each target with its figure: ratios of requests/s are the median (q1..q3) of
+    per-round ratios, round r of one server against round r of the other (they took turns
+    in that round); 'no errors' counts every run. met: True, False, or None when a side
+    was not measured."""
+    runs = {(s, c): x for (s, w, c), x in http_samples(results).items()
+            if s != "pool" or w == best}
+    out = []
+    for a, b, c, need in HTTP_RATIO_TARGETS:
+        ra, rb = runs.get((a, c)), runs.get((b, c))
+        row = {"target": f"{a} / {b}, requests/s at {c} connections", "need": f">= {need:g}×",
+               "value": None, "met": None}
+        ratios = [ra[k]["rps"] / rb[k]["rps"] for k in ra if k in rb and rb[k]["rps"] > 0] \
+            if ra and rb else []
+        if ratios:
+            q1, med, q3 = quartiles(ratios)
+            row.update(value=med, q1=q1, q3=q3, met=med >= need)
+        out.append(row)
+    for srv, c in HTTP_NO_ERRORS:
+        row = {"target": f"{srv}: wrk errors at {c} connections, all runs", "need": "0",
+               "value": None, "met": None}
+        if (srv, c) in runs:
+            total = sum(x["errors"] for x in runs[(srv, c)].values())
+            row.update(value=total, met=total == 0)
+        out.append(row)
+    return out
+
+
 def size_where(pts, level):
     """Where a curve of (task size, speedup), largest task first, drops below level.
 
@@ -524,6 +670,13 @@ def headline(results, t):
         if r["bench"] in ("sumsq", "sumsq_small") and r.get("cpu_s") not in (None, "", "nan"):
             table = "small" if r["bench"] == "sumsq_small" else "peers"
             add(f"cpu.s.{table}.{name}", float(r["cpu_s"]), "s", flag=r.get("flag", ""))
+    for r in http_chosen(t["http"], t["http_best"]):
+        at = f"{r['server']}.c{r['connections']}"
+        add(f"http.rps.{at}", r["median_rps"], "req/s", r["q1_rps"], r["q3_rps"], r["flag"])
+        add(f"http.p99.ms.{at}", r["median_p99_ms"], "ms", r["q1_p99_ms"], r["q3_p99_ms"],
+            r["flag"])
+        add(f"http.errors.{at}", r["median_errors"], "errors", r["q1_errors"], r["q3_errors"],
+            r["flag"])
     for r in t["crossovers"]:
         if r["kind"] == "crossover":
             add(f"crossover.us.{r['mechanism']}", r["crossover_ns"] / 1e3, "us",
@@ -626,6 +779,12 @@ def tables(results):
     t["server"] = server_table(results)
     for r in t["server"]:
         r["flag"] = flags({}, 0, cores, busy.get("server"))
+    t["http"] = http_table(results)
+    t["http_best"] = best_pool_workers(t["http"])
+    for r in t["http"]:
+        r["flag"] = http_flag(r, busy.get("http"))
+        r["best"] = "yes" if r["server"] == "pool" and r["workers"] == t["http_best"] else ""
+    t["http_targets"] = http_targets(results, t["http_best"])
     t["crossovers"] = crossovers(results)
     gran_workers = {int(r["workers"]) for r in read_csv(os.path.join(results, "granularity.csv"))}
     for r in t["crossovers"]:
@@ -662,6 +821,12 @@ def write_tables(results, t):
         write_csv(os.path.join(results, "server-rps.csv"),
                   ["workers", "median_rps", "q1_rps", "q3_rps", "min_rps", "max_rps", "runs",
                    "vs_one", "vs_one_q1", "vs_one_q3", "flag"], t["server"])
+    if t["http"]:
+        write_csv(os.path.join(results, "http.csv"),
+                  ["server", "workers", "connections"] +
+                  [f"{q}_{f}" for f in ("rps", "p50_ms", "p99_ms", "errors")
+                   for q in ("median", "q1", "q3")] + ["errors_total", "served", "rounds", "best", "flag"],
+                  t["http"])
     if t["crossovers"]:
         write_csv(os.path.join(results, "crossovers.csv"),
                   ["mechanism", "crossover_ns", "kind", "low_ns", "high_ns", "speedup_largest",
@@ -793,6 +958,8 @@ def summary(results, t):
                         f"{r['q1_rps']:.0f}–{r['q3_rps']:.0f}", fmt_x(r.get("vs_one")),
                         spread_x(r, "vs_one"), r["flag"]] for r in t["server"]])
 
+    L += http_summary(results, t)
+
     if t["crossovers"]:
         L += ["", "## Granularity: the task size below which concurrency stops paying", "",
               "Speedup over serial of the same batch; the crossover is interpolated between the",
@@ -880,6 +1047,69 @@ def summary(results, t):
     return "\n".join(L).rstrip() + "\n"
 
 
+def http_summary(results, t):
+    """The HTTP section: every server under wrk, and the targets."""
+    if not t["http"]:
+        return []
+    facts, best = t["facts"], t["http_best"]
+    bodies = {(r["server"], r["workers"]): r["body_bytes"]
+              for r in read_csv(os.path.join(results, "http-servers.csv"))}
+    sizes = sorted({b for b in bodies.values()})
+    names = {"pool": "lesson 20 (pool)", "eventloop": "event-loop lesson",
+             "python": "Python ThreadingHTTPServer", "python_nodelay": "Python, TCP_NODELAY",
+             "nginx": "nginx, 1 worker"}
+    L = ["", "## HTTP servers under wrk: requests/s, latency and errors against connections", "",
+         f"wrk (`-t {t['cores']} --latency --timeout 5s`, {facts.get('http_seconds', '?')} s a run) "
+         f"from each number of keep-alive connections to a server on 127.0.0.1, "
+         f"{facts.get('http_rounds', '?')} round(s): in each, per connection count, every server",
+         "takes its turn. **wrk runs on the same cores as the server** and takes its share of",
+         "them, so these are figures of this machine, client included, not of the servers alone.",
+         "Medians over the rounds, q1–q3 beside them; errors are wrk's socket errors (connect,",
+         "read, write, timeout) plus answers that were not 2xx or 3xx, summed over all runs.",
+         f"Every server answers GET / with a page of {' or '.join(sizes) or '?'} bytes "
+         "(http-servers.csv). Lesson 20 runs with `--max-hold 0.1` (a worker serves one "
+         "connection at a time; the others wait their turn) and its log in /dev/null; nginx "
+         "has one worker and no access log; Python is http.server's ThreadingHTTPServer "
+         "(bench/python/http_server.py), as shipped and with TCP_NODELAY."]
+    if best is not None:
+        pool_w = sorted({r["workers"] for r in t["http"] if r["server"] == "pool"})
+        conns = {r["connections"] for r in t["http"] if r["server"] == "pool"}
+        at = HTTP_TARGET_CONNS if HTTP_TARGET_CONNS in conns else max(conns)
+        L += ["", f"Lesson 20 ran with {', '.join(map(str, pool_w))} workers; the best, by median "
+                  f"requests/s at {at} connections, is **{best}**: it is `pool` in the "
+                  "headline, the targets and the plot."]
+    L += ["", "`answered`: the share of the connections being answered, by Little's law "
+              "(requests/s × mean latency = requests in flight). wrk's latencies and timeouts "
+              "are those of answers that came: a connection still waiting for its first answer "
+              "when the run ends is in no figure but this one. Lesson 20's errors are read "
+              "errors: when --max-hold runs out while a worker waits for the connection's next "
+              "request, it hangs up without a last answer, and the request wrk sent meanwhile "
+              "meets a closed socket.", ""]
+    L += md_table(["server", "workers", "connections", "requests/s", "q1–q3", "p50", "p99",
+                   "q1–q3", "errors", "answered", "flag"],
+                  [[names.get(r["server"], r["server"]) + (" (best)" if r.get("best") else ""),
+                    r["workers"] or "–", r["connections"], f"{r['median_rps']:.0f}",
+                    f"{r['q1_rps']:.0f}–{r['q3_rps']:.0f}", f"{r['median_p50_ms']:.3g} ms",
+                    f"{r['median_p99_ms']:.3g} ms",
+                    f"{r['q1_p99_ms']:.3g}–{r['q3_p99_ms']:.3g} ms", r["errors_total"],
+                    "–" if math.isnan(r["served"]) else f"{r['served']:.0%}",
+                    r["flag"]] for r in t["http"]])
+    L += ["", "The issue's targets, in this run (a ratio is the median of per-round ratios, q1–q3"
+              " beside it; – : a side was not measured):", ""]
+
+    def value(x):
+        if x["value"] is None:
+            return "–"
+        if isinstance(x["value"], int):
+            return str(x["value"])
+        return f"{x['value']:.2f}× ({x['q1']:.2f}–{x['q3']:.2f})"
+    L += md_table(["target", "this run", "needed", "met"],
+                  [[x["target"], value(x), x["need"],
+                    "–" if x["met"] is None else "yes" if x["met"] else "**no**"]
+                   for x in t["http_targets"]])
+    return L
+
+
 def machine_during(results, t):
     """The steps table: the machine's state while each step ran, probes included."""
     rows = read_csv(os.path.join(results, "steps.csv"))
@@ -956,8 +1186,8 @@ def compare(results, reference):
     if not here:
         return f"No headline.csv in {results}.\n", False
     L = [f"## This run against the reference ({os.path.basename(os.path.normpath(reference))})",
-         "", "A value reproduced if it is within 10% of the reference's (crossovers and METG: "
-         "within 1.5×).",
+         "", "A value reproduced if it is within 10% of the reference's (crossovers, METG and "
+         "HTTP p99 latencies: within 1.5×).",
          "The reference ran on another machine, perhaps: see its machine.txt.", ""]
     rows, same, total = [], 0, 0
     for name, h in here.items():
@@ -967,8 +1197,12 @@ def compare(results, reference):
             rows.append([name, f"{value:.4g} {h['unit']}", "–", "–", "new"])
             continue
         rv = float(r["value"])
-        ratio = value / rv if rv else float("inf")
-        swings = name.startswith(("crossover.", "metg"))
+        # a count that was 0 and is 0 (http.errors.*) has reproduced
+        ratio = value / rv if rv else 1.0 if value == 0 else float("inf")
+        # A p99 of a run of a few seconds rests on its slowest 1% of requests: a handful of
+        # scheduler hiccups moves it by tens of percent on an idle machine, so it gets the
+        # crossovers' looser bound rather than 10%.
+        swings = name.startswith(("crossover.", "metg", "http.p99."))
         limit = REPRODUCED_CROSSOVER if swings else 1 + REPRODUCED
         ok = 1 / limit <= ratio <= limit
         total += 1
@@ -1093,6 +1327,19 @@ def plotdata(results, data):
     var["sclients"] = facts.get("server_clients", 0)
     var["srequests"] = facts.get("server_requests", 0)
     var["sruns"] = t["server"][0]["runs"] if t["server"] else 0
+    # http-SERVER.dat: connections median_rps q1 q3 median_p99_ms q1 q3, one per server (the
+    # pool at its best worker count)
+    http = {}
+    for r in http_chosen(t["http"], t["http_best"]):
+        http.setdefault(r["server"], []).append(r)
+    for srv, rows in http.items():
+        write(f"http-{srv}.dat", [f"{r['connections']} {r['median_rps']} {r['q1_rps']} "
+                                  f"{r['q3_rps']} {r['median_p99_ms']} {r['q1_p99_ms']} "
+                                  f"{r['q3_p99_ms']}" for r in rows])
+    var["httpservers"] = " ".join(sorted(http, key=http_server_key))
+    var["poolw"] = t["http_best"] or 0
+    var["hseconds"] = facts.get("http_seconds", 0)
+    var["hrounds"] = max((r["rounds"] for r in t["http"]), default=0)
     # what is there to draw
     have = {
         "speedup-sumsq": bool(t["hf-sumsq"]),
@@ -1105,6 +1352,7 @@ def plotdata(results, data):
         "c-vs-python": bool(py) or bool(c),
         "peers": bool(t["peers"]),
         "server-rps": bool(t["server"]),
+        "http": bool(http),
     }
     with open(os.path.join(data, "vars.txt"), "w") as f:
         for k, v in var.items():
@@ -1156,6 +1404,7 @@ USAGE = """usage: benchstats.py summarize RESULTS
        benchstats.py plotdata RESULTS DATA
        benchstats.py settle [--max SECONDS]
        benchstats.py cpustat
+       benchstats.py wrk FILE...
 """
 
 
@@ -1201,6 +1450,16 @@ def main(argv):
         ok, waited, idle = settle(max_s)
         word = "settled" if ok else "not settled"
         print(f"{word} after {waited:.1f} s (idle {idle:.0%})")
+        return 0
+    if cmd == "wrk" and args:
+        for path in args:
+            with open(path) as f:
+                got = parse_wrk(f.read())
+            if got is None:
+                sys.stderr.write(f"benchstats.py: no Requests/sec line in {path}\n")
+                return 1
+            print(f"{got['rps']:.2f},{got['p50_ms']:.4g},{got['p99_ms']:.4g},{got['errors']},"
+                  f"{got['mean_ms']:.4g}")
         return 0
     if cmd == "cpustat" and not args:
         busy, total = cpustat()

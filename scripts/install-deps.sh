@@ -5,7 +5,8 @@
 #          gnuplot and hyperfine that the plot and bench smoke tests drive, GNU parallel
 #          (bats runs test files side by side with it) and curl (a real HTTP client)
 #   bench  what `make bench` needs on top: hyperfine, gnuplot, GLib, OpenMP, oneTBB (with
-#          g++ for bench/peers_tbb.cpp), python3
+#          g++ for bench/peers_tbb.cpp), python3, and the http step's wrk and nginx-light
+#          (the bench starts its own nginx on 127.0.0.1; Debian's service is not used)
 #   mpi    OpenMPI (mpicc, mpirun) for the MPI lesson
 #
 # As root it runs apt-get; with password-less sudo it runs sudo apt-get; otherwise it
@@ -17,7 +18,7 @@ packages_for() {
         test)  echo make gcc clang libc6-dev libclang-rt-14-dev bats bats-assert bats-support valgrind \
                    gnuplot-nox hyperfine python3 parallel curl ;;
         bench) echo make gcc g++ libgomp1 hyperfine gnuplot-nox libglib2.0-dev libtbb-dev pkg-config \
-                   python3 procps ;;
+                   python3 procps wrk nginx-light ;;
         mpi)   echo openmpi-bin libopenmpi-dev ;;
         *)     echo "install-deps.sh: unknown group '$1' (expected test, bench or mpi)" >&2; exit 2 ;;
     esac

@@ -76,6 +76,7 @@ draw primitives primitives "nrows=$(v nrows)"
 draw c-vs-python python ""
 draw peers peers "pworkers=$(v pworkers); floor=$(v floor); havelatency=$(v havelatency); height=$(($(v havelatency) == 1 ? 1500 : 1000))"
 draw server-rps server "sclients=$(v sclients); srequests=$(v srequests); sruns=$(v sruns)"
+draw http http "httpservers='$(v httpservers)'; poolw=$(v poolw); hseconds=$(v hseconds); hrounds=$(v hrounds); height=900"
 
 # Timelines: traced lesson runs kept with the results (timelines/NN_topic.json, from
 # `make timeline`), drawn by scripts/timeline.py as timeline-NN_topic.

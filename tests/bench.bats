@@ -290,8 +290,9 @@ nonempty() {
         REFERENCE="$ref" timeout 180 scripts/bench.sh
     assert_success
     # progress on stderr, numbered; the summary and the comparison on stdout and in files
-    [[ "$stderr" == *"[1/13] machine ..."* ]] || fail "no progress on stderr: $stderr"
-    [[ "$stderr" == *"[13/13] compare ..."* ]]
+    [[ "$stderr" == *"[1/14] machine ..."* ]] || fail "no progress on stderr: $stderr"
+    [[ "$stderr" == *"[11/14] http ..."* ]]
+    [[ "$stderr" == *"[14/14] compare ..."* ]]
     assert_line --index 0 "# Benchmark summary: results"
     assert_equal "$output" "$(cat "$res/summary.md"; echo; cat "$res/compare.md")"
     assert_line --partial "headline figures reproduced the reference"
@@ -314,7 +315,7 @@ nonempty() {
         [[ "$stderr" == *"no oneTBB rows: "* ]] || fail "no word on the missing oneTBB: $stderr"
     fi
     # every measuring step has its row: the load, the share others used (0..1), the probe
-    for step in primitives granularity peers sumsq mpi python downloads portscan server; do
+    for step in primitives granularity peers sumsq mpi python downloads portscan server http; do
         grep -qE "^$step,[0-9]+,[0-9.]+,[0-9.]*,(settled|not settled),[01]\.[0-9]+(,[0-9]+\.[0-9]+){3}$" "$res/steps.csv" ||
             fail "no row for $step in steps.csv: $(cat "$res/steps.csv")"
     done
@@ -348,6 +349,43 @@ nonempty() {
     fi
     # the server: the smoke profile's workers 1 and 2, two turns each
     assert_equal "$(awk -F, 'NR > 1 { print $1 "," $7 }' "$res/server-rps.csv" | tr '\n' ' ')" "1,2 2,2 "
+    # HTTP under wrk (when wrk is installed): the smoke profile's 10 connections, one round,
+    # lesson 20 with 1 and 2 workers, both Pythons; nginx and the event-loop lesson when there
+    if command -v wrk >/dev/null 2>&1; then
+        local servers="pool,1 pool,2 python,0 python_nodelay,0" s
+        [ ! -x "$BUILD/23_event_loop" ] || servers+=" eventloop,0"
+        if command -v nginx >/dev/null 2>&1; then
+            servers+=" nginx,1"
+        else
+            [[ "$stderr" == *"skipped: nginx: not installed"* ]] || fail "no word on nginx: $stderr"
+        fi
+        [ -x "$BUILD/23_event_loop" ] ||
+            [[ "$stderr" == *"skipped: eventloop: $BUILD/23_event_loop is not built"* ]] ||
+            fail "no word on the event-loop lesson: $stderr"
+        csv_ok "$res/http-samples.csv" 9
+        assert_equal "$(sed -n 1p "$res/http-samples.csv")" \
+            "server,workers,connections,round,rps,p50_ms,p99_ms,errors,mean_ms"
+        assert_equal "$(awk -F, 'NR > 1 { print $1 "," $2 }' "$res/http-samples.csv" | sort | tr '\n' ' ')" \
+            "$(tr ' ' '\n' <<<"$servers" | sort | tr '\n' ' ')"
+        # every run: 10 connections, round 1, some requests/s, p50 <= p99, errors counted
+        awk -F, 'NR > 1 && !($3 == 10 && $4 == 1 && $5 > 0 && $6 <= $7 && $8 ~ /^[0-9]+$/ && $9 > 0) {
+                     print "bad sample: " $0; bad = 1 } END { exit bad }' "$res/http-samples.csv"
+        csv_ok "$res/http.csv" 20
+        csv_ok "$res/http-servers.csv" 3
+        # every server answered the same page as lesson 20 (the event-loop lesson its own)
+        assert_equal "$(awk -F, 'NR > 1 && $1 != "eventloop" { print $3 }' "$res/http-servers.csv" | sort -u | wc -l)" 1
+        for s in $servers; do
+            s=${s%,*}
+            for figure in rps p99.ms errors; do
+                grep -q "^http\.$figure\.$s\.c10," "$res/headline.csv" || fail "headline.csv has no http.$figure.$s.c10"
+            done
+        done
+        # wrk's own reports kept, one per sample
+        assert_equal "$(find "$res/wrk" -name '*-c10-r1.txt' | wc -l)" "$(($(wc -l <"$res/http-samples.csv") - 1))"
+        grep -q '^## HTTP servers under wrk' "$res/summary.md" || fail "no HTTP section"
+        nonempty "$res/plots/http.png" "$res/plots/http.svg"
+        # (every server stopped cleanly, exit status 0, or the step would have failed)
+    fi
     # the plots, in the results folder
     for name in speedup-sumsq speedup-mpi time-sumsq time-downloads time-portscan granularity \
         primitives c-vs-python peers server-rps; do
@@ -382,6 +420,62 @@ nonempty() {
         fail "no message for the server step: $stderr"
     nonempty "$BATS_TEST_TMPDIR/r/primitives.csv"
     [ ! -e "$BATS_TEST_TMPDIR/r/server-samples.csv" ]
+}
+
+@test "without wrk the http step is skipped with a message; without lesson 20 it fails" {
+    # a PATH with no wrk (and no nginx): the tools the bench needs, linked one by one
+    mkdir -p "$BATS_TEST_TMPDIR/bin"
+    local tool
+    for tool in bash awk sed grep cat date mkdir rm mktemp cut tail head nproc hostname seq \
+        sort tr tac wc sleep env timeout dirname; do
+        ln -s "$(command -v "$tool")" "$BATS_TEST_TMPDIR/bin/$tool"
+    done
+    # python3 itself, not a version manager's shim that needs its own PATH
+    ln -s "$(python3 -c 'import sys; print(sys.executable)')" "$BATS_TEST_TMPDIR/bin/python3"
+    run --separate-stderr env PATH="$BATS_TEST_TMPDIR/bin" BENCH_SMOKE=1 BUILD="$BUILD" \
+        RESULTS="$BATS_TEST_TMPDIR/r" PLOTS= BENCH_STEPS="http summary" timeout 60 scripts/bench.sh
+    assert_success
+    [[ "$stderr" == *"skipped: http: no wrk (scripts/install-deps.sh bench)"* ]] ||
+        fail "no message for the missing wrk: $stderr"
+    [ ! -e "$BATS_TEST_TMPDIR/r/http-samples.csv" ]
+    refute_output --partial "## HTTP servers"
+    command -v wrk >/dev/null 2>&1 || skip "wrk is not installed (scripts/install-deps.sh bench)"
+    mkdir -p "$BATS_TEST_TMPDIR/b"
+    run --separate-stderr env BENCH_SMOKE=1 BUILD="$BATS_TEST_TMPDIR/b" RESULTS="$BATS_TEST_TMPDIR/r2" \
+        PLOTS= BENCH_STEPS="http" timeout 60 scripts/bench.sh
+    assert_failure 1
+    [[ "$stderr" == *"$BATS_TEST_TMPDIR/b/20_server is not built"*"FAILED: http"* ]] ||
+        fail "no message for the http step: $stderr"
+}
+
+@test "http_server.py answers GET / over keep-alive, 404 elsewhere, and stops on SIGTERM" {
+    command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
+    command -v curl >/dev/null 2>&1 || skip "curl is not installed (scripts/install-deps.sh test)"
+    printf 'twelve bytes' >"$BATS_TEST_TMPDIR/body"
+    local flag
+    for flag in "" --nodelay; do
+        timeout 30 python3 bench/python/http_server.py --port 0 --body "$BATS_TEST_TMPDIR/body" \
+            $flag >"$BATS_TEST_TMPDIR/out" 2>&1 &
+        local pid=$! port='' i
+        for i in $(seq 100); do
+            port=$(sed -n 's/^LISTENING port=\([0-9]*\) .*/\1/p' "$BATS_TEST_TMPDIR/out")
+            [ -z "$port" ] || break
+            sleep 0.05
+        done
+        [ -n "$port" ] || fail "no LISTENING line: $(cat "$BATS_TEST_TMPDIR/out")"
+        # two requests on one connection (curl says when it reuses it), then a 404
+        run --separate-stderr timeout 10 curl -sv "http://127.0.0.1:$port/" "http://127.0.0.1:$port/"
+        assert_success
+        assert_output "twelve bytestwelve bytes"
+        [[ "$stderr" == *"Re-using existing connection"* ]] || [[ "$stderr" == *"Reusing existing"* ]] ||
+            fail "the connection was not kept alive: $stderr"
+        run timeout 10 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nothing"
+        assert_output 404
+        kill -TERM "$pid"
+        wait "$pid"
+        assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" "RESULT answered=2 OK"
+        grep -q "nodelay=$([ -n "$flag" ] && echo yes || echo no) body=12" "$BATS_TEST_TMPDIR/out"
+    done
 }
 
 @test "without lesson 21 the mpi step measures lesson 14 alone and says why" {

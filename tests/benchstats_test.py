@@ -216,6 +216,159 @@ class Pairing(unittest.TestCase):
         self.assertEqual(rows[2]["median_rps"], 200)
 
 
+WRK_OK = """Running 1s test @ http://127.0.0.1:39767/
+  2 threads and 10 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   111.80us  255.40us   5.22ms   97.95%
+    Req/Sec    18.73k     2.45k   22.28k    63.64%
+  Latency Distribution
+     50%   71.00us
+     75%  106.00us
+     90%  152.00us
+     99%    1.43ms
+  20413 requests in 1.10s, 6.11MB read
+Requests/sec:  18600.90
+Transfer/sec:      5.57MB
+"""
+
+WRK_ERRORS = """Running 2s test @ http://127.0.0.1:40001/
+  2 threads and 1000 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   512.00ms  900.10ms   4.99s    88.00%
+    Req/Sec     4.01k     1.20k    6.00k    70.00%
+  Latency Distribution
+     50%   12.50ms
+     75%  300.00ms
+     90%    2.10s
+     99%    4.50s
+  16000 requests in 2.05s, 4.00MB read
+  Socket errors: connect 3, read 40, write 2, timeout 17
+  Non-2xx or 3xx responses: 5
+Requests/sec:   7804.88
+Transfer/sec:      1.95MB
+"""
+
+
+class Wrk(unittest.TestCase):
+    """The wrk --latency report parser, and the HTTP table, pool choice and targets."""
+
+    def test_a_clean_report_has_no_errors_and_times_in_ms(self):
+        got = bs.parse_wrk(WRK_OK)
+        self.assertEqual(got["rps"], 18600.90)
+        self.assertAlmostEqual(got["p50_ms"], 0.071)  # 71.00us
+        self.assertAlmostEqual(got["p99_ms"], 1.43)
+        self.assertEqual(got["errors"], 0)  # no Socket errors line: none
+        self.assertAlmostEqual(got["mean_ms"], 0.1118)  # the Latency line's Avg
+
+    def test_socket_errors_and_bad_statuses_add_up_and_seconds_become_ms(self):
+        got = bs.parse_wrk(WRK_ERRORS)
+        self.assertEqual(got["errors"], 3 + 40 + 2 + 17 + 5)
+        self.assertAlmostEqual(got["p50_ms"], 12.5)
+        self.assertAlmostEqual(got["p99_ms"], 4500.0)  # 4.50s
+        self.assertEqual(got["rps"], 7804.88)
+
+    def test_minutes_and_a_report_that_is_not_wrks(self):
+        got = bs.parse_wrk(WRK_OK.replace("1.43ms", "1.50m"))
+        self.assertAlmostEqual(got["p99_ms"], 90000.0)
+        self.assertIsNone(bs.parse_wrk("unable to connect to 127.0.0.1:1 Connection refused\n"))
+
+    def test_the_wrk_command_prints_one_row_per_report(self):
+        d = tempfile.mkdtemp(prefix="benchstats-")
+        try:
+            a, b, bad = (os.path.join(d, n) for n in ("a.txt", "b.txt", "bad.txt"))
+            for path, text in ((a, WRK_OK), (b, WRK_ERRORS), (bad, "nothing\n")):
+                with open(path, "w") as f:
+                    f.write(text)
+            out = io.StringIO()
+            with redirect_stdout(out):
+                self.assertEqual(bs.main(["benchstats.py", "wrk", a, b]), 0)
+            self.assertEqual(out.getvalue(),
+                             "18600.90,0.071,1.43,0,0.1118\n7804.88,12.5,4500,67,512\n")
+            sys.stderr = io.StringIO()
+            try:
+                with redirect_stdout(io.StringIO()):
+                    self.assertEqual(bs.main(["benchstats.py", "wrk", a, bad]), 1)
+            finally:
+                sys.stderr = sys.__stderr__
+        finally:
+            shutil.rmtree(d)
+
+    def test_table_best_pool_and_targets_pair_each_round(self):
+        d = results_dir()
+        try:
+            # round 2 is twice as slow for everybody: per-round ratios stay exact
+            rows = ["server,workers,connections,round,rps,p50_ms,p99_ms,errors"]
+            for r, f in ((1, 1.0), (2, 0.5), (3, 1.0)):
+                rows += [f"pool,1,100,{r},{1000 * f},1,900,3",
+                         f"pool,2,100,{r},{3000 * f},1,500,0",
+                         f"pool,2,1000,{r},{2000 * f},1,4000,{r}",
+                         f"python,0,100,{r},{200 * f},40,50,0",
+                         f"nginx,1,100,{r},{4000 * f},0.5,2,0",
+                         f"nginx,1,1000,{r},{3000 * f},5,40,0",
+                         f"eventloop,0,100,{r},{2400 * f},0.6,3,0",
+                         f"eventloop,0,1000,{r},{1200 * f},6,50,{1 if r == 2 else 0}"]
+            with open(os.path.join(d, "http-samples.csv"), "w") as f:
+                f.write("\n".join(rows) + "\n")
+            t = bs.tables(d)
+            self.assertEqual(t["http_best"], 2)
+            by = {(r["server"], r["workers"], r["connections"]): r for r in t["http"]}
+            self.assertEqual(by[("pool", 2, 100)]["median_rps"], 3000)
+            self.assertEqual(by[("pool", 2, 1000)]["errors_total"], 6)
+            self.assertEqual(by[("pool", 2, 1000)]["median_errors"], 2)
+            self.assertEqual(by[("pool", 2, 100)]["best"], "yes")
+            self.assertTrue(math.isnan(by[("pool", 2, 100)]["served"]))  # no mean_ms column
+            self.assertEqual(by[("pool", 1, 100)]["best"], "")
+            # the table's order: pool, eventloop, nginx, python_nodelay, python
+            self.assertEqual([r["server"] for r in t["http"]][:3], ["pool"] * 3)
+            self.assertEqual(t["http"][-1]["server"], "python")
+            targets = {x["target"]: x for x in t["http_targets"]}
+            pool = targets["pool / python, requests/s at 100 connections"]
+            self.assertEqual((pool["value"], pool["q1"], pool["q3"], pool["met"]),
+                             (15.0, 15.0, 15.0, True))
+            self.assertEqual(targets["eventloop / python, requests/s at 100 connections"]["met"],
+                             True)  # 12x
+            self.assertEqual(targets["eventloop / nginx, requests/s at 100 connections"]["value"],
+                             0.6)
+            self.assertFalse(targets["eventloop / nginx, requests/s at 1000 connections"]["met"])
+            self.assertEqual(targets["eventloop: wrk errors at 1000 connections, all runs"]["value"], 1)
+            self.assertTrue(targets["pool: wrk errors at 100 connections, all runs"]["met"])
+            names = {h["name"]: h for h in t["headline"]}
+            self.assertEqual(names["http.rps.pool.c100"]["value"], 3000)  # the best: 2 workers
+            self.assertEqual((names["http.rps.pool.c100"]["low"], names["http.rps.pool.c100"]["high"]),
+                             (2250, 3000))
+            self.assertEqual(names["http.p99.ms.nginx.c1000"]["value"], 40)
+            self.assertEqual(names["http.errors.eventloop.c1000"]["value"], 0)
+            self.assertNotIn("http.rps.python.c1000", names)
+            text = bs.summary(d, t)
+            self.assertIn("the best, by median requests/s at 100 connections, is **2**", text)
+            self.assertIn("| eventloop / nginx, requests/s at 1000 connections | 0.40× (0.40–0.40) "
+                          "| >= 0.5× | **no** |", text)
+        finally:
+            shutil.rmtree(d)
+
+    def test_connections_never_answered_are_flagged_by_littles_law(self):
+        d = results_dir()
+        try:
+            with open(os.path.join(d, "http-samples.csv"), "w") as f:
+                # 1000 connections: 2000 req/s x 0.1 s in flight = 200 answered; 100: all
+                f.write("server,workers,connections,round,rps,p50_ms,p99_ms,errors,mean_ms\n"
+                        "pool,4,1000,1,2000,0.1,1,0,100\n"
+                        "nginx,1,100,1,20000,4,9,0,5\n")
+            by = {r["server"]: r for r in bs.tables(d)["http"]}
+            self.assertAlmostEqual(by["pool"]["served"], 0.2)
+            self.assertIn("only ~200 of 1000 connections answered", by["pool"]["flag"])
+            self.assertEqual(by["nginx"]["served"], 1.0)
+            self.assertEqual(by["nginx"]["flag"], "")
+        finally:
+            shutil.rmtree(d)
+
+    def test_without_100_connections_the_pool_is_chosen_at_the_most_measured(self):
+        rows = [{"server": "pool", "workers": w, "connections": 10, "median_rps": rps}
+                for w, rps in ((1, 500), (2, 900), (4, 900))]
+        self.assertEqual(bs.best_pool_workers(rows), 2)  # a tie goes to fewer workers
+        self.assertIsNone(bs.best_pool_workers([]))
+
+
 class Dispatch(unittest.TestCase):
     def test_processes_merge_into_the_median_of_their_medians(self):
         head = {"bench": "dispatch", "workers": "2", "items": "10000", "speedup": "",
@@ -314,7 +467,8 @@ class Fixture(unittest.TestCase):
         for section in ("## Headline", "## Sum of squares, lesson 14: cold",
                         "## Sum of squares, lesson 14: warm", "## C against Python",
                         "## Simulated downloads", "## Port scan", "## Server, lesson 20",
-                        "## Granularity", "## Primitive costs", "## Peers"):
+                        "## Granularity", "## Primitive costs", "## Peers",
+                        "## HTTP servers under wrk"):
             self.assertIn(section, text)
         with open(os.path.join(self.r, "headline.csv")) as f:
             rows = list(csv.DictReader(f))
@@ -325,6 +479,10 @@ class Fixture(unittest.TestCase):
             self.assertIn(f"sumsq.warm.speedup.{mode}", names)
             self.assertIn(f"cpu.s.sumsq.{mode}", names)
         self.assertIn("floor.handoff.ns", names)
+        for server in ("pool", "eventloop", "python", "python_nodelay", "nginx"):
+            for c in (10, 100, 1000):
+                for figure in ("rps", "p99.ms", "errors"):
+                    self.assertIn(f"http.{figure}.{server}.c{c}", names)
         self.assertIn("idle.cpu.pct.thread_pool", names)
         self.assertIn("latency.p50.ns.thread_pool", names)
         self.assertIn("latency.p99.ns.thread_pool_spin", names)
@@ -376,7 +534,7 @@ class Fixture(unittest.TestCase):
         for r in rows:
             if r["name"] == "sumsq.cold.speedup.threads":
                 r["value"] = str(float(r["value"]) * 1.2)  # 20% off: differs
-            elif r["name"].startswith("crossover."):
+            elif r["name"].startswith(("crossover.", "http.p99.")):
                 r["value"] = str(float(r["value"]) * 1.4)  # within 1.5x: reproduced
             else:
                 r["value"] = str(float(r["value"]) * 1.05)  # within 10%: reproduced
@@ -393,6 +551,9 @@ class Fixture(unittest.TestCase):
         crossover = [n for n in lines if n.startswith("crossover.")]
         self.assertTrue(crossover)
         self.assertIn("reproduced", lines[crossover[0]])
+        self.assertIn("reproduced", lines["http.p99.ms.nginx.c100"])  # a p99 swings: 1.5x
+        self.assertIn("reproduced", lines["http.errors.nginx.c100"])  # 0 and 0
+        self.assertIn("| 1.00 |", lines["http.errors.nginx.c100"])
         self.assertIn(f"{len(rows) - 1} of {len(rows)} headline figures reproduced", text)
 
     def test_plotdata_writes_what_each_plot_needs(self):
@@ -402,7 +563,8 @@ class Fixture(unittest.TestCase):
             have = dict(line.rstrip("\n").split("\t") for line in f)
         self.assertEqual(set(v for v in have.values()), {"1"}, have)
         for name in ("hf-sumsq-threads.dat", "ip-threads.dat", "primitives.dat", "cvspy.dat",
-                     "peers-sumsq.dat", "server.dat", "caption.txt", "vars.txt"):
+                     "peers-sumsq.dat", "server.dat", "caption.txt", "vars.txt",
+                     "http-pool.dat", "http-nginx.dat", "http-python.dat"):
             self.assertTrue(os.path.getsize(os.path.join(data, name)) > 0, name)
 
     def test_bad_usage_exits_2(self):

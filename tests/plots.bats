@@ -7,7 +7,7 @@ load helper
 
 FIXTURE=tests/fixtures/bench-results/example-20250101-000000
 PLOTS=(speedup-sumsq speedup-mpi time-sumsq time-downloads time-portscan granularity
-    primitives c-vs-python peers server-rps)
+    primitives c-vs-python peers server-rps http)
 
 need_gnuplot() {
     command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed (scripts/install-deps.sh bench)"
@@ -59,13 +59,16 @@ need_gnuplot() {
 @test "a plot whose results are missing is skipped with a message, the others drawn" {
     need_gnuplot
     cp -r "$FIXTURE" "$BATS_TEST_TMPDIR/results"
-    rm "$BATS_TEST_TMPDIR/results"/hf/portscan-*.json "$BATS_TEST_TMPDIR/results/peers.csv"
+    rm "$BATS_TEST_TMPDIR/results"/hf/portscan-*.json "$BATS_TEST_TMPDIR/results/peers.csv" \
+        "$BATS_TEST_TMPDIR/results/http-samples.csv"
     run --separate-stderr timeout 60 scripts/plots.sh --results "$BATS_TEST_TMPDIR/results" \
         --out "$BATS_TEST_TMPDIR/out" --formats svg
     assert_success
     [[ "$stderr" == *"skipped time-portscan"* ]] || fail "no message for time-portscan: $stderr"
     [[ "$stderr" == *"skipped peers"* ]] || fail "no message for peers: $stderr"
+    [[ "$stderr" == *"skipped http"* ]] || fail "no message for http: $stderr"
     [ ! -e "$BATS_TEST_TMPDIR/out/peers.svg" ]
+    [ ! -e "$BATS_TEST_TMPDIR/out/http.svg" ]
     [ -s "$BATS_TEST_TMPDIR/out/granularity.svg" ]
 }
 
