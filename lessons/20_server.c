@@ -49,7 +49,10 @@
  * as available as its slowest W clients allow. Each wait is bounded: a request must be whole
  * within --idle-timeout of the worker asking for it (one deadline, not a timer each byte
  * restarts: slowloris is cut off all the same); an answer the client does not read within
- * --idle-timeout ends the connection; no client holds its worker longer than --max-hold.
+ * --idle-timeout ends the connection; the first answer after --max-hold says Connection:
+ * close, so no client holds its worker longer than --max-hold and one more request. (The
+ * worker waits for that request rather than hanging up at --max-hold: a keep-alive client
+ * may have sent it already, and a silent close would lose it; wrk counts those as errors.)
  * What the bounds cannot buy: K clients that each hold a worker as long as allowed keep a
  * client queued behind them waiting up to about ceil(K / W) times that (--slow K measures
  * it). An event loop, which holds an idle connection as a few bytes instead of a thread,
@@ -108,8 +111,8 @@ static const char usage[] =
     "                  request every half idle timeout until --max-hold cuts it off\n"
     "  --idle-timeout  server, demo: longest wait for a whole request, seconds, 0.01..600\n"
     "                  (default 2; then 408); also how long an answer may wait to be read\n"
-    "  --max-hold      server, demo: longest one connection may hold a worker, seconds,\n"
-    "                  0.1..3600 (default 10)\n"
+    "  --max-hold      server, demo: how long one connection may hold a worker, seconds;\n"
+    "                  the next answer says Connection: close, 0.1..3600 (default 10)\n"
     "  --max-seconds   server, demo: stop on one's own after this long, seconds,\n"
     "                  0.1..86400 (default 300)\n"
     "  --timeout       client, demo: longest wait to connect or for an answer, seconds,\n"
@@ -330,7 +333,7 @@ static int answer(struct conn *c, const struct http_request *req, bool keep, boo
 }
 
 /* A pool task: serve one connection, request after request, until it ends. Every wait in
- * here is bounded (each request by the idle timeout and all of them by --max-hold, each
+ * here is bounded (each request by the idle timeout and their number by --max-hold, each
  * answer by the send timeout, the hang-up by the linger): see "What W workers survive". */
 static int serve_client(void *arg, void **result)
 {
@@ -349,8 +352,7 @@ static int serve_client(void *arg, void **result)
     const char *why = NULL;
     int status = 0;          /* the error answer to send before hanging up, if any */
     while (!why) {
-        enum http_read got = http_read_request(hc, req, fmin(now_s() + cfg->idle_timeout,
-                                                              hold_end));
+        enum http_read got = http_read_request(hc, req, now_s() + cfg->idle_timeout);
         if (got == HTTP_READ_OK && hc->stopping) {
             why = "server shutting down";         /* arrived too late: not served */
             status = 503;
