@@ -216,14 +216,14 @@ deps:
 	scripts/install-deps.sh test mpi
 
 # `make bench` installs what it misses (hyperfine, gnuplot, GLib, OpenMPI, ...), builds
-# bench/ and the lessons it times (12, 13, 14, 20, and 21 when mpicc is there), runs every
+# bench/ and the lessons it times (12, 13, 14, 20, 23, and 21 when mpicc is there), runs every
 # benchmark into bench/results/<host>-<date>/ (ignored by git: a run never changes a tracked
 # file), draws its plots there, and prints the summary and the headline beside the committed
 # reference run's (bench/results/reference/). QUICK=1: smaller sizes and fewer runs (about
 # a minute); RESULTS=dir: write there instead. Progress on stderr, the summary on stdout.
 # The MPI lesson is built by a make of its own, so that without it (or if it fails to
 # build) everything else is still measured.
-BENCH_LESSONS = $(filter $(BUILD)/12_% $(BUILD)/13_% $(BUILD)/14_% $(BUILD)/20_%,$(LESSON_BINS))
+BENCH_LESSONS = $(filter $(BUILD)/12_% $(BUILD)/13_% $(BUILD)/14_% $(BUILD)/20_% $(BUILD)/23_%,$(LESSON_BINS))
 bench: bench-deps
 	@$(MAKE) --no-print-directory benches $(BENCH_LESSONS) >&2
 	@$(MAKE) --no-print-directory mpi >&2 || echo "note: no MPI lesson, so the bench skips MPI" >&2

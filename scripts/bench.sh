@@ -2,7 +2,7 @@
 # bench.sh: run every benchmark, write the results, draw their plots, print the summary and
 # the headline beside the committed reference run's.
 # `make bench` calls it after installing the tools (scripts/install-deps.sh bench mpi) and
-# building (bench/, lessons 12, 13, 14, 20, and 21 with mpicc); run by hand, it expects
+# building (bench/, lessons 12, 13, 14, 20, 23, and 21 with mpicc); run by hand, it expects
 # the programs built already.
 #
 #   scripts/bench.sh                  the full run (under 15 minutes on 2 cores)
