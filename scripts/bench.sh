@@ -5,8 +5,8 @@
 # building (bench/, lessons 12, 13, 14, 20, 23, and 21 with mpicc); run by hand, it expects
 # the programs built already.
 #
-#   scripts/bench.sh                  the full run (under 15 minutes on 2 cores)
-#   QUICK=1 scripts/bench.sh          smaller sizes, fewer runs (under 3 minutes on 2 cores)
+#   scripts/bench.sh                  the full run (about 9 minutes on 2 cores)
+#   QUICK=1 scripts/bench.sh          smaller sizes, fewer runs, no warm-up (about 85 s)
 #   BENCH_SMOKE=1 scripts/bench.sh    tiny sizes, a few seconds: checks the machinery only
 #
 # Environment: BUILD (where the programs are, default build), CC (the compiler that built
@@ -46,6 +46,7 @@ BUILD=${BUILD:-build}
 CORES=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 MAXW=$((2 * CORES)) # the workers scan goes from 1 to twice the cores
 PYTHON=${PYTHON:-python3}
+PATH=$PATH:/usr/sbin # Debian puts nginx there, and a user's PATH may not have it
 STATS=(python3 scripts/benchstats.py)
 
 # doubling N: 1 2 4 ... up to N.
@@ -86,35 +87,35 @@ if [ -n "${BENCH_SMOKE:-}" ] && [ "${BENCH_SMOKE}" != 0 ]; then
     SETTLE_S=${SETTLE_S:-0.2} PROBE_WAIT_S=${PROBE_WAIT_S:-0} HF_WARMUP=0
 elif [ -n "${QUICK:-}" ] && [ "${QUICK}" != 0 ]; then
     profile=quick
-    SS_START=5000000 SS_COUNT=20 SS_ROUNDS=5 SS_RUNS=2 SS_SCAN=$CORES
+    SS_START=5000000 SS_COUNT=20 SS_ROUNDS=3 SS_RUNS=2 SS_SCAN=$CORES
     PY_START=5000000 PY_COUNT=2 PY_ROUNDS=2 PY_RUNS=1
     IO_ROUNDS=3 IO_RUNS=1 MPI_ROUNDS=2 MPI_RUNS=1
     PRIM_ARGS=(--reps 7 --rep-ms 5)
-    GRAN_ARGS=(--total-ms 40 --reps 3 --per-decade 2 --max-us 10000 --max-tasks 2000)
-    PEER_ARGS=(--count 20 --reps 5)
+    GRAN_ARGS=(--total-ms 30 --reps 3 --per-decade 2 --max-us 10000 --max-tasks 2000)
+    PEER_ARGS=(--count 20 --reps 3)
     SMALL_ARGS=(--start 50000 --count 20 --reps 11) SMALL_PROCS=2
     DISPATCH_ARGS=(--tasks 5000 --reps 11) DISPATCH_PROCS=2
     IO_TASKS=8 IO_LATENCY=0.02 IO_LIST=1,2,4,8
     SCAN_PORTS=32 SCAN_LATENCY=0.005 SCAN_LIST=1,4,16,32
-    IP_INVOKE=4 IP_RUNS=3
+    IP_INVOKE=2 IP_RUNS=3
     SRV_LIST="1 2 4 8 16" SRV_RUNS=3 SRV_CLIENTS=100 SRV_REQUESTS=10
-    HTTP_CONNS="10 100 1000" HTTP_SECONDS=2 HTTP_ROUNDS=2 HTTP_WORKERS=$(doubling "$MAXW")
-    SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-10} HF_WARMUP=1
+    HTTP_CONNS="100 1000" HTTP_SECONDS=1 HTTP_ROUNDS=1 HTTP_WORKERS="$CORES"
+    SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-3} HF_WARMUP=0
 else
     profile=full
-    SS_START=5000000 SS_COUNT=20 SS_ROUNDS=20 SS_RUNS=3 SS_SCAN=$MAXW
+    SS_START=5000000 SS_COUNT=20 SS_ROUNDS=15 SS_RUNS=3 SS_SCAN=$MAXW
     PY_START=5000000 PY_COUNT=4 PY_ROUNDS=3 PY_RUNS=1
     IO_ROUNDS=5 IO_RUNS=2 MPI_ROUNDS=4 MPI_RUNS=2
     PRIM_ARGS=(--reps 11 --rep-ms 20)
     GRAN_ARGS=(--total-ms 200 --reps 5 --per-decade 2)
     PEER_ARGS=(--reps 7)
-    SMALL_ARGS=(--start 50000 --count 20 --reps 21) SMALL_PROCS=9
-    DISPATCH_ARGS=(--tasks 10000 --reps 21) DISPATCH_PROCS=9
+    SMALL_ARGS=(--start 50000 --count 20 --reps 21) SMALL_PROCS=7
+    DISPATCH_ARGS=(--tasks 10000 --reps 21) DISPATCH_PROCS=7
     IO_TASKS=16 IO_LATENCY=0.05 IO_LIST=1,2,4,8,16
     SCAN_PORTS=64 SCAN_LATENCY=0.01 SCAN_LIST=1,2,4,8,16,32,64
-    IP_INVOKE=9 IP_RUNS=7
+    IP_INVOKE=7 IP_RUNS=7
     SRV_LIST="1 2 4 8 16" SRV_RUNS=7 SRV_CLIENTS=200 SRV_REQUESTS=50
-    HTTP_CONNS="10 100 1000" HTTP_SECONDS=4 HTTP_ROUNDS=3 HTTP_WORKERS=$(doubling "$MAXW")
+    HTTP_CONNS="10 100 1000" HTTP_SECONDS=2 HTTP_ROUNDS=3 HTTP_WORKERS=$(doubling "$MAXW")
     SETTLE_S=${SETTLE_S:-60} PROBE_WAIT_S=${PROBE_WAIT_S:-20} HF_WARMUP=1
 fi
 

@@ -29,6 +29,9 @@ packages_for() {
 missing=()
 for group in "$@"; do
     for pkg in $(packages_for "$group"); do
+        # Any of Debian's nginx flavours will do (nginx, nginx-full, ...): installing
+        # nginx-light beside one would replace it.
+        [ "$pkg" = nginx-light ] && [ -x /usr/sbin/nginx ] && continue
         status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
         [ "$status" = "install ok installed" ] || missing+=("$pkg")
     done
@@ -49,3 +52,16 @@ echo "install-deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# Debian starts the nginx it installs as a service on port 80 of every address, and enables
+# it at boot. The bench runs an nginx of its own on 127.0.0.1 only, so the service we just
+# installed is stopped and disabled (an nginx that was there before is never touched).
+if [[ " ${missing[*]} " == *" nginx-light "* ]]; then
+    if [ -d /run/systemd/system ]; then
+        "${sudo[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
+    elif command -v update-rc.d >/dev/null 2>&1; then
+        "${sudo[@]}" invoke-rc.d nginx stop >/dev/null 2>&1 || true
+        "${sudo[@]}" update-rc.d nginx disable >/dev/null 2>&1 || true
+    fi
+    echo "install-deps.sh: the nginx service Debian starts is stopped and disabled; the bench runs its own on 127.0.0.1" >&2
+fi

@@ -354,7 +354,7 @@ nonempty() {
     if command -v wrk >/dev/null 2>&1; then
         local servers="pool,1 pool,2 python,0 python_nodelay,0" s
         [ ! -x "$BUILD/23_event_loop" ] || servers+=" eventloop,0"
-        if command -v nginx >/dev/null 2>&1; then
+        if PATH=$PATH:/usr/sbin command -v nginx >/dev/null 2>&1; then
             servers+=" nginx,1"
         else
             [[ "$stderr" == *"skipped: nginx: not installed"* ]] || fail "no word on nginx: $stderr"
