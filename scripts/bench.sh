@@ -230,7 +230,7 @@ step_machine() {
         echo "gnuplot: $(gnuplot --version 2>/dev/null || echo none)"
         echo "python: $($PYTHON --version 2>&1 || echo none)"
         echo "mpi: $(mpirun --version 2>/dev/null | head -n 1 || echo none)"
-        echo "wrk: $(wrk -v 2>&1 | sed -n '1s/ Copyright.*//p' | grep . || echo none)"
+        echo "wrk: $({ wrk -v 2>&1 || true; } | sed -n '1s/ Copyright.*//p' | grep . || echo none)" # -v exits 1
         echo "nginx: $(nginx -v 2>&1 | sed -n 's/^nginx version: //p' | grep . || echo none)"
         echo "loadavg: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null)"
         echo "profile: $profile"

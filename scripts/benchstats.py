@@ -1081,10 +1081,10 @@ def http_summary(results, t):
     L += ["", "`answered`: the share of the connections being answered, by Little's law "
               "(requests/s × mean latency = requests in flight). wrk's latencies and timeouts "
               "are those of answers that came: a connection still waiting for its first answer "
-              "when the run ends is in no figure but this one. Lesson 20's errors are read "
-              "errors: when --max-hold runs out while a worker waits for the connection's next "
-              "request, it hangs up without a last answer, and the request wrk sent meanwhile "
-              "meets a closed socket.", ""]
+              "when the run ends is in no figure but this one. Lesson 20's p99 is long by design: "
+              "a worker keeps a connection for at most --max-hold, answers the request after it "
+              "with `Connection: close`, and takes the next waiting connection; wrk reconnects, "
+              "and that connection waits its turn behind the others.", ""]
     L += md_table(["server", "workers", "connections", "requests/s", "q1–q3", "p50", "p99",
                    "q1–q3", "errors", "answered", "flag"],
                   [[names.get(r["server"], r["server"]) + (" (best)" if r.get("best") else ""),
