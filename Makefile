@@ -220,7 +220,7 @@ deps:
 # benchmark into bench/results/<host>-<date>/ (ignored by git: a run never changes a tracked
 # file), draws its plots there, and prints the summary and the headline beside the committed
 # reference run's (bench/results/reference/). QUICK=1: smaller sizes and fewer runs (about
-# a minute); RESULTS=dir: write there instead. Progress on stderr, the summary on stdout.
+# a minute and a half); RESULTS=dir: write there instead. Progress on stderr, the summary on stdout.
 # The MPI lesson is built by a make of its own, so that without it (or if it fails to
 # build) everything else is still measured.
 BENCH_LESSONS = $(filter $(BUILD)/12_% $(BUILD)/13_% $(BUILD)/14_% $(BUILD)/20_% $(BUILD)/23_%,$(LESSON_BINS))
