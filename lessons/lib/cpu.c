@@ -1,6 +1,6 @@
 /* cpu.c: see cpu.h. */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* pthread_setaffinity_np, CPU_SET: Linux extensions, used below only */
+#define _GNU_SOURCE /* pthread_setaffinity_np, CPU_SET, CPU_COUNT: Linux extensions, below */
 #endif
 #include "cpu.h"
 
@@ -88,4 +88,16 @@ int pin_process_to_cpu(pid_t pid, int cpu)
     (void)cpu;
     return ENOSYS;
 #endif
+}
+
+/* Linux only: sched_getaffinity of the calling thread (pid 0), counted. */
+int cpus_allowed(void)
+{
+#if defined(__linux__)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) >= 1)
+        return CPU_COUNT(&set);
+#endif
+    return online_cpus();
 }

@@ -7,6 +7,8 @@
  *                               Linux only, NAN elsewhere or if it cannot be read
  *   pin_thread_to_cpu(t, cpu)   keep thread t on one CPU; Linux only, ENOSYS elsewhere
  *   pin_process_to_cpu(pid, cpu)  the same for a single-threaded process (a pool's worker)
+ *   cpus_allowed()              how many CPUs this thread may run on (taskset narrows it);
+ *                               Linux only, online_cpus() elsewhere
  *
  * Wall time says how long a run took; CPU time says what it burned. A pool whose idle
  * workers spin, or a process pool's pipes, show up here and not on the wall clock.
@@ -14,7 +16,8 @@
  *
  * The Linux-only functions are the only place of the suite that uses Linux for this:
  * reading another process's CPU clock (POSIX lets a system refuse it, Linux grants it) and
- * CPU affinity (pthread_setaffinity_np, sched_setaffinity: extensions; POSIX has none).
+ * CPU affinity (pthread_setaffinity_np, sched_setaffinity, sched_getaffinity: extensions;
+ * POSIX has none).
  */
 #ifndef LESSONS_LIB_CPU_H
 #define LESSONS_LIB_CPU_H
@@ -41,5 +44,11 @@ int pin_thread_to_cpu(pthread_t thread, int cpu);
  * while it has only that one thread, and the threads it creates afterwards inherit the
  * set. Returns 0 or an error number like pin_thread_to_cpu (ESRCH for pid <= 0). */
 int pin_process_to_cpu(pid_t pid, int cpu);
+
+/* Linux only: the CPUs in the calling thread's affinity mask (sched_getaffinity), which
+ * threads it creates inherit. online_cpus() counts every CPU the system has up; under
+ * `taskset -c 0` this says 1 while that still says 2. Elsewhere, or if the mask cannot be
+ * read, online_cpus(). */
+int cpus_allowed(void);
 
 #endif
