@@ -63,7 +63,7 @@ check_row() {
         # only that order's row and line
         local other
         for other in "${ORDERS[@]}"; do
-            [[ $other == "$order" ]] || refute_line --regexp "^$other[ :]"
+            [[ $other == "$order" ]] || refute_line --regexp "^${other}[ :]"
         done
     done
 }
