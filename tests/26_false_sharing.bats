@@ -74,14 +74,14 @@ check_ratio() {
     expect_verdict 5 1 1 "packed padded local"
 }
 
-@test "defaults: the CPUs online (at least 2) x 50000000, 5 rounds, every layout" {
+@test "defaults: the CPUs online (at least 2) x 25000000, 5 rounds, every layout" {
     local t
     t=$(nproc)
     ((t >= 2)) || t=2
     run_lesson 60 "$LESSON"
     assert_success
-    expect_verdict "$t" 50000000 5 "packed padded local"
-    assert_line --index 0 --regexp "^$t threads x 50000000 increments, 5 rounds; [0-9]+ CPUs? online$"
+    expect_verdict "$t" 25000000 5 "packed padded local"
+    assert_line --index 0 --regexp "^$t threads x 25000000 increments, 5 rounds; [0-9]+ CPUs? online$"
     refute_line --regexp '^layout (packed|padded):'   # addresses only with --show-layout
 }
 
