@@ -30,7 +30,8 @@
  * how many threads really ran at once, and a note says when packed's did not. On a virtual
  * machine the host may also place two vCPUs on two hyperthreads of one physical core, which
  * share one L1 cache: the line then has nowhere to travel, which may be why some rounds of
- * packed run as quick as padded's (the per-round lines show each run).
+ * packed run as quick as padded's (the per-round lines show each run, and a "spread:" line
+ * says when a layout's runs lay more than 2x apart).
  * Try: taskset -c 0 ./build/26_false_sharing (one CPU for every thread: no slowdown);
  * --threads 4 on 2 cores (four counters in one line, two cores writing it at any moment);
  * perf stat -e cache-misses ./build/26_false_sharing --layout packed, then --layout padded
@@ -287,6 +288,18 @@ static void print_table(const struct tally *tally, const bool *chosen, int nthre
                    tally[l].median_cores);
 }
 
+/* A median hides how the runs spread. Where a layout's slowest run took more than twice
+ * its quickest, say so: false sharing on a shared machine is often bimodal (a run whose
+ * threads shared cores, or a cache, against one whose threads did not). */
+static void say_wide_spreads(const struct tally *tally, const bool *chosen)
+{
+    for (enum layout l = LAYOUT_PACKED; l < NLAYOUTS; l++)
+        if (chosen[l] && tally[l].max_s > 2 * tally[l].min_s)
+            printf("spread: %s's runs took %.1f to %.1f ms, over 2x apart: read the rounds "
+                   "above, not only the median\n", layout_names[l], tally[l].min_s * 1e3,
+                   tally[l].max_s * 1e3);
+}
+
 /* Why a run may show no slowdown: facts about the machine and the options, not about
  * this run's timing. */
 static void say_why_nothing_shared(int nthreads)
@@ -395,6 +408,7 @@ int main(int argc, char **argv)
         summarize(&tally[order[k]]);
 
     print_table(tally, chosen, nthreads, increments);
+    say_wide_spreads(tally, chosen);
     say_why_nothing_shared(nthreads);
     print_ratios(tally, chosen, rounds);
     say_if_fewer_ran(tally, chosen, nthreads);

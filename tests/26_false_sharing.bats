@@ -41,6 +41,24 @@ check_ratio() {
         fail "$layout took ${ratio}x, but the table says $p ms against padded's $q ms"
 }
 
+# "spread: X's runs took A to B ms, over 2x apart" exactly when the table's max is over
+# twice its min (as far as rounding to 0.1 ms lets us tell), with the table's own figures.
+check_spread() {
+    local layout=$1 row min max said
+    row=$(printf '%s\n' "${lines[@]}" | awk -v l="$layout" '$1 == l && NF == 6 { print $3, $4 }')
+    read -r min max <<<"$row"
+    said=$(printf '%s\n' "${lines[@]}" |
+        sed -nE "s/^spread: $layout's runs took ([0-9.]+) to ([0-9.]+) ms, over 2x apart: read the rounds above, not only the median$/\1 \2/p")
+    if [[ -n "$said" ]]; then
+        assert_equal "$said" "$min $max"
+        awk -v a="$min" -v b="$max" 'BEGIN { exit !(b + 0.05 > 2 * (a - 0.05)) }' ||
+            fail "a spread line for $layout, yet $min to $max ms"
+    else
+        awk -v a="$min" -v b="$max" 'BEGIN { exit !(b - 0.05 <= 2 * (a + 0.05)) }' ||
+            fail "no spread line for $layout, yet $min to $max ms"
+    fi
+}
+
 # ---- exact counts ---------------------------------------------------------------------------
 
 @test "every layout is exact with 1, 2, 3, 8 and 64 threads (more threads than CPUs)" {
@@ -87,7 +105,7 @@ check_ratio() {
 
 # ---- the figures: the table's own, never a threshold ------------------------------------------
 
-@test "the table has a row per layout, and each ratio is its medians' quotient" {
+@test "the table has a row per layout; each ratio is its medians' quotient; spreads said" {
     run_lesson 60 "$LESSON" --threads 2 --increments 2000000 --rounds 3
     assert_success
     assert_line --regexp '^layout +median ms +min ms +max ms +ns/inc +cores$'
@@ -97,6 +115,7 @@ check_ratio() {
     done
     check_ratio packed
     check_ratio local
+    for l in packed padded local; do check_spread "$l"; done
     assert_line --regexp "^packed took [0-9.]+x padded's time in this run \(medians of 3 rounds\)$"
 }
 
