@@ -91,8 +91,8 @@ static struct padded_counter padded[MAX_THREADS];
 
 /* The line size this machine reports, or 0 if it does not say. Linux/glibc only:
  * sysconf(_SC_LEVEL1_DCACHE_LINESIZE) is a glibc extension (macOS has sysctl
- * hw.cachelinesize instead); elsewhere, and where glibc cannot tell (some virtual
- * machines), this is 0 and CACHE_LINE is assumed. */
+ * hw.cachelinesize instead); elsewhere, and where glibc cannot tell, this is 0 and
+ * CACHE_LINE is assumed. */
 static long reported_cache_line(void)
 {
 #ifdef _SC_LEVEL1_DCACHE_LINESIZE
