@@ -83,7 +83,7 @@ check_threads() {
     assert_success
     parse_verdict
     assert_equal "$variant $locks $lost $torn" "fixed tas,ttas,ticket,futex,mutex 0 0"
-    assert_line "part two, timed: each lock for 0.03 s a round, 2 rounds, the locks taking turns; 3 threads on $(nproc) CPUs"
+    assert_line "part two, timed: each lock for 0.03 s a round, 2 rounds, the locks taking turns; 3 threads on $(getconf _NPROCESSORS_ONLN) CPUs"
     assert_line --regexp '^lock +ns/acq +\(min-max\) +vs mutex +CPUs +spins/acq +yields/1k +sleeps/1k +most/fewest$'
     local all=$((5 * 3 * 100)) lock
     for lock in "${LOCKS[@]}"; do

@@ -306,12 +306,12 @@ memcheck_clean() {
 # ThreadSanitizer understands C11 atomics: the acquire on taking a spinlock and the release on
 # giving it back order the critical sections, so every real lock is clean and the broken bool
 # is a data race, even in a run that lost no update. The futex lock sleeps in the kernel,
-# which tsan does not see as synchronization; it needs not: the atomics around each sleep
-# carry the happens-before, and 8 threads on few CPUs make those sleeps happen. helgrind
-# checks only the mutex: it does not see C11 atomics as synchronization at all (lesson 18), so
-# under every spinlock and the futex lock it would call the protected counter itself a race.
-# HELGRIND_IGNORE could quiet the lock word, never the data it protects, and memcheck has no
-# such blind spot: it checks every lock.
+# which tsan does not see as synchronization, nor need it: the atomics around each sleep
+# carry the happens-before (8 threads on few CPUs make such sleeps likely). helgrind checks
+# only the mutex: it does not see C11 atomics as synchronization at all (see 15-19 above), so
+# under every spinlock and the futex lock it calls the protected counter itself a race, and
+# a report on the broken bool would prove nothing. HELGRIND_IGNORE could quiet the lock word,
+# never the data it protects. memcheck looks at memory, not at ordering: it runs every lock.
 
 @test "tsan: 27 --variant broken is a data race" {
     tsan_reports "data race" 27_spinlocks --variant broken --threads 2 --iterations 1000 --seconds 0
