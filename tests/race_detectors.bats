@@ -330,3 +330,29 @@ memcheck_clean() {
     helgrind_clean 26_false_sharing --threads 3 --increments 2000 --rounds 1
     memcheck_clean 26_false_sharing --threads 3 --increments 2000 --rounds 1
 }
+
+# ---- 27_spinlocks: locks made of atomics, and a bool that is not one ------------------------
+# ThreadSanitizer understands C11 atomics: the acquire on taking a spinlock and the release on
+# giving it back order the critical sections, so every real lock is clean and the broken bool
+# is a data race, even in a run that lost no update. The futex lock sleeps in the kernel,
+# which tsan does not see as synchronization, nor need it: the atomics around each sleep
+# carry the happens-before (8 threads on few CPUs make such sleeps likely). helgrind checks
+# only the mutex: it does not see C11 atomics as synchronization at all (see 15-19 above), so
+# under every spinlock and the futex lock it calls the protected counter itself a race, and
+# a report on the broken bool would prove nothing. HELGRIND_IGNORE could quiet the lock word,
+# never the data it protects. memcheck looks at memory, not at ordering: it runs every lock.
+
+@test "tsan: 27 --variant broken is a data race" {
+    tsan_reports "data race" 27_spinlocks --variant broken --threads 2 --iterations 1000 --seconds 0
+}
+@test "tsan: 27 tas, ttas, ticket, futex and mutex are clean" {
+    tsan_clean 27_spinlocks --lock tas --threads 3 --iterations 500 --seconds 0.02 --rounds 1
+    tsan_clean 27_spinlocks --lock ttas --threads 3 --iterations 500 --seconds 0.02 --rounds 1
+    tsan_clean 27_spinlocks --lock ticket --threads 3 --iterations 500 --seconds 0.02 --rounds 1
+    tsan_clean 27_spinlocks --lock futex --threads 8 --iterations 500 --seconds 0.05 --rounds 1
+    tsan_clean 27_spinlocks --lock mutex --threads 3 --iterations 500 --seconds 0.02 --rounds 1
+}
+@test "helgrind and memcheck: 27 is clean (helgrind: the mutex only)" {
+    helgrind_clean 27_spinlocks --lock mutex --threads 3 --iterations 200 --seconds 0.02 --rounds 1
+    memcheck_clean 27_spinlocks --threads 3 --iterations 200 --seconds 0.02 --rounds 1
+}
