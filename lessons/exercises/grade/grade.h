@@ -1,0 +1,57 @@
+/*
+ * grade.h: the one driver every exercise's checker shares (grade.c), and what a checker
+ * (grade/NAME_check.c) gives it: a table of checks.
+ *
+ *   const grade_exercise grade_this = {
+ *       .name = "bank", .helgrind = true,
+ *       .checks = { { "invariant: total conserved", check_total }, ... },
+ *   };
+ *
+ * The driver is the checker's main, never the student's: it runs each check in a child
+ * process of its own (fork), waits at most --limit seconds for it, kills it if it is stuck
+ * (a deadlock, a lost wakeup), and prints one line per check:
+ *     PASS invariant: total conserved
+ *     FAIL invariant: total conserved (total=99 expected=100)
+ * then "RESULT exercise=bank passed=P checks=N OK|FAIL". A check returns true or false and
+ * may say why in `why`. --small shrinks every size for ThreadSanitizer and helgrind;
+ * --bench runs the exercise's timed workload instead (ticket_lock's speed check).
+ * scripts/grade.sh runs these binaries plain, under ThreadSanitizer and under helgrind.
+ */
+#ifndef EXERCISES_GRADE_H
+#define EXERCISES_GRADE_H
+
+#include "program.h"
+
+#include <stdatomic.h>
+
+enum { GRADE_MAX_CHECKS = 8, GRADE_WHY = 200 };
+
+typedef struct grade_check {
+    const char *name;
+    bool (*run)(char *why, size_t size);
+} grade_check;
+
+typedef struct grade_exercise {
+    const char *name;
+    bool helgrind;         /* helgrind's verdict is meaningful (no C11 atomics in the way) */
+    double (*bench)(void); /* the timed workload, ns per operation; NULL: no speed check */
+    grade_check checks[GRADE_MAX_CHECKS];
+} grade_exercise;
+
+/* Each checker defines this one. */
+extern const grade_exercise grade_this;
+
+/* --small: ThreadSanitizer and helgrind runs, where every operation is slow. */
+extern bool grade_small;
+
+/* n, or a hundredth of it (at least 1) under --small. */
+long grade_size(long n);
+
+/* Starts n threads running fn(arg + i * stride) and joins them all. */
+void grade_run_threads(int n, void *(*fn)(void *), void *arg, size_t stride);
+
+/* Sleeps until *flag holds, or `seconds` pass; returns whether it holds. The checks'
+ * bounded wait for another thread's progress. */
+bool grade_wait_flag(atomic_bool *flag, double seconds);
+
+#endif
