@@ -88,8 +88,15 @@ static bool run_check(const grade_check *c, double limit, char *why, size_t size
         snprintf(why, size, "crashed: %s", strsignal(WTERMSIG(status)));
         return false;
     }
-    if (WEXITSTATUS(status) == 66 && !why[0])
-        snprintf(why, size, "ThreadSanitizer reported");
+    if (WEXITSTATUS(status) == 66) { /* the check's own verdict was fine: the tool's was not */
+        static const char said[] = "ThreadSanitizer reported; ";
+        size_t p = sizeof said - 1, n = strlen(why);
+        if (n + p >= size)
+            n = size - p - 1;
+        memmove(why + p, why, n); /* the check's own words after the tool's */
+        memcpy(why, said, p);
+        why[n ? p + n : p - 2] = '\0';
+    }
     return WEXITSTATUS(status) == 0;
 }
 
