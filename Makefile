@@ -74,16 +74,17 @@ $(LESSON_BINS): $(BUILD)/%: lessons/%.c $(HEADERS) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 exercise-bins: $(EX_BINS) $(EX_SOL_BINS)
+# First, so that bounded_queue.h is the exercise's, not the library's of the same name.
 EX_FLAGS = -Ilessons/exercises -Ilessons/exercises/grade
 EX_GRADE = lessons/exercises/grade/grade.c lessons/exercises/grade/grade.h
 $(EX_BINS): $(BUILD)/exercises/%: lessons/exercises/%.c lessons/exercises/%.h \
             lessons/exercises/grade/%_check.c $(EX_GRADE) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(EX_FLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(LIB) $(LDLIBS)
+	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(LIB) $(LDLIBS)
 $(EX_SOL_BINS): $(BUILD)/exercises/solutions/%: lessons/exercises/solutions/%.c lessons/exercises/%.h \
                 lessons/exercises/grade/%_check.c $(EX_GRADE) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(EX_FLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(LIB) $(LDLIBS)
+	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(LIB) $(LDLIBS)
 
 $(HARNESS): tests/harness.c tests/harness.h $(HEADERS)
 	@mkdir -p $(@D)
