@@ -46,6 +46,50 @@ bool grade_wait_flag(atomic_bool *flag, double seconds)
     return true;
 }
 
+void grade_tally_init(grade_tally *t)
+{
+    PT_CHECK(pthread_mutex_init(&t->mu, NULL));
+    cond_init_monotonic(&t->cv);
+    t->n = 0;
+}
+
+void grade_tally_destroy(grade_tally *t)
+{
+    PT_CHECK(pthread_cond_destroy(&t->cv));
+    PT_CHECK(pthread_mutex_destroy(&t->mu));
+}
+
+void grade_tally_add(grade_tally *t, long k)
+{
+    PT_CHECK(pthread_mutex_lock(&t->mu));
+    t->n += k;
+    PT_CHECK(pthread_cond_broadcast(&t->cv));
+    PT_CHECK(pthread_mutex_unlock(&t->mu));
+}
+
+long grade_tally_get(grade_tally *t)
+{
+    PT_CHECK(pthread_mutex_lock(&t->mu));
+    long n = t->n;
+    PT_CHECK(pthread_mutex_unlock(&t->mu));
+    return n;
+}
+
+bool grade_tally_wait(grade_tally *t, long n, double seconds)
+{
+    struct timespec until = deadline_after(seconds);
+    PT_CHECK(pthread_mutex_lock(&t->mu));
+    int rc = 0;
+    while (t->n < n && rc != ETIMEDOUT) {
+        rc = pthread_cond_timedwait(&t->cv, &t->mu, &until);
+        if (rc != 0 && rc != ETIMEDOUT)
+            die_rc("pthread_cond_timedwait", rc);
+    }
+    bool reached = t->n >= n;
+    PT_CHECK(pthread_mutex_unlock(&t->mu));
+    return reached;
+}
+
 /* Runs one check in a child; returns whether it passed, with the reason in why. */
 static bool run_check(const grade_check *c, double limit, char *why, size_t size)
 {

@@ -54,4 +54,19 @@ void grade_run_threads(int n, void *(*fn)(void *), void *arg, size_t stride);
  * bounded wait for another thread's progress. */
 bool grade_wait_flag(atomic_bool *flag, double seconds);
 
+/* A count that threads add to and others wait for, under a mutex (not atomics, which
+ * helgrind cannot see): the checks' way to learn that n things have happened. */
+typedef struct grade_tally {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    long n;
+} grade_tally;
+
+void grade_tally_init(grade_tally *t);
+void grade_tally_destroy(grade_tally *t);
+void grade_tally_add(grade_tally *t, long k);
+long grade_tally_get(grade_tally *t);
+/* Waits until the count reaches at least n, or `seconds` pass; returns whether it did. */
+bool grade_tally_wait(grade_tally *t, long n, double seconds);
+
 #endif
