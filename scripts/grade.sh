@@ -83,7 +83,7 @@ grade_one() {
             local verdict
             verdict=$(printf '%s\n' "${mine[@]}" | sort -g | awk -v n="$RUNS" 'NR == int((n + 1) / 2)' |
                 { read -r m; printf '%s\n' "${theirs[@]}" | sort -g | awk -v n="$RUNS" -v m="$m" -v b="$SPEED_BOUND" '
-                    NR == int((n + 1) / 2) { r = m / $1; printf "%s %.2f ns vs reference %.2f ns per lock+unlock, ratio %.2f (bound %s, median of %d runs each)\n", (r <= b ? "PASS" : "FAIL"), m, $1, r, b, n }'; })
+                    NR == int((n + 1) / 2) { r = m / $1; printf "%s %.2f ns vs reference %.2f ns per uncontended lock+unlock, ratio %.2f (bound %s, median of %d runs each)\n", (r <= b ? "PASS" : "FAIL"), m, $1, r, b, n }'; })
             check_line "${verdict%% *}" "speed: ${verdict#* }" ;;
         esac
     done
