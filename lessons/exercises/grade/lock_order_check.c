@@ -56,10 +56,64 @@ static bool ring_of_three(char *why, size_t size)
     return ok;
 }
 
+typedef struct probe {
+    account *from, *to;
+    atomic_bool calling;
+} probe;
+
+static void *transfer_once(void *arg)
+{
+    probe *p = arg;
+    atomic_store(&p->calling, true);
+    transfer(p->from, p->to, 1);
+    return NULL;
+}
+
+/* Holding a[0]'s lock, runs transfer(from, to) in a thread: does it lock a[1] first (and
+ * then wait for a[0])? A transfer that takes a[0] first waits at once and leaves a[1] free. */
+static bool takes_a1_first(account *a, account *from, account *to)
+{
+    probe p = { .from = from, .to = to };
+    PT_CHECK(pthread_mutex_lock(&a[0].mu));
+    pthread_t t;
+    PT_CHECK(pthread_create(&t, NULL, transfer_once, &p));
+    grade_wait_flag(&p.calling, 5);
+    bool taken = false;
+    for (int64_t until = now_ns() + 200000000; !taken && now_ns() < until; nap(0.001)) {
+        int rc = pthread_mutex_trylock(&a[1].mu);
+        if (rc == 0)
+            PT_CHECK(pthread_mutex_unlock(&a[1].mu));
+        else if (rc == EBUSY)
+            taken = true;
+        else
+            die_rc("pthread_mutex_trylock", rc);
+    }
+    PT_CHECK(pthread_mutex_unlock(&a[0].mu));
+    PT_CHECK(pthread_join(t, NULL));
+    return taken;
+}
+
+/* Deterministic where the deadlock checks need luck: which lock does each direction take
+ * first? A global order takes the same one in both directions. */
+static bool same_order_both_ways(char *why, size_t size)
+{
+    account a[2];
+    for (int i = 0; i < 2; i++)
+        account_init(&a[i], i, INITIAL);
+    bool forward = takes_a1_first(a, &a[0], &a[1]), backward = takes_a1_first(a, &a[1], &a[0]);
+    for (int i = 0; i < 2; i++)
+        account_destroy(&a[i]);
+    snprintf(why, size, "while the grader held a0: transfer(a0, a1) %s, transfer(a1, a0) %s",
+             forward ? "locked a1" : "left a1 free for 0.2 s",
+             backward ? "locked a1" : "left a1 free for 0.2 s");
+    return forward == backward;
+}
+
 const grade_exercise grade_this = {
     .name = "lock_order",
     .helgrind = true,
     .checks = {
+        { "lock order: transfer(a, b) and transfer(b, a) take the same lock first", same_order_both_ways },
         { "no deadlock: transfer(a, b) and transfer(b, a) at once; money conserved", opposite_directions },
         { "no deadlock: 4 threads around a ring of 3 accounts; money conserved", ring_of_three },
     },
