@@ -230,12 +230,12 @@ exercise:
 	$(call check_E)
 	@$(MAKE) -s $(BUILD)/exercises/$(E) $(BUILD)/exercises/solutions/$(E)
 	@$(MAKE) -s BUILD=$(BUILD)/tsan SAN='$(TSAN_FLAGS)' CFLAGS='-O1 -g' $(BUILD)/tsan/exercises/$(if $(filter 1,$(SOLUTION)),solutions/)$(E)
-	@$(GRADE) $(E)
+	@$(GRADE) $(E) || { echo "make exercise: $(E) is not complete yet: see the FAIL lines above" >&2; exit 1; }
 exercises:
 	@$(MAKE) -s -j$(JOBS) exercise-bins
 	@$(MAKE) -s -j$(JOBS) BUILD=$(BUILD)/tsan SAN='$(TSAN_FLAGS)' CFLAGS='-O1 -g' \
 	    $(if $(filter 1,$(SOLUTION)),$(EX_SOL_BINS:$(BUILD)/%=$(BUILD)/tsan/%),$(EX_BINS:$(BUILD)/%=$(BUILD)/tsan/%))
-	@JOBS=$(JOBS) $(GRADE) --all $(EXERCISES)
+	@JOBS=$(JOBS) $(GRADE) --all $(EXERCISES) || { echo "make exercises: not every exercise is complete yet" >&2; exit 1; }
 
 asan:
 	$(MAKE) BUILD=$(BUILD)/asan SAN='$(ASAN_FLAGS)' CFLAGS='-O1 -g' all
