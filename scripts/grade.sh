@@ -14,7 +14,7 @@
 # only repeat what the checks said, slowly); until then each counts as a FAIL "not run".
 # Their full output is kept in $BUILD/exercises/logs/. Exit 0 only when every check passes.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-5}
 SPEED_BOUND=${SPEED_BOUND:-1.5}
@@ -50,6 +50,9 @@ grade_one() {
         plain) ;;
         tsan)
             if [ -z "$ready" ]; then check_line FAIL "tsan: not run (fix the checks above first)"; continue; fi
+            if [ ! -x "$BUILD/tsan/exercises/$solution$name" ]; then
+                check_line FAIL "tsan: no ThreadSanitizer build in $BUILD/tsan (make exercise E=$name builds it)"; continue
+            fi
             TSAN_OPTIONS="halt_on_error=0 exitcode=66 atexit_sleep_ms=0 second_deadlock_stack=1" \
                 timeout 600 "$BUILD/tsan/exercises/$solution$name" --small --limit "$TOOL_LIMIT" \
                 >"$logs/$tag.tsan.log" 2>&1
@@ -62,6 +65,9 @@ grade_one() {
             fi ;;
         helgrind)
             if [ -z "$ready" ]; then check_line FAIL "helgrind: not run (fix the checks above first)"; continue; fi
+            if ! command -v valgrind >/dev/null; then
+                check_line FAIL "helgrind: valgrind is not installed (scripts/install-deps.sh test)"; continue
+            fi
             timeout 600 valgrind --tool=helgrind --fair-sched=yes --error-exitcode=99 "$bin" --small --limit "$TOOL_LIMIT" \
                 >"$logs/$tag.helgrind.log" 2>&1
             status=$?
@@ -96,7 +102,9 @@ if [ "${1:-}" = --all ]; then
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
     export BUILD RUNS SPEED_BOUND LIMIT TOOL_LIMIT
-    printf '%s\n' "$@" | xargs -P "${JOBS:-2}" -I{} sh -c '"$0" $1 {} >"$2/{}.out" 2>&1' "$0" "${solution:+--solution}" "$tmp"
+    # shellcheck disable=SC2016 # the inner shell's own $0..$3: the name is an argument, never code
+    printf '%s\n' "$@" |
+        xargs -P "${JOBS:-2}" -I{} sh -c '"$0" $1 "$3" >"$2/$3.out" 2>&1' "$0" "${solution:+--solution}" "$tmp" {}
     complete=0
     for name in "$@"; do cat "$tmp/$name.out"; echo; done
     printf '%-16s %-7s %s\n' exercise score result

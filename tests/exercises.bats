@@ -30,6 +30,7 @@ setup_file() {
         passed=${BASH_REMATCH[1]} total=${BASH_REMATCH[2]}
         ((passed < total)) || fail "$name: skeleton scored $passed/$total"
     done
+    # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
     [[ "$stderr" == *"make exercises: not every exercise is complete yet"* ]] || fail "$stderr"
 }
 
@@ -77,6 +78,7 @@ setup_file() {
 
 @test "a bad E= is a usage error naming the exercises" {
     local bad
+    # shellcheck disable=SC2016 # a crafted E must never reach a shell
     for bad in nope 'bank event' '../bank' '$(touch /tmp/exercises_bats_pwned)'; do
         run --separate-stderr timeout 60 make -s BUILD="$BUILD" exercise E="$bad"
         assert_failure 2
