@@ -72,10 +72,10 @@ static void *queue_up(void *arg)
     return NULL;
 }
 
-/* Waits up to 2 s until the lock has handed out `tickets` tickets. */
+/* Waits up to 10 s until the lock has handed out `tickets` tickets. */
 static bool tickets_taken(ticket_lock *l, unsigned tickets)
 {
-    int64_t until = now_ns() + 2000000000;
+    int64_t until = now_ns() + 10000000000;
     while (atomic_load(&l->next) < tickets)
         if (now_ns() > until)
             return false;
@@ -103,7 +103,7 @@ static bool fifo(char *why, size_t size)
     PT_CHECK(pthread_join(ta, NULL));
     PT_CHECK(pthread_join(tb, NULL));
     if (!a_queued || !b_queued)
-        snprintf(why, size, "a waiter did not take a ticket (l->next) within 2 s");
+        snprintf(why, size, "a waiter did not take a ticket (l->next) within 10 s");
     else
         snprintf(why, size, "%s; after release, first in came %s",
                  early ? "a waiter got in while the lock was held" : "both waited while the lock was held",
