@@ -63,15 +63,16 @@ setup_file() {
 }
 
 @test "a check that hangs is killed at its limit and reported stuck; the rest still run" {
-    # the lock_order skeleton deadlocks (nearly always); the driver kills it, never hangs
-    run timeout 60 "$BUILD/exercises/lock_order" --limit 1
+    # the lock_order skeleton deadlocks (nearly always, within milliseconds); its own stall
+    # detector would say so after 1 s, so a limit of 0.5 s makes the driver kill it first
+    run timeout 60 "$BUILD/exercises/lock_order" --limit 0.5
     assert_failure 1
     assert_line --index 0 --regexp '^FAIL lock order: '
     assert_equal "${#lines[@]}" 4
     assert_line --index -1 --regexp '^RESULT exercise=lock_order passed=[0-2] checks=3 FAIL$'
     for line in "${lines[@]:1:2}"; do
         [[ $line =~ ^(PASS|FAIL)\ no\ deadlock: ]] || fail "not a check line: $line"
-        [[ $line != FAIL* || $line == *"(stuck: killed after 1s (a deadlock? a lost wakeup?))" ]] ||
+        [[ $line != FAIL* || $line == *"(stuck: killed after 0.5s (a deadlock? a lost wakeup?))" ]] ||
             fail "a failed deadlock check that is not 'stuck': $line"
     done
 }

@@ -13,7 +13,7 @@ static const char usage[] =
     "[--small] [--limit S] [--bench | --stages]\n"
     "  runs this exercise's checks, one child process each, and prints PASS or FAIL per check\n"
     "  --small  small sizes, for ThreadSanitizer and helgrind\n"
-    "  --limit  seconds a check may take before it is killed as stuck, 0.1..600 (default 5)\n"
+    "  --limit  seconds a check may take before it is killed as stuck, 0.1..600 (default 10)\n"
     "  --bench  run the timed workload instead and print its ns per operation\n"
     "  --stages name the grader's stages for this exercise (plain tsan [helgrind] [speed])\n";
 
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
         CLI_END,
     };
     cli_setup(argv[0], usage);
-    double limit = 5;
+    double limit = 10;
     bool bench = false, stages = false;
     for (int c; (c = cli_next(argc, argv, opts)) != -1;)
         switch (c) {

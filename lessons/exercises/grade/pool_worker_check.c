@@ -61,11 +61,12 @@ static bool no_lost_wakeup(char *why, size_t size)
         if (!grade_tally_wait(&done, ran + 1, bound))
             break;
     }
-    snprintf(why, size, "%ld tasks submitted one at a time to idle workers: %ld ran%s%g%s", n, ran,
-             ran < n ? " (the next was not run within " : "", ran < n ? bound : 0,
-             ran < n ? " s: a lost wakeup?)" : "");
-    if (ran < n)
+    snprintf(why, size, "%ld tasks submitted one at a time to idle workers: %ld ran", n, ran);
+    if (ran < n) {
+        snprintf(why + strlen(why), size - strlen(why),
+                 " (the next was not run within %g s: a lost wakeup?)", bound);
         return false; /* shutdown may hang on such a pool: leave it */
+    }
     pool_shutdown(&p);
     free(jobs);
     grade_tally_destroy(&done);

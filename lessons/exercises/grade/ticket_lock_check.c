@@ -47,7 +47,7 @@ static void run_hammer(shared *s)
 
 static bool mutual_exclusion(char *why, size_t size)
 {
-    shared s = { .rounds = grade_size(200000) };
+    shared s = { .rounds = grade_size(50000) };
     run_hammer(&s);
     long crowded = atomic_load(&s.crowded);
     snprintf(why, size, "%d threads x %ld: counter=%ld expected=%ld, %ld times two were inside",
