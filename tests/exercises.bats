@@ -77,6 +77,22 @@ setup_file() {
     done
 }
 
+@test "the tool stages are not for show: the tools catch what the skeletons get wrong" {
+    # the grader runs them only once the checks pass; here they run on the skeletons
+    build BUILD="$BUILD/tsan" SAN=-fsanitize=thread CFLAGS='-O1 -g' \
+        "$BUILD/tsan/exercises/bank" "$BUILD/tsan/exercises/lock_order"
+    run env TSAN_OPTIONS="halt_on_error=0 exitcode=66" timeout 120 "$BUILD/tsan/exercises/bank" --small --limit 5
+    assert_failure 1
+    assert_line --regexp '^SUMMARY: ThreadSanitizer: data race [^ ]*lessons/exercises/bank\.c:[0-9]+ in bank_transfer$'
+    assert_line --regexp '^FAIL invariant: total conserved \(ThreadSanitizer reported; '
+    # both lock orders are shown to the tools once from one thread: a report in every run
+    run env TSAN_OPTIONS="halt_on_error=0 exitcode=66" timeout 120 "$BUILD/tsan/exercises/lock_order" --small --limit 2
+    assert_line --regexp '^SUMMARY: ThreadSanitizer: lock-order-inversion .*lessons/exercises/lock_order\.c:[0-9]+ in transfer$'
+    need_valgrind
+    run timeout 120 valgrind --tool=helgrind --fair-sched=yes "$BUILD/exercises/lock_order" --small --limit 2
+    assert_line --regexp '==[0-9]+== Thread #[0-9]+: lock order "0x[0-9A-F]+ before 0x[0-9A-F]+" violated$'
+}
+
 @test "a bad E= is a usage error naming the exercises" {
     local bad
     # shellcheck disable=SC2016 # a crafted E must never reach a shell

@@ -14,8 +14,9 @@
  *     FAIL invariant: total conserved (total=99 expected=100)
  * then "RESULT exercise=bank passed=P checks=N OK|FAIL". A check returns true or false and
  * may say why in `why`. --small shrinks every size for ThreadSanitizer and helgrind;
- * --bench runs the exercise's timed workload instead (ticket_lock's speed check).
- * scripts/grade.sh runs these binaries plain, under ThreadSanitizer and under helgrind.
+ * --bench runs the exercise's timed workload instead (ticket_lock's speed check); --stages
+ * names the stages that apply (plain tsan [helgrind] [speed]). scripts/grade.sh runs these
+ * binaries plain, under ThreadSanitizer and under helgrind, and compares the speeds.
  */
 #ifndef EXERCISES_GRADE_H
 #define EXERCISES_GRADE_H
