@@ -80,11 +80,18 @@ EX_GRADE = lessons/exercises/grade/grade.c lessons/exercises/grade/grade.h
 $(EX_BINS): $(BUILD)/exercises/%: lessons/exercises/%.c lessons/exercises/%.h \
             lessons/exercises/grade/%_check.c $(EX_GRADE) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(LIB) $(LDLIBS)
+	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(filter %_ref.o,$^) $(LIB) $(LDLIBS)
 $(EX_SOL_BINS): $(BUILD)/exercises/solutions/%: lessons/exercises/solutions/%.c lessons/exercises/%.h \
                 lessons/exercises/grade/%_check.c $(EX_GRADE) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(LIB) $(LDLIBS)
+	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(filter %_ref.o,$^) $(LIB) $(LDLIBS)
+# ticket_lock's speed check times the student's lock against the reference's in one
+# process, turn about: the reference is linked in as well, its functions renamed ref_*.
+TICKET_REF := $(BUILD)/exercises/obj/ticket_lock_ref.o
+$(TICKET_REF): lessons/exercises/solutions/ticket_lock.c lessons/exercises/ticket_lock.h $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) $(foreach f,init acquire release,-Dticket_lock_$f=ref_ticket_lock_$f) -c -o $@ $<
+$(BUILD)/exercises/ticket_lock $(BUILD)/exercises/solutions/ticket_lock: $(TICKET_REF)
 
 $(HARNESS): tests/harness.c tests/harness.h $(HEADERS)
 	@mkdir -p $(@D)

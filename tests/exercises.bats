@@ -46,7 +46,7 @@ setup_file() {
     # the tool stages ran: tsan for all, helgrind for all but ticket_lock, speed for ticket_lock
     [[ $(grep -c '^PASS tsan: no report$' <<<"$output") -eq ${#EXERCISES[@]} ]] || fail "tsan lines"
     [[ $(grep -c '^PASS helgrind: no error$' <<<"$output") -eq $((${#EXERCISES[@]} - 1)) ]] || fail "helgrind lines"
-    assert_line --regexp '^PASS speed: [0-9.]+ ns vs reference [0-9.]+ ns per uncontended lock\+unlock, ratio [0-9.]+ \(bound 1.5, median of 5 runs each\)$'
+    assert_line --regexp '^PASS speed: [0-9.]+ ns vs reference [0-9.]+ ns CPU per uncontended lock\+unlock, ratio [0-9.]+ \(bound 1.5; the median of 3 runs, each 21 pairs timed turn about\)$'
 }
 
 @test "make exercise E=semaphore: one PASS/FAIL line per check, then the score; exit agrees" {

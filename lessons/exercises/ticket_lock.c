@@ -16,9 +16,9 @@
  * The grader checks: a plain counter incremented under the lock by 2 threads is exact and
  * nobody is ever inside with another; two waiters enter in ticket order (FIFO);
  * ThreadSanitizer reports no data race (it catches memory orders too weak to carry the
- * counter from one holder to the next); and the lock is within 1.5x the reference
- * solution's time per uncontended lock+unlock, measured in the same run, interleaved,
- * median of 5 (helgrind is not used: it cannot see C11 atomics).
+ * counter from one holder to the next); and an uncontended lock+unlock costs at most 1.5x
+ * the reference solution's CPU time, the two timed turn about in one process (helgrind is
+ * not used: it cannot see C11 atomics).
  * Notice: a spinlock burns its CPU while it waits; if the holder is descheduled, every
  * waiter spins for nothing. A ticket lock makes that worse (the next in line may be the one
  * asleep), which is why the reference yields now and then.

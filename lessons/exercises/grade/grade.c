@@ -14,7 +14,7 @@ static const char usage[] =
     "  runs this exercise's checks, one child process each, and prints PASS or FAIL per check\n"
     "  --small  small sizes, for ThreadSanitizer and helgrind\n"
     "  --limit  seconds a check may take before it is killed as stuck, 0.1..600 (default 10)\n"
-    "  --bench  run the timed workload instead and print its ns per operation\n"
+    "  --bench  time this exercise against the reference solution instead (ns per operation)\n"
     "  --stages name the grader's stages for this exercise (plain tsan [helgrind] [speed])\n";
 
 bool grade_small;
@@ -173,7 +173,9 @@ int main(int argc, char **argv)
     if (bench) {
         if (!ex->bench)
             usage_error("--bench: %s has no timed workload", ex->name);
-        return verdict(true, "exercise=%s ns_per_op=%.2f", ex->name, ex->bench());
+        grade_speed sp = ex->bench();
+        return verdict(true, "exercise=%s ns=%.2f ref_ns=%.2f ratio=%.3f", ex->name, sp.ns,
+                       sp.ref_ns, sp.ratio);
     }
 
     int passed = 0, checks = 0;

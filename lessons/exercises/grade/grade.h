@@ -14,7 +14,7 @@
  *     FAIL invariant: total conserved (total=99 expected=100)
  * then "RESULT exercise=bank passed=P checks=N OK|FAIL". A check returns true or false and
  * may say why in `why`. --small shrinks every size for ThreadSanitizer and helgrind;
- * --bench runs the exercise's timed workload instead (ticket_lock's speed check); --stages
+ * --bench times the student's code against the reference's instead (ticket_lock); --stages
  * names the stages that apply (plain tsan [helgrind] [speed]). scripts/grade.sh runs these
  * binaries plain, under ThreadSanitizer and under helgrind, and compares the speeds.
  */
@@ -32,10 +32,16 @@ typedef struct grade_check {
     bool (*run)(char *why, size_t size);
 } grade_check;
 
+/* A speed check's figures: the student's and the reference's cost per operation, timed in
+ * one process turn about, and the median of the per-turn ratios (student / reference). */
+typedef struct grade_speed {
+    double ns, ref_ns, ratio;
+} grade_speed;
+
 typedef struct grade_exercise {
     const char *name;
     bool helgrind;         /* helgrind's verdict is meaningful (no C11 atomics in the way) */
-    double (*bench)(void); /* the timed workload, ns per operation; NULL: no speed check */
+    grade_speed (*bench)(void); /* the speed check; NULL: none */
     grade_check checks[GRADE_MAX_CHECKS];
 } grade_exercise;
 
