@@ -4,9 +4,11 @@
 # stand on (the pools, the bounded queue, the socket plumbing, the shared headers), built
 # once into $(BUILD)/libconc.a and linked into every program. tests/*_test.c are the
 # library's own test programs (with tests/harness.c), tests/*.bats the suite that runs
-# everything; bench/*.c are the benchmark programs (and bench/peers_tbb.cpp, C++, built by
-# $(CXX) where oneTBB is installed); scripts/ runs them. Adding a lesson,
-# a library file or a test program is adding a file. Everything is built under $(BUILD)
+# everything; lessons/exercises/ are skeletons for students, each graded against its
+# checker by `make exercise E=NAME` (solutions/ holds the reference solutions); bench/*.c
+# are the benchmark programs (and bench/peers_tbb.cpp, C++, built by $(CXX) where oneTBB
+# is installed); scripts/ runs them. Adding a lesson, a library file, a test program or an
+# exercise (NAME.c, NAME.h, solutions/NAME.c, grade/NAME_check.c) is adding files. Everything is built under $(BUILD)
 # (default build/).
 
 CC      ?= cc

@@ -17,6 +17,8 @@
  * balance; ThreadSanitizer and helgrind report nothing.
  * Notice: the lock protects an invariant (the total), not a variable: every access that can
  * see or break it must hold the lock, the readers too.
+ * Try: lock only bank_transfer at first, and grade: the unlocked readers can still see a
+ * transfer half done, and ThreadSanitizer reports them.
  */
 #include "bank.h"
 

@@ -18,6 +18,8 @@
  * ThreadSanitizer and helgrind report nothing.
  * Notice: two condition variables, one per reason to wait, so a put wakes a consumer and
  * never another producer. With one shared variable you would need broadcast.
+ * Try: write `if` instead of `while` around a wait, and grade a few times: a thread that
+ * wakes to find its item (or slot) already taken goes on regardless.
  */
 #include "bounded_queue.h"
 

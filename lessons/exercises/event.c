@@ -23,6 +23,8 @@
  * Notice: the flag, not the signal, is the truth. A broadcast that nobody is waiting for is
  * lost; a flag set before the wait begins is still seen, because the waiter checks it under
  * the same mutex before it sleeps.
+ * Try: compute the deadline inside the loop instead of once: every wakeup (spurious or a
+ * set that was cleared again) would then restart the timeout, which might never end.
  */
 #include "event.h"
 

@@ -20,6 +20,8 @@
  * Notice: the worker must not hold the mutex while a task runs (a long task would stall
  * every submit), and must check "empty and shutting down" under the same mutex that
  * shutdown sets it under, or a worker can miss the broadcast and sleep forever.
+ * Try: signal instead of broadcast in pool_shutdown, and grade: only one sleeping worker
+ * wakes, and the join of another never returns (the checks report it stuck).
  */
 #include "pool_worker.h"
 

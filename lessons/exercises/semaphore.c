@@ -15,6 +15,8 @@
  * through; ThreadSanitizer and helgrind report nothing.
  * Notice: signal, not broadcast, is enough here: one permit can let one waiter through,
  * and every waiter waits for the same thing. (Lesson 06 shows when it is not enough.)
+ * Try: broadcast instead of signal in csem_post: still correct, but every post wakes
+ * every waiter, and all but one go back to sleep.
  */
 #include "semaphore.h"
 
