@@ -4,9 +4,11 @@
 # stand on (the pools, the bounded queue, the socket plumbing, the shared headers), built
 # once into $(BUILD)/libconc.a and linked into every program. tests/*_test.c are the
 # library's own test programs (with tests/harness.c), tests/*.bats the suite that runs
-# everything; bench/*.c are the benchmark programs (and bench/peers_tbb.cpp, C++, built by
-# $(CXX) where oneTBB is installed); scripts/ runs them. Adding a lesson,
-# a library file or a test program is adding a file. Everything is built under $(BUILD)
+# everything; lessons/exercises/ are skeletons for students, each graded against its
+# checker by `make exercise E=NAME` (solutions/ holds the reference solutions); bench/*.c
+# are the benchmark programs (and bench/peers_tbb.cpp, C++, built by $(CXX) where oneTBB
+# is installed); scripts/ runs them. Adding a lesson, a library file, a test program or an
+# exercise (NAME.c, NAME.h, solutions/NAME.c, grade/NAME_check.c) is adding files. Everything is built under $(BUILD)
 # (default build/).
 
 CC      ?= cc
@@ -41,15 +43,21 @@ LIB         := $(BUILD)/libconc.a
 TEST_BINS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 HARNESS     := $(BUILD)/obj/tests/harness.o
 BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+# Exercises (lessons/exercises/NAME.c, the student's; solutions/NAME.c, the reference): each
+# is linked with its checker (grade/NAME_check.c) and the checkers' shared main (grade.c),
+# never with a main of its own. Both are built by `make`, so both always compile.
+EXERCISES   := $(sort $(basename $(notdir $(wildcard lessons/exercises/*.c))))
+EX_BINS     := $(EXERCISES:%=$(BUILD)/exercises/%)
+EX_SOL_BINS := $(EXERCISES:%=$(BUILD)/exercises/solutions/%)
 MPI_BINS    := $(MPI_SRCS:lessons/%.c=$(BUILD)/%)
 
 TSAN_FLAGS := -fsanitize=thread
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lessons tests benches run test tsan helgrind timeline asan deps bench bench-deps plots help clean
+.PHONY: all lessons tests exercise-bins exercise exercises benches run test tsan helgrind timeline asan deps bench bench-deps plots help clean
 .DEFAULT_GOAL := all
 
-all: lessons tests $(if $(MPI_SRCS),$(if $(HAVE_MPICC),mpi,mpi-missing))
+all: lessons tests exercise-bins $(if $(MPI_SRCS),$(if $(HAVE_MPICC),mpi,mpi-missing))
 lessons: $(LESSON_BINS)
 tests: $(TEST_BINS)
 benches: $(BENCH_BINS) $(BUILD)/bench/peers_tbb.features $(if $(PEERS_TBB),$(BUILD)/bench/peers_tbb)
@@ -66,6 +74,26 @@ $(LIB): $(LIB_OBJS)
 $(LESSON_BINS): $(BUILD)/%: lessons/%.c $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+exercise-bins: $(EX_BINS) $(EX_SOL_BINS)
+# First, so that bounded_queue.h is the exercise's, not the library's of the same name.
+EX_FLAGS = -Ilessons/exercises -Ilessons/exercises/grade
+EX_GRADE = lessons/exercises/grade/grade.c lessons/exercises/grade/grade.h
+$(EX_BINS): $(BUILD)/exercises/%: lessons/exercises/%.c lessons/exercises/%.h \
+            lessons/exercises/grade/%_check.c $(EX_GRADE) $(HEADERS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(filter %_ref.o,$^) $(LIB) $(LDLIBS)
+$(EX_SOL_BINS): $(BUILD)/exercises/solutions/%: lessons/exercises/solutions/%.c lessons/exercises/%.h \
+                lessons/exercises/grade/%_check.c $(EX_GRADE) $(HEADERS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(filter %_ref.o,$^) $(LIB) $(LDLIBS)
+# ticket_lock's speed check times the student's lock against the reference's in one
+# process, turn about: the reference is linked in as well, its functions renamed ref_*.
+TICKET_REF := $(BUILD)/exercises/obj/ticket_lock_ref.o
+$(TICKET_REF): lessons/exercises/solutions/ticket_lock.c lessons/exercises/ticket_lock.h $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) $(foreach f,init acquire release,-Dticket_lock_$f=ref_ticket_lock_$f) -c -o $@ $<
+$(BUILD)/exercises/ticket_lock $(BUILD)/exercises/solutions/ticket_lock: $(TICKET_REF)
 
 $(HARNESS): tests/harness.c tests/harness.h $(HEADERS)
 	@mkdir -p $(@D)
@@ -200,6 +228,24 @@ helgrind:
 	@$(MAKE) -s $(BUILD)/$(run_lesson)
 	$(info $(HELGRIND) $(BUILD)/$(run_lesson) $(ARGS))
 	@$(HELGRIND) $(BUILD)/$(run_lesson) $(ARGS); $(call then_name_status,helgrind)
+# `make exercise E=bank`: grade lessons/exercises/bank.c (SOLUTION=1: the reference
+# solution): its checks, then ThreadSanitizer, helgrind and a speed check where the exercise
+# has them, one PASS/FAIL line each, then "SCORE bank P/N"; exit 0 only if all pass (make
+# turns the grader's 1 into its own 2). `make exercises`: all of them, and a table.
+# E is checked by make itself, like L: one exercise's name, or the usage naming them all.
+check_E = $(if $(filter 1,$(words $(value E))),$(if $(filter $(value E),$(EXERCISES)),,$(error make exercise: no exercise "$(value E)" (exercises: $(EXERCISES)))),$(error usage: make exercise E=NAME [SOLUTION=1] (exercises: $(EXERCISES))))
+GRADE = BUILD='$(BUILD)' scripts/grade.sh $(if $(filter 1,$(SOLUTION)),--solution)
+exercise:
+	$(call check_E)
+	@$(MAKE) -s $(BUILD)/exercises/$(E) $(BUILD)/exercises/solutions/$(E)
+	@$(MAKE) -s BUILD=$(BUILD)/tsan SAN='$(TSAN_FLAGS)' CFLAGS='-O1 -g' $(BUILD)/tsan/exercises/$(if $(filter 1,$(SOLUTION)),solutions/)$(E)
+	@$(GRADE) $(E) || { echo "make exercise: $(E) is not complete yet: see the FAIL lines above" >&2; exit 1; }
+exercises:
+	@$(MAKE) -s -j$(JOBS) exercise-bins
+	@$(MAKE) -s -j$(JOBS) BUILD=$(BUILD)/tsan SAN='$(TSAN_FLAGS)' CFLAGS='-O1 -g' \
+	    $(if $(filter 1,$(SOLUTION)),$(EX_SOL_BINS:$(BUILD)/%=$(BUILD)/tsan/%),$(EX_BINS:$(BUILD)/%=$(BUILD)/tsan/%))
+	@JOBS=$(JOBS) $(GRADE) --all $(EXERCISES) || { echo "make exercises: not every exercise is complete yet" >&2; exit 1; }
+
 asan:
 	$(MAKE) BUILD=$(BUILD)/asan SAN='$(ASAN_FLAGS)' CFLAGS='-O1 -g' all
 
@@ -253,6 +299,8 @@ help:
 	@echo "make tsan L=NN ARGS= one lesson built with ThreadSanitizer and run: its reports, exit 66 if any"
 	@echo "make helgrind L=NN ARGS=  one lesson under valgrind's helgrind: its errors, exit 99 if any"
 	@echo "make timeline L=NN ARGS=  one lesson run with --trace, drawn as a timeline (PNG, SVG)"
+	@echo "make exercise E=NAME [SOLUTION=1]  grade one exercise (lessons/exercises/NAME.c)"
+	@echo "make exercises [SOLUTION=1]        grade them all, then a table"
 	@echo "make clean           remove $(BUILD)/"
 	@echo
 	@echo "layout: lessons/NN_topic.c the lessons; lessons/lib/ the library they stand on (pools,"
