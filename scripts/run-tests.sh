@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || set -- tests
 if [ "$*" = tests ]; then
     slowest=(tests/bench.bats tests/race_detectors.bats tests/process_pool.bats tests/thread_pool.bats
-        tests/20_server.bats tests/14_sum_squares.bats)
+        tests/20_server.bats tests/14_sum_squares.bats tests/exercises.bats)
     set --
     for f in "${slowest[@]}"; do [ -e "$f" ] && set -- "$@" "$f"; done
     for f in tests/*.bats; do

@@ -35,7 +35,9 @@ setup_file() {
 }
 
 @test "make exercises SOLUTION=1: every reference solution passes every check" {
-    run --separate-stderr timeout 300 make -s BUILD="$BUILD" exercises SOLUTION=1
+    # SPEED_BOUND=1000: the speed stage runs, and is graded, but no timing can fail a test
+    # (the reference against itself lands near 1.0, yet a test does not bet on a machine)
+    run --separate-stderr env SPEED_BOUND=1000 timeout 300 make -s BUILD="$BUILD" exercises SOLUTION=1
     assert_success
     assert_line "SCORE exercises ${#EXERCISES[@]}/${#EXERCISES[@]} complete"
     refute_line --regexp '^FAIL '
@@ -46,7 +48,7 @@ setup_file() {
     # the tool stages ran: tsan for all, helgrind for all but ticket_lock, speed for ticket_lock
     [[ $(grep -c '^PASS tsan: no report$' <<<"$output") -eq ${#EXERCISES[@]} ]] || fail "tsan lines"
     [[ $(grep -c '^PASS helgrind: no error$' <<<"$output") -eq $((${#EXERCISES[@]} - 1)) ]] || fail "helgrind lines"
-    assert_line --regexp '^PASS speed: [0-9.]+ ns vs reference [0-9.]+ ns CPU per uncontended lock\+unlock, ratio [0-9.]+ \(bound 1.5; the median of 3 runs, each 21 pairs timed turn about\)$'
+    assert_line --regexp '^PASS speed: [0-9.]+ ns vs reference [0-9.]+ ns CPU per uncontended lock\+unlock, ratio [0-9.]+ \(bound 1000; the median of 3 runs, each 21 pairs timed turn about\)$'
 }
 
 @test "make exercise E=semaphore: one PASS/FAIL line per check, then the score; exit agrees" {

@@ -84,7 +84,7 @@ static bool audits_consistent(char *why, size_t size)
     atomic_store(&a.stop, true);
     PT_CHECK(pthread_join(t, NULL));
     bank_destroy(&b);
-    snprintf(why, size, "%ld audits during the transfers: %ld saw a wrong total, %ld a negative balance",
+    snprintf(why, size, "%ld audits during the transfers: %ld saw a wrong total; %ld balances read were negative",
              a.audits, a.wrong_total, a.negative);
     return a.wrong_total == 0 && a.negative == 0;
 }
