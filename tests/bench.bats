@@ -454,7 +454,9 @@ nonempty() {
     printf 'twelve bytes' >"$BATS_TEST_TMPDIR/body"
     local flag
     for flag in "" --nodelay; do
-        timeout 30 python3 bench/python/http_server.py --port 0 --body "$BATS_TEST_TMPDIR/body" \
+        # --foreground: the SIGTERM below reaches python once (without it timeout forwards it
+        # to the child and again to the child's process group)
+        timeout --foreground 30 python3 bench/python/http_server.py --port 0 --body "$BATS_TEST_TMPDIR/body" \
             $flag >"$BATS_TEST_TMPDIR/out" 2>&1 &
         local pid=$! port='' i
         for i in $(seq 100); do

@@ -93,6 +93,11 @@ def main():
     server = Server(("127.0.0.1", args.port), make_handler(body, args.nodelay, answered))
 
     def stop(signum, frame):
+        # Once is enough: a second signal (timeout(1) sends one to the child and one to its
+        # process group) must not land in the interpreter's shutdown, which restores the
+        # default action and would end the process by the signal instead of its verdict.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise Stop()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
