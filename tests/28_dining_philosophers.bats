@@ -114,3 +114,11 @@ assert_all_fed() {
     assert_success
     assert_output --partial "--variant ordered|naive|waiter|trylock"
 }
+
+@test "lucky timing: even naive finishes, one philosopher after another" {
+    local v
+    for v in naive ordered waiter trylock; do
+        run_lesson 10 "$LESSON" --variant "$v" --timing lucky "${FAST[@]}" --meals 5
+        assert_all_fed "$v" 5 5
+    done
+}
