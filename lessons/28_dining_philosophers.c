@@ -38,8 +38,9 @@
  * reports "lock order violated" round the table, and so does ThreadSanitizer (a
  * lock-order-inversion). ThreadSanitizer reports the waiter variant too: its philosophers
  * take left then right, the same cycle of lock orders, and the tool cannot know that the
- * waiter never lets the last link close. ordered and trylock (which never waits while
- * holding a fork) are clean.
+ * waiter never lets the last link close; helgrind reports waiter and trylock alike (it
+ * counts a trylock that succeeds as taking the lock in that order, though a failed one never
+ * waits). Only ordered is clean under both: its orders form no cycle at all.
  * Try: --variant naive --timing natural several times: with the latch gone the deadlock
  * needs bad luck, and some runs finish; then --think 0 (no pause between meals).
  *

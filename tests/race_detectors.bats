@@ -362,7 +362,9 @@ memcheck_clean() {
 # lucky seats the philosophers one after another, so naive takes every left-then-right pair
 # for real and finishes, and both tools see the cycle round the table. The waiter variant
 # takes its forks in the same orders, and ThreadSanitizer reports that cycle too: it cannot
-# know that the waiter keeps the last link from closing. ordered and trylock are clean.
+# know that the waiter keeps the last link from closing. helgrind reports trylock's orders as
+# well (it counts a successful trylock as an acquisition in order; ThreadSanitizer does not):
+# a cycle that cannot deadlock, since a failed trylock never waits. ordered is clean in both.
 
 @test "tsan and helgrind: 28 --variant naive --timing lucky is a lock-order cycle" {
     tsan_reports "lock-order-inversion" 28_dining_philosophers --variant naive --timing lucky --meals 2
@@ -374,9 +376,8 @@ memcheck_clean() {
     tsan_reports "lock-order-inversion" 28_dining_philosophers --variant waiter --meals 10 --timeout 30
     refute_output --partial "data race"
 }
-@test "helgrind and memcheck: 28 is clean (helgrind: ordered and trylock)" {
+@test "helgrind and memcheck: 28 is clean (helgrind: ordered only)" {
     helgrind_clean 28_dining_philosophers --variant ordered --meals 3 --timeout 30
-    helgrind_clean 28_dining_philosophers --variant trylock --meals 3 --timeout 30
     memcheck_clean 28_dining_philosophers --variant waiter --meals 3 --timeout 30
     memcheck_clean 28_dining_philosophers --variant trylock --meals 3 --timeout 30
 }
