@@ -36,9 +36,9 @@
  * then even naive finishes, which is why such bugs survive testing; but a lock-order
  * checker still sees the cycle. `make helgrind L=28 ARGS='--variant naive --timing lucky'`
  * reports "lock order violated" round the table, and so does ThreadSanitizer (a
- * lock-order-inversion). ThreadSanitizer reports the waiter variant too: its philosophers
- * take left then right, the same cycle of lock orders, and the tool cannot know that the
- * waiter never lets the last link close; helgrind reports waiter and trylock alike (it
+ * lock-order-inversion). The waiter variant can be reported too (with --timing lucky it
+ * always is): its philosophers take left then right, the same cycle of lock orders, and
+ * the tool cannot know that the waiter never lets the last link close; helgrind reports waiter and trylock alike (it
  * counts a trylock that succeeds as taking the lock in that order, though a failed one never
  * waits). Only ordered is clean under both: its orders form no cycle at all.
  * Try: --variant naive --timing natural several times: with the latch gone the deadlock
