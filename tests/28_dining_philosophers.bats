@@ -102,7 +102,7 @@ assert_all_fed() {
         '--meals|--meals 0' \
         '--think|--think -1' \
         '--eat|--eat x' \
-        '--timing|--timing lucky' \
+        '--timing|--timing perfect' \
         '--timeout|--timeout 0' \
         '--scale|--scale 101' \
         'unexpected argument "extra"|extra' \
