@@ -8,8 +8,8 @@
 # checker by `make exercise E=NAME` (solutions/ holds the reference solutions); bench/*.c
 # are the benchmark programs (and bench/peers_tbb.cpp, C++, built by $(CXX) where oneTBB
 # is installed); scripts/ runs them. Adding a lesson, a library file, a test program or an
-# exercise (NAME.c, NAME.h, solutions/NAME.c, grade/NAME_check.c) is adding files. Everything is built under $(BUILD)
-# (default build/).
+# exercise (NAME.c, NAME.h, solutions/NAME.c, grade/NAME_check.c) is adding files.
+# Everything is built under $(BUILD) (default build/).
 
 CC      ?= cc
 CXX     ?= g++
@@ -266,7 +266,8 @@ deps:
 # benchmark into bench/results/<host>-<date>/ (ignored by git: a run never changes a tracked
 # file), draws its plots there, and prints the summary and the headline beside the committed
 # reference run's (bench/results/reference/). QUICK=1: smaller sizes and fewer runs (about
-# a minute and a half); RESULTS=dir: write there instead. Progress on stderr, the summary on stdout.
+# a minute and a half); RESULTS=dir: write there instead. Progress on stderr, the summary
+# on stdout.
 # The MPI lesson is built by a make of its own, so that without it (or if it fails to
 # build) everything else is still measured.
 BENCH_LESSONS = $(filter $(BUILD)/12_% $(BUILD)/13_% $(BUILD)/14_% $(BUILD)/20_% $(BUILD)/23_%,$(LESSON_BINS))
