@@ -232,8 +232,9 @@ helgrind:
 # solution): its checks, then ThreadSanitizer, helgrind and a speed check where the exercise
 # has them, one PASS/FAIL line each, then "SCORE bank P/N"; exit 0 only if all pass (make
 # turns the grader's 1 into its own 2). `make exercises`: all of them, and a table.
-# E is checked by make itself, like L: one exercise's name, or the usage naming them all.
-check_E = $(if $(filter 1,$(words $(value E))),$(if $(filter $(value E),$(EXERCISES)),,$(error make exercise: no exercise "$(value E)" (exercises: $(EXERCISES)))),$(error usage: make exercise E=NAME [SOLUTION=1] (exercises: $(EXERCISES))))
+# E is checked by make itself, like L: one exercise's name (no % pattern), or the usage
+# naming them all.
+check_E = $(if $(filter 1,$(words $(value E))),$(if $(and $(filter $(value E),$(EXERCISES)),$(if $(findstring %,$(value E)),,ok)),,$(error make exercise: no exercise "$(value E)" (exercises: $(EXERCISES)))),$(error usage: make exercise E=NAME [SOLUTION=1] (exercises: $(EXERCISES))))
 GRADE = BUILD='$(BUILD)' scripts/grade.sh $(if $(filter 1,$(SOLUTION)),--solution)
 exercise:
 	$(call check_E)

@@ -19,6 +19,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 RUNS=${RUNS:-3}
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "grade.sh: RUNS: expected a whole number from 1, got \"$RUNS\"" >&2; exit 2; }
 SPEED_BOUND=${SPEED_BOUND:-1.5}
 LIMIT=${LIMIT:-10}       # seconds per check, plain: a safety net (the checks bound their own waits)
 TOOL_LIMIT=${TOOL_LIMIT:-60}   # seconds per check under a tool
@@ -91,7 +92,7 @@ grade_one() {
             verdict=$(printf '%s\n' "${runs[@]}" | sort -g | awk -v n="$RUNS" -v b="$SPEED_BOUND" '
                 NF == 3 { r[++k] = $0 }
                 END {
-                    if (k < n) { print "FAIL a timed run (--bench) gave no figures"; exit }
+                    if (k < n || k == 0) { print "FAIL a timed run (--bench) gave no figures"; exit }
                     split(r[int((n + 1) / 2)], m, " ")
                     printf "%s %.2f ns vs reference %.2f ns CPU per uncontended lock+unlock, ratio %.2f (bound %s; the median of %d runs, each %s)\n",
                         (m[1] <= b ? "PASS" : "FAIL"), m[2], m[3], m[1], b, n, "21 pairs timed turn about"

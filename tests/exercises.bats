@@ -98,7 +98,9 @@ setup_file() {
 @test "a bad E= is a usage error naming the exercises" {
     local bad
     # shellcheck disable=SC2016 # a crafted E must never reach a shell
-    for bad in nope 'bank event' '../bank' '$(touch /tmp/exercises_bats_pwned)'; do
+    # '%' and 'b%' would match as make patterns; the last is one word with no space
+    for bad in nope 'bank event' '../bank' '%' 'b%' '$(touch /tmp/exercises_bats_pwned)' \
+        '$(shell$(EMPTY)touch$(EMPTY)/tmp/exercises_bats_pwned)'; do
         run --separate-stderr timeout 60 make -s BUILD="$BUILD" exercise E="$bad"
         assert_failure 2
         [[ "$stderr" == *"exercises: bank barrier bounded_queue event lock_order pool_worker semaphore ticket_lock"* ]] ||

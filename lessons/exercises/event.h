@@ -17,7 +17,8 @@ typedef struct event {
 void event_init(event *e); /* starts clear */
 void event_destroy(event *e);
 
-/* Sets the event: every thread waiting in event_wait or event_timed_wait returns (true). */
+/* Sets the event and wakes every waiting thread: each returns (true) once it sees the
+ * event set (an event cleared again before a waiter runs may keep it waiting). */
 void event_set(event *e);
 
 /* Clears it: later waits block again until the next event_set. */

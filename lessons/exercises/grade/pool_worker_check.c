@@ -95,6 +95,40 @@ static bool shutdown_drains(char *why, size_t size)
     return at_return == N && later == N;
 }
 
+/* Two tasks that each wait (bounded) for the other to start: they can both finish only if
+ * the workers run tasks side by side, i.e. a worker lets go of the pool's mutex while its
+ * task runs. A worker that runs the task under the mutex makes the other worker wait for
+ * it, and the first task gives up waiting. */
+typedef struct meeting {
+    grade_tally *started;
+    double bound_s;
+    bool met;
+} meeting;
+
+static void meet(void *arg)
+{
+    meeting *m = arg;
+    grade_tally_add(m->started, 1);
+    m->met = grade_tally_wait(m->started, 2, m->bound_s);
+}
+
+static bool tasks_side_by_side(char *why, size_t size)
+{
+    grade_tally started;
+    grade_tally_init(&started);
+    double bound = grade_small ? 20 : 2; /* a tool slows every step */
+    meeting a = { .started = &started, .bound_s = bound }, b = a;
+    pool p;
+    pool_start(&p, 2);
+    pool_submit(&p, meet, &a);
+    pool_submit(&p, meet, &b);
+    pool_shutdown(&p);
+    grade_tally_destroy(&started);
+    snprintf(why, size, "2 workers, 2 tasks that each wait up to %g s for the other to start: %s",
+             bound, a.met && b.met ? "both met" : "one waited alone (is a task run under the mutex?)");
+    return a.met && b.met;
+}
+
 static bool idle_shutdown(char *why, size_t size)
 {
     pool p;
@@ -111,6 +145,7 @@ const grade_exercise grade_this = {
     .checks = {
         { "invariant: every task runs exactly once", every_task_once },
         { "no lost wakeup: tasks submitted one at a time to idle workers all run", no_lost_wakeup },
+        { "tasks run side by side: a worker does not hold the mutex while its task runs", tasks_side_by_side },
         { "shutdown runs every queued task first, and joins", shutdown_drains },
         { "an idle pool shuts down", idle_shutdown },
     },
