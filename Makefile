@@ -82,11 +82,14 @@ EX_GRADE = lessons/exercises/grade/grade.c lessons/exercises/grade/grade.h
 $(EX_BINS): $(BUILD)/exercises/%: lessons/exercises/%.c lessons/exercises/%.h \
             lessons/exercises/grade/%_check.c $(EX_GRADE) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(filter %_ref.o,$^) $(LIB) $(LDLIBS)
+	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(filter %_ref.o,$^) $(LIB) $(EX_LDFLAGS) $(LDLIBS)
 $(EX_SOL_BINS): $(BUILD)/exercises/solutions/%: lessons/exercises/solutions/%.c lessons/exercises/%.h \
                 lessons/exercises/grade/%_check.c $(EX_GRADE) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(filter %_ref.o,$^) $(LIB) $(LDLIBS)
+	$(CC) $(EX_FLAGS) $(ALL_CFLAGS) -o $@ $< lessons/exercises/grade/$*_check.c lessons/exercises/grade/grade.c $(filter %_ref.o,$^) $(LIB) $(EX_LDFLAGS) $(LDLIBS)
+# event's checker sees which clock each condition variable gets through a wrapper of
+# pthread_cond_init (-Wl,--wrap: GNU ld, as on Linux).
+$(BUILD)/exercises/event $(BUILD)/exercises/solutions/event: EX_LDFLAGS = -Wl,--wrap=pthread_cond_init
 # ticket_lock's speed check times the student's lock against the reference's in one
 # process, turn about: the reference is linked in as well, its functions renamed ref_*.
 TICKET_REF := $(BUILD)/exercises/obj/ticket_lock_ref.o
