@@ -59,7 +59,7 @@ static const char usage[] =
     "  --layout       packed: long counts[T], side by side; padded: each counter in its own\n"
     "                 64-byte cache line; local: a local variable, added into counts[t] at\n"
     "                 the end; all (default): each in turn, R rounds, interleaved\n"
-    "  --threads      1..256 (default: the CPUs online, at least 2)\n"
+    "  --threads      1..256 (default: the CPUs it may use, at least 2)\n"
     "  --increments   per thread and run, 1..1000000000 (default 25000000)\n"
     "  --rounds       runs of each layout, 1..100 (default 5); the table shows the median\n"
     "  --show-layout  first print each layout's counter addresses\n";
@@ -304,7 +304,7 @@ static void say_wide_spreads(const struct tally *tally, const bool *chosen)
  * this run's timing. */
 static void say_why_nothing_shared(int nthreads)
 {
-    if (online_cpus() == 1)
+    if (cpus_allowed() == 1)
         printf("one CPU: nothing to share between cores (the threads take turns on it, and "
                "the line stays in its cache)\n");
     else if (nthreads == 1)
@@ -333,7 +333,8 @@ static void print_ratios(const struct tally *tally, const bool *chosen, int roun
  * so beside the figure: the cores column is the evidence, not a guess. */
 static void say_if_fewer_ran(const struct tally *tally, const bool *chosen, int nthreads)
 {
-    int usable = nthreads < online_cpus() ? nthreads : online_cpus();
+    int cpus = cpus_allowed(); /* under taskset, fewer than are online */
+    int usable = nthreads < cpus ? nthreads : cpus;
     double cores = tally[LAYOUT_PACKED].median_cores;
     if (chosen[LAYOUT_PACKED] && usable >= 2 && cores < 0.75 * usable)
         printf("note: packed's threads kept %.2f CPUs busy of the %d they could use: much "
@@ -365,7 +366,7 @@ int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
     enum layout layout = LAYOUT_ALL;
-    int cpus = online_cpus();
+    int cpus = cpus_allowed(); /* the CPUs online, or fewer under taskset */
     int nthreads = cpus < 2 ? 2 : cpus > MAX_THREADS ? MAX_THREADS : cpus;
     long increments = 25000000;
     int rounds = 5;
@@ -395,7 +396,7 @@ int main(int argc, char **argv)
         if (layout == LAYOUT_ALL || layout == l)
             chosen[l] = true, order[norder++] = l;
 
-    printf("%d thread%s x %ld increments, %d round%s; %d CPU%s online\n", nthreads,
+    printf("%d thread%s x %ld increments, %d round%s; %d CPU%s to run on\n", nthreads,
            nthreads == 1 ? "" : "s", increments, rounds, rounds == 1 ? "" : "s", cpus,
            cpus == 1 ? "" : "s");
     say_cache_line();

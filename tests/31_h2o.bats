@@ -71,6 +71,8 @@ parse_verdict() {
 
 @test "no-barrier: a mixed molecule is never two H and one O of one group" {
     run_lesson 20 "$LESSON" --variant no-barrier --molecules 60
+    [[ $status == 0 || $status == 1 ]] || fail "exit status $status"
+    assert_line --regexp '^RESULT variant=no-barrier molecules=60 '
     local line
     while IFS= read -r line; do
         [[ "$line" =~ ^molecule\ [0-9]+\ is\ mixed:\ ([HO])\ \(group\ ([0-9]+)\),\ ([HO])\ \(group\ ([0-9]+)\),\ ([HO])\ \(group\ ([0-9]+)\)$ ]] ||

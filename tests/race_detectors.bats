@@ -367,8 +367,8 @@ memcheck_clean() {
 # a cycle that cannot deadlock, since a failed trylock never waits. ordered is clean in both.
 
 @test "tsan and helgrind: 28 --variant naive --timing lucky is a lock-order cycle" {
-    tsan_reports "lock-order-inversion" 28_dining_philosophers --variant naive --timing lucky --meals 2
-    helgrind_reports 'lock order "' 28_dining_philosophers --variant naive --timing lucky --meals 2
+    tsan_reports "lock-order-inversion" 28_dining_philosophers --variant naive --timing lucky --meals 2 --timeout 30
+    helgrind_reports 'lock order "' 28_dining_philosophers --variant naive --timing lucky --meals 2 --timeout 30
 }
 @test "tsan: 28 ordered and trylock are clean; waiter is a lock-order report, no data race" {
     tsan_clean 28_dining_philosophers --variant ordered --meals 10 --think 0.0005 --eat 0.0005 --timeout 30
