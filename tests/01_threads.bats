@@ -111,3 +111,9 @@ assert_each_worker_once() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" 4
     assert_usage_error 'unexpected argument "4"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -7,6 +7,8 @@
 #   usage_errors NAME "WORD|ARGS"...  each ARGS (split on spaces) is a usage error of
 #                              $BUILD/NAME whose line names WORD
 #   need_valgrind              skip the test where valgrind is not installed
+#   check_quiz NAME            run each command of $BUILD/NAME's quiz (--answers) and check
+#                              its exit status and the lines its answer says it shows
 #   build_sanitized asan|tsan TARGET  build one program the way `make asan`/`make tsan`
 #                              would (same folder, same flags), so a lesson elsewhere that
 #                              does not build cannot fail the test
@@ -63,4 +65,41 @@ build_sanitized() {
         tsan) flags='$(TSAN_FLAGS)' ;;
     esac
     build BUILD="$BUILD/$kind" SAN="$flags" CFLAGS='-O1 -g' "$BUILD/$kind/$target"
+}
+
+# A lesson's --answers gives, for each question, "   run:   COMMAND", "   exit:  STATUS" and
+# one or more "   shows: REGEX" lines (program.h, struct quiz). Each command runs from the top
+# of the tree (./build/ meaning $BUILD/), under a timeout; it must end with STATUS, and its
+# output (stdout and stderr) must have a line matching each REGEX, each one after the
+# line the one before it matched.
+check_quiz() {
+    local name=$1 answers line i k from found re cmd
+    local -a runs=() statuses=() shows=()
+    answers=$("$BUILD/$name" --answers) || fail "$name --answers exited $?"
+    while IFS= read -r line; do
+        case $line in
+            "   run:   "*) runs+=("${line#   run:   }") shows+=("") ;;
+            "   exit:  "*) statuses+=("${line#   exit:  }") ;;
+            "   shows: "*) shows[${#runs[@]} - 1]+="${line#   shows: }"$'\n' ;;
+        esac
+    done <<<"$answers"
+    ((${#runs[@]} >= 3)) || fail "$name: ${#runs[@]} questions in its quiz, fewer than 3"
+    for i in "${!runs[@]}"; do
+        cmd=${runs[$i]//.\/build\//$BUILD/}
+        run timeout -k 5 60 bash -c "$cmd"
+        [[ "$status" == "${statuses[$i]}" ]] ||
+            fail "$name question $((i + 1)): \`${runs[$i]}\` exited $status, the answer says ${statuses[$i]}"
+        from=0
+        while IFS= read -r re; do
+            [[ -n "$re" ]] || continue
+            found=
+            for ((k = from; k < ${#lines[@]}; k++)); do
+                if [[ "${lines[$k]}" =~ $re ]]; then found=$k; break; fi
+            done
+            [[ -n "$found" ]] ||
+                fail "$name question $((i + 1)): no line of \`${runs[$i]}\` matches /$re/ (after line $from)"
+            from=$((found + 1))
+        done <<<"${shows[$i]}"
+        [[ -n "${shows[$i]}" ]] || fail "$name question $((i + 1)): the answer shows nothing"
+    done
 }

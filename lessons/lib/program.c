@@ -28,6 +28,17 @@
 double time_scale = 1.0;
 
 static const char *usage_text = "";
+static const struct quiz *quiz_questions;
+static size_t quiz_count;
+
+/* The usage, and the quiz's two options if the program has a quiz. */
+static void print_usage(FILE *out)
+{
+    fprintf(out, "usage: %s %s", prog_name, usage_text);
+    if (quiz_count)
+        fprintf(out, "  --quiz     questions to answer before running it (predict, then run)\n"
+                     "  --answers  the same questions, what settles each one, and why\n");
+}
 
 void cli_setup(const char *argv0, const char *usage)
 {
@@ -39,7 +50,7 @@ void cli_setup(const char *argv0, const char *usage)
 
 _Noreturn void usage_help(void)
 {
-    printf("usage: %s %s", prog_name, usage_text);
+    print_usage(stdout);
     exit(EXIT_OK);
 }
 
@@ -51,7 +62,7 @@ _Noreturn void usage_error(const char *fmt, ...)
         vwarn_line(fmt, ap);
         va_end(ap);
     }
-    fprintf(stderr, "usage: %s %s", prog_name, usage_text);
+    print_usage(stderr);
     exit(EXIT_USAGE);
 }
 
@@ -84,18 +95,79 @@ const char *escaped(const char *text)
     return escape_into(slots[next++ % SLOTS], sizeof slots[0], text, SHOWN);
 }
 
+void cli_quiz(const struct quiz *questions, size_t count)
+{
+    quiz_questions = questions;
+    quiz_count = count;
+}
+
+/* text after `lead`, words wrapped to lines of at most WIDTH columns (a longer word, a
+ * command say, gets a line of its own), every further line indented to match. */
+static void print_wrapped(const char *lead, const char *text)
+{
+    enum { WIDTH = 90 };
+    int indent = (int)strlen(lead), col = indent;
+    fputs(lead, stdout);
+    for (const char *w = text; *w;) {
+        size_t len = strcspn(w, " ");
+        if (col > indent && col + 1 + (int)len > WIDTH) {
+            printf("\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            putchar(' ');
+            col++;
+        }
+        fwrite(w, 1, len, stdout);
+        col += (int)len;
+        w += len;
+        while (*w == ' ')
+            w++;
+    }
+    putchar('\n');
+}
+
+/* --quiz: the questions and the command that settles each; --answers: also the exit status
+ * and the lines that command prints (what tests/helper.bash's check_quiz reads: keep the
+ * "run:", "exit:" and "shows:" lines as they are), and why. */
+_Noreturn static void print_quiz(bool answers)
+{
+    if (!quiz_count)
+        usage_error("this program has no quiz");
+    printf("%s: predict, then run%s\n", prog_name,
+           answers ? "" : " (the answers: --answers)");
+    for (size_t i = 0; i < quiz_count; i++) {
+        const struct quiz *q = &quiz_questions[i];
+        char number[32];
+        snprintf(number, sizeof number, "%zu. ", i + 1);
+        putchar('\n');
+        print_wrapped(number, q->ask);
+        printf("   run:   %s\n", q->run);
+        if (!answers)
+            continue;
+        printf("   exit:  %d\n", q->status);
+        for (int k = 0; k < QUIZ_SHOWS && q->shows[k]; k++)
+            printf("   shows: %s\n", q->shows[k]);
+        print_wrapped("   why:   ", q->why);
+    }
+    exit(EXIT_OK);
+}
+
 int cli_next(int argc, char **argv, const struct option *opts)
 {
     opterr = 0; /* getopt would echo a bad option raw: say it here, escaped */
     int c = getopt_long(argc, argv, "", opts, NULL);
     if (c == CLI_OPT_HELP)
         usage_help();
+    if (c == CLI_OPT_QUIZ || c == CLI_OPT_ANSWERS)
+        print_quiz(c == CLI_OPT_ANSWERS);
     if (c == CLI_OPT_TRACE) { /* before any thread: the lesson has only parsed so far */
         trace_or_die(optarg);
         return cli_next(argc, argv, opts);
     }
     if (c == '?' || c == ':') {
         const char *arg = argv[optind - 1];
+        if (optopt && strchr(arg, '='))
+            usage_error("option \"%s\" takes no value", escaped(arg));
         if (optopt)
             usage_error("option \"%s\" needs a value", escaped(arg));
         usage_error("unknown option \"%s\"", escaped(arg));

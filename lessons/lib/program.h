@@ -14,6 +14,7 @@
  *   rng_next / rng_below  a tiny seeded generator (xorshift64*), one state per thread
  *   verdict(ok, ...)      the final "RESULT ... OK|FAIL" line; returns the exit status
  *   verdict_stuck(...)    the final "RESULT ... STUCK" line of a watchdog; returns 3
+ *   QUIZ(table)           --quiz and --answers: questions to predict, then run
  */
 #ifndef LESSONS_LIB_PROGRAM_H
 #define LESSONS_LIB_PROGRAM_H
@@ -45,7 +46,7 @@ _Noreturn void usage_error(const char *fmt, ...)
  *         { "threads", required_argument, NULL, 't' },
  *         CLI_HELP, CLI_END,
  *     };                                                                      */
-enum { CLI_OPT_HELP = 0x100, CLI_OPT_TRACE };
+enum { CLI_OPT_HELP = 0x100, CLI_OPT_TRACE, CLI_OPT_QUIZ, CLI_OPT_ANSWERS };
 #define CLI_HELP { "help", no_argument, NULL, CLI_OPT_HELP }
 #define CLI_END { NULL, 0, NULL, 0 }
 /* --trace PATH, for a lesson that records a timeline (trace.h): cli_next starts recording
@@ -53,8 +54,16 @@ enum { CLI_OPT_HELP = 0x100, CLI_OPT_TRACE };
  * and process that recorded has finished. Put it before CLI_HELP. */
 #define CLI_TRACE { "trace", required_argument, NULL, CLI_OPT_TRACE }
 
+/* --quiz and --answers, for a lesson with a quiz (below). Put it before CLI_HELP. */
+#define CLI_QUIZ                                                                          \
+    { "quiz", no_argument, NULL, CLI_OPT_QUIZ },                                          \
+    {                                                                                     \
+        "answers", no_argument, NULL, CLI_OPT_ANSWERS                                     \
+    }
+
 /* getopt_long for long options, with what every program does alike done here: --help
- * prints the usage and exits 0; --trace PATH (CLI_TRACE) starts trace.h's recording; an
+ * prints the usage and exits 0; --quiz and --answers print the quiz and exit 0;
+ * --trace PATH (CLI_TRACE) starts trace.h's recording; an
  * unknown option or a missing value is a usage error (one
  * line, the option escaped); after the last option, a stray operand is one too.
  * Returns the next option of the program's own, or -1 when there are no more.
@@ -92,6 +101,33 @@ bool same_file(const char *a, const char *b);
 
 /* One of a NULL-terminated list of words; returns its index. */
 int parse_choice(const char *opt, const char *text, const char *const choices[]);
+
+/* ---- the quiz: predict, then run ------------------------------------------------------ */
+
+/* Every lesson ends with a few questions a student answers before running anything, each
+ * settled by one command whose output shows the answer in every run (a count, a verdict, a
+ * line that is always there: never one interleaving, never a time). `--quiz` prints the
+ * questions and their commands; `--answers` adds what the output shows and why.
+ * tests/helper.bash's check_quiz runs each command and checks that it does show it:
+ *     static const struct quiz quiz[] = {
+ *         { .ask = "With --variant unsafe, can the counter come out too high?",
+ *           .run = "./build/08_race_counter --variant unsafe",
+ *           .status = 1, .shows = { "^RESULT .* FAIL$" },
+ *           .why = "A lost update only ever loses: ..." },
+ *     };
+ *     ...  QUIZ(quiz);  right after cli_setup, and CLI_QUIZ in the option table.      */
+enum { QUIZ_SHOWS = 3 };
+struct quiz {
+    const char *ask;                /* the question */
+    const char *run;                /* the command that settles it, from the repository root */
+    int status;                     /* the exit status that command ends with */
+    const char *shows[QUIZ_SHOWS];  /* extended regular expressions (grep -E): each one
+                                       matches at least one line of its output */
+    const char *why;                /* the answer, explained */
+};
+
+void cli_quiz(const struct quiz *questions, size_t count);
+#define QUIZ(table) cli_quiz((table), sizeof(table) / sizeof((table)[0]))
 
 /* ---- time ----------------------------------------------------------------------- */
 
