@@ -39,7 +39,7 @@ grade_one() {
     echo "== $name (${solution:+reference solution }lessons/exercises/$solution$name.c)"
     stages=$("$bin" --stages) || { echo "grade.sh: cannot run $bin" >&2; return 2; }
 
-    out=$(timeout 300 "$bin" --limit "$LIMIT" 2>"$logs/$tag.plain.err")
+    out=$(timeout -k 5 300 "$bin" --limit "$LIMIT" 2>"$logs/$tag.plain.err")
     status=$?
     while read -r word text; do
         case $word in PASS|FAIL) check_line "$word" "$text" ;; esac
@@ -57,7 +57,7 @@ grade_one() {
                 check_line FAIL "tsan: no ThreadSanitizer build in $BUILD/tsan (make exercise E=$name builds it)"; continue
             fi
             TSAN_OPTIONS="halt_on_error=0 exitcode=66 atexit_sleep_ms=0 second_deadlock_stack=1" \
-                timeout 600 "$BUILD/tsan/exercises/$solution$name" --small --limit "$TOOL_LIMIT" \
+                timeout -k 5 600 "$BUILD/tsan/exercises/$solution$name" --small --limit "$TOOL_LIMIT" \
                 >"$logs/$tag.tsan.log" 2>&1
             status=$?
             local kind
@@ -71,7 +71,7 @@ grade_one() {
             if ! command -v valgrind >/dev/null; then
                 check_line FAIL "helgrind: valgrind is not installed (scripts/install-deps.sh test)"; continue
             fi
-            timeout 600 valgrind --tool=helgrind --fair-sched=yes --error-exitcode=99 "$bin" --small --limit "$TOOL_LIMIT" \
+            timeout -k 5 600 valgrind --tool=helgrind --fair-sched=yes --error-exitcode=99 "$bin" --small --limit "$TOOL_LIMIT" \
                 >"$logs/$tag.helgrind.log" 2>&1
             status=$?
             local errors
@@ -85,17 +85,21 @@ grade_one() {
         speed)
             if [ -z "$ready" ]; then check_line FAIL "speed: not run (fix the checks above first)"; continue; fi
             # each run times the student's code and the reference's turn about, in one process
-            local i runs=() verdict
+            # (the checker says what it times on a "timed:" line, then "RESULT ... ns= ref_ns=
+            # ratio= pairs= OK")
+            local i runs=() out what verdict
             for ((i = 0; i < RUNS; i++)); do
-                runs+=("$(timeout 120 "$bin" --bench | sed -n 's/^RESULT .* ns=\([0-9.]*\) ref_ns=\([0-9.]*\) ratio=\([0-9.]*\) OK$/\3 \1 \2/p')")
+                out=$(timeout -k 5 120 "$bin" --bench)
+                what=$(sed -n 's/^timed: //p' <<<"$out")
+                runs+=("$(sed -n 's/^RESULT .* ns=\([0-9.]*\) ref_ns=\([0-9.]*\) ratio=\([0-9.]*\) pairs=\([0-9]*\) OK$/\3 \1 \2 \4/p' <<<"$out")")
             done
-            verdict=$(printf '%s\n' "${runs[@]}" | sort -g | awk -v n="$RUNS" -v b="$SPEED_BOUND" '
-                NF == 3 { r[++k] = $0 }
+            verdict=$(printf '%s\n' "${runs[@]}" | sort -g | awk -v n="$RUNS" -v b="$SPEED_BOUND" -v what="$what" '
+                NF == 4 { r[++k] = $0 }
                 END {
                     if (k < n || k == 0) { print "FAIL a timed run (--bench) gave no figures"; exit }
                     split(r[int((n + 1) / 2)], m, " ")
-                    printf "%s %.2f ns vs reference %.2f ns CPU per uncontended lock+unlock, ratio %.2f (bound %s; the median of %d runs, each %s)\n",
-                        (m[1] <= b ? "PASS" : "FAIL"), m[2], m[3], m[1], b, n, "21 pairs timed turn about"
+                    printf "%s %.2f ns vs reference %.2f ns %s, ratio %.2f (bound %s; the median of %d run%s, each %d pairs timed turn about)\n",
+                        (m[1] <= b ? "PASS" : "FAIL"), m[2], m[3], what, m[1], b, n, (n == 1 ? "" : "s"), m[4]
                 }')
             check_line "${verdict%% *}" "speed: ${verdict#* }" ;;
         esac

@@ -151,8 +151,8 @@ const grade_exercise grade_this = {
     .name = "bounded_queue",
     .helgrind = true,
     .checks = {
-        { "get on an empty queue waits for a put", get_waits_when_empty },
-        { "put on a full queue waits for a get", put_waits_when_full },
-        { "invariant: every item exactly once, FIFO per producer (3 producers, 2 consumers, 2 slots)", exactly_once_in_order },
+        { .name = "get on an empty queue waits for a put", .run = get_waits_when_empty },
+        { .name = "put on a full queue waits for a get", .run = put_waits_when_full },
+        { .name = "invariant: every item exactly once, FIFO per producer (3 producers, 2 consumers, 2 slots)", .run = exactly_once_in_order },
     },
 };

@@ -162,11 +162,11 @@ const grade_exercise grade_this = {
     .name = "event",
     .helgrind = true,
     .checks = {
-        { "invariant: wait returns only after set, and set wakes all 3 waiters", wait_until_set },
-        { "a set event: wait and timed wait return at once, true", set_before_wait },
-        { "timed wait on a clear event returns false, not before its timeout", timed_wait_times_out },
-        { "a set during a timed wait makes it return true", set_ends_timed_wait },
-        { "clear: after set and clear, a timed wait times out again", clear_closes_again },
-        { "the condition variable runs on CLOCK_MONOTONIC", monotonic_cv },
+        { .name = "invariant: wait returns only after set, and set wakes all 3 waiters", .run = wait_until_set },
+        { .name = "a set event: wait and timed wait return at once, true", .run = set_before_wait, .edge = true },
+        { .name = "timed wait on a clear event returns false, not before its timeout", .run = timed_wait_times_out },
+        { .name = "a set during a timed wait makes it return true", .run = set_ends_timed_wait },
+        { .name = "clear: after set and clear, a timed wait times out again", .run = clear_closes_again },
+        { .name = "the condition variable runs on CLOCK_MONOTONIC", .run = monotonic_cv },
     },
 };

@@ -4,7 +4,7 @@
  *
  *   const grade_exercise grade_this = {
  *       .name = "bank", .helgrind = true,
- *       .checks = { { "invariant: total conserved", check_total }, ... },
+ *       .checks = { { .name = "invariant: total conserved", .run = check_total }, ... },
  *   };
  *
  * The driver is the checker's main, never the student's: it runs each check in a child
@@ -13,7 +13,10 @@
  *     PASS invariant: total conserved
  *     FAIL invariant: total conserved (total=99 expected=100)
  * then "RESULT exercise=bank passed=P checks=N OK|FAIL". A check returns true or false and
- * may say why in `why`. --small shrinks every size for ThreadSanitizer and helgrind;
+ * may say why in `why`. An edge check (`.edge = true`: a barrier of 1 never waits, an idle
+ * pool shuts down) proves something only of code that does the core job, and a skeleton
+ * that does nothing passes it: it runs after the core checks and only once they all pass,
+ * else it is a FAIL "not run". So a skeleton scores 0. --small shrinks every size for ThreadSanitizer and helgrind;
  * --bench times the student's code against the reference's instead (ticket_lock); --stages
  * names the stages that apply (plain tsan [helgrind] [speed]). scripts/grade.sh runs these
  * binaries plain, under ThreadSanitizer and under helgrind, and compares the speeds.
@@ -30,18 +33,21 @@ enum { GRADE_MAX_CHECKS = 8, GRADE_WHY = 200 };
 typedef struct grade_check {
     const char *name;
     bool (*run)(char *why, size_t size);
+    bool edge; /* run only once every core check (edge false) has passed */
 } grade_check;
 
 /* A speed check's figures: the student's and the reference's cost per operation, timed in
  * one process turn about, and the median of the per-turn ratios (student / reference). */
 typedef struct grade_speed {
     double ns, ref_ns, ratio;
+    int pairs;        /* how many turns about the ratio is the median of */
 } grade_speed;
 
 typedef struct grade_exercise {
     const char *name;
     bool helgrind;         /* helgrind's verdict is meaningful (no C11 atomics in the way) */
     grade_speed (*bench)(void); /* the speed check; NULL: none */
+    const char *bench_what;     /* what it times, per operation: "CPU per uncontended ..." */
     grade_check checks[GRADE_MAX_CHECKS];
 } grade_exercise;
 

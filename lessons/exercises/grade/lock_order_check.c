@@ -150,8 +150,8 @@ const grade_exercise grade_this = {
     .name = "lock_order",
     .helgrind = true,
     .checks = {
-        { "lock order: transfer(a, b) and transfer(b, a) take the same lock first", same_order_both_ways },
-        { "no deadlock: transfer(a, b) and transfer(b, a) at once; money conserved", opposite_directions },
-        { "no deadlock: 4 threads around a ring of 3 accounts; money conserved", ring_of_three },
+        { .name = "lock order: transfer(a, b) and transfer(b, a) take the same lock first", .run = same_order_both_ways },
+        { .name = "no deadlock: transfer(a, b) and transfer(b, a) at once; money conserved", .run = opposite_directions },
+        { .name = "no deadlock: 4 threads around a ring of 3 accounts; money conserved", .run = ring_of_three },
     },
 };

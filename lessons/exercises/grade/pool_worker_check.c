@@ -143,10 +143,10 @@ const grade_exercise grade_this = {
     .name = "pool_worker",
     .helgrind = true,
     .checks = {
-        { "invariant: every task runs exactly once", every_task_once },
-        { "no lost wakeup: tasks submitted one at a time to idle workers all run", no_lost_wakeup },
-        { "tasks run side by side: a worker does not hold the mutex while its task runs", tasks_side_by_side },
-        { "shutdown runs every queued task first, and joins", shutdown_drains },
-        { "an idle pool shuts down", idle_shutdown },
+        { .name = "invariant: every task runs exactly once", .run = every_task_once },
+        { .name = "no lost wakeup: tasks submitted one at a time to idle workers all run", .run = no_lost_wakeup },
+        { .name = "tasks run side by side: a worker does not hold the mutex while its task runs", .run = tasks_side_by_side, .edge = true },
+        { .name = "shutdown runs every queued task first, and joins", .run = shutdown_drains },
+        { .name = "an idle pool shuts down", .run = idle_shutdown, .edge = true },
     },
 };
