@@ -21,17 +21,21 @@
  * nothing has happened for --timeout seconds and says who waits for whom.
  * Try: in customer_main(), make every customer ring (rings = true) and run --variant
  * lost-wakeup: the first ring is still lost, but the second customer's ring wakes the
- * barber, and the run usually ends OK: the same bug, hidden. Then --customers 1.
+ * barber, and the run usually ends OK: the same bug, hidden. (Main's closing-time ring
+ * can fall into the gap too; then a watchdog on main's joins says the barber never went
+ * home.) Then --customers 1.
  *
  * Verdict: "RESULT variant=V customers=C served=S turned_away=T chairs=K max_waiting=M
  * max_in_chair=1 OK" (exit 0) when S + T == C, M <= K, never more than one customer in
  * the chair, and every served customer was cut exactly once (none twice, none skipped);
  * FAIL (exit 1) otherwise. When nothing happens for --timeout seconds while customers are
  * still unaccounted for: what each one waits for, then "RESULT variant=V customers=C
- * served=S turned_away=T waiting=W stuck_after=Xs STUCK" (exit 3).
+ * served=S turned_away=T waiting=W stuck_after=Xs STUCK" (exit 3); the same line if the
+ * barber has not gone home --timeout seconds after closing time.
  */
 #include "program.h"
 #include "latch.h"
+#include "watchdog.h"
 
 static const char usage[] =
     "[--variant fixed|lost-wakeup] [--customers C] [--chairs K] [--seed N]\n"
@@ -70,6 +74,7 @@ static struct shop {
     enum barber_state barber;
     bool barber_in_gap;       /* lost-wakeup: between his check and his sleep */
     int rings_in_gap;         /* rings that came while he was there: nobody heard them */
+    bool closed_in_gap;       /* main rang closing time while he was there */
     bool closing;             /* main: every customer is accounted for, go home */
 } shop = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
@@ -261,8 +266,33 @@ static void supervise(enum variant variant, int customers, double timeout)
         }
     }
     shop.closing = true;
+    shop.closed_in_gap = shop.barber_in_gap;
     PT_CHECK(pthread_cond_signal(&shop.bell));
     PT_CHECK(pthread_mutex_unlock(&shop.mu));
+}
+
+/* After closing time the barber must hear the bell and go home; the broken one can miss
+ * that ring as well (the Try in the header makes it likely), so main's joins are bounded
+ * too: a watchdog calls this if they do not end within --timeout. */
+struct closing {
+    enum variant variant;
+    int customers;
+    double timeout;
+};
+
+static void closing_not_heard(void *arg)
+{
+    const struct closing *c = arg;
+    PT_CHECK(pthread_mutex_lock(&shop.mu));
+    printf("stuck: every customer is accounted for, but the barber has not gone home "
+           "%.1f s after closing time\n", c->timeout);
+    if (shop.closed_in_gap)
+        printf("stuck: lost wakeup: main rang closing time while the barber was between "
+               "\"nobody waits\" and his sleep, and he sleeps through it\n");
+    verdict_stuck("variant=%s customers=%d served=%d turned_away=%d waiting=%d "
+                  "stuck_after=%gs", variant_names[c->variant], c->customers, shop.served,
+                  shop.turned_away, shop.waiting, c->timeout);
+    _exit(EXIT_STUCK);
 }
 
 /* Every served customer cut exactly once, nobody else cut at all. */
@@ -331,9 +361,13 @@ int main(int argc, char **argv)
     }
 
     supervise(variant, (int)customers, timeout);   /* ends the program if it gets stuck */
+    struct closing closing = { variant, (int)customers, timeout };
+    watchdog dog;
+    watchdog_start(&dog, timeout, closing_not_heard, &closing);
     for (long i = 0; i < customers; i++)
         PT_CHECK(pthread_join(tids[i], NULL));
     PT_CHECK(pthread_join(barber, NULL));
+    watchdog_stop(&dog);
 
     int wrong = wrongly_cut((int)customers);
     printf("served %d, turned away %d (every chair taken), most waiting at once %d of %ld\n",
