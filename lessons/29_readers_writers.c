@@ -35,9 +35,12 @@
  * overlap=0 OK" (exit 0) when no reader saw a torn record, no writer ever shared the
  * record with another thread (checked by atomic counts of who is inside), the record ends
  * intact with every field equal to the writes done, and every planned write was either
- * done or counted as given up; FAIL (exit 1) otherwise. Starvation does not decide the verdict: it is reported, as measured.
+ * done or counted as given up; FAIL (exit 1) otherwise. Starvation does not decide the
+ * verdict: it is reported, as measured. A thread not finished 10 s after the time is up
+ * (a lock that lost a wakeup) ends the run: "RESULT variant=V stuck_after=Xs STUCK" (exit 3).
  */
 #include "program.h"
+#include "watchdog.h"
 
 #include <stdatomic.h>
 
@@ -192,6 +195,21 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Once the time is up every thread finishes its read or write at most and returns, and a
+ * writer still waiting gives up at once. Should one not (a bug in a lock: a wakeup that
+ * never comes), main's joins are bounded anyway: this ends the run, and says so. */
+static double join_limit_s; /* 10 s, and the longest read and write */
+
+static void joins_stuck(void *unused)
+{
+    (void)unused;
+    printf("stuck: a thread has not finished %g s after the time was up (inside the record "
+           "now: %d readers, %d writers)\n", join_limit_s, atomic_load(&readers_inside),
+           atomic_load(&writers_inside));
+    verdict_stuck("variant=%s stuck_after=%gs", variant_names[variant], join_limit_s);
+    _exit(EXIT_STUCK);
+}
+
 /* ---- main --------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -219,7 +237,7 @@ int main(int argc, char **argv)
         case 'W': write_s = parse_double("--write", optarg, 0, 1); break;
         }
     }
-    long plan = (long)(seconds / interval_s);
+    long plan = (long)(seconds / interval_s + 1e-9);   /* 0.3 / 0.1 is 2.9999...: 3 writes */
     if (plan < 1)
         usage_error("--interval: %g s leaves no write in a run of %g s", interval_s, seconds);
     printf("variant=%s: %d readers reading for %g s, %d writers planning %ld writes each\n",
@@ -245,10 +263,14 @@ int main(int argc, char **argv)
     }
     nap(seconds);             /* the readers read until the time is up */
     atomic_store(&time_up, true);
+    watchdog dog;
+    join_limit_s = 10 + read_s + write_s;
+    watchdog_start(&dog, join_limit_s, joins_stuck, NULL);
     for (int i = 0; i < nreaders; i++)
         PT_CHECK(pthread_join(rt[i], NULL));
     for (int i = 0; i < nwriters; i++)
         PT_CHECK(pthread_join(wt[i], NULL));
+    watchdog_stop(&dog);
     double elapsed = (double)(now_ns() - start_ns) / 1e9;
 
     long reads = 0, torn = 0, done = 0, planned = 0, gave_up = 0;
