@@ -560,7 +560,7 @@ static void print_threads(enum lock_kind k, const struct timed *r, int nthreads)
 static void doubt(const enum lock_kind *locks, int nlocks, struct timed *res, int rounds,
                   int nthreads)
 {
-    int cpus = online_cpus();
+    int cpus = cpus_allowed();   /* the CPUs online, or fewer under taskset */
     double could = nthreads < cpus ? nthreads : cpus;
     if (timing_tool()) {
         printf("Doubt: %s slows every access its own way: these timings measure it\n",
@@ -571,7 +571,7 @@ static void doubt(const enum lock_kind *locks, int nlocks, struct timed *res, in
         double busy = median(res[i].cpus, rounds);
         if (locks[i] != LOCK_MUTEX && locks[i] != LOCK_FUTEX && busy < 0.8 * could) {
             printf("Doubt: %s's spinners kept %.2f CPUs busy of the %.0f they could: they "
-                   "took turns more than they contended (a busy machine?); the figures say "
+                   "took turns more than they contended (another program busy?); the figures say "
                    "as much about the scheduler as about the locks\n", kind_names[locks[i]],
                    busy, could);
             return;
@@ -585,7 +585,7 @@ static void timed(const enum lock_kind *locks, int nlocks, int nthreads, double 
     atomic_store(&running_part, 2);
     printf("part two, timed: each lock for %g s a round, %d round%s, the locks taking turns; "
            "%d thread%s on %d CPUs\n", window, rounds, rounds == 1 ? "" : "s", nthreads,
-           nthreads == 1 ? "" : "s", online_cpus());
+           nthreads == 1 ? "" : "s", cpus_allowed());
     struct timed *res = xcalloc((size_t)nlocks, sizeof *res);
     for (int r = 0; r < rounds; r++)
         for (int i = 0; i < nlocks; i++) {
@@ -610,9 +610,9 @@ static void timed(const enum lock_kind *locks, int nlocks, int nthreads, double 
     printf("ns/acq: a round's wall time over its acquisitions; CPUs: the process's CPU time "
            "over wall time; most/fewest: one thread's acquisitions against another's, in a "
            "round; medians of the rounds, as measured\n");
-    if (nthreads > online_cpus())
+    if (nthreads > cpus_allowed())
         printf("%d threads on %d CPUs: some waiters are always preempted, and so, now and "
-               "then, is the holder\n", nthreads, online_cpus());
+               "then, is the holder\n", nthreads, cpus_allowed());
     doubt(locks, nlocks, res, rounds, nthreads);
     printf("each thread's acquisitions, all %d rounds added up:\n", rounds);
     for (int i = 0; i < nlocks; i++)

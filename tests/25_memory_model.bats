@@ -81,7 +81,7 @@ check_row() {
 }
 
 @test "one trial, and the line for (1,1) under seq-cst says what the table says" {
-    run_lesson 10 "$LESSON" --trials 1
+    run_lesson 10 "$LESSON" --trials 1 --timeout 5
     assert_success
     local order
     for order in "${ORDERS[@]}"; do

@@ -52,7 +52,7 @@ check_threads() {
     ((over <= 64)) || over=64
     for lock in "${LOCKS[@]}"; do
         for t in 1 2 3 "$over"; do
-            run_lesson 30 "$LESSON" --lock "$lock" --threads "$t" --iterations 2000 --seconds 0
+            run_lesson 30 "$LESSON" --timeout 10 --lock "$lock" --threads "$t" --iterations 2000 --seconds 0
             assert_success
             assert_equal "${lines[-1]}" \
                 "RESULT variant=fixed locks=$lock counter=$((t * 2000)) expected=$((t * 2000)) lost=0 torn=0 OK"
@@ -64,11 +64,11 @@ check_threads() {
 }
 
 @test "one acquisition per thread is exact; so is never yielding (--yield-after 0)" {
-    run_lesson 30 "$LESSON" --threads 5 --iterations 1 --seconds 0
+    run_lesson 30 "$LESSON" --timeout 10 --threads 5 --iterations 1 --seconds 0
     assert_success
     assert_equal "${lines[-1]}" \
         "RESULT variant=fixed locks=tas,ttas,ticket,futex,mutex counter=25 expected=25 lost=0 torn=0 OK"
-    run_lesson 30 "$LESSON" --lock ttas --threads 2 --iterations 5000 --yield-after 0 --seconds 0.02 --rounds 1
+    run_lesson 30 "$LESSON" --timeout 10 --lock ttas --threads 2 --iterations 5000 --yield-after 0 --seconds 0.02 --rounds 1
     assert_success
     parse_verdict
     assert_equal "$counter $lost $torn $word" "$expected 0 0 OK"
@@ -79,7 +79,7 @@ check_threads() {
 # ---- part two: timed; the per-thread lines add up ------------------------------------------
 
 @test "timed part: one line per thread and lock, summing to the lock's counter and the verdict" {
-    run_lesson 30 "$LESSON" --threads 3 --iterations 100 --seconds 0.03 --rounds 2
+    run_lesson 30 "$LESSON" --timeout 10 --threads 3 --iterations 100 --seconds 0.03 --rounds 2
     assert_success
     parse_verdict
     assert_equal "$variant $locks $lost $torn" "fixed tas,ttas,ticket,futex,mutex 0 0"
@@ -102,7 +102,7 @@ check_threads() {
 }
 
 @test "timed part with one lock and one thread: that thread has every acquisition" {
-    run_lesson 30 "$LESSON" --lock ticket --threads 1 --iterations 10 --seconds 0.02 --rounds 1
+    run_lesson 30 "$LESSON" --timeout 10 --lock ticket --threads 1 --iterations 10 --seconds 0.02 --rounds 1
     assert_success
     check_threads ticket 1
     assert_line --regexp "^ticket +thread 0: $total acquisitions \(100\.0%\)$"
@@ -112,7 +112,7 @@ check_threads() {
 }
 
 @test "defaults: all five locks, both parts, exact" {
-    run_lesson 60 "$LESSON"
+    run_lesson 60 "$LESSON" --timeout 10
     assert_success
     parse_verdict
     assert_equal "$variant $locks $lost $torn $word" "fixed tas,ttas,ticket,futex,mutex 0 0 OK"
@@ -130,7 +130,7 @@ check_threads() {
 @test "broken: counter <= expected; lost=, torn=, the lines and the exit status agree" {
     local t
     for t in 2 4; do
-        run_lesson 30 "$LESSON" --variant broken --threads "$t" --iterations 20000 --seconds 0.05 --rounds 1
+        run_lesson 30 "$LESSON" --timeout 10 --variant broken --threads "$t" --iterations 20000 --seconds 0.05 --rounds 1
         parse_verdict
         assert_equal "$variant $locks" "broken broken"
         ((counter <= expected)) || fail "counter $counter > expected $expected"
@@ -157,7 +157,7 @@ check_threads() {
 }
 
 @test "broken with one thread has nobody to race with: exact, OK" {
-    run_lesson 30 "$LESSON" --variant broken --threads 1 --iterations 50000 --seconds 0.02 --rounds 1
+    run_lesson 30 "$LESSON" --timeout 10 --variant broken --threads 1 --iterations 50000 --seconds 0.02 --rounds 1
     assert_success
     parse_verdict
     assert_equal "$counter $lost $torn $word" "$expected 0 0 OK"

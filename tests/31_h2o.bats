@@ -23,7 +23,7 @@ parse_verdict() {
 # ---- fixed ----------------------------------------------------------------------------
 
 @test "fixed (the default): molecules == O == H/2, none mixed" {
-    run_lesson 20 "$LESSON"
+    run_lesson 20 "$LESSON" --timeout 10
     assert_success
     assert_line --index 0 "30 molecules: 60 hydrogen and 30 oxygen threads, seed 1, variant fixed"
     assert_line "30 molecules formed, 0 of them mixed (not two H and one O let in together)"
@@ -35,12 +35,12 @@ parse_verdict() {
 @test "fixed: several seeds and sizes, with and without travel time, never mix" {
     local seed n
     for seed in 1 2 3 4 5 6; do
-        run_lesson 20 "$LESSON" --seed "$seed" --molecules 40 --scale 0.3
+        run_lesson 20 "$LESSON" --timeout 10 --seed "$seed" --molecules 40 --scale 0.3
         assert_success
         assert_equal "${lines[-1]}" "RESULT variant=fixed molecules=40 oxygen=40 hydrogen=80 mixed=0 OK"
     done
     for n in 1 2 3 300; do
-        run_lesson 20 "$LESSON" --molecules "$n" --scale 0
+        run_lesson 20 "$LESSON" --timeout 10 --molecules "$n" --scale 0
         assert_success
         assert_equal "${lines[-1]}" \
             "RESULT variant=fixed molecules=$n oxygen=$n hydrogen=$((2 * n)) mixed=0 OK"
@@ -52,7 +52,7 @@ parse_verdict() {
 @test "no-barrier: mixed <= molecules; the lines, the verdict and the exit status agree" {
     local seed shown
     for seed in 1 2 3 4 5; do
-        run_lesson 20 "$LESSON" --variant no-barrier --seed "$seed"
+        run_lesson 20 "$LESSON" --timeout 10 --variant no-barrier --seed "$seed"
         parse_verdict
         # every atom still bonds once: the counts hold, only the grouping can go wrong
         assert_equal "$variant $molecules $oxygen $hydrogen" "no-barrier 30 30 60"
@@ -70,7 +70,7 @@ parse_verdict() {
 }
 
 @test "no-barrier: a mixed molecule is never two H and one O of one group" {
-    run_lesson 20 "$LESSON" --variant no-barrier --molecules 60
+    run_lesson 20 "$LESSON" --timeout 10 --variant no-barrier --molecules 60
     [[ $status == 0 || $status == 1 ]] || fail "exit status $status"
     assert_line --regexp '^RESULT variant=no-barrier molecules=60 '
     local line
@@ -85,7 +85,7 @@ parse_verdict() {
 }
 
 @test "no-barrier with one molecule has nobody to mix with: OK" {
-    run_lesson 20 "$LESSON" --variant no-barrier --molecules 1
+    run_lesson 20 "$LESSON" --timeout 10 --variant no-barrier --molecules 1
     assert_success
     assert_equal "${lines[-1]}" "RESULT variant=no-barrier molecules=1 oxygen=1 hydrogen=2 mixed=0 OK"
 }
