@@ -12,9 +12,7 @@
  * Philosopher i sits between fork i (its left) and fork i+1 mod N (its right). Each
  * thinks, gets hungry, takes its forks, eats, puts them back, M times.
  *   naive    left, then right. If all N hold their left fork, each waits for its right
- *            neighbour's left fork: a cycle of N waits, and nobody ever eats again. With
- *            --timing unlucky (the default) a latch makes that moment certain: every
- *            philosopher holds its left fork before anyone reaches for the right.
+ *            neighbour's left fork: a cycle of N waits, and nobody ever eats again.
  *   ordered  the global lock order of lesson 04: lower-numbered fork first. Philosopher
  *            N-1 takes fork 0 before fork N-1, so no cycle can close.
  *   waiter   a waiter (a mutex and a condition variable) seats at most N-1 at once; with
@@ -23,6 +21,11 @@
  *            and back off for a random moment before trying again. Nobody waits while
  *            holding a fork, so there is no cycle; the random back-off keeps them from
  *            retrying in lock-step (a livelock).
+ * --timing unlucky (the default) makes the dangerous moment certain: before their first
+ * meal, as many philosophers as can hold their first fork hold it (a latch) before anyone
+ * reaches for the second: all N under naive, and naive deadlocks in every run; N-1 under
+ * ordered (two want fork 0 first) and waiter (who seats N-1); all N under trylock, whose
+ * first try then fails in every run. The fixes meet the worst moment, and finish.
  * A watchdog (main) waits for meals: if none is eaten for --timeout seconds it prints who
  * holds which fork and waits for which, follows the waits round the table, and names the
  * cycle if there is one.
@@ -67,9 +70,10 @@ static const char usage[] =
     "  --meals         meals each philosopher eats, 1..100000 (default 30)\n"
     "  --think, --eat  seconds of a think or a meal, 0..1 (default 0.005 each; a think\n"
     "                  lasts a random part of up to twice that)\n"
-    "  --timing        naive only: unlucky (default): every philosopher holds its left fork\n"
-    "                  before anyone reaches for the right; natural: left to chance;\n"
-    "                  lucky (any variant): each starts when the one before has finished\n"
+    "  --timing        unlucky (default): before the first meal, as many as can hold their\n"
+    "                  first fork hold it before anyone reaches for the second (naive: all,\n"
+    "                  a certain deadlock); natural: left to chance;\n"
+    "                  lucky: each starts when the one before has finished\n"
     "  --timeout       seconds without a meal before the watchdog calls it stuck,\n"
     "                  0.001..3600 (default 1; times F when --scale F is above 1)\n"
     "  --scale         multiply every pause by F, 0..100 (default 1)\n";
@@ -107,7 +111,7 @@ static struct {
 
 static pthread_mutex_t forks[MAX_PHILOSOPHERS];
 static struct philosopher phil[MAX_PHILOSOPHERS];
-static latch all_hold_left;              /* naive, unlucky timing */
+static latch all_hold_first;             /* unlucky timing: the first forks all held */
 
 /* Per seat: is this philosopher eating now? Atomic, seq_cst: a philosopher sets its own
  * flag, then reads its neighbours'; of two neighbours eating at once, at least one sees
@@ -183,6 +187,22 @@ static void stand_up(void)
     PT_CHECK(pthread_mutex_unlock(&waiter_lock));
 }
 
+/* --timing unlucky: before the first meal, wait with the first fork in hand until everyone
+ * who can hold one does (main counts the arrivals, then opens the latch for good). */
+static void unlucky_moment(long meal)
+{
+    if (meal == 0 && cfg.timing == TIMING_UNLUCKY)
+        latch_wait(&all_hold_first);
+}
+
+/* How many can hold their first fork at once: naive and trylock all N (fork i is
+ * philosopher i's first, and nobody else's); ordered N-1 (philosophers 0 and N-1 both
+ * start with fork 0); waiter N-1 (he seats no more). */
+static int first_forks_held(void)
+{
+    return cfg.variant == VARIANT_NAIVE || cfg.variant == VARIANT_TRYLOCK ? cfg.n : cfg.n - 1;
+}
+
 /* Both forks, by the variant's rule. */
 static void pick_up_forks(struct philosopher *p, long meal)
 {
@@ -190,8 +210,7 @@ static void pick_up_forks(struct philosopher *p, long meal)
     case VARIANT_NAIVE:
         /* BROKEN: everyone left, then right; N left forks held make a cycle of N waits. */
         take(p, p->left);
-        if (meal == 0 && cfg.timing == TIMING_UNLUCKY)
-            latch_wait(&all_hold_left);     /* the unlucky moment, made certain */
+        unlucky_moment(meal);
         take(p, p->right);
         break;
     case VARIANT_ORDERED: {
@@ -199,6 +218,7 @@ static void pick_up_forks(struct philosopher *p, long meal)
         int first = p->left < p->right ? p->left : p->right;
         int second = p->left < p->right ? p->right : p->left;
         take(p, first);
+        unlucky_moment(meal);
         take(p, second);
         break;
     }
@@ -206,12 +226,14 @@ static void pick_up_forks(struct philosopher *p, long meal)
         /* FIXED: with at most N-1 seated, one of them always gets both forks. */
         sit_down();
         take(p, p->left);
+        unlucky_moment(meal);
         take(p, p->right);
         break;
     case VARIANT_TRYLOCK:
         /* FIXED: never wait while holding a fork; back off at random before retrying. */
         for (;;) {
             take(p, p->left);
+            unlucky_moment(meal);   /* the first time round only: the latch stays open */
             if (try_take(p, p->right))
                 break;
             put_back(p, p->left);
@@ -426,13 +448,16 @@ int main(int argc, char **argv)
         case 's': time_scale = parse_double("--scale", optarg, 0, 100); break;
         }
     }
-    bool unlucky = cfg.variant == VARIANT_NAIVE && cfg.timing == TIMING_UNLUCKY;
-    printf("variant=%s: %d philosophers, %ld meals each%s\n", variant_names[cfg.variant],
-           cfg.n, cfg.meals,
-           unlucky ? "; all hold their left fork before anyone reaches for the right" : "");
+    bool unlucky = cfg.timing == TIMING_UNLUCKY;
+    printf("variant=%s: %d philosophers, %ld meals each", variant_names[cfg.variant], cfg.n,
+           cfg.meals);
+    if (unlucky)
+        printf("; %d hold their first fork before anyone reaches for the second",
+               first_forks_held());
+    printf("\n");
 
     cond_init_monotonic(&table_changed);
-    latch_init(&all_hold_left);
+    latch_init(&all_hold_first);
     for (int i = 0; i < cfg.n; i++) {
         PT_CHECK(pthread_mutex_init(&forks[i], NULL));
         HELGRIND_IGNORE(eating[i]);
@@ -445,10 +470,9 @@ int main(int argc, char **argv)
     pthread_t tids[MAX_PHILOSOPHERS];
     for (int i = 0; i < cfg.n; i++)
         PT_CHECK(pthread_create(&tids[i], NULL, philosopher_main, &phil[i]));
-    if (unlucky) {
-        /* Bounded: fork i is philosopher i's first, and nobody else's first. */
-        latch_await_arrivals(&all_hold_left, cfg.n);
-        latch_open(&all_hold_left);
+    if (unlucky) {   /* bounded: that many first forks can be held at once */
+        latch_await_arrivals(&all_hold_first, first_forks_held());
+        latch_open(&all_hold_first);
     }
 
     bool deadlock;
@@ -470,7 +494,7 @@ int main(int argc, char **argv)
         each = each && phil[i].meals == cfg.meals;
         PT_CHECK(pthread_mutex_destroy(&forks[i]));
     }
-    latch_destroy(&all_hold_left);
+    latch_destroy(&all_hold_first);
     PT_CHECK(pthread_cond_destroy(&table_changed));
     long seen_together = atomic_load(&together);
     return verdict(each && seen_together == 0,

@@ -1,8 +1,10 @@
 # 28_dining_philosophers: every fixed variant serves every meal and never lets two
 # neighbours eat at once, with the default table, two philosophers and many; the
 # per-philosopher lines add up to the verdict's total. Waits and the most/least ratio are
-# measured: only their shape is asserted. The naive variant with its latch deadlocks on
-# every run, and the watchdog names the whole cycle round the table (exit 3).
+# measured: only their shape is asserted. With the default unlucky timing every variant
+# meets the moment when as many as can hold their first fork do: the naive one deadlocks on
+# every run, and the watchdog names the whole cycle round the table (exit 3); the fixes
+# finish from there, and trylock's first try fails on every run.
 load helper
 
 LESSON=28_dining_philosophers
@@ -30,7 +32,16 @@ assert_all_fed() {
 @test "ordered is the default, and the defaults finish" {
     run_lesson 15 "$LESSON"
     assert_all_fed ordered 5 30
-    assert_equal "${lines[0]}" "variant=ordered: 5 philosophers, 30 meals each"
+    assert_equal "${lines[0]}" \
+        "variant=ordered: 5 philosophers, 30 meals each; 4 hold their first fork before anyone reaches for the second"
+}
+
+# The first line of a run under unlucky timing: how many hold their first fork at once.
+assert_unlucky_line() {
+    local variant=$1 n=$2 m=$3 held=$(($2 - 1))
+    [[ $variant == trylock ]] && held=$n
+    assert_equal "${lines[0]}" \
+        "variant=$variant: $n philosophers, $m meals each; $held hold their first fork before anyone reaches for the second"
 }
 
 @test "every fix feeds everyone, neighbours never together: 5, 2 and 12 philosophers" {
@@ -38,18 +49,26 @@ assert_all_fed() {
     for v in "${FIXES[@]}"; do
         run_lesson 15 "$LESSON" --variant "$v" "${FAST[@]}" --meals 40
         assert_all_fed "$v" 5 40
+        assert_unlucky_line "$v" 5 40
         run_lesson 15 "$LESSON" --variant "$v" "${FAST[@]}" --philosophers 2 --meals 40
         assert_all_fed "$v" 2 40
+        assert_unlucky_line "$v" 2 40
         run_lesson 15 "$LESSON" --variant "$v" --think 0 --eat 0 --philosophers 12 --meals 300
         assert_all_fed "$v" 12 300
+        assert_unlucky_line "$v" 12 300
     done
 }
 
-@test "trylock says how often each philosopher put the left fork back" {
+@test "trylock says how often each philosopher put the left fork back; unlucky, at least once" {
     run_lesson 15 "$LESSON" --variant trylock "${FAST[@]}"
     assert_all_fed trylock 5 30
     assert_equal "$(printf '%s\n' "${lines[@]}" |
         grep -cE '^philosopher [0-9]+: .*, put the left fork back [0-9]+ times$')" 5
+    # all five held their left fork when the first one tried its right: that try failed
+    local backs
+    backs=$(printf '%s\n' "${lines[@]}" | sed -nE 's/.*, put the left fork back ([0-9]+) times$/\1/p' |
+        awk '{ n += $1 } END { print n + 0 }')
+    ((backs >= 1)) || fail "no fork was ever put back"
 }
 
 @test "naive deadlocks on every run; the watchdog names the cycle, exit 3" {
@@ -57,7 +76,7 @@ assert_all_fed() {
         run_lesson 10 "$LESSON" --variant naive --timeout 0.3 "${FAST[@]}"
         assert_failure 3
         assert_line --index 0 \
-            "variant=naive: 5 philosophers, 30 meals each; all hold their left fork before anyone reaches for the right"
+            "variant=naive: 5 philosophers, 30 meals each; 5 hold their first fork before anyone reaches for the second"
         assert_line "watchdog: no meal eaten for 0.3 s; 0 of 150 meals eaten"
         assert_line "watchdog: philosopher 0 holds fork 0, waits for fork 1 (held by philosopher 1)"
         assert_line "watchdog: philosopher 4 holds fork 4, waits for fork 0 (held by philosopher 0)"
