@@ -13,10 +13,12 @@
  *     PASS invariant: total conserved
  *     FAIL invariant: total conserved (total=99 expected=100)
  * then "RESULT exercise=bank passed=P checks=N OK|FAIL". A check returns true or false and
- * may say why in `why`. An edge check (`.edge = true`: a barrier of 1 never waits, an idle
- * pool shuts down) proves something only of code that does the core job, and a skeleton
- * that does nothing passes it: it runs after the core checks and only once they all pass,
- * else it is a FAIL "not run". So a skeleton scores 0. --small shrinks every size for ThreadSanitizer and helgrind;
+ * may say why in `why`. The core checks are those a skeleton fails in every run. A check
+ * that code doing nothing passes (a barrier of 1 never waits, an idle pool shuts down), or
+ * that wrong code passes when a race or a deadlock happens not to strike, is marked
+ * `.after_core = true`: it proves something only of code that does the core job, so it runs
+ * after the core checks and only once they all pass, else it is a FAIL "not run". So a
+ * skeleton scores 0 in every run. --small shrinks every size for ThreadSanitizer and helgrind;
  * --bench times the student's code against the reference's instead (ticket_lock); --stages
  * names the stages that apply (plain tsan [helgrind] [speed]). scripts/grade.sh runs these
  * binaries plain, under ThreadSanitizer and under helgrind, and compares the speeds.
@@ -33,7 +35,7 @@ enum { GRADE_MAX_CHECKS = 8, GRADE_WHY = 200 };
 typedef struct grade_check {
     const char *name;
     bool (*run)(char *why, size_t size);
-    bool edge; /* run only once every core check (edge false) has passed */
+    bool after_core; /* run only once every core check (after_core false) has passed */
 } grade_check;
 
 /* A speed check's figures: the student's and the reference's cost per operation, timed in
