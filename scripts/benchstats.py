@@ -1387,7 +1387,9 @@ def settle(max_s, idle_needed=0.90, window=0.5, in_a_row=2):
         time.sleep(window)
         busy1, total1 = cpustat()
         dt = total1 - total0
-        idle = 1 - (busy1 - busy0) / dt if dt > 0 else 1.0
+        # clamped: the kernel's iowait count can step back (NO_HZ), so a fully busy
+        # window could come out a hair below 0 ("idle -0%")
+        idle = min(1.0, max(0.0, 1 - (busy1 - busy0) / dt)) if dt > 0 else 1.0
         busy0, total0 = busy1, total1
         good = good + 1 if idle >= idle_needed else 0
         waited = time.monotonic() - start
