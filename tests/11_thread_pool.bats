@@ -182,3 +182,9 @@ setup_file() {
     assert_success
     assert_equal "${lines[-1]}" "RESULT sections=10 passed=10 OK"
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

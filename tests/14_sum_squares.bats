@@ -439,3 +439,9 @@ ended() {
     done
     ended "$w" || { kill -KILL "$w"; fail "worker $w outlived its parent"; }
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -252,3 +252,10 @@ assert_times_told() {
     refute_output --partial "runtime error"
     assert_ok 2 "$UNEVEN_TOTAL"
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    need_mpi
+    check_quiz "$LESSON"
+}

@@ -84,3 +84,9 @@ usage_run() {
     usage_run --scale 101
     assert_usage_error '--scale'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}
