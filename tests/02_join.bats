@@ -116,3 +116,9 @@ line_index() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" join
     assert_usage_error 'unexpected argument "join"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -178,3 +178,9 @@ assert_correct_run() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" 4
     assert_usage_error 'unexpected argument "4"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -210,3 +210,9 @@ usage_run() {
     # shellcheck disable=SC2154  # $stderr is set by run --separate-stderr
     assert_equal "$stderr" ""
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -131,3 +131,9 @@ usage_run() {
     assert_output --partial "--rounds"
     assert_equal "$stderr" ""
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -168,3 +168,9 @@ usage_run() {
     assert_success
     assert_equal "${lines[-1]}" "RESULT variant=fixed woken=4 expected=4 OK"
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

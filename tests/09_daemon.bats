@@ -105,3 +105,9 @@ ticks_printed() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" return
     assert_usage_error 'unexpected argument "return"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}
