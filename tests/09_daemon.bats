@@ -63,7 +63,8 @@ ticks_printed() {
 }
 
 @test "return with main outlasting the ticker: nothing to cut off, and that is the lesson's OK" {
-    run_lesson 20 "$LESSON" --mode return --main-works long --ticks 4 --scale 0.1
+    # scale 0.4: the ticker runs 0.48 s, main 0.72 s; 0.24 s of margin for a busy machine
+    run_lesson 20 "$LESSON" --mode return --main-works long --ticks 4 --scale 0.4
     assert_success
     assert_equal "${lines[-1]}" "RESULT mode=return main=long ticks=4 planned=4 OK"
     assert_equal "$(ticks_printed 4)" "$(seq 1 4)"
