@@ -96,12 +96,17 @@ static bool wait_until(pthread_cond_t *cond, pthread_mutex_t *mu, const struct t
     return true;
 }
 
-/* Why a chef never heard the call. Call with kitchen.mu held. */
-static void explain(const struct chef *c, double began)
+/* Why a chef never heard the call. Call with kitchen.mu held. `give_up_s` is the chef's
+ * deadline on the now_s() clock. */
+static void explain(const struct chef *c, double began, double give_up_s)
 {
     if (!kitchen.ready)
         printf("chef %d: gave up after %.2f s: the staff had not called yet (raise --timeout)\n",
                c->id, now_s() - began);
+    else if (kitchen.called_at >= give_up_s)   /* a busy machine: the call came just late */
+        printf("chef %d: gave up after %.2f s: the staff called %.1f ms after its deadline "
+               "(raise --timeout)\n", c->id, give_up_s - began,
+               (kitchen.called_at - give_up_s) * 1e3);
     else if (kitchen.called_at <= began)
         printf("chef %d: lost wakeup: the staff called %.1f ms before this chef began to wait; "
                "a condition variable does not remember, so it waited %.2f s for nothing\n",
@@ -115,6 +120,7 @@ static void *chef_main(void *arg)
 {
     struct chef *c = arg;
     struct timespec give_up = deadline_after(scaled_timeout(c->timeout));
+    double give_up_s = now_s() + scaled_timeout(c->timeout);
 
     PT_CHECK(pthread_mutex_lock(&kitchen.mu));
     double began = now_s();
@@ -135,12 +141,12 @@ static void *chef_main(void *arg)
         bool in_time = true;
         while (!kitchen.ready && in_time)
             in_time = wait_until(&kitchen.called, &kitchen.mu, &give_up);
-        c->heard = in_time;
+        c->heard = kitchen.ready;   /* a call that came as the deadline passed still counts */
     }
 
     double waited = now_s() - began;
     if (!c->heard)
-        explain(c, began);
+        explain(c, began, give_up_s);
     else if (found_ready)
         printf("chef %d: the kitchen is already ready: cooking without waiting\n", c->id);
     else
