@@ -122,3 +122,9 @@ assert_all_fed() {
         assert_all_fed "$v" 5 5
     done
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}
