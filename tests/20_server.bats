@@ -611,3 +611,9 @@ PY
     )
     usage_errors "$LESSON" "${cases[@]}"
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

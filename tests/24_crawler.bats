@@ -210,3 +210,9 @@ a_whole_crawl() {
     )
     usage_errors "$LESSON" "${cases[@]}"
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

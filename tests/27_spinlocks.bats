@@ -226,3 +226,9 @@ check_threads() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant unsafe
     assert_usage_error '--variant: expected one of fixed|broken, got "unsafe"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -141,3 +141,9 @@ assert_unlucky_line() {
         assert_all_fed "$v" 5 5
     done
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -79,3 +79,9 @@ assert_consistent() {
     assert_success
     assert_output --partial "--variant fair|readers-first"
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

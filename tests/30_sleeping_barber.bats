@@ -126,3 +126,9 @@ assert_fixed_invariants() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant lost
     assert_usage_error '--variant: expected one of fixed|lost-wakeup, got "lost"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -122,3 +122,9 @@ parse_verdict() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant barrier
     assert_usage_error '--variant: expected one of fixed|no-barrier, got "barrier"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}
