@@ -161,6 +161,8 @@ check_threads() {
     assert_success
     parse_verdict
     assert_equal "$counter $lost $torn $word" "$expected 0 0 OK"
+    assert_line "broken: one thread has nobody to race with: nothing lost, and nothing shown (try --threads 2 or more)"
+    refute_line --partial "that is luck"
 }
 
 # ---- the watchdog ---------------------------------------------------------------------------
