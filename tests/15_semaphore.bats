@@ -177,3 +177,9 @@ check_unbounded_run() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant none
     assert_usage_error '--variant: expected one of semaphore|unbounded, got "none"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

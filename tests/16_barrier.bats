@@ -185,3 +185,9 @@ check_no_barrier_run() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --variant none
     assert_usage_error '--variant: expected one of barrier|no-barrier, got "none"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -227,3 +227,9 @@ torn=0 sum=6400 expected_sum=6400 OK"
     )
     usage_errors "$LESSON" "${cases[@]}"
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

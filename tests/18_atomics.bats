@@ -145,3 +145,9 @@ assert_stack_exact() {
     )
     usage_errors "$LESSON" "${cases[@]}"
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -95,3 +95,9 @@ assert_each_worker_on_its_own() {
     )
     usage_errors "$LESSON" "${cases[@]}"
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

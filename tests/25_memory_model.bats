@@ -154,3 +154,9 @@ check_row() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --order sc
     assert_usage_error '--order: expected one of all|relaxed|acq-rel|seq-cst|fence, got "sc"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}

@@ -233,3 +233,9 @@ read_addresses() {
     run --separate-stderr timeout 5 "$BUILD/$LESSON" --layout aligned
     assert_usage_error '--layout: expected one of all|packed|padded|local, got "aligned"'
 }
+
+# ---- the quiz ------------------------------------------------------------------------
+
+@test "quiz: every answering command shows what its answer says" {
+    check_quiz "$LESSON"
+}
