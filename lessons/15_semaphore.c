@@ -129,7 +129,7 @@ static void *car_main(void *arg)
     nap(car->arrive_after);
     if (!enter_the_lot(car)) {
         car->gave_up = true;
-        printf("car %2d: gave up after waiting %.1f s at the gate: no space came free "
+        printf("car %2d: gave up after waiting %g s at the gate: no space came free "
                "(do cars park longer than that? raise --timeout; or is a sem_post "
                "missing?)\n", car->id, scaled_timeout(car->timeout));
         return NULL;
@@ -182,7 +182,7 @@ static const struct quiz quiz[] = {
              "at the gate at most 10 ms (--timeout 0.01). How does the run end?",
       .run = "./build/15_semaphore --spaces 1 --cars 2 --timeout 0.01 --scale 0.5",
       .status = 3,
-      .shows = { "^car +[12]: gave up after waiting 0\\.0 s at the gate",
+      .shows = { "^car +[12]: gave up after waiting 0\\.01 s at the gate",
                  "^RESULT variant=semaphore spaces=1 cars=2 parked=1 max_occupancy=1 "
                  "free_at_end=1 gave_up=1 STUCK$" },
       .why = "STUCK, exit 3: the car that comes second (car 2, unless car 1 starts late) gives "

@@ -96,7 +96,7 @@ assert_correct_run() {
     # One space; car 1 parks for 0.5..1 s; car 2 arrives 0.05 s later and waits 10 ms.
     run_lesson 20 "$LESSON" --spaces 1 --cars 2 --timeout 0.01
     assert_failure 3
-    assert_line --regexp '^car +[12]: gave up after waiting 0.0 s at the gate'
+    assert_line --regexp '^car +[12]: gave up after waiting 0\.01 s at the gate'
     assert_equal "${lines[-1]}" "RESULT variant=semaphore spaces=1 cars=2 parked=1 \
 max_occupancy=1 free_at_end=1 gave_up=1 STUCK"
 }
