@@ -71,11 +71,12 @@ build_sanitized() {
 # one or more "   shows: REGEX" lines (program.h, struct quiz). Each command runs from the top
 # of the tree (./build/ meaning $BUILD/), under a timeout; it must end with STATUS, and its
 # output (stdout and stderr) must have a line matching each REGEX, each one after the
-# line the one before it matched.
+# line the one before it matched. (Each failure returns at once, errexit or not: the test
+# of check_quiz itself runs it under `run`.)
 check_quiz() {
     local name=$1 answers line i k from found re cmd
     local -a runs=() statuses=() shows=()
-    answers=$("$BUILD/$name" --answers) || fail "$name --answers exited $?"
+    answers=$("$BUILD/$name" --answers) || { fail "$name --answers exited $?"; return 1; }
     while IFS= read -r line; do
         case $line in
             "   run:   "*) runs+=("${line#   run:   }") shows+=("") ;;
@@ -83,12 +84,14 @@ check_quiz() {
             "   shows: "*) shows[${#runs[@]} - 1]+="${line#   shows: }"$'\n' ;;
         esac
     done <<<"$answers"
-    ((${#runs[@]} >= 3)) || fail "$name: ${#runs[@]} questions in its quiz, fewer than 3"
+    ((${#runs[@]} >= 3)) || { fail "$name: ${#runs[@]} questions in its quiz, fewer than 3"; return 1; }
     for i in "${!runs[@]}"; do
         cmd=${runs[$i]//.\/build\//$BUILD/}
         run timeout -k 5 60 bash -c "$cmd"
-        [[ "$status" == "${statuses[$i]}" ]] ||
+        [[ "$status" == "${statuses[$i]}" ]] || {
             fail "$name question $((i + 1)): \`${runs[$i]}\` exited $status, the answer says ${statuses[$i]}"
+            return 1
+        }
         from=0
         while IFS= read -r re; do
             [[ -n "$re" ]] || continue
@@ -96,10 +99,12 @@ check_quiz() {
             for ((k = from; k < ${#lines[@]}; k++)); do
                 if [[ "${lines[$k]}" =~ $re ]]; then found=$k; break; fi
             done
-            [[ -n "$found" ]] ||
+            [[ -n "$found" ]] || {
                 fail "$name question $((i + 1)): no line of \`${runs[$i]}\` matches /$re/ (after line $from)"
+                return 1
+            }
             from=$((found + 1))
         done <<<"${shows[$i]}"
-        [[ -n "${shows[$i]}" ]] || fail "$name question $((i + 1)): the answer shows nothing"
+        [[ -n "${shows[$i]}" ]] || { fail "$name question $((i + 1)): the answer shows nothing"; return 1; }
     done
 }
