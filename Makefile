@@ -1,13 +1,14 @@
 # GNU Make is the front door: `make help` lists the targets and the lessons.
 #
-# Layout: lessons/NN_topic.c are the lessons, one program each; lessons/lib/ is what they
-# stand on (the pools, the bounded queue, the socket plumbing, the shared headers), built
-# once into $(BUILD)/libconc.a and linked into every program. tests/*_test.c are the
-# library's own test programs (with tests/harness.c), tests/*.bats the suite that runs
-# everything; lessons/exercises/ are skeletons for students, each graded against its
-# checker by `make exercise E=NAME` (solutions/ holds the reference solutions); bench/*.c
-# are the benchmark programs (and bench/peers_tbb.cpp, C++, built by $(CXX) where oneTBB
-# is installed); scripts/ runs them. Adding a lesson, a library file, a test program or an
+# Layout: lessons/NN_topic.c are the lessons, one program each, and lessons/quizzes/NN_topic.h
+# their questions (--quiz, --answers); lessons/lib/ is what they stand on (the pools, the
+# bounded queue, the socket plumbing, the shared headers), built once into
+# $(BUILD)/libconc.a and linked into every program. tests/*_test.c are the library's own
+# test programs (with tests/harness.c), tests/*.bats the suite that runs everything;
+# lessons/exercises/ are skeletons for students, each graded against its checker by `make
+# exercise E=NAME` (solutions/ holds the reference solutions); bench/*.c are the benchmark
+# programs (and bench/peers_tbb.cpp, C++, built by $(CXX) where oneTBB is installed);
+# scripts/ runs them. Adding a lesson (with its quiz), a library file, a test program or an
 # exercise (NAME.c, NAME.h, solutions/NAME.c, grade/NAME_check.c) is adding files.
 # Everything is built under $(BUILD) (default build/).
 
@@ -71,7 +72,7 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(LESSON_BINS): $(BUILD)/%: lessons/%.c $(HEADERS) $(LIB)
+$(LESSON_BINS): $(BUILD)/%: lessons/%.c lessons/quizzes/%.h $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
@@ -160,7 +161,7 @@ mpi: $(if $(HAVE_MPICC),$(MPI_BINS))
 mpi-missing:
 	@echo "note: $(MPICC) not found, so the MPI lessons are not built (scripts/install-deps.sh mpi)" >&2
 
-$(MPI_BINS): $(BUILD)/%: lessons/%.c $(HEADERS) $(LIB)
+$(MPI_BINS): $(BUILD)/%: lessons/%.c lessons/quizzes/%.h $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	OMPI_CC='$(CC)' $(MPICC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 

@@ -108,7 +108,9 @@ int parse_choice(const char *opt, const char *text, const char *const choices[])
  * settled by one command whose output shows the answer in every run (a count, a verdict, a
  * line that is always there: never one interleaving, never a time). `--quiz` prints the
  * questions and their commands; `--answers` adds what the output shows and why.
- * tests/helper.bash's check_quiz runs each command and checks that it does show it:
+ * tests/helper.bash's check_quiz runs each command and checks that it does show it. The
+ * table lives in lessons/quizzes/NN_topic.h, apart from the lesson, so that reading the
+ * lesson gives no answer away; the lesson includes it:
  *     static const struct quiz quiz[] = {
  *         { .ask = "With --variant unsafe, can the counter come out too high?",
  *           .run = "./build/08_race_counter --variant unsafe",
