@@ -822,8 +822,10 @@ int main(int argc, char **argv)
         FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_SERVER,
         FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER,
         FOR_DEMO | FOR_CLIENT, FOR_DEMO | FOR_SERVER, FOR_DEMO | FOR_SERVER,
-        FOR_DEMO | FOR_SERVER | FOR_CLIENT,
     };
+    /* one entry for each option above but the last four (--quiz, --answers, --help, end) */
+    _Static_assert(sizeof applies / sizeof applies[0] == sizeof opts / sizeof opts[0] - 4,
+                   "applies[] and opts[] out of step");
     unsigned given = 0;
     for (int c; (c = cli_next(argc, argv, opts)) != -1;) {
         for (int i = 0; opts[i].name; i++)
