@@ -55,17 +55,15 @@ enum { CLI_OPT_HELP = 0x100, CLI_OPT_TRACE, CLI_OPT_QUIZ, CLI_OPT_ANSWERS };
 #define CLI_TRACE { "trace", required_argument, NULL, CLI_OPT_TRACE }
 
 /* --quiz and --answers, for a lesson with a quiz (below). Put it before CLI_HELP. */
-#define CLI_QUIZ                                                                          \
-    { "quiz", no_argument, NULL, CLI_OPT_QUIZ },                                          \
-    {                                                                                     \
-        "answers", no_argument, NULL, CLI_OPT_ANSWERS                                     \
-    }
+#define CLI_QUIZ                                 \
+    { "quiz", no_argument, NULL, CLI_OPT_QUIZ }, \
+    { "answers", no_argument, NULL, CLI_OPT_ANSWERS }
 
 /* getopt_long for long options, with what every program does alike done here: --help
- * prints the usage and exits 0; --quiz and --answers print the quiz and exit 0;
- * --trace PATH (CLI_TRACE) starts trace.h's recording; an
- * unknown option or a missing value is a usage error (one
- * line, the option escaped); after the last option, a stray operand is one too.
+ * prints the usage and exits 0; --quiz and --answers print the quiz and exit 0; --trace
+ * PATH (CLI_TRACE) starts trace.h's recording; an unknown option, a missing value or a
+ * value given to an option that takes none is a usage error (one line, the option
+ * escaped); after the last option, a stray operand is one too.
  * Returns the next option of the program's own, or -1 when there are no more.
  *     for (int c; (c = cli_next(argc, argv, opts)) != -1;)
  *         switch (c) { case 't': threads = parse_long("--threads", optarg, 1, 64); break; }
@@ -112,10 +110,10 @@ int parse_choice(const char *opt, const char *text, const char *const choices[])
  * table lives in lessons/quizzes/NN_topic.h, apart from the lesson, so that reading the
  * lesson gives no answer away; the lesson includes it:
  *     static const struct quiz quiz[] = {
- *         { .ask = "With --variant unsafe, can the counter come out too high?",
- *           .run = "./build/08_race_counter --variant unsafe",
- *           .status = 1, .shows = { "^RESULT .* FAIL$" },
- *           .why = "A lost update only ever loses: ..." },
+ *         { .ask = "Can \"main: the counter has finished\" come before \"counter: 5\"?",
+ *           .run = "./build/01_threads --scale 0.01",
+ *           .status = 0, .shows = { "^  counter: 5$", "^main: the counter has finished$" },
+ *           .why = "No. pthread_join returns only after the thread's function has ..." },
  *     };
  *     ...  QUIZ(quiz);  right after cli_setup, and CLI_QUIZ in the option table.      */
 enum { QUIZ_SHOWS = 3 };
@@ -123,8 +121,9 @@ struct quiz {
     const char *ask;                /* the question */
     const char *run;                /* the command that settles it, from the repository root */
     int status;                     /* the exit status that command ends with */
-    const char *shows[QUIZ_SHOWS];  /* extended regular expressions (grep -E): each one
-                                       matches at least one line of its output */
+    const char *shows[QUIZ_SHOWS];  /* POSIX extended regular expressions: each matches a
+                                       line of its output (stdout and stderr), after the
+                                       line the one before it matched */
     const char *why;                /* the answer, explained */
 };
 
