@@ -24,7 +24,9 @@
  * thread_pool_apply (dispatch: one tp_apply round trip after another, N/20 of them: the
  * latency of a wake-up), and the _spin rows: the same pool under TP_WAIT_SPIN (an idle
  * worker spins up to 50 us before it parks; thread_pool.h, WAITING), the others parking,
- * process_pool (pp_map), process_pool_async (pp_apply_async + pp_get each), gthreadpool
+ * thread_pool_helping (sumsq: tp_map in a pool made with .caller_helps, whose caller runs
+ * chunks too, with workers - 1 threads so that the caller makes it workers), process_pool
+ * (pp_map), process_pool_async (pp_apply_async + pp_get each), gthreadpool
  * (g_thread_pool_push each, then free with wait), omp_for (parallel for), omp_dynamic
  * (schedule(dynamic,1)), omp_task (one producer, one task each). Those whose library is
  * missing from the build are left out, with a line on stderr saying so. oneTBB's rows come
@@ -199,6 +201,16 @@ static tp_pool *tpool_spin;
 static void sumsq_thread_pool_spin(void)
 {
     tp_check(tp_map(tpool_spin, tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
+}
+
+/* The pool made with .caller_helps: tp_map's caller claims chunks too (thread_pool.h, THE
+ * CALLER HELPS). It has workers - 1 threads, so that with the caller it is workers threads,
+ * like OpenMP's team, whose master thread is one of them. */
+static tp_pool *tpool_helping;
+
+static void sumsq_thread_pool_helping(void)
+{
+    tp_check(tp_map(tpool_helping, tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
 }
 
 static void detached_on(tp_pool *pool, long n)
@@ -837,6 +849,10 @@ int main(int argc, char **argv)
              "tp_create");
     tp_check(tp_create(&tpool_spin, &(tp_options){.workers = workers, .wait = TP_WAIT_SPIN}),
              "tp_create");
+    tp_check(tp_create(&tpool_helping, &(tp_options){.workers = workers > 1 ? workers - 1 : 1,
+                                                      .wait = TP_WAIT_PARK,
+                                                      .caller_helps = true}),
+             "tp_create");
     futures = xcalloc((size_t)empty_tasks, sizeof *futures);
 
     printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,"
@@ -851,6 +867,7 @@ int main(int argc, char **argv)
         {"pthreads", sumsq_pthreads, NULL, 0, CPU_SELF},
         {"thread_pool", sumsq_thread_pool, NULL, 0, CPU_SELF},
         {"thread_pool_spin", sumsq_thread_pool_spin, NULL, 0, CPU_SELF},
+        {"thread_pool_helping", sumsq_thread_pool_helping, NULL, 0, CPU_SELF},
         {"process_pool", sumsq_process_pool, NULL, 0, CPU_SELF_AND_POOL},
 #ifdef HAVE_GLIB
         {"gthreadpool", sumsq_gthreadpool, NULL, 0, CPU_SELF},
@@ -947,6 +964,7 @@ int main(int argc, char **argv)
 
     tp_check(tp_destroy(tpool), "tp_destroy");
     tp_check(tp_destroy(tpool_spin), "tp_destroy");
+    tp_check(tp_destroy(tpool_helping), "tp_destroy");
     free(futures);
     if (!pp_join(ppool))
         die("pp_join: %s", pp_error(ppool));

@@ -5,7 +5,7 @@
  *   make && ./build/22_wakeups                    # every way of waiting, two partners
  *   ./build/22_wakeups --wait spin --rounds 5000  # one way
  *   ./build/22_wakeups --think 200                # the partner takes 200 us before answering
- *   ./build/22_wakeups --pool-only                # only the thread pool's two policies
+ *   ./build/22_wakeups --pool-only                # only the thread pool's batches
  *
  * Three ways to wait, and they are one function (wait_for_turn) with a different budget
  * for spinning before it parks:
@@ -35,13 +35,18 @@
  * under TP_WAIT_SPIN spins first (thread_pool.h, WAITING): batches of 20 small tasks
  * (sums of squares near 50,000, some 25 us each) through tp_map on 2 workers, taking turns
  * with serial batches. Each batch wakes the workers, and a wake-up is as long as a task:
- * both policies are shown with their speedup against serial and the CPU they burned.
+ * both policies are shown with their speedup against serial and the CPU they burned. The
+ * third pool has one worker and is made with .caller_helps: tp_map's caller, awake
+ * already, runs tasks too instead of sleeping until the workers are done (thread_pool.h,
+ * THE CALLER HELPS). Still two threads work, but the first task starts at once, the only
+ * wake-up (the worker's) is paid while the caller works, and nobody has to wake the
+ * caller at the end unless the worker still runs the last task.
  * Try: --spin-us 1 and 1000; taskset -c 0 ./build/22_wakeups --wait spin --rounds 50 (one
  * CPU for both players: each handover waits for the scheduler to preempt the spinner).
  *
  * Verdict: one line per way and partner ("WAIT way=spin think_us=0 rounds=2000
- * round_trip_us=0.41 p99_us=1.10 cpu_us=0.82 parked=0"), then
- * and the pool's ("POOL wait=spin batch_us=180.2 speedup=1.60 cpu_us=360.1"), then
+ * round_trip_us=0.41 p99_us=1.10 cpu_us=0.82 parked=0"), one per pool ("POOL wait=spin
+ * caller=waits batch_us=180.2 speedup=1.60 cpu_us=360.1"), then
  *   RESULT rounds=2000 handovers=13200 expected=13200 pool_sums=exact point=shown OK
  * handovers: tokens received, counted by each player, against two per round for each run;
  * pool_sums: every pool batch's sums against the closed form.
@@ -69,7 +74,8 @@ static const char usage[] =
     "             runs, 0 and 1000)\n"
     "  --spin-us  adaptive's spin before parking, microseconds, 0..1000000 (default 50)\n"
     "  --scale    multiply the partner's think time by F, 0..100 (default 1)\n"
-    "  --pool-only  skip the token: only the thread pool's batches under each policy\n";
+    "  --pool-only  skip the token: only the thread pool's batches (each policy; the caller\n"
+    "               helping)\n";
 
 enum way { WAY_ALL, WAY_PARK, WAY_SPIN, WAY_ADAPTIVE, NWAYS };
 static const char *const way_names[] = {"all", "park", "spin", "adaptive", NULL};
@@ -281,8 +287,9 @@ static double batch(tp_pool *pool, void **args, double *cpu_us)
     return (now_s() - t0) * 1e6;
 }
 
-/* The pool under both policies, serial batches taking turns with them, one warm-up round;
- * each speedup is the median of per-round ratios. Returns false if a sum came out wrong. */
+/* The pool under both policies, and helped by its caller, serial batches taking turns with
+ * them, one warm-up round; each speedup is the median of per-round ratios. Returns false
+ * if a sum came out wrong. */
 static bool pool_policies(void)
 {
     void *args[POOL_TASKS];
@@ -290,16 +297,21 @@ static bool pool_policies(void)
         pool_n[k] = 50000 + (uint64_t)k;
         args[k] = &pool_n[k];
     }
-    tp_pool *pools[2];
-    const char *names[2] = {"park", "spin"};
+    /* Two threads work in each: two workers, or one worker and tp_map's caller. */
+    enum { POOLS = 3 };
+    tp_pool *pools[POOLS];
+    const char *names[POOLS] = {"park caller=waits", "spin caller=waits", "park caller=helps"};
     PT_CHECK(tp_create(&pools[0], &(tp_options){.workers = 2, .wait = TP_WAIT_PARK}));
     PT_CHECK(tp_create(&pools[1], &(tp_options){.workers = 2, .wait = TP_WAIT_SPIN}));
-    double ratio[2][POOL_BATCHES], wall[2][POOL_BATCHES], cpu[2][POOL_BATCHES], serial_cpu;
+    PT_CHECK(tp_create(&pools[2], &(tp_options){.workers = 1, .wait = TP_WAIT_PARK,
+                                                .caller_helps = true}));
+    double ratio[POOLS][POOL_BATCHES], wall[POOLS][POOL_BATCHES], cpu[POOLS][POOL_BATCHES];
+    double serial_cpu;
     bool exact = true;
     for (int r = -1; r < POOL_BATCHES; r++) {
         double serial = batch(NULL, args, &serial_cpu);
-        for (int i = 0; i < 2; i++) {
-            int which = r % 2 ? i : 1 - i; /* alternate who goes first */
+        for (int i = 0; i < POOLS; i++) {
+            int which = r % 2 ? i : POOLS - 1 - i; /* alternate who goes first */
             double c, w = batch(pools[which], args, &c);
             for (int k = 0; k < POOL_TASKS; k++)
                 exact &= ss_equal(pool_sum[k], ss_sum_squares_formula(pool_n[k]));
@@ -310,9 +322,9 @@ static bool pool_policies(void)
             }
         }
     }
-    printf("The thread pool, 20 tasks of ~25 us on 2 workers, %d batches each way:\n",
+    printf("The thread pool, 20 tasks of ~25 us on 2 threads, %d batches each way:\n",
            POOL_BATCHES);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < POOLS; i++) {
         double sp = median(ratio[i], POOL_BATCHES), w = median(wall[i], POOL_BATCHES);
         double c = median(cpu[i], POOL_BATCHES);
         printf("POOL wait=%s batch_us=%.1f speedup=%.2f cpu_us=%.1f\n", names[i], w, sp, c);

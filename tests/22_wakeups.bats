@@ -59,11 +59,12 @@ assert_point_said() {
     assert_equal "${lines[-1]}" "RESULT rounds=40 handovers=240 expected=240 pool_sums=exact point=untrusted OK"
 }
 
-@test "the pool under both policies: exact sums, one POOL line each; --pool-only skips the token" {
+@test "the pool under both policies and helped by its caller: exact sums, one POOL line each; --pool-only skips the token" {
     run_lesson 60 "$LESSON" --pool-only
     assert_success
-    assert_line --regexp '^POOL wait=park batch_us=[0-9.]+ speedup=[0-9.]+ cpu_us=[0-9.]+$'
-    assert_line --regexp '^POOL wait=spin batch_us=[0-9.]+ speedup=[0-9.]+ cpu_us=[0-9.]+$'
+    assert_line --regexp '^POOL wait=park caller=waits batch_us=[0-9.]+ speedup=[0-9.]+ cpu_us=[0-9.]+$'
+    assert_line --regexp '^POOL wait=spin caller=waits batch_us=[0-9.]+ speedup=[0-9.]+ cpu_us=[0-9.]+$'
+    assert_line --regexp '^POOL wait=park caller=helps batch_us=[0-9.]+ speedup=[0-9.]+ cpu_us=[0-9.]+$'
     refute_line --regexp '^WAIT '
     assert_equal "${lines[-1]}" "RESULT rounds=2000 handovers=0 expected=0 pool_sums=exact point=n/a OK"
 }

@@ -91,6 +91,33 @@ assert_all_passed() {
     assert_all_passed
 }
 
+@test "caller helps (--caller-helps): every check and a stress run pass, TSan, ASan and helgrind too" {
+    run_lesson 60 "$PROG" --caller-helps
+    assert_all_passed
+    run_lesson 60 "$PROG" stress --caller-helps --rounds 2000
+    assert_all_passed
+    assert_line --regexp '^ok - stress: 2000 rounds, 400000 tasks: [0-9]+ ran \+ [0-9]+ cancelled, none lost or run twice'
+    build -j2 tsan asan
+    run env TSAN_OPTIONS="halt_on_error=1 exitcode=66" timeout 120 "$BUILD/tsan/$PROG" \
+        --only caller_helps
+    assert_all_passed
+    refute_output --partial "ThreadSanitizer"
+    run env TSAN_OPTIONS="halt_on_error=1 exitcode=66" timeout 120 "$BUILD/tsan/$PROG" \
+        stress --caller-helps --rounds 200
+    assert_all_passed
+    refute_output --partial "ThreadSanitizer"
+    run timeout 120 "$BUILD/asan/$PROG" stress --caller-helps --rounds 300
+    assert_all_passed
+    refute_output --partial "Sanitizer"
+    need_valgrind
+    run timeout 120 valgrind -q --tool=helgrind --error-exitcode=99 "$BUILD/$PROG" \
+        --only caller_helps
+    assert_all_passed
+    run timeout 120 valgrind -q --tool=helgrind --error-exitcode=99 "$BUILD/$PROG" \
+        stress --caller-helps --rounds 30 --tasks 100
+    assert_all_passed
+}
+
 @test "ThreadSanitizer: the checks and a stress run are race-free" {
     build -j2 tsan
     export TSAN_OPTIONS="halt_on_error=1 exitcode=66"

@@ -16,6 +16,7 @@
 #include "harness.h"
 #include "thread_pool.h"
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -147,10 +148,15 @@ static void finish_call(blocked_call *c)
     PT_CHECK(pthread_join(c->thread, NULL));
 }
 
+/* --caller-helps: every pool the checks and the stress make has .caller_helps set, so each
+ * check also holds when tp_map's caller runs chunks. */
+static bool opt_helps;
+
 static tp_pool *make_pool(int workers, size_t capacity)
 {
     tp_pool *p;
-    int rc = tp_create(&p, &(tp_options){ .workers = workers, .queue_capacity = capacity });
+    int rc = tp_create(&p, &(tp_options){ .workers = workers, .queue_capacity = capacity,
+                                          .caller_helps = opt_helps });
     if (rc != TP_OK)
         die("tp_create: %s", tp_strerror(rc));
     return p;
@@ -949,6 +955,133 @@ static void test_map_timeout(void)
     latch_destroy(&g);
 }
 
+/* .caller_helps: tp_map's caller claims chunks while it waits. */
+static tp_pool *make_helping_pool(int workers)
+{
+    tp_pool *p;
+    int rc = tp_create(&p, &(tp_options){ .workers = workers, .caller_helps = true });
+    if (rc != TP_OK)
+        die("tp_create: %s", tp_strerror(rc));
+    return p;
+}
+
+typedef struct blocked_map {
+    pthread_t thread;
+    tp_pool *pool;
+    void **args, **results;
+    int *statuses;
+    size_t n;
+    int rc;
+} blocked_map;
+
+static void *call_map(void *arg)
+{
+    blocked_map *m = arg;
+    m->rc = tp_map(m->pool, task_gated, m->args, m->n, 1, m->results, m->statuses);
+    return NULL;
+}
+
+/* A task that maps on its own pool: with one worker and no helping it would wait for
+ * itself forever. */
+static int task_map_on_own_pool(void *arg, void **result)
+{
+    tp_pool *p = arg;
+    static void *args[8];
+    static void *results[8];
+    static int statuses[8];
+    for (int i = 0; i < 8; i++)
+        args[i] = (void *)(intptr_t)i;
+    int rc = tp_map(p, task_square_traced, args, 8, 1, results, statuses);
+    int right = 0;
+    for (int i = 0; i < 8; i++)
+        right += (intptr_t)results[i] == i * i && ran_by[i] == 0;
+    *result = (void *)(intptr_t)right;
+    return rc == TP_EFAILED ? 0 : 1; /* item 7 fails, as task_square_traced's always does */
+}
+
+static void test_caller_helps(void)
+{
+    /* The only worker is held at a gate: the map still completes, the caller ran it all. */
+    tp_pool *p = make_helping_pool(1);
+    latch g;
+    latch_init(&g);
+    gated hold = { .g = &g };
+    tp_future *held;
+    tp_submit(p, task_gated, &hold, &held);
+    latch_await_arrivals(&g, 1);
+    static void *results[MAP_MAX];
+    static int statuses[MAP_MAX];
+    int rc = run_map(p, 20, 3, results, statuses);
+    int by_caller = 0, right = 0;
+    for (int i = 0; i < 20; i++) {
+        by_caller += ran_by[i] == -1;
+        right += (intptr_t)results[i] == i * i && statuses[i] == (i == 7 || i == 13 ? 100 + i : 0);
+    }
+    check(rc == TP_EFAILED && by_caller == 20 && right == 20,
+          "caller helps: with the only worker busy, tp_map's caller runs all 20 items itself "
+          "(%d by the caller, %d right), tp_current_worker_index() -1 in them", by_caller, right);
+    check(!tp_future_done(held), "caller helps: the worker's own task is still at its gate");
+
+    /* A caller running a chunk counts as running: tp_drain waits for it. */
+    gated t[3];
+    void *args[3], *mres[3];
+    int mst[3];
+    for (int i = 0; i < 3; i++) {
+        t[i] = (gated){ .g = &g, .value = 50 + i };
+        args[i] = &t[i];
+        mst[i] = -1;
+    }
+    blocked_map m = { .pool = p, .args = args, .results = mres, .statuses = mst, .n = 3 };
+    PT_CHECK(pthread_create(&m.thread, NULL, call_map, &m));
+    latch_await_arrivals(&g, 2); /* the worker's task and the caller's first item */
+    tp_stats st;
+    tp_get_stats(p, &st);
+    check(st.running == 2, "caller helps: tp_stats.running counts the helping caller (%zu)",
+          st.running);
+    check_rc(tp_drain(p, 0.05), TP_ETIMEDOUT, "caller helps: tp_drain waits for its chunk");
+
+    /* tp_terminate while the caller is inside its first item: the rest are cancelled. */
+    tp_terminate(p);
+    latch_open(&g);
+    PT_CHECK(pthread_join(m.thread, NULL));
+    check(m.rc == TP_EFAILED && mst[0] == 0 && (intptr_t)mres[0] == 50 &&
+              mst[1] == TP_ECANCELLED && mst[2] == TP_ECANCELLED && atomic_load(&t[1].ran) == 0,
+          "caller helps: tp_terminate cancels the chunks nobody has claimed; the caller's "
+          "finishes (rc %d, statuses %d %d %d)", m.rc, mst[0], mst[1], mst[2]);
+    tp_join(p);
+    check_accounting(p, "caller helps");
+    tp_future_release(held);
+    tp_destroy(p);
+    latch_destroy(&g);
+
+    /* A task may map on its own pool: its worker runs the chunks. */
+    p = make_helping_pool(1);
+    void *right_items = NULL;
+    rc = tp_apply(p, task_map_on_own_pool, p, &right_items, NULL);
+    check(rc == TP_OK && (intptr_t)right_items == 8,
+          "caller helps: a task's tp_map on its own one-worker pool completes, the worker "
+          "running all 8 items itself (%d right)", (int)(intptr_t)right_items);
+    tp_destroy(p);
+
+    /* Caller and workers share out a map: every item once, in its slot. */
+    p = make_helping_pool(opt_workers);
+    int bad = 0, caller_ran = 0;
+    for (int round = 0; round < 50; round++) {
+        size_t chunk = 1 + (size_t)round % 7;
+        rc = run_map(p, 500, chunk, results, statuses);
+        right = 0;
+        for (int i = 0; i < 500; i++) {
+            right += (intptr_t)results[i] == i * i;
+            caller_ran += ran_by[i] == -1;
+        }
+        bad += !(rc == TP_EFAILED && right == 500 && chunks_contiguous(500, chunk));
+    }
+    check(bad == 0, "caller helps: 50 maps of 500 items shared by the caller and %d workers, "
+          "each item once in its slot, chunks whole (%d bad maps; the caller ran %d items)",
+          opt_workers, bad, caller_ran);
+    tp_destroy(p);
+}
+
 /* imap furniture: a lazy input that counts how far it has been pulled. */
 typedef struct lazy_input {
     size_t n, pulled;
@@ -1347,6 +1480,23 @@ static int task_stress(void *arg, void **result)
     return n == 1 ? 0 : EEXIST; /* a second run would fail loudly */
 }
 
+/* --caller-helps: the stress's map, from a thread of its own that waits in tp_map. */
+typedef struct stress_map {
+    pthread_t thread;
+    tp_pool *pool;
+    void **args, **results;
+    int *statuses;
+    size_t n, chunk;
+    int rc;
+} stress_map;
+
+static void *stress_map_call(void *arg)
+{
+    stress_map *m = arg;
+    m->rc = tp_map(m->pool, task_stress, m->args, m->n, m->chunk, m->results, m->statuses);
+    return NULL;
+}
+
 static void stress(const stress_opts *o)
 {
     atomic_int *ran = calloc((size_t)o->tasks, sizeof *ran);
@@ -1385,10 +1535,21 @@ static void stress(const stress_opts *o)
             }
         }
         tp_future *fmap = NULL;
-        tp_map_async(p, task_stress, args + single, nmap, 1 + rng_below(&rng, 5),
-                     results + single, statuses + single, &fmap);
-        if (rng_below(&rng, 4) == 0)
-            tp_future_cancel(fmap);
+        stress_map sm = { .pool = p, .args = args + single, .results = results + single,
+                          .statuses = statuses + single, .n = nmap,
+                          .chunk = 1 + rng_below(&rng, 5) };
+        if (opt_helps) {
+            /* A thread blocked in tp_map runs chunks beside the workers while this one
+             * cancels and ends the pool; the map is queued before anything is ended. */
+            PT_CHECK(pthread_create(&sm.thread, NULL, stress_map_call, &sm));
+            for (tp_stats st; tp_get_stats(p, &st), st.submitted < n;)
+                sched_yield();
+        } else {
+            tp_map_async(p, task_stress, sm.args, nmap, sm.chunk, sm.results, sm.statuses,
+                         &fmap);
+            if (rng_below(&rng, 4) == 0)
+                tp_future_cancel(fmap);
+        }
         for (size_t i = 1; i < single; i += 3)
             if (rng_below(&rng, 5) == 0)
                 tp_future_cancel(fs[i]); /* later cancels race with the workers */
@@ -1402,6 +1563,8 @@ static void stress(const stress_opts *o)
         else
             tp_close(p);
         tp_join(p);
+        if (opt_helps)
+            PT_CHECK(pthread_join(sm.thread, NULL));
 
         /* Every task ran at most once; a future's state agrees with its run count; every
          * callback ran exactly once; the pool's books balance. */
@@ -1420,8 +1583,13 @@ static void stress(const stress_opts *o)
         }
         for (size_t i = single; i < n; i++)
             ok &= atomic_load(&ran[i]) == (statuses[i] == TP_ECANCELLED ? 0 : 1);
-        ok &= tp_future_done(fmap);
-        tp_future_release(fmap);
+        if (opt_helps) {
+            /* EFAILED: terminated midway; ECANCELLED: before any chunk started */
+            ok &= sm.rc == TP_OK || sm.rc == TP_EFAILED || sm.rc == TP_ECANCELLED;
+        } else {
+            ok &= tp_future_done(fmap);
+            tp_future_release(fmap);
+        }
         tp_stats st;
         tp_get_stats(p, &st);
         ok &= st.submitted == n && st.succeeded == (uint64_t)round_ran && st.failed == 0 &&
@@ -1473,6 +1641,7 @@ static const group groups[] = {
     { "map", test_map },
     { "starmap", test_starmap },
     { "map_timeout", test_map_timeout },
+    { "caller_helps", test_caller_helps },
     { "imap", test_imap },
     { "imap_unordered", test_imap_unordered },
     { "first_result", test_first_result },
@@ -1483,13 +1652,16 @@ static const group groups[] = {
 enum { NGROUPS = sizeof groups / sizeof groups[0] };
 
 static const char usage[] =
-    "[--only GROUP] [--list] [--workers N] [--watchdog SECONDS]\n"
+    "[--only GROUP] [--list] [--workers N] [--watchdog SECONDS] [--caller-helps]\n"
     "       thread_pool_test stress [--rounds N] [--tasks N] [--workers MAX] [--seed N]\n"
+    "                               [--caller-helps]\n"
     "  Checks the thread pool; prints \"ok - ...\" / \"not ok - ...\" per check and a final\n"
     "  \"N passed, M failed\". Exit 0 all passed, 1 a check failed, 2 bad usage, 3 stuck.\n"
     "  stress: each round makes a pool of 1..MAX workers (default 4) with a random queue\n"
     "  bound, submits --tasks tasks (default 200), cancels some, ends it a random way, and\n"
-    "  checks that each task ran at most once and executed + cancelled == submitted.\n";
+    "  checks that each task ran at most once and executed + cancelled == submitted.\n"
+    "  --caller-helps: every pool has .caller_helps; the stress's map then comes from a\n"
+    "  thread waiting in tp_map, which runs chunks while the pool is cancelled and ended.\n";
 
 int main(int argc, char **argv)
 {
@@ -1504,7 +1676,8 @@ int main(int argc, char **argv)
         { "only", required_argument, NULL, 'o' },    { "list", no_argument, NULL, 'l' },
         { "workers", required_argument, NULL, 'w' }, { "rounds", required_argument, NULL, 'r' },
         { "tasks", required_argument, NULL, 't' },   { "seed", required_argument, NULL, 's' },
-        { "watchdog", required_argument, NULL, 'd' }, CLI_HELP,
+        { "watchdog", required_argument, NULL, 'd' }, { "caller-helps", no_argument, NULL, 'c' },
+        CLI_HELP,
         CLI_END,
     };
     const char *only = NULL;
@@ -1524,6 +1697,7 @@ int main(int argc, char **argv)
         case 't': so.tasks = parse_long("--tasks", optarg, 1, 1000000); break;
         case 's': so.seed = (uint64_t)parse_long("--seed", optarg, 0, LONG_MAX); break;
         case 'd': watchdog_s = parse_double("--watchdog", optarg, 0.1, 86400); break;
+        case 'c': opt_helps = true; break;
         }
     }
     if (only && is_stress)

@@ -105,13 +105,14 @@ struct tp_pool {
     bool closed, joining, joined, destroyed;
     int inits_done;
     bool init_failed;
-    size_t running;      /* workers inside a task */
+    size_t running;      /* threads inside a task: workers, and tp_map callers helping */
     size_t live_futures; /* futures not yet freed: the pool outlives them */
     uint64_t submitted, succeeded, failed, cancelled;
     uint64_t spun, spun_into_work; /* spin_for_work calls; those that saw work_seq move */
 
     /* Set by tp_create, read-only afterwards. */
     int64_t spin_ns;     /* 0: park at once (TP_WAIT_PARK) */
+    bool caller_helps;   /* tp_map's caller claims chunks too (help_map) */
     int nworkers;
     struct worker *workers;
     tp_init_fn *initializer;
@@ -519,7 +520,9 @@ static bool take_work(tp_pool *p, struct work *w)
         }
 
         tp_future *f = p->ring[p->head].future;
-        if (f && f->state == TP_CANCELLED) { /* cancelled while queued: skip it */
+        if (f && (f->state == TP_CANCELLED || (f->job && f->job->next_chunk == f->job->nchunks))) {
+            /* Cancelled while queued, or a map whose caller claimed its last chunk (help_map):
+             * nothing left to run here, skip it. */
             pop_slot(p);
             (void)unref_locked(p, f); /* never frees the pool: it is not destroyed yet */
             continue;
@@ -601,6 +604,21 @@ static void finish_work(tp_pool *p, const struct work *w, const struct outcome *
     (void)unref_locked(p, f); /* the work's reference; the pool is not destroyed yet */
 }
 
+/* Locked on entry and on return: finish_work, then the callbacks it collected (unlocked),
+ * then the thread stops counting as running. */
+static void finish_and_call_back(tp_pool *p, const struct work *w, const struct outcome *o)
+{
+    tp_future *todo = NULL;
+    finish_work(p, w, o, &todo);
+    if (todo) {
+        unlock(p);
+        call_callbacks(todo);
+        lock(p);
+        (void)unref_todo(p, todo);
+    }
+    p->running--; /* only now: tp_drain promises the callbacks have run too */
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *self = arg;
@@ -623,15 +641,7 @@ static void *worker_main(void *arg)
         lock(p);
         /* Finishing this task and taking the next share one critical section, unless
          * there are callbacks to call: those run with the lock released. */
-        tp_future *todo = NULL;
-        finish_work(p, &w, &o, &todo);
-        if (todo) {
-            unlock(p);
-            call_callbacks(todo);
-            lock(p);
-            (void)unref_todo(p, todo);
-        }
-        p->running--; /* only now: tp_drain promises the callbacks have run too */
+        finish_and_call_back(p, &w, &o);
     }
     unlock(p);
     return NULL;
@@ -699,6 +709,7 @@ int tp_create(tp_pool **out, const tp_options *opts)
         wait = env && strcmp(env, "spin") == 0 ? TP_WAIT_SPIN : TP_WAIT_PARK;
     double spin_us = opts->spin_us > 0 ? opts->spin_us : DEFAULT_SPIN_US;
     p->spin_ns = wait == TP_WAIT_PARK ? 0 : (int64_t)(spin_us * 1e3);
+    p->caller_helps = opts->caller_helps;
     atomic_init(&p->work_seq, 0);
     HELGRIND_IGNORE(p->work_seq);
     p->initializer = opts->initializer;
@@ -1245,11 +1256,42 @@ int tp_starmap_async(tp_pool *p, tp_star_fn *fn, void *const args[], size_t n, s
     return map_submit(p, job, out);
 }
 
+/* tp_map's caller, in a pool made with .caller_helps: instead of sleeping until the
+ * workers are done, it claims the map's chunks itself while any are left, the way the
+ * thread waiting in libgomp's or oneTBB's parallel loops takes part. Waking a parked worker
+ * costs tens of microseconds on a VM; the caller is awake already, so the first chunk starts
+ * at once and the last one needs no wake-up to be reported. A claim is the same as a
+ * worker's (take_work): under the mutex, one chunk at a time, counted in p->running so that
+ * tp_drain waits for it. When the caller claims the last chunk the slot stays queued, empty,
+ * and the next worker to reach it drops it. tp_terminate sets next_chunk to nchunks, which
+ * ends the helping too. */
+static void help_map(tp_pool *p, tp_future *f)
+{
+    struct map_job *job = f->job;
+    lock(p);
+    while (job->next_chunk < job->nchunks &&
+           (f->state == TP_PENDING || f->state == TP_RUNNING)) {
+        struct work w = { .future = f, .chunk = job->next_chunk++ };
+        f->refs++; /* the chunk's reference, as a worker's chunk holds one */
+        f->state = TP_RUNNING;
+        p->running++;
+        unlock(p);
+        struct outcome o;
+        run_work(&w, &o);
+        lock(p);
+        finish_and_call_back(p, &w, &o);
+        wake_drainers_if_idle(p);
+    }
+    unlock(p);
+}
+
 /* Waits for a map future and turns its outcome into tp_map's return value. */
 static int map_wait(int rc, tp_future *f)
 {
     if (rc != TP_OK)
         return rc;
+    if (f->pool->caller_helps)
+        help_map(f->pool, f);
     rc = tp_future_result(f, -1, NULL);
     tp_future_release(f);
     return rc;

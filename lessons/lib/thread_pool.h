@@ -129,10 +129,26 @@
  * dispatch as it was (168 against 166 ns per task), but made 20 tasks of 30 us slower:
  * 0.91x against 1.64x over serial (quartiles 0.90-1.67 against 1.45-1.66, the spin's
  * distribution split in two). Until that is understood, spinning is for latency-bound
- * use: a task handed over now and then, its answer awaited. The environment variable TP_WAIT_POLICY=park|spin overrides .wait =
- * TP_WAIT_DEFAULT, as OMP_WAIT_POLICY does for OpenMP. valgrind's helgrind does not see C11 atomics: the spin's
- * counter is excluded from its checks (a client request, when valgrind's headers are
- * installed); ThreadSanitizer checks it as it is.
+ * use: a task handed over now and then, its answer awaited. The environment variable
+ * TP_WAIT_POLICY=park|spin overrides .wait = TP_WAIT_DEFAULT, as OMP_WAIT_POLICY does for
+ * OpenMP. valgrind's helgrind does not see C11 atomics: the spin's counter is excluded from
+ * its checks (a client request, when valgrind's headers are installed); ThreadSanitizer
+ * checks it as it is.
+ *
+ * THE CALLER HELPS.  tp_map and tp_starmap wait for the workers, and on a VM the wait
+ * itself costs: the workers must be woken (tens of microseconds each when they are parked)
+ * and so must the caller at the end. In a pool made with .caller_helps, the thread in
+ * tp_map or tp_starmap instead claims the map's chunks itself, one at a time and the same
+ * way a worker does, until none is left, and only then waits for the chunks workers still
+ * run; libgomp's and oneTBB's waiting threads take part in the same way. The first chunk
+ * starts at once and the wake-ups are paid while the caller works. What changes: a chunk
+ * the caller runs sees tp_current_worker_index() == -1 and tp_current_worker_name() ==
+ * NULL (it is not a worker), so per-worker state indexed by them needs a slot for the
+ * caller; up to workers + 1 items of a pool run at once (give the pool one worker fewer to
+ * keep the count); tp_stats.running and tp_drain count the caller while it runs a chunk. A
+ * task may tp_map on its own pool then: its worker runs the chunks instead of waiting for
+ * itself. tp_map_async and the futures' waits never help (a done callback stays where the
+ * state machine above puts it). Off by default, because of the -1.
  *
  * SPEED.  The queue is a ring of task slots (no allocation for a fire-and-forget task), a
  * worker is signalled only when one is idle and not already being woken, submitters are
@@ -194,6 +210,8 @@ typedef struct tp_options {
     int workers;            /* number of threads; 0 = online CPUs (sysconf) */
     tp_wait_policy wait;    /* TP_WAIT_DEFAULT: $TP_WAIT_POLICY if set, else park */
     double spin_us;         /* TP_WAIT_SPIN: the longest spin, microseconds; 0 = 50 */
+    bool caller_helps;      /* tp_map, tp_starmap: the caller runs chunks too (THE CALLER
+                             * HELPS); false = it only waits, like Python's pool.map */
     size_t queue_capacity;  /* queued tasks at most; 0 = unbounded */
     const char *name_prefix; /* workers are named "prefix-0", "prefix-1", ...; NULL = "tp";
                               * a timeline (trace.h) labels each worker's row so */
@@ -234,7 +252,7 @@ int tp_drain(tp_pool *p, double timeout_s);
 typedef struct tp_stats {
     uint64_t submitted, succeeded, failed, cancelled;
     size_t queued;  /* slots in the queue right now (a whole map is one slot) */
-    size_t running; /* workers running a task (or its callbacks) right now */
+    size_t running; /* workers (and helping callers) running a task or its callbacks now */
     int workers;
     int waiting_for_space;   /* threads blocked in a submit on a full queue right now */
     int waiting_for_futures; /* threads blocked in a future wait (result, tp_wait, ...) */
@@ -249,7 +267,7 @@ int tp_pool_workers(const tp_pool *p);
  * worker), NULL from any other thread. The string lives as long as the worker. */
 const char *tp_current_worker_name(void);
 
-/* 0..workers-1 in a pool worker, -1 elsewhere. */
+/* 0..workers-1 in a pool worker, -1 elsewhere (also in a chunk a helping caller runs). */
 int tp_current_worker_index(void);
 
 /* ---- submitting one task ------------------------------------------------------------- */
@@ -349,8 +367,9 @@ size_t tp_default_chunksize(size_t n, int workers);
 
 /* results[i] = fn(args[i]); statuses[i] = its status. The input order is kept whatever order
  * the workers finish in. chunksize 0 = tp_default_chunksize; items of one chunk run one
- * after another in one worker. results and statuses may be NULL. Items of chunks that never
- * ran (tp_terminate) get status TP_ECANCELLED.
+ * after another in one thread (a worker, or the caller in a .caller_helps pool). results
+ * and statuses may be NULL. Items of chunks that never ran (tp_terminate) get status
+ * TP_ECANCELLED.
  * Returns TP_OK (all succeeded), TP_EFAILED (at least one failed; see statuses),
  * TP_ECANCELLED (terminated before any chunk started), or a submit error. */
 int tp_map(tp_pool *p, tp_task_fn *fn, void *const args[], size_t n, size_t chunksize,
