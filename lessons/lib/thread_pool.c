@@ -469,6 +469,28 @@ static void wake_drainers_if_idle(tp_pool *p)
         PT_CHECK(pthread_cond_broadcast(&p->state_cv));
 }
 
+/* The spinner saw work arrive: the submitter moved work_seq inside its critical section
+ * and still holds the mutex for a few instructions. A plain lock would block now, and a
+ * blocked glibc mutex is a futex wait, whose unlock is a futex wake: two system calls and
+ * a sleep inside what should be a hand-over of well under a microsecond. So it tries for a
+ * while first and only then blocks: SPIN_LOCK_TRIES tries, each followed by a pause (28 ns
+ * on the AMD EPYC VM the benchmarks ran on), so under 6 us. On that VM this cut the spin
+ * policy's submit-to-start p50 (bench/peers, latency) from 0.77-0.92 us to 0.35 us. */
+enum { SPIN_LOCK_TRIES = 200 };
+
+static void lock_after_spin(tp_pool *p)
+{
+    for (int i = 0; i < SPIN_LOCK_TRIES; i++) {
+        int rc = pthread_mutex_trylock(&p->mu);
+        if (rc == 0)
+            return;
+        if (rc != EBUSY)
+            die_rc("pthread_mutex_trylock", rc);
+        cpu_relax();
+    }
+    lock(p);
+}
+
 /* Locked on entry and on return; unlocked in between. Spins until work_seq moves (a push or
  * the close) or spin_ns has passed. The caller re-checks the queue under the mutex either
  * way: a push made while we waited for the mutex is in the queue by then. */
@@ -488,7 +510,10 @@ static void spin_for_work(tp_pool *p)
         if (i % 64 == 0 && now_ns() >= until) /* a clock read costs more than a pause */
             break;
     }
-    lock(p);
+    if (moved)
+        lock_after_spin(p);
+    else
+        lock(p);
     p->spinners--;
     p->spun++;
     p->spun_into_work += moved;

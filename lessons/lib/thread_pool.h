@@ -121,7 +121,9 @@
  * parks. At most one worker spins while the others sleep, and a submitter signals a sleeper
  * only when the spinner cannot take all the new work; after spinning, the worker re-checks
  * the queue under the mutex before it parks, so a submit at the last moment is never
- * missed. What it burns: up to spin_us of one CPU each time the queue runs dry (a 50 us
+ * missed. A spinner that sees work come tries the mutex (under 6 us) rather than block on
+ * it, since the submitter is about to let go and a blocked lock costs two system calls
+ * (thread_pool.c, lock_after_spin). What it burns: up to spin_us of one CPU each time the queue runs dry (a 50 us
  * spin after every burst). TP_WAIT_PARK parks at once (no spinning, a wake-up per burst).
  * The default is still park: in one full `make bench` on that VM (bench/peers, both pools
  * in the same run, 9 processes), spinning cut an empty task's round trip (tp_apply) from
