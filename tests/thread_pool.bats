@@ -30,8 +30,8 @@ assert_all_passed() {
     assert_line 'ok - terminate: waiters on queued futures woke (cancelled) while a task still runs'
     assert_line 'ok - initializer: each worker tried once, nothing respawned (3 calls)'
     assert_line 'ok - re-entry: shutdown(wait) from a worker is TP_EDEADLK'
-    assert_line --regexp '^ok - spin edge, 1 worker\(s\): 20000 submits around the end of a 1 us spin, none lost'
-    assert_line --regexp '^ok - spin edge, 2 worker\(s\): 20000 submits around the end of a 1 us spin, none lost'
+    assert_line --regexp '^ok - spin edge, 1 worker\(s\): 20000 submits around the end of a worker.s 1 us spin, each finishing around the end of its waiter.s, none lost'
+    assert_line --regexp '^ok - spin edge, 2 worker\(s\): 20000 submits around the end of a worker.s 1 us spin, each finishing around the end of its waiter.s, none lost'
 }
 
 @test "each group passes on its own" {

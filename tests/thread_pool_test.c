@@ -230,6 +230,17 @@ static void test_create(void)
  * submits land around the give-up, with one worker (nobody else to pick the task up) and
  * with two. A lost wakeup leaves a task queued: its timed result says so (the watchdog
  * ends the program if something hangs outright). */
+/* Busy for 0-5 us (the same for the same i), then doubles i: finishes around the moment a
+ * waiter spinning for its future gives up. */
+static int task_double_late(void *arg, void **result)
+{
+    uint64_t h = (uint64_t)(intptr_t)arg * 0x9E3779B97F4A7C15u;
+    int64_t until = now_ns() + (int64_t)((h >> 33) % 5000);
+    while (now_ns() < until)
+        ;
+    return task_double(arg, result);
+}
+
 static void test_spin_edge(void)
 {
     /* under a sanitizer or valgrind every submit costs 10-100x: a tenth of them */
@@ -245,7 +256,7 @@ static void test_spin_edge(void)
                 ;
             tp_future *f;
             void *r = NULL;
-            tp_submit(p, task_double, (void *)(intptr_t)i, &f);
+            tp_submit(p, task_double_late, (void *)(intptr_t)i, &f);
             int rc = tp_future_result(f, 10, &r); /* a lost wakeup: never done */
             lost += rc == TP_ETIMEDOUT;
             wrong += rc == TP_OK && (intptr_t)r != 2 * (intptr_t)i;
@@ -254,8 +265,9 @@ static void test_spin_edge(void)
         tp_stats st;
         tp_get_stats(p, &st);
         check(lost == 0 && wrong == 0 && st.succeeded == (uint64_t)submits,
-              "spin edge, %d worker(s): %d submits around the end of a 1 us spin, none lost "
-              "(%llu spins, %llu found work)", workers, submits, (unsigned long long)st.spun,
+              "spin edge, %d worker(s): %d submits around the end of a worker's 1 us spin, "
+              "each finishing around the end of its waiter's, none lost (%llu spins, %llu "
+              "found work)", workers, submits, (unsigned long long)st.spun,
               (unsigned long long)st.spun_into_work);
         tp_destroy(p);
     }

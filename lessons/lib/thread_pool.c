@@ -21,9 +21,11 @@
  * so the pool never touches a future the caller has freed, and the caller may release a
  * future whenever it likes.
  *
- * The one thing read without the mutex: work_seq, which every push and the close move (under
- * the mutex), and which a spinning worker watches (spin_for_work). It only says "look
- * again": the worker then takes the mutex and re-checks the queue like everyone else.
+ * The two things read without the mutex: work_seq, which every push and the close move
+ * (under the mutex), and which a spinning worker watches (spin_for_work); and done_seq,
+ * which every future made final moves under TP_WAIT_SPIN, and which a thread spinning for a
+ * future watches (spin_for_final). Each only says "look again": the thread then takes the
+ * mutex and re-checks its predicate like everyone else.
  */
 #include "thread_pool.h"
 
@@ -95,6 +97,8 @@ struct tp_pool {
     /* Who waits, so that signals go only where someone listens. */
     int spinners;        /* spinning for work (0 or 1), not yet parked */
     atomic_ulong work_seq; /* moved by every push and by the close; read by the spinner */
+    atomic_ulong done_seq; /* TP_WAIT_SPIN: moved by every future made final; read by a
+                            * spinning waiter (wait_final) */
     int idle_workers;    /* blocked on work_cv */
     int wakeups_pending; /* signals sent to work_cv that no worker has woken from yet */
     int space_waiters;   /* blocked on space_cv */
@@ -134,6 +138,29 @@ static void lock(tp_pool *p)
 static void unlock(tp_pool *p)
 {
     PT_CHECK(pthread_mutex_unlock(&p->mu));
+}
+
+/* A spinner saw what it waited for (work, or a future made final): the thread that moved the
+ * counter did it inside its critical section and still holds the mutex for a few
+ * instructions. A plain lock would block now, and a blocked glibc mutex is a futex wait,
+ * whose unlock is a futex wake: two system calls and a sleep inside what should be a
+ * hand-over of well under a microsecond. So it tries for a while first and only then
+ * blocks: SPIN_LOCK_TRIES tries, each followed by a pause (28 ns on the AMD EPYC VM the
+ * benchmarks ran on), so under 6 us. On that VM this cut the spin policy's submit-to-start
+ * p50 (bench/peers, latency) from 0.77-0.92 us to 0.35 us. */
+enum { SPIN_LOCK_TRIES = 200 };
+
+static void lock_after_spin(tp_pool *p)
+{
+    for (int i = 0; i < SPIN_LOCK_TRIES; i++) {
+        int rc = pthread_mutex_trylock(&p->mu);
+        if (rc == 0)
+            return;
+        if (rc != EBUSY)
+            die_rc("pthread_mutex_trylock", rc);
+        cpu_relax();
+    }
+    lock(p);
 }
 
 /* A timeout turned into an absolute CLOCK_MONOTONIC time once, at the start of a call, so
@@ -262,6 +289,8 @@ static bool unref_locked(tp_pool *p, tp_future *f)
 static void make_final(tp_pool *p, tp_future *f, tp_state state, tp_future **todo)
 {
     f->state = state;
+    if (p->spin_ns > 0)
+        atomic_fetch_add_explicit(&p->done_seq, 1, memory_order_release);
     if (f->waiters > 0)
         PT_CHECK(pthread_cond_broadcast(&p->done_cv));
     if (f->callbacks) {
@@ -354,11 +383,46 @@ static void cancel_pending(tp_pool *p, tp_future *f, tp_future **todo)
     make_final(p, f, TP_CANCELLED, todo);
 }
 
+/* Locked on entry and on return; unlocked in between. Under TP_WAIT_SPIN a waiter spins
+ * first too, up to spin_ns, until done_seq moves (some future became final, maybe f); the
+ * caller re-checks f under the mutex either way. */
+static void spin_for_final(tp_pool *p, const deadline *d)
+{
+    int64_t now = now_ns(), until = now + p->spin_ns;
+    if (!d->forever) { /* never past the caller's deadline */
+        int64_t at = (int64_t)d->at.tv_sec * 1000000000 + d->at.tv_nsec;
+        until = at < until ? at : until;
+    }
+    if (until <= now) /* a timeout of 0 only looks */
+        return;
+    unsigned long seen = atomic_load_explicit(&p->done_seq, memory_order_relaxed);
+    unlock(p);
+    bool moved = false;
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&p->done_seq, memory_order_acquire) != seen) {
+            moved = true;
+            break;
+        }
+        cpu_relax();
+        if (i % 64 == 0 && now_ns() >= until)
+            break;
+    }
+    if (moved)
+        lock_after_spin(p);
+    else
+        lock(p);
+}
+
 /* Waits until f is final (locked). */
 static int wait_final(tp_pool *p, tp_future *f, const deadline *d)
 {
     if (is_final(f->state))
         return TP_OK;
+    if (p->spin_ns > 0) {
+        spin_for_final(p, d);
+        if (is_final(f->state))
+            return TP_OK;
+    }
     f->waiters++;
     p->future_waiters++;
     bool in_time = true;
@@ -467,28 +531,6 @@ static void wake_drainers_if_idle(tp_pool *p)
 {
     if (p->drain_waiters > 0 && p->count == 0 && p->running == 0)
         PT_CHECK(pthread_cond_broadcast(&p->state_cv));
-}
-
-/* The spinner saw work arrive: the submitter moved work_seq inside its critical section
- * and still holds the mutex for a few instructions. A plain lock would block now, and a
- * blocked glibc mutex is a futex wait, whose unlock is a futex wake: two system calls and
- * a sleep inside what should be a hand-over of well under a microsecond. So it tries for a
- * while first and only then blocks: SPIN_LOCK_TRIES tries, each followed by a pause (28 ns
- * on the AMD EPYC VM the benchmarks ran on), so under 6 us. On that VM this cut the spin
- * policy's submit-to-start p50 (bench/peers, latency) from 0.77-0.92 us to 0.35 us. */
-enum { SPIN_LOCK_TRIES = 200 };
-
-static void lock_after_spin(tp_pool *p)
-{
-    for (int i = 0; i < SPIN_LOCK_TRIES; i++) {
-        int rc = pthread_mutex_trylock(&p->mu);
-        if (rc == 0)
-            return;
-        if (rc != EBUSY)
-            die_rc("pthread_mutex_trylock", rc);
-        cpu_relax();
-    }
-    lock(p);
 }
 
 /* Locked on entry and on return; unlocked in between. Spins until work_seq moves (a push or
@@ -737,6 +779,8 @@ int tp_create(tp_pool **out, const tp_options *opts)
     p->caller_helps = opts->caller_helps;
     atomic_init(&p->work_seq, 0);
     HELGRIND_IGNORE(p->work_seq);
+    atomic_init(&p->done_seq, 0);
+    HELGRIND_IGNORE(p->done_seq);
     p->initializer = opts->initializer;
     p->initarg = opts->initarg;
 

@@ -123,8 +123,13 @@
  * the queue under the mutex before it parks, so a submit at the last moment is never
  * missed. A spinner that sees work come tries the mutex (under 6 us) rather than block on
  * it, since the submitter is about to let go and a blocked lock costs two system calls
- * (thread_pool.c, lock_after_spin). What it burns: up to spin_us of one CPU each time the queue runs dry (a 50 us
- * spin after every burst). TP_WAIT_PARK parks at once (no spinning, a wake-up per burst).
+ * (thread_pool.c, lock_after_spin). A thread waiting for a future that is not done yet
+ * (tp_future_result, _wait, _exception, and so tp_apply and tp_map) spins the same way
+ * first, up to spin_us or its timeout, watching a counter that every future made final
+ * moves, then re-checks under the mutex and parks; tp_wait and as_completed park at once.
+ * What it burns: up to spin_us of one CPU each time the queue runs dry (a 50 us spin after
+ * every burst), and up to spin_us per wait for a future. TP_WAIT_PARK parks at once (no
+ * spinning, a wake-up per burst and per wait).
  * The default is still park: in one full `make bench` on that VM (bench/peers, both pools
  * in the same run, 9 processes), spinning cut an empty task's round trip (tp_apply) from
  * 40.9 us (37.0-45.9 between processes) to 8.1 us (6.7-15.1), left fire-and-forget
@@ -133,9 +138,9 @@
  * distribution split in two). Until that is understood, spinning is for latency-bound
  * use: a task handed over now and then, its answer awaited. The environment variable
  * TP_WAIT_POLICY=park|spin overrides .wait = TP_WAIT_DEFAULT, as OMP_WAIT_POLICY does for
- * OpenMP. valgrind's helgrind does not see C11 atomics: the spin's counter is excluded from
- * its checks (a client request, when valgrind's headers are installed); ThreadSanitizer
- * checks it as it is.
+ * OpenMP. valgrind's helgrind does not see C11 atomics: the spins' two counters are
+ * excluded from its checks (a client request, when valgrind's headers are installed);
+ * ThreadSanitizer checks them as they are.
  *
  * THE CALLER HELPS.  tp_map and tp_starmap wait for the workers, and on a VM the wait
  * itself costs: the workers must be woken (tens of microseconds each when they are parked)
