@@ -163,6 +163,31 @@ static void lock_after_spin(tp_pool *p)
     lock(p);
 }
 
+/* Locked on entry and on return, unlocked in between: spins until *seq (a counter only
+ * written under the mutex) moves away from `seen`, which the caller read under the mutex,
+ * or the clock passes `until`. Returns whether it moved; the caller re-checks its own
+ * predicate under the mutex either way, so a move made just after the spin gave up is not
+ * missed: it happened before the re-check, under the mutex. */
+static bool spin_unlocked(tp_pool *p, atomic_ulong *seq, unsigned long seen, int64_t until)
+{
+    unlock(p);
+    bool moved = false;
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(seq, memory_order_acquire) != seen) {
+            moved = true;
+            break;
+        }
+        cpu_relax();
+        if (i % 64 == 0 && now_ns() >= until) /* a clock read costs more than a pause */
+            break;
+    }
+    if (moved)
+        lock_after_spin(p);
+    else
+        lock(p);
+    return moved;
+}
+
 /* A timeout turned into an absolute CLOCK_MONOTONIC time once, at the start of a call, so
  * that spurious wakeups do not stretch it. Negative, NaN or absurdly long means forever. */
 typedef struct deadline {
@@ -396,21 +421,7 @@ static void spin_for_final(tp_pool *p, const deadline *d)
     if (until <= now) /* a timeout of 0 only looks */
         return;
     unsigned long seen = atomic_load_explicit(&p->done_seq, memory_order_relaxed);
-    unlock(p);
-    bool moved = false;
-    for (unsigned i = 1;; i++) {
-        if (atomic_load_explicit(&p->done_seq, memory_order_acquire) != seen) {
-            moved = true;
-            break;
-        }
-        cpu_relax();
-        if (i % 64 == 0 && now_ns() >= until)
-            break;
-    }
-    if (moved)
-        lock_after_spin(p);
-    else
-        lock(p);
+    (void)spin_unlocked(p, &p->done_seq, seen, until);
 }
 
 /* Waits until f is final (locked). */
@@ -540,22 +551,7 @@ static void spin_for_work(tp_pool *p)
 {
     unsigned long seen = atomic_load_explicit(&p->work_seq, memory_order_relaxed);
     p->spinners++;
-    unlock(p);
-    int64_t until = now_ns() + p->spin_ns;
-    bool moved = false;
-    for (unsigned i = 1;; i++) {
-        if (atomic_load_explicit(&p->work_seq, memory_order_acquire) != seen) {
-            moved = true;
-            break;
-        }
-        cpu_relax();
-        if (i % 64 == 0 && now_ns() >= until) /* a clock read costs more than a pause */
-            break;
-    }
-    if (moved)
-        lock_after_spin(p);
-    else
-        lock(p);
+    bool moved = spin_unlocked(p, &p->work_seq, seen, now_ns() + p->spin_ns);
     p->spinners--;
     p->spun++;
     p->spun_into_work += moved;
