@@ -152,14 +152,19 @@ static void finish_call(blocked_call *c)
  * check also holds when tp_map's caller runs chunks. */
 static bool opt_helps;
 
-static tp_pool *make_pool(int workers, size_t capacity)
+static tp_pool *make_pool_helped(int workers, size_t capacity, bool helps)
 {
     tp_pool *p;
     int rc = tp_create(&p, &(tp_options){ .workers = workers, .queue_capacity = capacity,
-                                          .caller_helps = opt_helps });
+                                          .caller_helps = helps });
     if (rc != TP_OK)
         die("tp_create: %s", tp_strerror(rc));
     return p;
+}
+
+static tp_pool *make_pool(int workers, size_t capacity)
+{
+    return make_pool_helped(workers, capacity, opt_helps);
 }
 
 /* submitted == succeeded + failed + cancelled, once the pool is joined. */
@@ -967,16 +972,7 @@ static void test_map_timeout(void)
     latch_destroy(&g);
 }
 
-/* .caller_helps: tp_map's caller claims chunks while it waits. */
-static tp_pool *make_helping_pool(int workers)
-{
-    tp_pool *p;
-    int rc = tp_create(&p, &(tp_options){ .workers = workers, .caller_helps = true });
-    if (rc != TP_OK)
-        die("tp_create: %s", tp_strerror(rc));
-    return p;
-}
-
+/* .caller_helps: tp_map's caller claims chunks while it waits. A thread blocked in tp_map: */
 typedef struct blocked_map {
     pthread_t thread;
     tp_pool *pool;
@@ -1014,7 +1010,7 @@ static int task_map_on_own_pool(void *arg, void **result)
 static void test_caller_helps(void)
 {
     /* The only worker is held at a gate: the map still completes, the caller ran it all. */
-    tp_pool *p = make_helping_pool(1);
+    tp_pool *p = make_pool_helped(1, 0, true);
     latch g;
     latch_init(&g);
     gated hold = { .g = &g };
@@ -1027,7 +1023,8 @@ static void test_caller_helps(void)
     int by_caller = 0, right = 0;
     for (int i = 0; i < 20; i++) {
         by_caller += ran_by[i] == -1;
-        right += (intptr_t)results[i] == i * i && statuses[i] == (i == 7 || i == 13 ? 100 + i : 0);
+        int status = i == 7 || i == 13 ? 100 + i : 0; /* task_square_traced's failures */
+        right += (intptr_t)results[i] == i * i && statuses[i] == status;
     }
     check(rc == TP_EFAILED && by_caller == 20 && right == 20,
           "caller helps: with the only worker busy, tp_map's caller runs all 20 items itself "
@@ -1067,7 +1064,7 @@ static void test_caller_helps(void)
     latch_destroy(&g);
 
     /* A task may map on its own pool: its worker runs the chunks. */
-    p = make_helping_pool(1);
+    p = make_pool_helped(1, 0, true);
     void *right_items = NULL;
     rc = tp_apply(p, task_map_on_own_pool, p, &right_items, NULL);
     check(rc == TP_OK && (intptr_t)right_items == 8,
@@ -1076,7 +1073,7 @@ static void test_caller_helps(void)
     tp_destroy(p);
 
     /* Caller and workers share out a map: every item once, in its slot. */
-    p = make_helping_pool(opt_workers);
+    p = make_pool_helped(opt_workers, 0, true);
     int bad = 0, caller_ran = 0;
     for (int round = 0; round < 50; round++) {
         size_t chunk = 1 + (size_t)round % 7;

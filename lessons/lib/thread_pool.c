@@ -98,7 +98,7 @@ struct tp_pool {
     int spinners;        /* spinning for work (0 or 1), not yet parked */
     atomic_ulong work_seq; /* moved by every push and by the close; read by the spinner */
     atomic_ulong done_seq; /* TP_WAIT_SPIN: moved by every future made final; read by a
-                            * spinning waiter (wait_final) */
+                            * spinning waiter (spin_for_final) */
     int idle_workers;    /* blocked on work_cv */
     int wakeups_pending; /* signals sent to work_cv that no worker has woken from yet */
     int space_waiters;   /* blocked on space_cv */
@@ -583,7 +583,8 @@ static bool take_work(tp_pool *p, struct work *w)
         }
 
         tp_future *f = p->ring[p->head].future;
-        if (f && (f->state == TP_CANCELLED || (f->job && f->job->next_chunk == f->job->nchunks))) {
+        bool emptied = f && f->job && f->job->next_chunk == f->job->nchunks;
+        if (f && (f->state == TP_CANCELLED || emptied)) {
             /* Cancelled while queued, or a map whose caller claimed its last chunk (help_map):
              * nothing left to run here, skip it. */
             pop_slot(p);
@@ -1325,11 +1326,11 @@ int tp_starmap_async(tp_pool *p, tp_star_fn *fn, void *const args[], size_t n, s
  * workers are done, it claims the map's chunks itself while any are left, the way the
  * thread waiting in libgomp's or oneTBB's parallel loops takes part. Waking a parked worker
  * costs tens of microseconds on a VM; the caller is awake already, so the first chunk starts
- * at once and the last one needs no wake-up to be reported. A claim is the same as a
- * worker's (take_work): under the mutex, one chunk at a time, counted in p->running so that
- * tp_drain waits for it. When the caller claims the last chunk the slot stays queued, empty,
- * and the next worker to reach it drops it. tp_terminate sets next_chunk to nchunks, which
- * ends the helping too. */
+ * at once, and when the caller finishes the last chunk itself nobody has to wake it. A claim
+ * is the same as a worker's (take_work): under the mutex, one chunk at a time, counted in
+ * p->running so that tp_drain waits for it. When the caller claims the last chunk the slot
+ * stays queued, empty, and the next worker to reach it drops it. tp_terminate sets
+ * next_chunk to nchunks, which ends the helping too. */
 static void help_map(tp_pool *p, tp_future *f)
 {
     struct map_job *job = f->job;
