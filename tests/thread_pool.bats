@@ -94,6 +94,8 @@ assert_all_passed() {
 @test "caller helps (--caller-helps): every check and a stress run pass, TSan, ASan and helgrind too" {
     run_lesson 60 "$PROG" --caller-helps
     assert_all_passed
+    assert_line --regexp "^ok - caller helps: with the only worker busy, tp_map's caller runs all 20 items itself \(20 by the caller, 20 right\)"
+    assert_line --regexp '^ok - caller helps: a task.s tp_map on its own one-worker pool completes'
     run_lesson 60 "$PROG" stress --caller-helps --rounds 2000
     assert_all_passed
     assert_line --regexp '^ok - stress: 2000 rounds, 400000 tasks: [0-9]+ ran \+ [0-9]+ cancelled, none lost or run twice'
