@@ -16,6 +16,7 @@
  *   online_cpus()         how many CPUs are online, the default number of workers
  *   cpu_relax()           one turn of a spin loop (x86 pause, Arm yield)
  *   HELGRIND_IGNORE(var)  keep helgrind, which cannot see C11 atomics, off an atomic
+ *   HELGRIND_SENDS(var) / HELGRIND_RECEIVES(var)  tell it of a hand-over through one
  *
  * Exit statuses shared by every program: 0 OK, 1 FAIL (or a system error), 2 bad usage,
  * 3 STUCK (a watchdog caught a deadlock or a lost wakeup and ended the program).
@@ -52,15 +53,23 @@ static inline void cpu_relax(void)
 /* helgrind does not understand C11 atomics: two threads' atomic loads and stores of one
  * variable look like a race to it. HELGRIND_IGNORE(var) tells it not to check that variable,
  * when valgrind's headers are installed (a no-op otherwise, and outside valgrind). Only for
- * atomics, whose accesses cannot race: the carve-out must not hide a real race. */
+ * atomics, whose accesses cannot race: the carve-out must not hide a real race. When one
+ * thread hands data to another through an atomic (a release store, an acquire load that sees
+ * it), helgrind sees no lock between them either: HELGRIND_SENDS(var) just before the store
+ * and HELGRIND_RECEIVES(var) just after the load tell it that the first thread's earlier
+ * writes happen before the second's later reads, as the atomics make them. */
 #if defined(__has_include)
 #if __has_include(<valgrind/helgrind.h>)
 #include <valgrind/helgrind.h>
 #define HELGRIND_IGNORE(var) VALGRIND_HG_DISABLE_CHECKING(&(var), sizeof(var))
+#define HELGRIND_SENDS(var) ANNOTATE_HAPPENS_BEFORE(&(var))
+#define HELGRIND_RECEIVES(var) ANNOTATE_HAPPENS_AFTER(&(var))
 #endif
 #endif
 #ifndef HELGRIND_IGNORE
 #define HELGRIND_IGNORE(var) ((void)0)
+#define HELGRIND_SENDS(var) ((void)0)
+#define HELGRIND_RECEIVES(var) ((void)0)
 #endif
 
 /* ---- errors --------------------------------------------------------------------- */

@@ -21,11 +21,14 @@
  * so the pool never touches a future the caller has freed, and the caller may release a
  * future whenever it likes.
  *
- * The two things read without the mutex: work_seq, which every push and the close move
- * (under the mutex), and which a spinning worker watches (spin_for_work); and done_seq,
- * which every future made final moves under TP_WAIT_SPIN, and which a thread spinning for a
- * future watches (spin_for_final). Each only says "look again": the thread then takes the
- * mutex and re-checks its predicate like everyone else.
+ * What is read without the mutex: work_seq, which every push and the close move (under the
+ * mutex), and which a spinning worker watches (spin_for_work); and done_seq, which every
+ * future made final moves under TP_WAIT_SPIN, and which a thread spinning for a future
+ * watches (spin_for_final). Each only says "look again": the thread then takes the mutex
+ * and re-checks its predicate like everyone else. The one exception is a worker's mailbox
+ * (hand_over): a submitter writes a claimed task there under the mutex and sets mail_full
+ * with a release store; the spinning worker sees it with an acquire load and runs the task
+ * without the mutex, which is the point of it.
  */
 #include "thread_pool.h"
 
@@ -35,7 +38,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
-enum { DEFAULT_SPIN_US = 50 };
+enum { DEFAULT_SPIN_US = 50, CACHE_LINE = 64 };
 
 /* ---- the data ------------------------------------------------------------------------ */
 
@@ -78,11 +81,26 @@ struct slot {
     tp_future *future;
 };
 
+/* What a worker runs next: a task, or one chunk of a map. */
+struct work {
+    tp_task_fn *fn;
+    void *arg;
+    tp_future *future; /* NULL for fire-and-forget */
+    size_t chunk;      /* for a map */
+};
+
 struct worker {
     tp_pool *pool;
     int index;
     pthread_t thread;
     char name[64];
+    /* The hand-over (TP_WAIT_SPIN, hand_over): while this worker spins for work, a submit
+     * that finds the queue empty may write a task here, already claimed for it, and then
+     * set mail_full, which the spinner watches. Written only by that submitter, under the
+     * mutex, while the worker is p->spinner; read by the worker once it sees mail_full.
+     * Both on a cache line of their own, so that the hand-over moves one line. */
+    _Alignas(CACHE_LINE) atomic_int mail_full;
+    struct work mail;
 };
 
 struct tp_pool {
@@ -95,7 +113,8 @@ struct tp_pool {
     bool bounded; /* a full unbounded ring doubles instead of blocking */
 
     /* Who waits, so that signals go only where someone listens. */
-    int spinners;        /* spinning for work (0 or 1), not yet parked */
+    struct worker *spinner; /* the worker spinning for work (at most one), not yet parked
+                             * and not yet handed a task */
     atomic_ulong work_seq; /* moved by every push and by the close; read by the spinner */
     atomic_ulong done_seq; /* TP_WAIT_SPIN: moved by every future made final; read by a
                             * spinning waiter (spin_for_final) */
@@ -163,24 +182,33 @@ static void lock_after_spin(tp_pool *p)
     lock(p);
 }
 
-/* Locked on entry and on return, unlocked in between: spins until *seq (a counter only
- * written under the mutex) moves away from `seen`, which the caller read under the mutex,
- * or the clock passes `until`. Returns whether it moved; the caller re-checks its own
- * predicate under the mutex either way, so a move made just after the spin gave up is not
- * missed: it happened before the re-check, under the mutex. */
+/* What ended a spin. */
+typedef enum { SPIN_TIMED_OUT, SPIN_MOVED, SPIN_HANDED } spin_end;
+
+/* The one spin loop, unlocked: spins until *seq (a counter only written under the mutex)
+ * moves away from `seen`, which the caller read under the mutex, or *mail (when given: a
+ * worker's hand-over flag) is set, or the clock passes `until`. */
+static spin_end spin(atomic_ulong *seq, unsigned long seen, atomic_int *mail, int64_t until)
+{
+    for (unsigned i = 1;; i++) {
+        if (mail && atomic_load_explicit(mail, memory_order_acquire))
+            return SPIN_HANDED;
+        if (atomic_load_explicit(seq, memory_order_acquire) != seen)
+            return SPIN_MOVED;
+        cpu_relax();
+        if (i % 64 == 0 && now_ns() >= until) /* a clock read costs more than a pause */
+            return SPIN_TIMED_OUT;
+    }
+}
+
+/* Locked on entry and on return, unlocked in between: spin() on *seq. Returns whether it
+ * moved; the caller re-checks its own predicate under the mutex either way, so a move made
+ * just after the spin gave up is not missed: it happened before the re-check, under the
+ * mutex. */
 static bool spin_unlocked(tp_pool *p, atomic_ulong *seq, unsigned long seen, int64_t until)
 {
     unlock(p);
-    bool moved = false;
-    for (unsigned i = 1;; i++) {
-        if (atomic_load_explicit(seq, memory_order_acquire) != seen) {
-            moved = true;
-            break;
-        }
-        cpu_relax();
-        if (i % 64 == 0 && now_ns() >= until) /* a clock read costs more than a pause */
-            break;
-    }
+    bool moved = spin(seq, seen, NULL, until) == SPIN_MOVED;
     if (moved)
         lock_after_spin(p);
     else
@@ -504,9 +532,34 @@ static void push_slot(tp_pool *p, struct slot s)
  * sleepers for them, less the one a spinning worker will take when it is all there is. */
 static void wake_for(tp_pool *p, size_t n)
 {
-    if (p->spinners > 0 && p->count == 1 && n > 0)
+    if (p->spinner && p->count == 1 && n > 0)
         n--;
     wake_workers(p, n);
+}
+
+/* Locked, in a submit: when the queue is empty and a worker spins for work (TP_WAIT_SPIN),
+ * the task goes straight to that worker instead of through the queue, and returns true.
+ * Through the queue, the spinner would see work_seq move, then take the mutex the submitter
+ * has just let go of, then read the slot and the future: each a cache line to fetch from
+ * the submitter's core, while the task waits to start. Handed over, it starts as soon as
+ * the spinner sees its own mail_full flag set: no mutex, one line. So the task is claimed
+ * here, as take_work would claim it: counted running, its future RUNNING (too late to
+ * cancel), the slot's reference passed to the worker. Only a single task is handed over,
+ * and only when nothing is queued, so the queue's order holds. */
+static bool hand_over(tp_pool *p, struct work w)
+{
+    struct worker *to = p->spinner;
+    if (!to || p->count > 0)
+        return false;
+    p->spinner = NULL; /* no longer waiting: the next submit queues or wakes a sleeper */
+    p->spun_into_work++;
+    p->running++;
+    if (w.future)
+        w.future->state = TP_RUNNING;
+    to->mail = w;
+    HELGRIND_SENDS(to->mail_full);
+    atomic_store_explicit(&to->mail_full, 1, memory_order_release);
+    return true;
 }
 
 static struct slot pop_slot(tp_pool *p)
@@ -521,15 +574,7 @@ static struct slot pop_slot(tp_pool *p)
 
 /* ---- the worker ---------------------------------------------------------------------- */
 
-/* What a worker runs next: a task, or one chunk of a map. */
-struct work {
-    tp_task_fn *fn;
-    void *arg;
-    tp_future *future; /* NULL for fire-and-forget */
-    size_t chunk;      /* for a map */
-};
-
-/* What came out of it. */
+/* What came out of a piece of work. */
 struct outcome {
     int status;     /* a task's status; a chunk's first failure */
     void *result;
@@ -544,30 +589,57 @@ static void wake_drainers_if_idle(tp_pool *p)
         PT_CHECK(pthread_cond_broadcast(&p->state_cv));
 }
 
-/* Locked on entry and on return; unlocked in between. Spins until work_seq moves (a push or
- * the close) or spin_ns has passed. The caller re-checks the queue under the mutex either
- * way: a push made while we waited for the mutex is in the queue by then. */
-static void spin_for_work(tp_pool *p)
+/* The task a submit handed this worker (hand_over): claimed for it already. */
+static void take_mail(struct worker *self, struct work *w)
 {
-    unsigned long seen = atomic_load_explicit(&p->work_seq, memory_order_relaxed);
-    p->spinners++;
-    bool moved = spin_unlocked(p, &p->work_seq, seen, now_ns() + p->spin_ns);
-    p->spinners--;
-    p->spun++;
-    p->spun_into_work += moved;
+    HELGRIND_RECEIVES(self->mail_full);
+    *w = self->mail;
+    atomic_store_explicit(&self->mail_full, 0, memory_order_relaxed); /* only we look now */
 }
 
-/* Locked. Waits for work and claims it; false when the pool is closed and the queue empty,
- * which is the worker's signal to exit. */
-static bool take_work(tp_pool *p, struct work *w)
+/* Locked on entry. Spins until a submit hands this worker a task (hand_over), work_seq moves
+ * (a push or the close), or spin_ns has passed. Returns true, unlocked, with the task in *w
+ * when it was handed one. Otherwise returns false, locked, and the caller re-checks the
+ * queue under the mutex: a push made while we waited for the mutex is in the queue by then. */
+static bool spin_for_work(tp_pool *p, struct worker *self, struct work *w)
+{
+    unsigned long seen = atomic_load_explicit(&p->work_seq, memory_order_relaxed);
+    p->spinner = self;
+    p->spun++;
+    unlock(p);
+    spin_end end = spin(&p->work_seq, seen, &self->mail_full, now_ns() + p->spin_ns);
+    if (end == SPIN_HANDED) { /* the fast way: the task starts without the mutex */
+        take_mail(self, w);
+        return true;
+    }
+    if (end == SPIN_MOVED)
+        lock_after_spin(p);
+    else
+        lock(p);
+    if (p->spinner == self) { /* nobody handed us a task: back to the queue */
+        p->spinner = NULL;
+        p->spun_into_work += end == SPIN_MOVED;
+        return false;
+    }
+    /* A submit handed us a task after the spin gave up, before we had the mutex again. */
+    take_mail(self, w);
+    unlock(p);
+    return true;
+}
+
+/* Locked on entry. Waits for work and claims it: returns true, unlocked, with the work in
+ * *w; or false, still locked, when the pool is closed and the queue empty, which is the
+ * worker's signal to exit. */
+static bool take_work(tp_pool *p, struct worker *self, struct work *w)
 {
     for (;;) {
         bool spun = false;
         while (p->count == 0 && !p->closed) {
             wake_drainers_if_idle(p);
-            if (p->spin_ns > 0 && p->spinners == 0 && !spun) {
-                spin_for_work(p); /* then the loop re-checks, under the mutex */
-                spun = true;
+            if (p->spin_ns > 0 && !p->spinner && !spun) {
+                if (spin_for_work(p, self, w))
+                    return true; /* handed a task: claimed, and we hold no lock */
+                spun = true;     /* then the loop re-checks, under the mutex */
                 continue;
             }
             spun = false; /* after a wakeup, one more spin is allowed */
@@ -607,6 +679,7 @@ static bool take_work(tp_pool *p, struct work *w)
         if (f)
             f->state = TP_RUNNING;
         p->running++;
+        unlock(p);
         return true;
     }
 }
@@ -698,8 +771,7 @@ static void *worker_main(void *arg)
     PT_CHECK(pthread_cond_broadcast(&p->state_cv));
 
     struct work w;
-    while (init_status == 0 && take_work(p, &w)) {
-        unlock(p);
+    while (init_status == 0 && take_work(p, self, &w)) {
         struct outcome o;
         run_work(&w, &o);
         lock(p);
@@ -753,7 +825,11 @@ int tp_create(tp_pool **out, const tp_options *opts)
     if (!p)
         return TP_ENOMEM;
     p->ring = malloc(cap * sizeof *p->ring);
-    p->workers = calloc((size_t)n, sizeof *p->workers);
+    /* aligned_alloc: calloc promises no more than max_align_t, and a worker's mailbox must
+     * start a cache line (n <= 4096, so the size cannot overflow) */
+    p->workers = aligned_alloc(CACHE_LINE, (size_t)n * sizeof *p->workers);
+    if (p->workers)
+        memset(p->workers, 0, (size_t)n * sizeof *p->workers);
     if (!p->ring || !p->workers) {
         free(p->ring);
         free(p->workers);
@@ -788,6 +864,8 @@ int tp_create(tp_pool **out, const tp_options *opts)
         struct worker *w = &p->workers[started];
         w->pool = p;
         w->index = started;
+        atomic_init(&w->mail_full, 0);
+        HELGRIND_IGNORE(w->mail_full);
         snprintf(w->name, sizeof w->name, "%s-%d", prefix, started);
         if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             rc = TP_ESYSTEM;
@@ -984,13 +1062,15 @@ static int submit(tp_pool *p, tp_task_fn *fn, void *arg, double timeout_s, tp_do
     lock(p);
     int rc = wait_for_space(p, timeout_s);
     if (rc == TP_OK) {
-        push_slot(p, (struct slot){ .fn = fn, .arg = arg, .future = f });
         p->submitted++;
         if (f) {
-            f->refs = 1 + (out != NULL); /* the slot's, and the caller's */
+            f->refs = 1 + (out != NULL); /* the slot's (or the work's), and the caller's */
             p->live_futures++;
         }
-        wake_for(p, 1);
+        if (!hand_over(p, (struct work){ .fn = fn, .arg = arg, .future = f })) {
+            push_slot(p, (struct slot){ .fn = fn, .arg = arg, .future = f });
+            wake_for(p, 1);
+        }
     }
     unlock(p);
 
