@@ -133,7 +133,9 @@
  * thread waiting for a future that is not done yet (tp_future_result, _wait, _exception,
  * and so tp_apply and tp_map) spins the same way first, up to spin_us or its timeout,
  * watching a counter that every future made final moves, then re-checks under the mutex
- * and parks; tp_wait and as_completed park at once.
+ * and parks; it spins only while the workers running or being woken leave a CPU free
+ * (otherwise it would take one from the work it waits for); tp_wait and as_completed park
+ * at once.
  * What it burns: up to spin_us of one CPU each time the queue runs dry (a 50 us spin after
  * every burst), and up to spin_us per wait for a future. TP_WAIT_PARK parks at once (no
  * spinning, a wake-up per burst and per wait).
@@ -142,8 +144,13 @@
  * 40.9 us (37.0-45.9 between processes) to 8.1 us (6.7-15.1), left fire-and-forget
  * dispatch as it was (168 against 166 ns per task), but made 20 tasks of 30 us slower:
  * 0.91x against 1.64x over serial (quartiles 0.90-1.67 against 1.45-1.66, the spin's
- * distribution split in two). Until that is understood, spinning is for latency-bound
- * use: a task handed over now and then, its answer awaited. The environment variable
+ * distribution split in two). With the hand-over and the waiter's CPU check, paired runs
+ * of bench/peers on that VM (spin as the default against park in one process) gave:
+ * submit-to-start p50 163-178 ns against 14-30 us, a tp_apply round trip 0.56-0.57 us
+ * against 61-85 us, but fire-and-forget dispatch 15-30% slower (188-202 against 154-172 ns
+ * per task: the submitter, a running worker and the spinning one share 2 CPUs), and 20
+ * tasks of 30 us no faster. So spinning is for latency-bound use: a task handed over now
+ * and then, its answer awaited. The environment variable
  * TP_WAIT_POLICY=park|spin overrides .wait = TP_WAIT_DEFAULT, as OMP_WAIT_POLICY does for
  * OpenMP. valgrind's helgrind does not see C11 atomics: the spins' two counters are
  * excluded from its checks (a client request, when valgrind's headers are installed);
