@@ -32,6 +32,7 @@ assert_all_passed() {
     assert_line 'ok - re-entry: shutdown(wait) from a worker is TP_EDEADLK'
     assert_line --regexp '^ok - spin edge, 1 worker\(s\): 20000 submits around the end of a worker.s 1 us spin, each finishing around the end of its waiter.s, none lost'
     assert_line --regexp '^ok - spin edge, 2 worker\(s\): 20000 submits around the end of a worker.s 1 us spin, each finishing around the end of its waiter.s, none lost'
+    assert_line --regexp '^ok - hand-over: 200 submits to a spinning worker, each claimed before the submit returned \(0 pending, 0 cancelled\), each run once and right \(200 spins found work\)$'
 }
 
 @test "each group passes on its own" {

@@ -278,6 +278,45 @@ static void test_spin_edge(void)
     }
 }
 
+/* A submit that finds the queue empty and a worker spinning hands the task straight to that
+ * worker (thread_pool.h, WAITING; thread_pool.c, hand_over): claimed before the submit
+ * returns, so the future is no longer PENDING then, a cancel is refused, and the task runs
+ * once. To make the hand-over certain rather than a matter of timing, the spin is long
+ * (2 s) and each round first waits until the idle worker has registered its next spin
+ * (tp_stats.spun moves). Through the queue instead, the task would often still be PENDING
+ * when the submit returns, and cancellable. */
+static void test_hand_over(void)
+{
+    const int rounds = timing_tool() ? 20 : 200;
+    tp_pool *p;
+    tp_create(&p, &(tp_options){ .workers = 1, .wait = TP_WAIT_SPIN, .spin_us = 2e6 });
+    int not_spinning = 0, pending = 0, cancelled = 0, wrong = 0;
+    for (int i = 0; i < rounds && not_spinning == 0; i++) {
+        tp_stats st;
+        int64_t give_up = now_ns() + 10 * (int64_t)1000000000;
+        do /* the worker's (i + 1)th spin has begun: it spins until work comes */
+            tp_get_stats(p, &st);
+        while (st.spun < (uint64_t)i + 1 && now_ns() < give_up);
+        not_spinning += st.spun < (uint64_t)i + 1;
+        tp_future *f;
+        void *r = NULL;
+        tp_submit(p, task_double, (void *)(intptr_t)i, &f);
+        pending += tp_future_state(f) == TP_PENDING;
+        cancelled += tp_future_cancel(f);
+        wrong += tp_future_result(f, 10, &r) != TP_OK || (intptr_t)r != 2 * (intptr_t)i;
+        tp_future_release(f);
+    }
+    tp_stats st;
+    tp_get_stats(p, &st);
+    check(not_spinning == 0 && pending == 0 && cancelled == 0 && wrong == 0 &&
+              st.spun_into_work == (uint64_t)rounds && st.succeeded == (uint64_t)rounds,
+          "hand-over: %d submits to a spinning worker, each claimed before the submit "
+          "returned (%d pending, %d cancelled), each run once and right (%llu spins found "
+          "work)",
+          rounds, pending, cancelled, (unsigned long long)st.spun_into_work);
+    tp_destroy(p);
+}
+
 static int init_calls_fail_at = -1;
 static atomic_int init_calls;
 static atomic_int init_named;
@@ -1636,6 +1675,7 @@ typedef struct group {
 static const group groups[] = {
     { "create", test_create },
     { "spin_edge", test_spin_edge },
+    { "hand_over", test_hand_over },
     { "initializer", test_initializer },
     { "worker_names", test_worker_names },
     { "submit_result", test_submit_result },
