@@ -13,6 +13,10 @@
  *   process_pool_map   pp_map with Python's default chunk size: tasks travel in chunks
  *   thread_pool        tp_submit for every task, then each future's result (thread_pool.h)
  *   thread_pool_map    tp_map with Python's default chunk size
+ *   thread_pool_helping  thread_pool's submits and waits, in a pool made with
+ *                      .caller_helps and workers - 1 threads: the waiting caller runs
+ *                      queued tasks itself and makes the workers-th thread (thread_pool.h,
+ *                      THE CALLER HELPS)
  *
  * A task is burn() from bench.h, calibrated to last the task size. The mechanisms take
  * turns inside each repetition, so a disturbance hits all of them alike. Output CSV:
@@ -131,14 +135,41 @@ static void tpool_teardown(void)
     tp_check(tp_destroy(tpool), "tp_destroy");
 }
 
-static void run_thread_pool(const batch_t *b)
+static void submit_then_wait(tp_pool *pool, const batch_t *b)
 {
     for (long i = 0; i < b->tasks; i++)
-        tp_check(tp_submit(tpool, pool_task, task_args[i], &futures[i]), "tp_submit");
+        tp_check(tp_submit(pool, pool_task, task_args[i], &futures[i]), "tp_submit");
     for (long i = 0; i < b->tasks; i++) {
         tp_check(tp_future_result(futures[i], -1, NULL), "tp_future_result");
         tp_future_release(futures[i]);
     }
+}
+
+static void run_thread_pool(const batch_t *b)
+{
+    submit_then_wait(tpool, b);
+}
+
+/* thread_pool_helping: the same submits and waits; each wait runs queued tasks in the
+ * caller until its future is done. With workers - 1 threads the caller makes it workers,
+ * as in bench/peers' row of that name. */
+static tp_pool *tpool_helping;
+
+static void thelp_setup(int workers)
+{
+    tp_check(tp_create(&tpool_helping, &(tp_options){.workers = workers > 1 ? workers - 1 : 1,
+                                                     .caller_helps = true}),
+             "tp_create");
+}
+
+static void thelp_teardown(void)
+{
+    tp_check(tp_destroy(tpool_helping), "tp_destroy");
+}
+
+static void run_thread_pool_helping(const batch_t *b)
+{
+    submit_then_wait(tpool_helping, b);
 }
 
 static void run_thread_pool_map(const batch_t *b)
@@ -230,6 +261,7 @@ static const mechanism_t mechanisms[] = {
     {"process_pool_map", NULL, run_process_pool_map, NULL},
     {"thread_pool", tpool_setup, run_thread_pool, tpool_teardown},
     {"thread_pool_map", NULL, run_thread_pool_map, NULL},
+    {"thread_pool_helping", thelp_setup, run_thread_pool_helping, thelp_teardown},
 };
 enum { N_MECH = sizeof mechanisms / sizeof mechanisms[0] };
 

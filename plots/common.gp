@@ -47,4 +47,5 @@ lt_of(m) = (base_of(m) eq "threads") ? 1 : \
            (base_of(m) eq "thread_pool_map") ? 4 : \
            (base_of(m) eq "process_pool_map") ? 5 : \
            (base_of(m) eq "process-executor") ? 6 : \
+           (base_of(m) eq "thread_pool_helping") ? 8 : \
            (base_of(m) eq "mpi") ? 9 : 7

@@ -631,6 +631,7 @@ static void test_callbacks(void)
     tp_future_add_done_callback(f, order_callback_1, &c);
     tp_future_add_done_callback(f, order_callback_2, &c);
     check(atomic_load(&c.calls) == 0, "callbacks: not called before the task is done");
+    latch_await_arrivals(&g, 1); /* a worker has it (a helping waiter would run it itself) */
     latch_open(&g);
     tp_future_wait(f, -1);
     tp_drain(p, -1); /* callbacks run right after the state changes: let them finish */
@@ -1102,14 +1103,53 @@ static void test_caller_helps(void)
     tp_destroy(p);
     latch_destroy(&g);
 
-    /* A task may map on its own pool: its worker runs the chunks. */
+    /* A task may map on its own pool: its worker runs the chunks. (A timed wait, so that the
+     * caller leaves the task to the worker instead of running it.) */
     p = make_pool_helped(1, 0, true);
     void *right_items = NULL;
-    rc = tp_apply(p, task_map_on_own_pool, p, &right_items, NULL);
+    tp_future *f;
+    tp_submit(p, task_map_on_own_pool, p, &f);
+    rc = tp_future_result(f, 60, &right_items);
+    tp_future_release(f);
     check(rc == TP_OK && (intptr_t)right_items == 8,
           "caller helps: a task's tp_map on its own one-worker pool completes, the worker "
           "running all 8 items itself (%d right)", (int)(intptr_t)right_items);
     tp_destroy(p);
+
+    /* A wait without a timeout helps too. With the only worker held at a gate, a timed wait
+     * for the third of five queued tasks times out, all five still pending; an untimed one
+     * runs the first three in the caller, up to its own, and stops there. */
+    p = make_pool_helped(1, 0, true);
+    latch gw;
+    latch_init(&gw);
+    gated hold_w = { .g = &gw };
+    tp_submit(p, task_gated, &hold_w, &held);
+    latch_await_arrivals(&gw, 1);
+    tp_future *fs[5];
+    for (intptr_t i = 0; i < 5; i++) {
+        ran_by[i] = -2;
+        tp_submit(p, task_square_traced, (void *)i, &fs[i]);
+    }
+    check(tp_future_wait(fs[2], 0.05) == TP_ETIMEDOUT && tp_future_state(fs[0]) == TP_PENDING,
+          "caller helps: a timed wait for a queued task runs nothing itself");
+    void *r2 = NULL;
+    rc = tp_future_result(fs[2], -1, &r2);
+    int pending_after = 0;
+    for (int i = 3; i < 5; i++)
+        pending_after += tp_future_state(fs[i]) == TP_PENDING;
+    check(rc == TP_OK && (intptr_t)r2 == 4 && ran_by[0] == -1 && ran_by[1] == -1 &&
+              ran_by[2] == -1 && pending_after == 2,
+          "caller helps: an untimed wait runs the queued tasks up to its own in the caller "
+          "(ran by %d %d %d), then stops (%d of the 2 after it still pending)", ran_by[0],
+          ran_by[1], ran_by[2], pending_after);
+    latch_open(&gw);
+    tp_drain(p, -1);
+    for (int i = 0; i < 5; i++)
+        tp_future_release(fs[i]);
+    tp_future_release(held);
+    check_accounting(p, "caller helps, waits");
+    tp_destroy(p);
+    latch_destroy(&gw);
 
     /* Caller and workers share out a map: every item once, in its slot. */
     p = make_pool_helped(opt_workers, 0, true);
@@ -1308,7 +1348,9 @@ enum end_how { END_CLOSE, END_TERMINATE, END_SHUTDOWN_NOWAIT_CANCEL, END_SHUTDOW
 
 static void shutdown_scenario(enum end_how how, const char *name)
 {
-    tp_pool *p = make_pool(1, 3);
+    /* never a helping pool (--caller-helps): its blocked waiters would run the queued tasks
+     * themselves instead of waiting for them (THE CALLER HELPS) */
+    tp_pool *p = make_pool_helped(1, 3, false);
     latch g;
     latch_init(&g);
     gated run = { .g = &g, .value = 1 }, q1 = { .g = &g, .value = 2 },

@@ -136,7 +136,8 @@ struct tp_pool {
     /* Set by tp_create, read-only afterwards. */
     int64_t spin_ns;     /* 0: park at once (TP_WAIT_PARK) */
     int cpus;            /* online when the pool was made: a waiter spins only if one is free */
-    bool caller_helps;   /* tp_map's caller claims chunks too (help_map) */
+    bool caller_helps;   /* tp_map's caller claims chunks too (help_map), an untimed
+                          * waiter runs queued work (help_queue) */
     int nworkers;
     struct worker *workers;
     tp_init_fn *initializer;
@@ -467,11 +468,18 @@ static bool cpu_to_spare(const tp_pool *p)
     return busy < (size_t)p->cpus;
 }
 
+static void help_queue(tp_pool *p, tp_future *f);
+
 /* Waits until f is final (locked). */
 static int wait_final(tp_pool *p, tp_future *f, const deadline *d)
 {
     if (is_final(f->state))
         return TP_OK;
+    if (p->caller_helps && d->forever && !called_by_own_worker(p)) {
+        help_queue(p, f); /* THE CALLER HELPS: run queued work instead of waiting for it */
+        if (is_final(f->state))
+            return TP_OK;
+    }
     if (p->spin_ns > 0 && cpu_to_spare(p)) {
         spin_for_final(p, d);
         if (is_final(f->state))
@@ -642,33 +650,12 @@ static bool spin_for_work(tp_pool *p, struct worker *self, struct work *w)
     return true;
 }
 
-/* Locked on entry. Waits for work and claims it: returns true, unlocked, with the work in
- * *w; or false, still locked, when the pool is closed and the queue empty, which is the
- * worker's signal to exit. */
-static bool take_work(tp_pool *p, struct worker *self, struct work *w)
+/* Locked: claims the work at the head of the queue (a task, or a map's next chunk) for the
+ * calling thread, a worker or a helping waiter (help_queue), dropping on the way the slots
+ * with nothing left to run; false when the queue is empty. */
+static bool claim_queued(tp_pool *p, struct work *w)
 {
-    for (;;) {
-        bool spun = false;
-        while (p->count == 0 && !p->closed) {
-            wake_drainers_if_idle(p);
-            if (p->spin_ns > 0 && !p->spinner && !spun) {
-                if (spin_for_work(p, self, w))
-                    return true; /* handed a task: claimed, and we hold no lock */
-                spun = true;     /* then the loop re-checks, under the mutex */
-                continue;
-            }
-            spun = false; /* after a wakeup, one more spin is allowed */
-            p->idle_workers++;
-            PT_CHECK(pthread_cond_wait(&p->work_cv, &p->mu));
-            p->idle_workers--;
-            if (p->wakeups_pending > 0)
-                p->wakeups_pending--;
-        }
-        if (p->count == 0) { /* closed and empty: this worker exits, not waits */
-            wake_drainers_if_idle(p);
-            return false;
-        }
-
+    while (p->count > 0) {
         tp_future *f = p->ring[p->head].future;
         bool emptied = f && f->job && f->job->next_chunk == f->job->nchunks;
         if (f && (f->state == TP_CANCELLED || emptied)) {
@@ -694,8 +681,41 @@ static bool take_work(tp_pool *p, struct worker *self, struct work *w)
         if (f)
             f->state = TP_RUNNING;
         p->running++;
-        unlock(p);
         return true;
+    }
+    return false;
+}
+
+/* Locked on entry. Waits for work and claims it: returns true, unlocked, with the work in
+ * *w; or false, still locked, when the pool is closed and the queue empty, which is the
+ * worker's signal to exit. */
+static bool take_work(tp_pool *p, struct worker *self, struct work *w)
+{
+    for (;;) {
+        bool spun = false;
+        while (p->count == 0 && !p->closed) {
+            wake_drainers_if_idle(p);
+            if (p->spin_ns > 0 && !p->spinner && !spun) {
+                if (spin_for_work(p, self, w))
+                    return true; /* handed a task: claimed, and we hold no lock */
+                spun = true;     /* then the loop re-checks, under the mutex */
+                continue;
+            }
+            spun = false; /* after a wakeup, one more spin is allowed */
+            p->idle_workers++;
+            PT_CHECK(pthread_cond_wait(&p->work_cv, &p->mu));
+            p->idle_workers--;
+            if (p->wakeups_pending > 0)
+                p->wakeups_pending--;
+        }
+        if (claim_queued(p, w)) {
+            unlock(p);
+            return true;
+        }
+        if (p->closed) { /* closed and empty: this worker exits, not waits */
+            wake_drainers_if_idle(p);
+            return false;
+        }
     }
 }
 
@@ -1418,12 +1438,24 @@ int tp_starmap_async(tp_pool *p, tp_star_fn *fn, void *const args[], size_t n, s
     return map_submit(p, job, out);
 }
 
+/* Locked on entry and on return: a thread outside the pool (help_map, help_queue) runs the
+ * work it claimed as a worker would, then tells tp_drain if that left the pool idle. */
+static void run_as_helper(tp_pool *p, const struct work *w)
+{
+    unlock(p);
+    struct outcome o;
+    run_work(w, &o);
+    lock(p);
+    finish_and_call_back(p, w, &o);
+    wake_drainers_if_idle(p);
+}
+
 /* tp_map's caller, in a pool made with .caller_helps: instead of sleeping until the
  * workers are done, it claims the map's chunks itself while any are left, the way the
  * thread waiting in libgomp's or oneTBB's parallel loops takes part. Waking a parked worker
  * costs tens of microseconds on a VM; the caller is awake already, so the first chunk starts
  * at once, and when the caller finishes the last chunk itself nobody has to wake it. A claim
- * is the same as a worker's (take_work): under the mutex, one chunk at a time, counted in
+ * is the same as a worker's (claim_queued): under the mutex, one chunk at a time, counted in
  * p->running so that tp_drain waits for it. When the caller claims the last chunk the slot
  * stays queued, empty, and the next worker to reach it drops it. tp_terminate sets
  * next_chunk to nchunks, which ends the helping too. */
@@ -1437,14 +1469,25 @@ static void help_map(tp_pool *p, tp_future *f)
         f->refs++; /* the chunk's reference, as a worker's chunk holds one */
         f->state = TP_RUNNING;
         p->running++;
-        unlock(p);
-        struct outcome o;
-        run_work(&w, &o);
-        lock(p);
-        finish_and_call_back(p, &w, &o);
-        wake_drainers_if_idle(p);
+        run_as_helper(p, &w);
     }
     unlock(p);
+}
+
+/* A thread outside the pool that waits without a timeout for f, in a pool made with
+ * .caller_helps (locked on entry and on return): instead of sleeping until the workers get
+ * to f, it runs the work at the head of the queue itself, whatever that is, while f is not
+ * final and the queue is not empty, as a thread waiting in oneTBB's task_group::wait does.
+ * f is either among what it runs or already claimed by a worker, and then the thread goes
+ * on to wait in wait_final. A claim is a worker's (claim_queued), counted in p->running so
+ * that tp_drain waits for it. A wait with a timeout never helps: a task run here might
+ * outlast the timeout. Single submits gain the most: each task a waiter runs itself costs
+ * no hand-over and no wake-up. */
+static void help_queue(tp_pool *p, tp_future *f)
+{
+    struct work w;
+    while (!is_final(f->state) && claim_queued(p, &w))
+        run_as_helper(p, &w);
 }
 
 /* Waits for a map future and turns its outcome into tp_map's return value. */
