@@ -153,8 +153,9 @@
  * tasks of 30 us no faster. So spinning is for latency-bound use: a task handed over now
  * and then, its answer awaited. The environment variable
  * TP_WAIT_POLICY=park|spin overrides .wait = TP_WAIT_DEFAULT, as OMP_WAIT_POLICY does for
- * OpenMP. valgrind's helgrind does not see C11 atomics: the spins' two counters are
- * excluded from its checks (a client request, when valgrind's headers are installed);
+ * OpenMP. valgrind's helgrind does not see C11 atomics: the spins' two counters and each
+ * worker's hand-over flag are excluded from its checks, and the hand-over through that flag
+ * is announced to it as one (client requests, when valgrind's headers are installed);
  * ThreadSanitizer checks them as they are.
  *
  * THE CALLER HELPS.  tp_map and tp_starmap wait for the workers, and on a VM the wait
