@@ -98,6 +98,7 @@ assert_all_passed() {
     assert_line --regexp "^ok - caller helps: with the only worker busy, tp_map's caller runs all 20 items itself \(20 by the caller, 20 right\)"
     assert_line --regexp '^ok - caller helps: a task.s tp_map on its own one-worker pool completes'
     assert_line 'ok - caller helps: a timed wait for a queued task runs nothing itself'
+    assert_line "ok - caller helps: another pool's worker waiting here runs the task as a caller (index -1, name NULL)"
     assert_line --regexp '^ok - caller helps: an untimed wait runs the queued tasks up to its own in the caller \(ran by -1 -1 -1\), then stops \(2 of the 2 after it still pending\)$'
     run_lesson 60 "$PROG" stress --caller-helps --rounds 2000
     assert_all_passed

@@ -1047,6 +1047,41 @@ static int task_map_on_own_pool(void *arg, void **result)
     return rc == TP_EFAILED ? 0 : 1; /* item 7 fails, as task_square_traced's always does */
 }
 
+/* Who ran a task: tp_current_worker_index() and _name() inside it. */
+typedef struct identity {
+    int index;
+    const char *name;
+} identity;
+
+static int task_identity(void *arg, void **result)
+{
+    identity *id = arg;
+    id->index = tp_current_worker_index();
+    id->name = tp_current_worker_name();
+    (void)result;
+    return 0;
+}
+
+/* A task of one pool that waits, without a timeout, for a task of another (helping) pool. */
+typedef struct cross_wait {
+    tp_pool *other;
+    identity id;
+    int rc;
+} cross_wait;
+
+static int task_wait_on_other_pool(void *arg, void **result)
+{
+    cross_wait *c = arg;
+    tp_future *f;
+    c->rc = tp_submit(c->other, task_identity, &c->id, &f);
+    if (c->rc == TP_OK) {
+        c->rc = tp_future_result(f, -1, NULL);
+        tp_future_release(f);
+    }
+    (void)result;
+    return 0;
+}
+
 static void test_caller_helps(void)
 {
     /* The only worker is held at a gate: the map still completes, the caller ran it all. */
@@ -1148,6 +1183,25 @@ static void test_caller_helps(void)
         tp_future_release(fs[i]);
     tp_future_release(held);
     check_accounting(p, "caller helps, waits");
+    tp_destroy(p);
+    latch_destroy(&gw);
+
+    /* A worker of another pool helps as any other caller, and is no worker of this pool
+     * while it does: the task it runs sees -1 and NULL, not its own pool's index and name. */
+    p = make_pool_helped(1, 0, true);
+    latch_init(&gw);
+    gated hold_x = { .g = &gw };
+    tp_submit(p, task_gated, &hold_x, &held);
+    latch_await_arrivals(&gw, 1);
+    tp_pool *other = make_pool_helped(1, 0, false);
+    cross_wait cw = { .other = p, .id = { .index = -2 } };
+    rc = tp_apply(other, task_wait_on_other_pool, &cw, NULL, NULL);
+    check(rc == TP_OK && cw.rc == TP_OK && cw.id.index == -1 && cw.id.name == NULL,
+          "caller helps: another pool's worker waiting here runs the task as a caller "
+          "(index %d, name %s)", cw.id.index, cw.id.name ? cw.id.name : "NULL");
+    latch_open(&gw);
+    tp_destroy(other);
+    tp_future_release(held);
     tp_destroy(p);
     latch_destroy(&gw);
 

@@ -566,7 +566,7 @@ static void wake_for(tp_pool *p, size_t n)
  * has just let go of, then read the slot and the future: each a cache line to fetch from
  * the submitter's core, while the task waits to start. Handed over, it starts as soon as
  * the spinner sees its own mail_full flag set: no mutex, one line. So the task is claimed
- * here, as take_work would claim it: counted running, its future RUNNING (too late to
+ * here, as claim_queued would claim it: counted running, its future RUNNING (too late to
  * cancel), the slot's reference passed to the worker. Only a single task is handed over,
  * and only when nothing is queued, so the queue's order holds. */
 static bool hand_over(tp_pool *p, struct work w)
@@ -1439,14 +1439,21 @@ int tp_starmap_async(tp_pool *p, tp_star_fn *fn, void *const args[], size_t n, s
 }
 
 /* Locked on entry and on return: a thread outside the pool (help_map, help_queue) runs the
- * work it claimed as a worker would, then tells tp_drain if that left the pool idle. */
+ * work it claimed as a worker would, then tells tp_drain if that left the pool idle. When
+ * that thread is a worker of another pool, it is no worker of this one while it runs p's
+ * work and callbacks: tp_current_worker_index() says -1 there, not an index into the other
+ * pool's workers. */
 static void run_as_helper(tp_pool *p, const struct work *w)
 {
+    struct worker *self = this_worker;
+    if (self && self->pool != p)
+        this_worker = NULL;
     unlock(p);
     struct outcome o;
     run_work(w, &o);
     lock(p);
     finish_and_call_back(p, w, &o);
+    this_worker = self;
     wake_drainers_if_idle(p);
 }
 

@@ -297,10 +297,12 @@ void tp_get_stats(tp_pool *p, tp_stats *out);
 int tp_pool_workers(const tp_pool *p);
 
 /* "prefix-N" when called from a pool worker (in a task, initializer or callback run by a
- * worker), NULL from any other thread. The string lives as long as the worker. */
+ * worker), NULL from any other thread and in work a helping caller runs (as below). The
+ * string lives as long as the worker. */
 const char *tp_current_worker_name(void);
 
-/* 0..workers-1 in a pool worker, -1 elsewhere (also in a chunk a helping caller runs). */
+/* 0..workers-1 in a pool worker, -1 elsewhere (also in work a helping caller runs, even
+ * when that caller is a worker of another pool). */
 int tp_current_worker_index(void);
 
 /* ---- submitting one task ------------------------------------------------------------- */
