@@ -262,24 +262,29 @@ step_granularity() {
 # about the machine. Without oneTBB (libtbb-dev) the step goes on without its rows.
 # omp_rows TABLE POLICY ARGS...: OpenMP's rows of bench/peers (--only TABLE) under
 # OMP_WAIT_POLICY=POLICY (passive: an idle thread parks at once; active: it spins), in a
-# process of their own, renamed omp_X_POLICY; the serial rows they were paired with are
-# left out (ours has its own). Nothing when peers was built without OpenMP.
+# process of their own, renamed omp_X_POLICY; the serial row they were paired with comes
+# along as serial_omp_POLICY: the same work as ours, so benchstats.py can check that its
+# time matches (a loop placed across a cache line once ran twice as slow in one program
+# as in another: Makefile, ALIGN). Nothing when peers was built without OpenMP.
 omp_rows() {
     local table=$1 policy=$2
     shift 2
     OMP_WAIT_POLICY=$policy "$BUILD/bench/peers" --only "$table" --group omp "$@" |
-        sed -n "/^[a-z_]*,serial,/d; s/^\([a-z_]*\),\(omp_[a-z]*\),/\1,\2_$policy,/p"
+        sed -n "s/^\([a-z_]*\),serial,/\1,serial_omp_$policy,/p
+                s/^\([a-z_]*\),\(omp_[a-z]*\),/\1,\2_$policy,/p"
 }
 
 # tbb_rows TABLE ARGS...: oneTBB's rows (bench/peers_tbb --only TABLE: tbb_task_group,
 # tbb_parallel_for), in a process of their own like OpenMP's (TBB's idle workers spin a
-# while too); the serial row they were paired with is left out. Nothing without oneTBB.
+# while too); the serial row they were paired with comes along as serial_tbb, as above.
+# Nothing without oneTBB.
 TBB=0
 tbb_rows() {
     [ "$TBB" = 1 ] || return 0
     local table=$1
     shift
-    "$BUILD/bench/peers_tbb" --only "$table" "$@" | sed -n '/^[a-z_]*,tbb_[a-z_]*,/p'
+    "$BUILD/bench/peers_tbb" --only "$table" "$@" |
+        sed -n '/^[a-z_]*,tbb_[a-z_]*,/p; s/^\([a-z_]*\),serial,/\1,serial_tbb,/p'
 }
 
 step_peers() {

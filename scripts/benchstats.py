@@ -68,6 +68,7 @@ BASELINE_SPREAD = 0.20  # serial's q1..q3 wider than this share of its median: u
 HOST_UNEVEN = 1.15  # the slowest CPU alone this much slower than the fastest: a speedup then
 #                     depends on which CPU the serial baseline ran on
 CPU_INFLATION = 1.15  # peers' big batches: CPU seconds this much above serial's, same work
+SAME_WORK = 1.25  # another program's serial batch this many times ours (or 1/x): other work
 SLEEPERS = ("pthreads", "thread_pool", "process_pool", "gthreadpool")  # idle threads sleep
 REPRODUCED = 0.10  # a headline value within 10% of the reference's has reproduced
 REPRODUCED_CROSSOVER = 1.5  # crossovers (and METG) swing more: within 1.5x
@@ -207,7 +208,8 @@ def cpu_inflation(results):
     worst = None
     for r in rows:
         c = number(r, "cpu_s")
-        if r["mechanism"] in SLEEPERS or r["mechanism"].endswith("_passive"):
+        if r["mechanism"] in SLEEPERS or (r["mechanism"].endswith("_passive")
+                                          and not r["mechanism"].startswith("serial")):
             if c and not math.isnan(c) and (worst is None or c / serial[0] > worst[0]):
                 worst = (c / serial[0], r["mechanism"])
     return worst if worst and worst[0] > CPU_INFLATION else None
@@ -649,7 +651,14 @@ def headline(results, t):
                 r.get("speedup_q3"), r.get("flag", ""))
     for r in t["peers"]:
         name = r["mechanism"]
-        if r["bench"] == "sumsq_small" and name != "serial":
+        serial = name == "serial" or name.startswith("serial_")
+        if r["bench"] in ("sumsq", "sumsq_small") and serial:
+            # the task size each program's rows were paired with: the same work everywhere
+            table = "small" if r["bench"] == "sumsq_small" else "peers"
+            per_task = 1e3 * int(r["items"])
+            add(f"task.us.{table}.{name}", float(r["median_ns"]) / per_task, "us",
+                float(r["min_ns"]) / per_task, float(r["max_ns"]) / per_task, r.get("flag", ""))
+        if r["bench"] == "sumsq_small" and not serial:
             add(f"small.speedup.{name}", float(r["speedup"]), "x", r.get("speedup_low"),
                 r.get("speedup_high"), r.get("flag", ""))
         if r["bench"] == "dispatch":
@@ -667,7 +676,8 @@ def headline(results, t):
         if r["bench"] == "idle" and r.get("cpu_s") not in (None, "", "nan"):
             add(f"idle.cpu.pct.{name}", 100 * float(r["cpu_s"]) / (float(r["median_ns"]) / 1e9),
                 "%", None, None, r.get("flag", ""))
-        if r["bench"] in ("sumsq", "sumsq_small") and r.get("cpu_s") not in (None, "", "nan"):
+        if (r["bench"] in ("sumsq", "sumsq_small") and r.get("cpu_s") not in (None, "", "nan")
+                and not name.startswith("serial_")):
             table = "small" if r["bench"] == "sumsq_small" else "peers"
             add(f"cpu.s.{table}.{name}", float(r["cpu_s"]), "s", flag=r.get("flag", ""))
     for r in http_chosen(t["http"], t["http_best"]):
@@ -737,8 +747,40 @@ def merge_processes(rows):
     return out
 
 
+def program_of(mechanism):
+    """The program a peers row was measured in: bench/peers' own process ("ours"), OpenMP's
+    under a wait policy ("omp_passive", "omp_active": omp_*_POLICY and serial_omp_POLICY) or
+    oneTBB's ("tbb": tbb_* and serial_tbb); bench.sh, omp_rows and tbb_rows."""
+    m = mechanism.removeprefix("serial_")
+    if m.startswith("tbb"):
+        return "tbb"
+    if m.startswith("omp_"):
+        return "omp_" + m.rsplit("_", 1)[1]
+    return "ours"
+
+
+def not_same_work(rows):
+    """{(bench, program): words} for each program whose serial batch of a sum-of-squares
+    table took more than SAME_WORK times as long as bench/peers' own, or less than 1 /
+    SAME_WORK. Each program pairs its rows with its own serial batch of the same sums, so a
+    gap means its tasks were not the size ours were, and its speedups answer another
+    question: where the linker happened to put the kernel's loop across a cache line, one
+    program ran it twice as slowly as another (Makefile, ALIGN)."""
+    ours = {r["bench"]: float(r["median_ns"]) for r in rows if r["mechanism"] == "serial"}
+    out = {}
+    for r in rows:
+        base = ours.get(r["bench"])
+        if r["mechanism"].startswith("serial_") and base:
+            ratio = float(r["median_ns"]) / base
+            if not 1 / SAME_WORK <= ratio <= SAME_WORK:
+                out[(r["bench"], program_of(r["mechanism"]))] = (
+                    f"not the same work: its serial batch took {ratio:.2f}× bench/peers' own")
+    return out
+
+
 def peers_rows(results, busy, cores):
     rows = merge_processes(read_csv(os.path.join(results, "peers.csv")))
+    other_work = not_same_work(rows)
     for r in rows:
         b = r["bench"]
         if "speedup_low" not in r and r.get("speedup_q1"):  # paired per round by peers
@@ -746,6 +788,9 @@ def peers_rows(results, busy, cores):
         figure = {} if not r.get("speedup") else {"speedup": float(r["speedup"]),
                                                   "speedup_modes": r.get("speedup_modes")}
         r["flag"] = flags(figure, int(r["workers"]), cores, busy.get("peers"))
+        why = other_work.get((b, program_of(r["mechanism"])))
+        if why:
+            r["flag"] = f"{r['flag']}; {why}" if r["flag"] else why
     return rows
 
 
@@ -998,7 +1043,10 @@ def summary(results, t):
               "a speedup is the median of per-round ratios against serial. Big tasks: q1–q3 of",
               "those ratios beside it. Small tasks, measured in several processes (where the",
               "threads landed holds for a process): the median of the processes' speedups, and",
-              "the lowest and highest of them beside it.", ""]
+              "the lowest and highest of them beside it. serial_omp_passive, serial_omp_active",
+              "and serial_tbb are the serial batches OpenMP's and oneTBB's rows were paired with,",
+              "in processes of their own: the same sums, so their times should match serial's",
+              "(flagged when not).", ""]
         for bench, title in (("sumsq", "sum of squares"),
                              ("sumsq_small", "small tasks (20 near 50,000)")):
             rows = [r for r in t["peers"] if r["bench"] == bench]
@@ -1305,7 +1353,8 @@ def plotdata(results, data):
     # peers: peers-sumsq.dat "mech" median_ms min_ms max_ms speedup; peers-dispatch.dat
     write("peers-sumsq.dat", [f"\"{r['mechanism']}\" {float(r['median_ns']) / 1e6} "
                               f"{float(r['min_ns']) / 1e6} {float(r['max_ns']) / 1e6} {r['speedup']}"
-                              for r in t["peers"] if r["bench"] == "sumsq"])
+                              for r in t["peers"] if r["bench"] == "sumsq"
+                              and not r["mechanism"].startswith("serial_")])
     write("peers-dispatch.dat", [f"\"{r['mechanism']}\" {r['median_ns']} {r['min_ns']} {r['max_ns']}"
                                  for r in t["peers"] if r["bench"] == "dispatch"])
     # peers-latency.dat "mech" p50_ns p50_min p50_max p99_ns; floor: the hand-off floor (ns),

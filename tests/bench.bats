@@ -303,10 +303,11 @@ nonempty() {
     csv_ok "$res/primitives.csv" 6
     csv_ok "$res/granularity.csv" 9
     csv_ok "$res/peers.csv" 12
-    # oneTBB's rows beside OpenMP's where it is built, without a second serial row
+    # oneTBB's rows beside OpenMP's where it is built, without a second serial row: the
+    # serial batches they were paired with come back under names of their own
     if pkg-config --exists tbb 2>/dev/null; then
         for row in sumsq,tbb_task_group sumsq_small,tbb_parallel_for dispatch,tbb_task_group \
-            dispatch,tbb_parallel_for; do
+            dispatch,tbb_parallel_for sumsq,serial_tbb sumsq_small,serial_tbb; do
             grep -q "^$row," "$res/peers.csv" || fail "peers.csv has no $row row"
         done
         assert_equal "$(grep -c '^sumsq,serial,' "$res/peers.csv")" 1
@@ -314,6 +315,12 @@ nonempty() {
         grep -q '^peers_tbb: tbb=yes' "$res/machine.txt" || fail "machine.txt: $(cat "$res/machine.txt")"
     else
         [[ "$stderr" == *"no oneTBB rows: "* ]] || fail "no word on the missing oneTBB: $stderr"
+    fi
+    if grep -q 'openmp=yes' "$BUILD/bench/peers.features"; then
+        for row in sumsq_small,omp_task_passive sumsq_small,serial_omp_passive \
+            sumsq_small,serial_omp_active; do
+            grep -q "^$row," "$res/peers.csv" || fail "peers.csv has no $row row"
+        done
     fi
     # every measuring step has its row: the load, the share others used (0..1), the probe
     for step in primitives granularity peers sumsq mpi python downloads portscan server http; do
@@ -332,7 +339,8 @@ nonempty() {
     # the headline: the promised names, value within its spread
     assert_equal "$(sed -n 1p "$res/headline.csv")" "name,value,unit,low,high,flag"
     for name in sumsq.cold.speedup.threads sumsq.warm.speedup.pool cpu.s.sumsq.processes \
-        small.speedup.thread_pool dispatch.ns.thread_pool_futures cpu.s.peers.thread_pool; do
+        small.speedup.thread_pool dispatch.ns.thread_pool_futures cpu.s.peers.thread_pool \
+        task.us.small.serial; do
         grep -q "^$name," "$res/headline.csv" || fail "headline.csv has no $name"
     done
     awk -F, 'NR > 1 && $4 != "" && !($4 <= $5) { print "low > high: " $0; bad = 1 } END { exit bad }' \

@@ -159,6 +159,32 @@ class Pairing(unittest.TestCase):
         self.assertIn("thread_pool burned 1.18× serial's CPU", t["busy"]["peers"])
         self.assertTrue(all("host slow" in r["flag"] for r in t["peers"]))
 
+    def test_a_peer_whose_serial_batch_was_other_work_is_flagged_with_its_rows(self):
+        # each program pairs its rows with its own serial batch of the same sums; oneTBB's
+        # took 2x ours (its kernel's loop across a cache line, say): its tasks were not ours
+        head = "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3\n"
+        with open(os.path.join(self.d, "peers.csv"), "w") as f:
+            f.write(head + "sumsq_small,serial,2,20,700000,650000,800000,1.000,5,0.0007,1.000,1.000\n"
+                    "sumsq_small,thread_pool,2,20,400000,380000,420000,1.750,5,0.0008,1.7,1.8\n"
+                    "sumsq_small,serial_omp_active,2,20,800000,750000,850000,1.000,5,0.0008,1.000,1.000\n"
+                    "sumsq_small,omp_task_active,2,20,420000,400000,440000,1.900,5,0.0004,1.8,2.0\n"
+                    "sumsq_small,serial_tbb,2,20,1400000,1300000,1500000,1.000,5,0.0014,1.000,1.000\n"
+                    "sumsq_small,tbb_parallel_for,2,20,760000,700000,800000,1.850,5,0.0014,1.8,1.9\n")
+        t = bs.tables(self.d)
+        flag = {r["mechanism"]: r["flag"] for r in t["peers"]}
+        words = "not the same work: its serial batch took 2.00× bench/peers' own"
+        self.assertEqual((flag["serial_tbb"], flag["tbb_parallel_for"]), (words, words))
+        # 800 against 700 us is within SAME_WORK: OpenMP's and our own rows stay clean
+        self.assertEqual([flag[m] for m in ("serial", "thread_pool", "serial_omp_active",
+                                            "omp_task_active")], ["", "", "", ""])
+        head = {r["name"]: r for r in bs.headline(self.d, t)}
+        self.assertEqual((head["task.us.small.serial"]["value"], head["task.us.small.serial_tbb"]["value"]),
+                         (35.0, 70.0))
+        self.assertEqual(head["task.us.small.serial_tbb"]["flag"], words)
+        # the serial batches are no speedups, and not a second CPU figure of serial's
+        self.assertNotIn("small.speedup.serial_tbb", head)
+        self.assertNotIn("cpu.s.small.serial_tbb", head)
+        self.assertIn("cpu.s.small.serial", head)
     def test_waiting_may_beat_the_cores_but_not_the_workers(self):
         hyperfine_round(os.path.join(self.d, "hf", "downloads-1.json"),
                         {"serial/1": [1.6, 1.6], "pool/16": [0.1, 0.1], "pool/4": [0.1, 0.1]})
