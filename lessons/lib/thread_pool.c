@@ -21,8 +21,9 @@
  * so the pool never touches a future the caller has freed, and the caller may release a
  * future whenever it likes.
  *
- * What is read without the mutex: work_seq, which every push and the close move (under the
- * mutex), and which a spinning worker watches (spin_for_work); and done_seq, which every
+ * What is read without the mutex: work_seq, which the close and every push made while a
+ * worker spins move (under the mutex, where the spinner registers before it reads
+ * work_seq), and which that worker watches (spin_for_work); and done_seq, which every
  * future made final moves under TP_WAIT_SPIN, and which a thread spinning for a future
  * watches (spin_for_final). Each only says "look again": the thread then takes the mutex
  * and re-checks its predicate like everyone else. The one exception is a worker's mailbox
@@ -115,7 +116,7 @@ struct tp_pool {
     /* Who waits, so that signals go only where someone listens. */
     struct worker *spinner; /* the worker spinning for work (at most one), not yet parked
                              * and not yet handed a task */
-    atomic_ulong work_seq; /* moved by every push and by the close; read by the spinner */
+    atomic_ulong work_seq; /* moved by a push while a worker spins, and by the close */
     atomic_ulong done_seq; /* TP_WAIT_SPIN: moved by every future made final; read by a
                             * spinning waiter (spin_for_final) */
     int idle_workers;    /* blocked on work_cv */
@@ -548,7 +549,8 @@ static void push_slot(tp_pool *p, struct slot s)
 {
     p->ring[(p->head + p->count) % p->cap] = s;
     p->count++;
-    atomic_fetch_add_explicit(&p->work_seq, 1, memory_order_release);
+    if (p->spinner) /* nobody else reads it: a locked add per push saved (parked pools) */
+        atomic_fetch_add_explicit(&p->work_seq, 1, memory_order_release);
 }
 
 /* Locked, after pushing a slot that holds n pieces of work (1, or a map's chunks): wakes
