@@ -39,10 +39,12 @@
  *
  * Output CSV (median_ns, min_ns, max_ns: the whole batch for sumsq, one task for dispatch;
  * speedup and its quartiles speedup_q1, speedup_q3, sumsq only: the median of per-round
- * ratios serial / this mechanism, each pair from the same round; cpu_s: below):
+ * ratios serial / this mechanism, each pair from the same round; cpu_s: below; one_cpu,
+ * sumsq only: the share of the reps whose tasks all ran on one CPU, as each task saw it
+ * (current_cpu, Linux only; "nan" where not known, as for the process pool):
  *
  *   bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,
- *   speedup_q3
+ *   speedup_q3,one_cpu
  *
  * cpu_s is the CPU time, user + system, that one repetition burned, in seconds, median over
  * the reps (the whole batch, for dispatch too, not one task): what this process used from
@@ -114,7 +116,7 @@ static const char usage[] =
     "                serial batches they pair with): those alone (default: both)\n"
     "Prints CSV on stdout:\n"
     "  bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,\n"
-    "  speedup_q3\n";
+    "  speedup_q3,one_cpu\n";
 
 static int workers = 2;
 static uint64_t start_n = 5000000;
@@ -126,6 +128,7 @@ static bool do_ours = true, do_omp = true;
 /* ---- the work -------------------------------------------------------------------------- */
 
 static ss_u128 *sums;   /* sums[k] = task k's result, zeroed before every batch */
+static int *task_cpu;   /* task_cpu[k] = the CPU task k ran on (current_cpu), -1: not known */
 static uint64_t *ns;    /* ns[k] = start + k, the argument of task k */
 static void **ns_args; /* &ns[k], for the pools that take a pointer */
 
@@ -136,7 +139,25 @@ static ss_u128 (*volatile kernel)(uint64_t n) = ss_sum_squares;
 
 static void sumsq_task(long k)
 {
+    task_cpu[k] = current_cpu();
     sums[k] = kernel(ns[k]);
+}
+
+/* Whether every task of the batch just run ran on one CPU: 1 or 0, or NAN when some CPU is
+ * not known (a process pool's tasks run in other processes; not Linux). A parallel batch
+ * that did takes about as long as serial, whatever the mechanism: the scheduler put its
+ * threads on one CPU, or the other CPU did not come in time (on the 2-vCPU VM, a woken
+ * thread often landed on its waker's CPU, and an idle virtual CPU could take longer than a
+ * whole batch to wake). */
+static double on_one_cpu(void)
+{
+    for (long k = 0; k < count; k++)
+        if (task_cpu[k] < 0)
+            return NAN;
+    for (long k = 1; k < count; k++)
+        if (task_cpu[k] != task_cpu[0])
+            return 0;
+    return 1;
 }
 
 /* An empty task still has to be called: through a volatile pointer, the compiler cannot
@@ -515,10 +536,10 @@ enum { MAX_MECHS = 16, MAX_REPS = 1001 };
 /* One warm-up round, then `reps` rounds; in each round every mechanism runs one batch, the
  * rounds in alternating order (first to last, then last to first), so that a slow spell of
  * the machine hits every mechanism alike instead of one row. samples[i][r]: the wall time
- * of mechanism i in round r (per task for dispatch), cpu[i][r] its CPU time. Every sumsq
- * batch must match the closed form. */
+ * of mechanism i in round r (per task for dispatch), cpu[i][r] its CPU time, one_cpu[i][r]
+ * (sumsq) on_one_cpu() after its batch. Every sumsq batch must match the closed form. */
 static void run_rounds(const mechanism *m, int n, double (*samples)[MAX_REPS],
-                       double (*cpu)[MAX_REPS])
+                       double (*cpu)[MAX_REPS], double (*one_cpu)[MAX_REPS])
 {
     ss_u128 expected = {0, 0};
     for (long k = 0; k < count; k++)
@@ -526,8 +547,11 @@ static void run_rounds(const mechanism *m, int n, double (*samples)[MAX_REPS],
     for (int r = -1; r < reps; r++) {
         for (int j = 0; j < n; j++) {
             int i = r % 2 == 0 ? n - 1 - j : j;
-            if (m[i].run)
+            if (m[i].run) {
                 memset(sums, 0, (size_t)count * sizeof *sums);
+                for (long k = 0; k < count; k++)
+                    task_cpu[k] = -1;
+            }
             cpu_mark c = cpu_start(m[i].where);
             int64_t t0 = now_ns();
             if (m[i].run)
@@ -549,6 +573,7 @@ static void run_rounds(const mechanism *m, int n, double (*samples)[MAX_REPS],
             if (r >= 0) {
                 samples[i][r] = m[i].run ? (double)dt : (double)dt / (double)m[i].n;
                 cpu[i][r] = used;
+                one_cpu[i][r] = m[i].run ? on_one_cpu() : NAN;
             }
         }
     }
@@ -560,7 +585,8 @@ static void run_rounds(const mechanism *m, int n, double (*samples)[MAX_REPS],
 static void bench_sumsq(const mechanism *m, int n, bool print_serial)
 {
     static double samples[MAX_MECHS][MAX_REPS], cpu[MAX_MECHS][MAX_REPS];
-    run_rounds(m, n, samples, cpu);
+    static double one_cpu[MAX_MECHS][MAX_REPS];
+    run_rounds(m, n, samples, cpu, one_cpu);
     double serial[MAX_REPS];
     memcpy(serial, samples[0], (size_t)reps * sizeof serial[0]);
     for (int i = print_serial ? 0 : 1; i < n; i++) {
@@ -571,9 +597,12 @@ static void bench_sumsq(const mechanism *m, int n, bool print_serial)
         stats_t s = stats_of(samples[i], reps);
         double cpu_s = median(cpu[i], reps);
         char cell[CPU_TEXT], shown[CPU_TEXT];
-        printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d,%s,%.3f,%.3f\n", m[i].name, workers,
-               count, s.median, s.min, s.max, sp.median, reps, cpu_text(cell, cpu_s, 1, 6),
-               sp.q1, sp.q3);
+        double on_one = 0; /* NAN as soon as one rep's CPUs are not known */
+        for (int r = 0; r < reps; r++)
+            on_one += one_cpu[i][r] / reps;
+        printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d,%s,%.3f,%.3f,%.3f\n", m[i].name,
+               workers, count, s.median, s.min, s.max, sp.median, reps,
+               cpu_text(cell, cpu_s, 1, 6), sp.q1, sp.q3, on_one);
         warn_line("sumsq    %-22s %10.2f ms  (%.2f .. %.2f)  speedup %.2f (%.2f .. %.2f)  "
                   "cpu %s ms", m[i].name, s.median / 1e6, s.min / 1e6, s.max / 1e6, sp.median,
                   sp.q1, sp.q3, cpu_text(shown, cpu_s, 1e3, 2));
@@ -583,12 +612,13 @@ static void bench_sumsq(const mechanism *m, int n, bool print_serial)
 static void bench_dispatch(const mechanism *m, int n)
 {
     static double samples[MAX_MECHS][MAX_REPS], cpu[MAX_MECHS][MAX_REPS];
-    run_rounds(m, n, samples, cpu);
+    static double one_cpu[MAX_MECHS][MAX_REPS];
+    run_rounds(m, n, samples, cpu, one_cpu);
     for (int i = 0; i < n; i++) {
         stats_t s = stats_of(samples[i], reps);
         double cpu_s = median(cpu[i], reps);
         char cell[CPU_TEXT], shown[CPU_TEXT];
-        printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,%s,,\n", m[i].name, workers, m[i].n,
+        printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,%s,,,\n", m[i].name, workers, m[i].n,
                s.median, s.min, s.max, reps, cpu_text(cell, cpu_s, 1, 6));
         /* per task here, like the wall time beside it; the CSV has the whole batch's */
         warn_line("dispatch %-22s %10.1f ns per task  (%.1f .. %.1f)  cpu %s ns per task",
@@ -757,9 +787,9 @@ static void bench_latency(const latency_mech *m, int nm, long n)
     }
     for (int i = 0; i < nm; i++) {
         stats_t a = stats_of(p50[i], reps), b = stats_of(p99[i], reps);
-        printf("latency,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,,,\n", m[i].name, workers, n, a.median,
+        printf("latency,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,,,,\n", m[i].name, workers, n, a.median,
                a.min, a.max, reps);
-        printf("latency99,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,,,\n", m[i].name, workers, n, b.median,
+        printf("latency99,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,,,,\n", m[i].name, workers, n, b.median,
                b.min, b.max, reps);
         warn_line("latency  %-22s p50 %9.1f ns  p99 %9.1f ns  submit to start", m[i].name,
                   a.median, b.median);
@@ -783,7 +813,7 @@ static void bench_idle(void)
         while (nanosleep(&second, &second) != 0 && errno == EINTR)
             ;
         double window = (double)(now_ns() - t0), cpu = cpu_seconds_self() - cpu0;
-        printf("idle,%s,%d,%ld,%.0f,%.0f,%.0f,,1,%.6f,,\n", names[i], workers, count, window,
+        printf("idle,%s,%d,%ld,%.0f,%.0f,%.0f,,1,%.6f,,,\n", names[i], workers, count, window,
                window, window, cpu);
         warn_line("idle     %-22s %10.3f%% of a CPU in the second after its work", names[i],
                   100 * cpu / (window / 1e9));
@@ -831,6 +861,7 @@ int main(int argc, char **argv)
 
     long most = count > empty_tasks ? count : empty_tasks;
     sums = xcalloc((size_t)count, sizeof *sums);
+    task_cpu = xcalloc((size_t)count, sizeof *task_cpu);
     ns = xcalloc((size_t)most, sizeof *ns);
     ns_args = xcalloc((size_t)most, sizeof *ns_args);
     for (long k = 0; k < most; k++) {
@@ -856,7 +887,7 @@ int main(int argc, char **argv)
     futures = xcalloc((size_t)empty_tasks, sizeof *futures);
 
     printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,"
-           "speedup_q1,speedup_q3\n");
+           "speedup_q1,speedup_q3,one_cpu\n");
     /* Two groups take turns within themselves: the mechanisms whose idle workers sleep, and
      * OpenMP's, whose idle threads spin for a while after each region (they would steal a
      * core from whoever ran next). OpenMP's rounds include serial batches to pair with, run
@@ -972,6 +1003,7 @@ int main(int argc, char **argv)
     free(pp_results);
     free(pp_jobs);
     free(sums);
+    free(task_cpu);
     free(ns);
     free(ns_args);
     return EXIT_OK;

@@ -25,13 +25,15 @@
  * per-round ratios serial / TBB, quartiles beside it; every sumsq batch is checked against
  * the closed form. The kernel is sum_squares.h's, called through a volatile pointer, so all
  * rows run the same machine code (g++ 12 and gcc 12 at -O2 emit the same loop, instruction
- * for instruction: objdump -d). cpu_s: user + system seconds of this process (getrusage)
- * inside a rep's timed interval, median over the reps.
+ * for instruction: objdump -d, and the Makefile's ALIGN starts it on a 32-byte boundary in
+ * both programs). cpu_s: user + system seconds of this process (getrusage) inside a rep's
+ * timed interval, median over the reps; one_cpu: the share of the reps whose tasks all
+ * ran on one CPU (current_cpu), as in peers.
  *
  * Why a program of its own: TBB is C++ and the suite is C, so peers stays C; and like
  * OpenMP's, TBB's idle workers spin a while before they sleep, so its rows should not share
- * a process with ours. scripts/bench.sh runs it after peers' OpenMP rows and drops its
- * serial row (peers has its own). A worker's spinning is charged inside a rep, not after
+ * a process with ours. scripts/bench.sh runs it after peers' OpenMP rows and keeps its
+ * serial row as serial_tbb, to check that its tasks took as long as peers' own. A worker's spinning is charged inside a rep, not after
  * it, and may be counted late on short reps (peers' header, Precision).
  *
  * Notice: parallel_for splits its range in halves, so a thief takes half of what is left in
@@ -70,7 +72,7 @@ static const char usage[] =
     "  --only TABLE  sumsq or dispatch: measure that table alone (default: both)\n"
     "Prints CSV on stdout:\n"
     "  bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,\n"
-    "  speedup_q3\n";
+    "  speedup_q3,one_cpu\n";
 
 static int workers = 2, reps = 5;
 static uint64_t start_n = 5000000;
@@ -80,13 +82,28 @@ static bool do_sumsq = true, do_dispatch = true;
 /* ---- the work: bench/peers' ------------------------------------------------------------ */
 
 static std::vector<ss_u128> sums; /* sums[k] = task k's result, zeroed before every batch */
+static std::vector<int> task_cpu; /* the CPU task k ran on (current_cpu), -1: not known */
 
 /* Called through this pointer by every mechanism: the very same machine code (peers.c). */
 static ss_u128 (*volatile kernel)(uint64_t n) = ss_sum_squares;
 
 static void sumsq_task(long k)
 {
+    task_cpu[(size_t)k] = current_cpu();
     sums[(size_t)k] = kernel(start_n + (uint64_t)k);
+}
+
+/* 1 when every task of the batch just run ran on one CPU, 0 when not, NAN when not known
+ * (peers.c's on_one_cpu). */
+static double on_one_cpu(void)
+{
+    for (int c : task_cpu)
+        if (c < 0)
+            return NAN;
+    for (int c : task_cpu)
+        if (c != task_cpu[0])
+            return 0;
+    return 1;
 }
 
 /* An empty task still has to be called: through a volatile pointer, it cannot vanish. */
@@ -152,19 +169,24 @@ typedef std::vector<std::vector<double>> samples_t; /* [mechanism][round] */
 
 /* One warm-up round, then `reps` rounds, in alternating order (first to last, then last to
  * first). samples[i][r]: mechanism i's wall time in round r (per task for dispatch); cpu[i][r]
- * its CPU time. Every sumsq batch must match the closed form. */
-static void run_rounds(const mechanism *m, int n, samples_t &samples, samples_t &cpu)
+ * its CPU time; one_cpu[i][r] (sumsq) on_one_cpu() after its batch. Every sumsq batch must
+ * match the closed form. */
+static void run_rounds(const mechanism *m, int n, samples_t &samples, samples_t &cpu,
+                       samples_t &one_cpu)
 {
     samples.assign((size_t)n, std::vector<double>((size_t)reps));
     cpu.assign((size_t)n, std::vector<double>((size_t)reps));
+    one_cpu.assign((size_t)n, std::vector<double>((size_t)reps));
     ss_u128 expected = {0, 0};
     for (long k = 0; k < count; k++)
         expected = ss_add(expected, ss_sum_squares_formula(start_n + (uint64_t)k));
     for (int r = -1; r < reps; r++) {
         for (int j = 0; j < n; j++) {
             int i = r % 2 == 0 ? n - 1 - j : j;
-            if (m[i].run)
+            if (m[i].run) {
                 std::fill(sums.begin(), sums.end(), ss_u128{0, 0});
+                std::fill(task_cpu.begin(), task_cpu.end(), -1);
+            }
             double c0 = cpu_seconds_self();
             int64_t t0 = now_ns();
             if (m[i].run)
@@ -186,6 +208,7 @@ static void run_rounds(const mechanism *m, int n, samples_t &samples, samples_t 
             if (r >= 0) {
                 samples[(size_t)i][(size_t)r] = m[i].run ? (double)dt : (double)dt / (double)m[i].n;
                 cpu[(size_t)i][(size_t)r] = used;
+                one_cpu[(size_t)i][(size_t)r] = m[i].run ? on_one_cpu() : NAN;
             }
         }
     }
@@ -219,16 +242,20 @@ static stats_t stats_of(std::vector<double> v)
 /* Mechanism 0 is serial; a speedup is the median of per-round ratios serial / this one. */
 static void bench_sumsq(const mechanism *m, int n)
 {
-    samples_t samples, cpu;
-    run_rounds(m, n, samples, cpu);
+    samples_t samples, cpu, one_cpu;
+    run_rounds(m, n, samples, cpu, one_cpu);
     for (int i = 0; i < n; i++) {
         std::vector<double> ratio((size_t)reps);
         for (size_t r = 0; r < ratio.size(); r++)
             ratio[r] = samples[0][r] / samples[(size_t)i][r];
         stats_t sp = stats_of(ratio), s = stats_of(samples[(size_t)i]);
         double cpu_s = median(cpu[(size_t)i].data(), reps);
-        printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d,%.6f,%.3f,%.3f\n", m[i].name, workers,
-               count, s.median, s.min, s.max, sp.median, reps, cpu_s, sp.q1, sp.q3);
+        double on_one = 0;
+        for (double x : one_cpu[(size_t)i])
+            on_one += x / reps;
+        printf("sumsq,%s,%d,%ld,%.0f,%.0f,%.0f,%.3f,%d,%.6f,%.3f,%.3f,%.3f\n", m[i].name,
+               workers, count, s.median, s.min, s.max, sp.median, reps, cpu_s, sp.q1, sp.q3,
+               on_one);
         warn_line("sumsq    %-22s %10.2f ms  (%.2f .. %.2f)  speedup %.2f (%.2f .. %.2f)  "
                   "cpu %.2f ms", m[i].name, s.median / 1e6, s.min / 1e6, s.max / 1e6, sp.median,
                   sp.q1, sp.q3, cpu_s * 1e3);
@@ -237,12 +264,12 @@ static void bench_sumsq(const mechanism *m, int n)
 
 static void bench_dispatch(const mechanism *m, int n)
 {
-    samples_t samples, cpu;
-    run_rounds(m, n, samples, cpu);
+    samples_t samples, cpu, one_cpu;
+    run_rounds(m, n, samples, cpu, one_cpu);
     for (int i = 0; i < n; i++) {
         stats_t s = stats_of(samples[(size_t)i]);
         double cpu_s = median(cpu[(size_t)i].data(), reps);
-        printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,%.6f,,\n", m[i].name, workers, m[i].n,
+        printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,%.6f,,,\n", m[i].name, workers, m[i].n,
                s.median, s.min, s.max, reps, cpu_s);
         warn_line("dispatch %-22s %10.1f ns per task  (%.1f .. %.1f)  cpu %.1f ns per task",
                   m[i].name, s.median, s.min, s.max, cpu_s * 1e9 / (double)m[i].n);
@@ -278,6 +305,7 @@ try {
         }
     }
     sums.resize((size_t)count);
+    task_cpu.assign((size_t)count, -1);
 
     /* Let TBB have --workers threads in all (by default it stops at the CPUs), then an arena
      * of that many: the caller's slot and --workers - 1 of TBB's workers. */
@@ -286,7 +314,7 @@ try {
     arena = &threads;
 
     printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,"
-           "speedup_q1,speedup_q3\n");
+           "speedup_q1,speedup_q3,one_cpu\n");
     const mechanism sumsq[] = {
         {"serial", sumsq_serial, NULL, 0},
         {"tbb_task_group", sumsq_task_group, NULL, 0},

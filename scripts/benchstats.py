@@ -680,6 +680,10 @@ def headline(results, t):
                 and not name.startswith("serial_")):
             table = "small" if r["bench"] == "sumsq_small" else "peers"
             add(f"cpu.s.{table}.{name}", float(r["cpu_s"]), "s", flag=r.get("flag", ""))
+        one = number(r, "one_cpu")
+        if r["bench"] in ("sumsq", "sumsq_small") and not serial and one is not None:
+            table = "small" if r["bench"] == "sumsq_small" else "peers"
+            add(f"onecpu.pct.{table}.{name}", 100 * one, "%", flag=r.get("flag", ""))
     for r in http_chosen(t["http"], t["http_best"]):
         at = f"{r['server']}.c{r['connections']}"
         add(f"http.rps.{at}", r["median_rps"], "req/s", r["q1_rps"], r["q3_rps"], r["flag"])
@@ -712,7 +716,8 @@ def merge_processes(rows):
     sumsq_small: speedup is the median of the processes' speedups, speedup_low and
     speedup_high the lowest and highest of them, speedup_modes their two clusters if they
     fall in two; median_ns the median of the medians, min_ns and max_ns the extremes.
-    reps summed, procs how many processes; other rows pass through, and each merged row
+    reps summed, procs how many processes, one_cpu (sumsq tables) the share of all their
+    batches that ran on one CPU; other rows pass through, and each merged row
     takes the place of its mechanism's first."""
     by = {}
     for r in rows:
@@ -731,9 +736,14 @@ def merge_processes(rows):
             continue
         meds = [float(x["median_ns"]) for x in group]
         cpus = [float(x["cpu_s"]) for x in group if x.get("cpu_s") not in (None, "", "nan")]
+        # on one CPU: the share of all the batches, each process weighed by its reps
+        ones = [(number(x, "one_cpu"), int(x["reps"])) for x in group]
+        ones = [(v, n) for v, n in ones if v is not None and not math.isnan(v)]
         m = dict(r, median_ns=f"{statistics.median(meds):.1f}",
                  reps=str(sum(int(x["reps"]) for x in group)), procs=str(len(group)),
-                 cpu_s=f"{statistics.median(cpus):.6f}" if cpus else "nan")
+                 cpu_s=f"{statistics.median(cpus):.6f}" if cpus else "nan",
+                 one_cpu=(f"{sum(v * n for v, n in ones) / sum(n for _, n in ones):.3f}"
+                          if ones else r.get("one_cpu", "")))
         if r["bench"] != "sumsq_small":
             m.update(min_ns=f"{min(meds):.1f}", max_ns=f"{max(meds):.1f}")
         else:
@@ -1046,7 +1056,9 @@ def summary(results, t):
               "the lowest and highest of them beside it. serial_omp_passive, serial_omp_active",
               "and serial_tbb are the serial batches OpenMP's and oneTBB's rows were paired with,",
               "in processes of their own: the same sums, so their times should match serial's",
-              "(flagged when not).", ""]
+              "(flagged when not). On one CPU: the share of the batches whose every task ran on",
+              "the same CPU (as each task saw it; Linux only): such a batch takes about as long",
+              "as serial, whatever the mechanism.", ""]
         for bench, title in (("sumsq", "sum of squares"),
                              ("sumsq_small", "small tasks (20 near 50,000)")):
             rows = [r for r in t["peers"] if r["bench"] == bench]
@@ -1054,11 +1066,11 @@ def summary(results, t):
                 procs = max(int(r.get("procs", "1")) for r in rows)
                 spread = "q1–q3" if procs == 1 else f"{procs} processes"
                 L += md_table([title, "workers", "median", "min–max", "speedup", spread, "CPU",
-                               "flag"],
+                               "on one CPU", "flag"],
                               [[r["mechanism"], r["workers"], fmt_s(float(r["median_ns"]) / 1e9),
                                 f"{fmt_s(float(r['min_ns']) / 1e9)}–{fmt_s(float(r['max_ns']) / 1e9)}",
                                 fmt_x(float(r["speedup"])), peers_spread(r), cpu_cell(r),
-                                r["flag"]] for r in rows])
+                                one_cpu_cell(r), r["flag"]] for r in rows])
                 L += [""]
         p99 = {r["mechanism"]: r for r in t["peers"] if r["bench"] == "latency99"}
         rows = [r for r in t["peers"] if r["bench"] == "latency"]
@@ -1192,6 +1204,11 @@ def peers_spread(r):
 def cpu_cell(r):
     v = r.get("cpu_s")
     return fmt_s(float(v)) if v not in (None, "", "nan") else "–"
+
+
+def one_cpu_cell(r):
+    v = number(r, "one_cpu")
+    return f"{v:.0%}" if v is not None and not math.isnan(v) else "–"
 
 
 def per_number(seconds, count):

@@ -100,12 +100,12 @@ nonempty() {
     assert_success
     local m
     for m in thread_pool thread_pool_spin pthreads process_pool; do
-        assert_line --regexp "^latency,$m,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,\$"
-        assert_line --regexp "^latency99,$m,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,\$"
+        assert_line --regexp "^latency,$m,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,,\$"
+        assert_line --regexp "^latency99,$m,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,,\$"
     done
     # the hand-off floor: two spinners, so only with two CPUs
     if [ "$(nproc)" -ge 2 ]; then
-        assert_line --regexp '^latency,handoff_floor,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,$'
+        assert_line --regexp '^latency,handoff_floor,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,,$'
     else
         refute_line --regexp '^latency,handoff_floor,'
     fi
@@ -118,8 +118,8 @@ nonempty() {
 @test "peers --only idle: a second of an idle pool, each wait policy, its CPU beside it" {
     run --separate-stderr timeout 60 "$BUILD/bench/peers" --only idle --start 1000 --count 4 --reps 1
     assert_success
-    assert_line --regexp '^idle,thread_pool,[0-9]+,4,[0-9]+,[0-9]+,[0-9]+,,1,[0-9.]+,,$'
-    assert_line --regexp '^idle,thread_pool_spin,[0-9]+,4,[0-9]+,[0-9]+,[0-9]+,,1,[0-9.]+,,$'
+    assert_line --regexp '^idle,thread_pool,[0-9]+,4,[0-9]+,[0-9]+,[0-9]+,,1,[0-9.]+,,,$'
+    assert_line --regexp '^idle,thread_pool_spin,[0-9]+,4,[0-9]+,[0-9]+,[0-9]+,,1,[0-9.]+,,,$'
     refute_output --regexp '(^|'$'\n'')(sumsq|dispatch),'
     # the window is a second of sleep: never shorter
     printf '%s\n' "${lines[@]}" | awk -F, '$1 == "idle" && $5 < 1e9 { bad = 1 } END { exit bad }' ||
@@ -193,13 +193,17 @@ nonempty() {
 @test "peers: every mechanism gets the exact sum of squares; dispatch rows per task" {
     run --separate-stderr timeout 60 "$BUILD/bench/peers" --start 100000 --count 6 --tasks 200 --reps 2
     assert_success # the program dies if a total differs from the closed form
-    assert_line --index 0 "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3"
+    assert_line --index 0 "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3,one_cpu"
     printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/q.csv"
-    csv_ok "$BATS_TEST_TMPDIR/q.csv" 12
-    assert_line --regexp '^sumsq,serial,[0-9]+,6,[0-9]+,[0-9]+,[0-9]+,1\.000,2,[0-9.]+,1\.000,1\.000$'
-    # every sumsq speedup lies within its quartiles; dispatch rows have none
+    csv_ok "$BATS_TEST_TMPDIR/q.csv" 13
+    # serial runs on one thread: every batch on one CPU (where the CPU can be told: Linux)
+    assert_line --regexp '^sumsq,serial,[0-9]+,6,[0-9]+,[0-9]+,[0-9]+,1\.000,2,[0-9.]+,1\.000,1\.000,(1\.000|nan)$'
+    # every sumsq speedup lies within its quartiles, and its share of batches on one CPU
+    # within 0..1 ("nan" for the process pool, whose tasks run in other processes);
+    # dispatch rows have neither
     awk -F, 'NR > 1 && $1 == "sumsq" && !($11 <= $8 && $8 <= $12) { print "outside q1..q3: " $0; bad = 1 }
-             NR > 1 && $1 == "dispatch" && ($8 != "" || $11 != "" || $12 != "") { print; bad = 1 }
+             NR > 1 && $1 == "sumsq" && !($2 ~ /^process_pool/ ? $13 == "nan" : $13 == "nan" || (0 <= $13 && $13 <= 1)) { print "one_cpu: " $0; bad = 1 }
+             NR > 1 && $1 == "dispatch" && ($8 != "" || $11 != "" || $12 != "" || $13 != "") { print; bad = 1 }
              END { exit bad }' "$BATS_TEST_TMPDIR/q.csv"
     assert_line --regexp '^sumsq,pthreads,'
     if pkg-config --exists glib-2.0 2>/dev/null; then
@@ -228,14 +232,14 @@ nonempty() {
     run --separate-stderr timeout 60 "$BUILD/bench/peers_tbb" --workers 3 --start 100000 \
         --count 6 --tasks 200 --reps 2
     assert_success # the program dies if a total differs from the closed form
-    assert_line --index 0 "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3"
+    assert_line --index 0 "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3,one_cpu"
     printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/t.csv"
-    csv_ok "$BATS_TEST_TMPDIR/t.csv" 12
+    csv_ok "$BATS_TEST_TMPDIR/t.csv" 13
     assert_equal "$(awk -F, 'NR > 1 { print $1 "," $2 }' "$BATS_TEST_TMPDIR/t.csv" | tr '\n' ' ')" \
         "sumsq,serial sumsq,tbb_task_group sumsq,tbb_parallel_for dispatch,tbb_task_group dispatch,tbb_parallel_for "
-    assert_line --regexp '^sumsq,serial,3,6,[0-9]+,[0-9]+,[0-9]+,1\.000,2,[0-9.]+,1\.000,1\.000$'
-    assert_line --regexp '^sumsq,tbb_task_group,3,6,([0-9]+,){3}[0-9]+\.[0-9]{3},2,[0-9]+\.[0-9]{6},'
-    assert_line --regexp '^dispatch,tbb_parallel_for,3,200,([0-9]+\.[0-9],){3},2,[0-9]+\.[0-9]{6},,$'
+    assert_line --regexp '^sumsq,serial,3,6,[0-9]+,[0-9]+,[0-9]+,1\.000,2,[0-9.]+,1\.000,1\.000,(1\.000|nan)$'
+    assert_line --regexp '^sumsq,tbb_task_group,3,6,([0-9]+,){3}[0-9]+\.[0-9]{3},2,[0-9]+\.[0-9]{6},[0-9.]+,[0-9.]+,(0\.[0-9]{3}|1\.000|nan)$'
+    assert_line --regexp '^dispatch,tbb_parallel_for,3,200,([0-9]+\.[0-9],){3},2,[0-9]+\.[0-9]{6},,,$'
     # speedups within their quartiles; every sumsq batch burned some CPU
     awk -F, 'NR > 1 && $1 == "sumsq" && !($11 <= $8 && $8 <= $12 && $10 > 0) { print; bad = 1 }
              END { exit bad }' "$BATS_TEST_TMPDIR/t.csv"
@@ -302,7 +306,7 @@ nonempty() {
     done
     csv_ok "$res/primitives.csv" 6
     csv_ok "$res/granularity.csv" 9
-    csv_ok "$res/peers.csv" 12
+    csv_ok "$res/peers.csv" 13
     # oneTBB's rows beside OpenMP's where it is built, without a second serial row: the
     # serial batches they were paired with come back under names of their own
     if pkg-config --exists tbb 2>/dev/null; then
@@ -343,6 +347,11 @@ nonempty() {
         task.us.small.serial; do
         grep -q "^$name," "$res/headline.csv" || fail "headline.csv has no $name"
     done
+    # where each task ran is known on Linux: the share of batches on one CPU is a figure
+    if [ "$(uname -s)" = Linux ]; then
+        grep -qE '^onecpu\.pct\.small\.thread_pool,[0-9.]+,%,' "$res/headline.csv" ||
+            fail "headline.csv has no onecpu.pct.small.thread_pool"
+    fi
     awk -F, 'NR > 1 && $4 != "" && !($4 <= $5) { print "low > high: " $0; bad = 1 } END { exit bad }' \
         "$res/headline.csv"
     # lesson 14 warm: each mode with 1..cores workers; MPI's ranks when OpenMPI is there

@@ -185,6 +185,28 @@ class Pairing(unittest.TestCase):
         self.assertNotIn("small.speedup.serial_tbb", head)
         self.assertNotIn("cpu.s.small.serial_tbb", head)
         self.assertIn("cpu.s.small.serial", head)
+    def test_batches_on_one_cpu_are_the_share_of_all_batches_and_get_a_column(self):
+        # 10 of 20 batches on one CPU in one process, none of 20 in another: 25% of all
+        head = "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3,one_cpu\n"
+        with open(os.path.join(self.d, "peers.csv"), "w") as f:
+            f.write(head + "sumsq_small,serial,2,20,700000,650000,800000,1.000,20,0.0007,1.000,1.000,1.000\n"
+                    "sumsq_small,thread_pool,2,20,700000,380000,720000,1.000,20,0.0008,0.9,1.8,0.500\n"
+                    "sumsq_small,serial,2,20,700000,650000,800000,1.000,20,0.0007,1.000,1.000,1.000\n"
+                    "sumsq_small,thread_pool,2,20,380000,370000,400000,1.840,20,0.0008,1.8,1.9,0.000\n"
+                    "sumsq_small,process_pool,2,20,900000,800000,990000,0.780,20,0.0012,0.7,0.8,nan\n")
+        t = bs.tables(self.d)
+        pool = [r for r in t["peers"] if r["mechanism"] == "thread_pool"][0]
+        self.assertEqual(pool["one_cpu"], "0.250")
+        head = {r["name"]: r for r in bs.headline(self.d, t)}
+        self.assertEqual(head["onecpu.pct.small.thread_pool"]["value"], 25.0)
+        # not known (the process pool's tasks ran in other processes) is no figure; serial's
+        # one CPU is no news
+        self.assertNotIn("onecpu.pct.small.process_pool", head)
+        self.assertNotIn("onecpu.pct.small.serial", head)
+        text = bs.summary(self.d, t)
+        self.assertIn("| on one CPU |", text)
+        self.assertRegex(text, r"\| thread_pool \|[^\n]*\| 25% \|")
+
     def test_waiting_may_beat_the_cores_but_not_the_workers(self):
         hyperfine_round(os.path.join(self.d, "hf", "downloads-1.json"),
                         {"serial/1": [1.6, 1.6], "pool/16": [0.1, 0.1], "pool/4": [0.1, 0.1]})

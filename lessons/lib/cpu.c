@@ -1,6 +1,6 @@
 /* cpu.c: see cpu.h. */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* pthread_setaffinity_np, CPU_SET, CPU_COUNT: Linux extensions, below */
+#define _GNU_SOURCE /* Linux: pthread_setaffinity_np, CPU_COUNT, sched_getcpu, below */
 #endif
 #include "cpu.h"
 
@@ -100,4 +100,14 @@ int cpus_allowed(void)
         return CPU_COUNT(&set);
 #endif
     return online_cpus();
+}
+
+/* Linux only: glibc's sched_getcpu. */
+int current_cpu(void)
+{
+#if defined(__linux__)
+    return sched_getcpu();
+#else
+    return -1;
+#endif
 }

@@ -9,6 +9,7 @@
  *   pin_process_to_cpu(pid, cpu)  the same for a single-threaded process (a pool's worker)
  *   cpus_allowed()              how many CPUs this thread may run on (taskset narrows it);
  *                               Linux only, online_cpus() elsewhere
+ *   current_cpu()               the CPU this thread runs on now; Linux only, -1 elsewhere
  *
  * Wall time says how long a run took; CPU time says what it burned. A pool whose idle
  * workers spin, or a process pool's pipes, show up here and not on the wall clock.
@@ -16,8 +17,8 @@
  *
  * The Linux-only functions are the only place of the suite that uses Linux for this:
  * reading another process's CPU clock (POSIX lets a system refuse it, Linux grants it) and
- * CPU affinity (pthread_setaffinity_np, sched_setaffinity, sched_getaffinity: extensions;
- * POSIX has none).
+ * CPU affinity (pthread_setaffinity_np, sched_setaffinity, sched_getaffinity, sched_getcpu:
+ * extensions; POSIX has none).
  */
 #ifndef LESSONS_LIB_CPU_H
 #define LESSONS_LIB_CPU_H
@@ -50,5 +51,10 @@ int pin_process_to_cpu(pid_t pid, int cpu);
  * `taskset -c 0` this says 1 while that still says 2. Elsewhere, or if the mask cannot be
  * read, online_cpus(). */
 int cpus_allowed(void);
+
+/* Linux only: sched_getcpu(), the CPU the calling thread was running on when it asked (it
+ * may be moved the next moment, so it says where work ran, not where it will). -1
+ * elsewhere, or if it cannot be told. */
+int current_cpu(void);
 
 #endif
