@@ -145,13 +145,17 @@ class Pairing(unittest.TestCase):
         self.assertEqual(t["busy"]["server"], "host unsteady: the 2 CPUs gave 2.24 CPUs' worth")
         self.assertIn("## The machine during the run", bs.summary(self.d, t))
 
+    def write_peers(self, *rows):
+        """peers.csv in the results folder: bench/peers' header, then these rows."""
+        with open(os.path.join(self.d, "peers.csv"), "w") as f:
+            f.write("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,"
+                    "speedup_q1,speedup_q3,one_cpu\n" + "".join(r + "\n" for r in rows))
+
     def test_peers_batches_that_burned_more_cpu_than_serial_flag_the_step(self):
-        head = "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3\n"
         def write(cpu_pool):
-            with open(os.path.join(self.d, "peers.csv"), "w") as f:
-                f.write(head + "sumsq,serial,2,20,100,90,110,1.000,5,0.0370,1.000,1.000\n"
-                        f"sumsq,thread_pool,2,20,50,45,55,2.000,5,{cpu_pool},1.9,2.0\n"
-                        "sumsq_small,thread_pool,2,20,5,4,6,1.500,5,0.0009,1.4,1.6\n")
+            self.write_peers("sumsq,serial,2,20,100,90,110,1.000,5,0.0370,1.000,1.000",
+                             f"sumsq,thread_pool,2,20,50,45,55,2.000,5,{cpu_pool},1.9,2.0",
+                             "sumsq_small,thread_pool,2,20,5,4,6,1.500,5,0.0009,1.4,1.6")
         write("0.0380")  # 3% more: handing out the work
         self.assertNotIn("peers", bs.tables(self.d)["busy"])
         write("0.0437")  # 18% more for the same work: slower CPUs
@@ -162,14 +166,12 @@ class Pairing(unittest.TestCase):
     def test_a_peer_whose_serial_batch_was_other_work_is_flagged_with_its_rows(self):
         # each program pairs its rows with its own serial batch of the same sums; oneTBB's
         # took 2x ours (its kernel's loop across a cache line, say): its tasks were not ours
-        head = "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3\n"
-        with open(os.path.join(self.d, "peers.csv"), "w") as f:
-            f.write(head + "sumsq_small,serial,2,20,700000,650000,800000,1.000,5,0.0007,1.000,1.000\n"
-                    "sumsq_small,thread_pool,2,20,400000,380000,420000,1.750,5,0.0008,1.7,1.8\n"
-                    "sumsq_small,serial_omp_active,2,20,800000,750000,850000,1.000,5,0.0008,1.000,1.000\n"
-                    "sumsq_small,omp_task_active,2,20,420000,400000,440000,1.900,5,0.0004,1.8,2.0\n"
-                    "sumsq_small,serial_tbb,2,20,1400000,1300000,1500000,1.000,5,0.0014,1.000,1.000\n"
-                    "sumsq_small,tbb_parallel_for,2,20,760000,700000,800000,1.850,5,0.0014,1.8,1.9\n")
+        self.write_peers("sumsq_small,serial,2,20,700000,650000,800000,1.000,5,0.0007,1.000,1.000",
+                         "sumsq_small,thread_pool,2,20,400000,380000,420000,1.750,5,0.0008,1.7,1.8",
+                         "sumsq_small,serial_omp_active,2,20,800000,750000,850000,1.000,5,0.0008,1.000,1.000",
+                         "sumsq_small,omp_task_active,2,20,420000,400000,440000,1.900,5,0.0004,1.8,2.0",
+                         "sumsq_small,serial_tbb,2,20,1400000,1300000,1500000,1.000,5,0.0014,1.000,1.000",
+                         "sumsq_small,tbb_parallel_for,2,20,760000,700000,800000,1.850,5,0.0014,1.8,1.9")
         t = bs.tables(self.d)
         flag = {r["mechanism"]: r["flag"] for r in t["peers"]}
         words = "not the same work: its serial batch took 2.00× bench/peers' own"
@@ -185,15 +187,14 @@ class Pairing(unittest.TestCase):
         self.assertNotIn("small.speedup.serial_tbb", head)
         self.assertNotIn("cpu.s.small.serial_tbb", head)
         self.assertIn("cpu.s.small.serial", head)
+
     def test_batches_on_one_cpu_are_the_share_of_all_batches_and_get_a_column(self):
         # 10 of 20 batches on one CPU in one process, none of 20 in another: 25% of all
-        head = "bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,speedup_q3,one_cpu\n"
-        with open(os.path.join(self.d, "peers.csv"), "w") as f:
-            f.write(head + "sumsq_small,serial,2,20,700000,650000,800000,1.000,20,0.0007,1.000,1.000,1.000\n"
-                    "sumsq_small,thread_pool,2,20,700000,380000,720000,1.000,20,0.0008,0.9,1.8,0.500\n"
-                    "sumsq_small,serial,2,20,700000,650000,800000,1.000,20,0.0007,1.000,1.000,1.000\n"
-                    "sumsq_small,thread_pool,2,20,380000,370000,400000,1.840,20,0.0008,1.8,1.9,0.000\n"
-                    "sumsq_small,process_pool,2,20,900000,800000,990000,0.780,20,0.0012,0.7,0.8,nan\n")
+        self.write_peers("sumsq_small,serial,2,20,700000,650000,800000,1.000,20,0.0007,1.000,1.000,1.000",
+                         "sumsq_small,thread_pool,2,20,700000,380000,720000,1.000,20,0.0008,0.9,1.8,0.500",
+                         "sumsq_small,serial,2,20,700000,650000,800000,1.000,20,0.0007,1.000,1.000,1.000",
+                         "sumsq_small,thread_pool,2,20,380000,370000,400000,1.840,20,0.0008,1.8,1.9,0.000",
+                         "sumsq_small,process_pool,2,20,900000,800000,990000,0.780,20,0.0012,0.7,0.8,nan")
         t = bs.tables(self.d)
         pool = [r for r in t["peers"] if r["mechanism"] == "thread_pool"][0]
         self.assertEqual(pool["one_cpu"], "0.250")
