@@ -652,9 +652,9 @@ def headline(results, t):
     for r in t["peers"]:
         name = r["mechanism"]
         serial = name == "serial" or name.startswith("serial_")
+        table = "small" if r["bench"] == "sumsq_small" else "peers"  # the sumsq tables
         if r["bench"] in ("sumsq", "sumsq_small") and serial:
             # the task size each program's rows were paired with: the same work everywhere
-            table = "small" if r["bench"] == "sumsq_small" else "peers"
             per_task = 1e3 * int(r["items"])
             add(f"task.us.{table}.{name}", float(r["median_ns"]) / per_task, "us",
                 float(r["min_ns"]) / per_task, float(r["max_ns"]) / per_task, r.get("flag", ""))
@@ -678,11 +678,9 @@ def headline(results, t):
                 "%", None, None, r.get("flag", ""))
         if (r["bench"] in ("sumsq", "sumsq_small") and r.get("cpu_s") not in (None, "", "nan")
                 and not name.startswith("serial_")):
-            table = "small" if r["bench"] == "sumsq_small" else "peers"
             add(f"cpu.s.{table}.{name}", float(r["cpu_s"]), "s", flag=r.get("flag", ""))
         one = number(r, "one_cpu")
         if r["bench"] in ("sumsq", "sumsq_small") and not serial and one is not None:
-            table = "small" if r["bench"] == "sumsq_small" else "peers"
             add(f"onecpu.pct.{table}.{name}", 100 * one, "%", flag=r.get("flag", ""))
     for r in http_chosen(t["http"], t["http_best"]):
         at = f"{r['server']}.c{r['connections']}"

@@ -17,8 +17,8 @@
  *
  * The Linux-only functions are the only place of the suite that uses Linux for this:
  * reading another process's CPU clock (POSIX lets a system refuse it, Linux grants it) and
- * CPU affinity (pthread_setaffinity_np, sched_setaffinity, sched_getaffinity, sched_getcpu:
- * extensions; POSIX has none).
+ * CPU affinity and placement (pthread_setaffinity_np, sched_setaffinity, sched_getaffinity,
+ * sched_getcpu: extensions; POSIX has none).
  */
 #ifndef LESSONS_LIB_CPU_H
 #define LESSONS_LIB_CPU_H
