@@ -33,8 +33,9 @@
  * Why a program of its own: TBB is C++ and the suite is C, so peers stays C; and like
  * OpenMP's, TBB's idle workers spin a while before they sleep, so its rows should not share
  * a process with ours. scripts/bench.sh runs it after peers' OpenMP rows and keeps its
- * serial row as serial_tbb, to check that its tasks took as long as peers' own. A worker's spinning is charged inside a rep, not after
- * it, and may be counted late on short reps (peers' header, Precision).
+ * serial row as serial_tbb, to check that its tasks took as long as peers' own. A worker's
+ * spinning is charged inside a rep, not after it, and may be counted late on short reps
+ * (peers' header, Precision).
  *
  * Notice: parallel_for splits its range in halves, so a thief takes half of what is left in
  * one steal; task_group's tasks, spawned one by one by one thread, are stolen one at a time.
@@ -269,8 +270,8 @@ static void bench_dispatch(const mechanism *m, int n)
     for (int i = 0; i < n; i++) {
         stats_t s = stats_of(samples[(size_t)i]);
         double cpu_s = median(cpu[(size_t)i].data(), reps);
-        printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,%.6f,,,\n", m[i].name, workers, m[i].n,
-               s.median, s.min, s.max, reps, cpu_s);
+        printf("dispatch,%s,%d,%ld,%.1f,%.1f,%.1f,,%d,%.6f,,,\n", m[i].name, workers,
+               m[i].n, s.median, s.min, s.max, reps, cpu_s);
         warn_line("dispatch %-22s %10.1f ns per task  (%.1f .. %.1f)  cpu %.1f ns per task",
                   m[i].name, s.median, s.min, s.max, cpu_s * 1e9 / (double)m[i].n);
     }
