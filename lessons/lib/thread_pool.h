@@ -150,8 +150,11 @@
  * submit-to-start p50 163-178 ns against 14-30 us, a tp_apply round trip 0.56-0.57 us
  * against 61-85 us, but fire-and-forget dispatch 15-30% slower (188-202 against 154-172 ns
  * per task: the submitter, a running worker and the spinning one share 2 CPUs), and 20
- * tasks of 30 us no faster. So spinning is for latency-bound use: a task handed over now
- * and then, its answer awaited. The environment variable
+ * tasks of 30 us no faster. Five full `make bench` runs since (7 processes each) did not
+ * reproduce the dispatch gap: spin 164-226 ns, park 185-231, spin faster in 3 of the 5;
+ * small tasks level within the noise. Which should be the default is open; for now,
+ * spinning is for latency-bound use: a task handed over now and then, its answer awaited.
+ * The environment variable
  * TP_WAIT_POLICY=park|spin overrides .wait = TP_WAIT_DEFAULT, as OMP_WAIT_POLICY does for
  * OpenMP. valgrind's helgrind does not see C11 atomics: the spins' two counters and each
  * worker's hand-over flag are excluded from its checks, and the hand-over through that flag
