@@ -151,13 +151,8 @@ static void sumsq_task(long k)
  * whole batch to wake). */
 static double on_one_cpu(void)
 {
-    for (long k = 0; k < count; k++)
-        if (task_cpu[k] < 0)
-            return NAN;
-    for (long k = 1; k < count; k++)
-        if (task_cpu[k] != task_cpu[0])
-            return 0;
-    return 1;
+    int seen = cpus_seen(task_cpu, count);
+    return seen < 0 ? NAN : seen == 1;
 }
 
 /* An empty task still has to be called: through a volatile pointer, the compiler cannot

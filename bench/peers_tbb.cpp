@@ -98,13 +98,8 @@ static void sumsq_task(long k)
  * (peers.c's on_one_cpu). */
 static double on_one_cpu(void)
 {
-    for (int c : task_cpu)
-        if (c < 0)
-            return NAN;
-    for (int c : task_cpu)
-        if (c != task_cpu[0])
-            return 0;
-    return 1;
+    int seen = cpus_seen(task_cpu.data(), (long)task_cpu.size());
+    return seen < 0 ? NAN : seen == 1;
 }
 
 /* An empty task still has to be called: through a volatile pointer, it cannot vanish. */

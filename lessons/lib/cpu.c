@@ -111,3 +111,17 @@ int current_cpu(void)
     return -1;
 #endif
 }
+
+int cpus_seen(const int *cpus, long n)
+{
+    int seen = 0;
+    for (long i = 0; i < n; i++) {
+        if (cpus[i] < 0)
+            return -1;
+        long j = 0;
+        while (j < i && cpus[j] != cpus[i])
+            j++;
+        seen += j == i; /* the first time this CPU appears */
+    }
+    return seen;
+}

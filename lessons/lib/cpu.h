@@ -10,6 +10,7 @@
  *   cpus_allowed()              how many CPUs this thread may run on (taskset narrows it);
  *                               Linux only, online_cpus() elsewhere
  *   current_cpu()               the CPU this thread runs on now; Linux only, -1 elsewhere
+ *   cpus_seen(cpus, n)          how many different CPUs n current_cpu() answers name
  *
  * Wall time says how long a run took; CPU time says what it burned. A pool whose idle
  * workers spin, or a process pool's pipes, show up here and not on the wall clock.
@@ -56,5 +57,9 @@ int cpus_allowed(void);
  * may be moved the next moment, so it says where work ran, not where it will). -1
  * elsewhere, or if it cannot be told. */
 int current_cpu(void);
+
+/* How many different CPUs cpus[0..n) name (current_cpu's answers, one per piece of work):
+ * 1 when all of it ran on one CPU. -1 if any is -1 (not known), 0 when n is 0. */
+int cpus_seen(const int *cpus, long n);
 
 #endif
