@@ -22,8 +22,9 @@
  * tp_map, chunk 1), thread_pool_detached / thread_pool_futures / thread_pool_map (dispatch:
  * fire-and-forget + tp_drain, one future each, tp_map with Python's default chunk),
  * thread_pool_apply (dispatch: one tp_apply round trip after another, N/20 of them: the
- * latency of a wake-up), and the _spin rows: the same pool under TP_WAIT_SPIN (an idle
- * worker spins up to 50 us before it parks; thread_pool.h, WAITING), the others parking,
+ * latency of a hand-over and a wait), all with tp_create's default wait policy (spin for
+ * up to 50 us, then park; thread_pool.h, WAITING), and the _park rows: the same pool under
+ * TP_WAIT_PARK (an idle worker parks at once, and each hand-over pays a wake-up),
  * thread_pool_helping (sumsq: tp_map in a pool made with .caller_helps, whose caller runs
  * chunks too, with workers - 1 threads so that the caller makes it workers), process_pool
  * (pp_map), process_pool_async (pp_apply_async + pp_get each), gthreadpool
@@ -211,12 +212,12 @@ static void sumsq_thread_pool(void)
     tp_check(tp_map(tpool, tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
 }
 
-/* The same pool under TP_WAIT_SPIN: an idle worker spins (up to 50 us) before it parks. */
-static tp_pool *tpool_spin;
+/* The same pool under TP_WAIT_PARK: an idle worker parks at once, without spinning. */
+static tp_pool *tpool_park;
 
-static void sumsq_thread_pool_spin(void)
+static void sumsq_thread_pool_park(void)
 {
-    tp_check(tp_map(tpool_spin, tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
+    tp_check(tp_map(tpool_park, tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
 }
 
 /* The pool made with .caller_helps: tp_map's caller claims chunks too (thread_pool.h, THE
@@ -256,9 +257,9 @@ static void dispatch_tp_map(long n)
     tp_check(tp_map(tpool, tp_empty, ns_args, (size_t)n, 0, NULL, NULL), "tp_map");
 }
 
-static void dispatch_tp_detached_spin(long n)
+static void dispatch_tp_detached_park(long n)
 {
-    detached_on(tpool_spin, n);
+    detached_on(tpool_park, n);
 }
 
 /* One empty task's round trip, n times in a row: the latency a wake-up costs. */
@@ -273,9 +274,9 @@ static void dispatch_tp_apply(long n)
     apply_on(tpool, n);
 }
 
-static void dispatch_tp_apply_spin(long n)
+static void dispatch_tp_apply_park(long n)
 {
-    apply_on(tpool_spin, n);
+    apply_on(tpool_park, n);
 }
 
 /* ---- our process pool: arguments and results travel as bytes through pipes ------------- */
@@ -648,9 +649,9 @@ static int64_t latency_tp(void)
     return latency_on(tpool);
 }
 
-static int64_t latency_tp_spin(void)
+static int64_t latency_tp_park(void)
 {
-    return latency_on(tpool_spin);
+    return latency_on(tpool_park);
 }
 
 static void *thread_stamp(void *arg)
@@ -798,8 +799,8 @@ static void bench_latency(const latency_mech *m, int nm, long n)
  *   idle,MECHANISM,workers,items,window_ns,window_ns,window_ns,,1,cpu_s,, */
 static void bench_idle(void)
 {
-    tp_pool *const pools[] = {tpool, tpool_spin};
-    const char *const names[] = {"thread_pool", "thread_pool_spin"};
+    tp_pool *const pools[] = {tpool, tpool_park};
+    const char *const names[] = {"thread_pool", "thread_pool_park"};
     for (int i = 0; i < 2; i++) {
         tp_check(tp_map(pools[i], tp_sumsq, ns_args, (size_t)count, 1, NULL, NULL), "tp_map");
         double cpu0 = cpu_seconds_self();
@@ -871,20 +872,18 @@ int main(int argc, char **argv)
         die("pp_create: %s", err);
     pp_results = xcalloc((size_t)(count > pp_tasks ? count : pp_tasks), sizeof *pp_results);
     pp_jobs = xcalloc((size_t)pp_tasks, sizeof *pp_jobs);
-    tp_check(tp_create(&tpool, &(tp_options){.workers = workers, .wait = TP_WAIT_PARK}),
-             "tp_create");
-    tp_check(tp_create(&tpool_spin, &(tp_options){.workers = workers, .wait = TP_WAIT_SPIN}),
+    tp_check(tp_create(&tpool, &(tp_options){.workers = workers}), "tp_create");
+    tp_check(tp_create(&tpool_park, &(tp_options){.workers = workers, .wait = TP_WAIT_PARK}),
              "tp_create");
     tp_check(tp_create(&tpool_helping, &(tp_options){.workers = workers > 1 ? workers - 1 : 1,
-                                                      .wait = TP_WAIT_PARK,
                                                       .caller_helps = true}),
              "tp_create");
     futures = xcalloc((size_t)empty_tasks, sizeof *futures);
 
     printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,"
            "speedup_q1,speedup_q3,one_cpu\n");
-    /* Two groups take turns within themselves: the mechanisms whose idle workers sleep, and
-     * OpenMP's, whose idle threads spin for a while after each region (they would steal a
+    /* Two groups take turns within themselves: the mechanisms whose idle workers sleep (ours
+     * after at most 50 us of spinning), and OpenMP's, whose idle threads spin for a while after each region (they would steal a
      * core from whoever ran next). OpenMP's rounds include serial batches to pair with, run
      * between its regions as a program's serial code would; their row is not printed
      * again. */
@@ -892,7 +891,7 @@ int main(int argc, char **argv)
         {"serial", sumsq_serial, NULL, 0, CPU_SELF},
         {"pthreads", sumsq_pthreads, NULL, 0, CPU_SELF},
         {"thread_pool", sumsq_thread_pool, NULL, 0, CPU_SELF},
-        {"thread_pool_spin", sumsq_thread_pool_spin, NULL, 0, CPU_SELF},
+        {"thread_pool_park", sumsq_thread_pool_park, NULL, 0, CPU_SELF},
         {"thread_pool_helping", sumsq_thread_pool_helping, NULL, 0, CPU_SELF},
         {"process_pool", sumsq_process_pool, NULL, 0, CPU_SELF_AND_POOL},
 #ifdef HAVE_GLIB
@@ -903,9 +902,9 @@ int main(int argc, char **argv)
         {"thread_pool_detached", NULL, dispatch_tp_detached, empty_tasks, CPU_SELF},
         {"thread_pool_futures", NULL, dispatch_tp_futures, empty_tasks, CPU_SELF},
         {"thread_pool_map", NULL, dispatch_tp_map, empty_tasks, CPU_SELF},
-        {"thread_pool_detached_spin", NULL, dispatch_tp_detached_spin, empty_tasks, CPU_SELF},
+        {"thread_pool_detached_park", NULL, dispatch_tp_detached_park, empty_tasks, CPU_SELF},
         {"thread_pool_apply", NULL, dispatch_tp_apply, pp_tasks, CPU_SELF},
-        {"thread_pool_apply_spin", NULL, dispatch_tp_apply_spin, pp_tasks, CPU_SELF},
+        {"thread_pool_apply_park", NULL, dispatch_tp_apply_park, pp_tasks, CPU_SELF},
         {"process_pool_async", NULL, dispatch_pp_async, pp_tasks, CPU_SELF_AND_POOL},
         {"process_pool_map", NULL, dispatch_pp_map, pp_tasks, CPU_SELF_AND_POOL},
 #ifdef HAVE_GLIB
@@ -957,7 +956,7 @@ int main(int argc, char **argv)
             die_errno("sem_init");
 #endif
         const latency_mech ours[] = {
-            {"thread_pool", latency_tp}, {"thread_pool_spin", latency_tp_spin},
+            {"thread_pool", latency_tp}, {"thread_pool_park", latency_tp_park},
             {"pthreads", latency_pthreads}, {"process_pool", latency_pp},
 #ifdef HAVE_GLIB
             {"gthreadpool", latency_gthreadpool},
@@ -989,7 +988,7 @@ int main(int argc, char **argv)
         bench_idle();
 
     tp_check(tp_destroy(tpool), "tp_destroy");
-    tp_check(tp_destroy(tpool_spin), "tp_destroy");
+    tp_check(tp_destroy(tpool_park), "tp_destroy");
     tp_check(tp_destroy(tpool_helping), "tp_destroy");
     free(futures);
     if (!pp_join(ppool))

@@ -31,8 +31,8 @@
  * ended asleep (never one for spin). Spinning pays only while the answer comes sooner than
  * a wake-up would, and only with a CPU to spare: when a spinner did not get a CPU of its
  * own, or a tool distorts the timing, the lesson says so rather than conclude.
- * Then the thread pool, which parks an idle worker at once by default (TP_WAIT_PARK) and
- * under TP_WAIT_SPIN spins first (thread_pool.h, WAITING): batches of 20 small tasks
+ * Then the thread pool, which by default (TP_WAIT_SPIN) lets an idle worker spin first
+ * and under TP_WAIT_PARK parks it at once (thread_pool.h, WAITING): batches of 20 small tasks
  * (sums of squares near 50,000, some 25 us each) through tp_map on 2 workers, taking turns
  * with serial batches. Each batch wakes the workers, and a wake-up is as long as a task:
  * both policies are shown with their speedup against serial and the CPU they burned. The

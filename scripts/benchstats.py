@@ -69,7 +69,9 @@ HOST_UNEVEN = 1.15  # the slowest CPU alone this much slower than the fastest: a
 #                     depends on which CPU the serial baseline ran on
 CPU_INFLATION = 1.15  # peers' big batches: CPU seconds this much above serial's, same work
 SAME_WORK = 1.25  # another program's serial batch this many times ours (or 1/x): other work
-SLEEPERS = ("pthreads", "thread_pool", "process_pool", "gthreadpool")  # idle threads sleep
+# Rows whose idle threads sleep: our thread pool's after at most 50 us of spinning, which
+# against a batch of seconds is nothing.
+SLEEPERS = ("pthreads", "thread_pool", "thread_pool_park", "process_pool", "gthreadpool")
 REPRODUCED = 0.10  # a headline value within 10% of the reference's has reproduced
 REPRODUCED_CROSSOVER = 1.5  # crossovers (and METG) swing more: within 1.5x
 METG_LEVELS = (0.5, 0.8)  # efficiencies whose smallest task size is reported (metg)
@@ -198,8 +200,8 @@ def cpu_inflation(results):
     squares is the same work in every row, and handing it out costs under 2% of it, so a
     parallel row that burned CPU_INFLATION times serial's CPU seconds had slower CPUs while
     it ran (a shared core, or the host). Only rows whose idle threads sleep count: a runtime
-    that spins while it waits (OpenMP active, oneTBB, our pool under TP_WAIT_SPIN) burns CPU
-    for that, which is its cost, not the host's. Returns (ratio, mechanism) for the worst
+    that spins while it waits for long (OpenMP active, oneTBB) burns CPU for that, which is
+    its cost, not the host's. Returns (ratio, mechanism) for the worst
     row, or None when none is inflated (or the CPU times are missing)."""
     rows = [r for r in read_csv(os.path.join(results, "peers.csv")) if r.get("bench") == "sumsq"]
     serial = [number(r, "cpu_s") for r in rows if r["mechanism"] == "serial"]

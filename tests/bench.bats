@@ -99,7 +99,7 @@ nonempty() {
     run --separate-stderr timeout 60 "$BUILD/bench/peers" --only latency --group ours --tasks 300 --reps 3
     assert_success
     local m
-    for m in thread_pool thread_pool_spin pthreads process_pool; do
+    for m in thread_pool thread_pool_park pthreads process_pool; do
         assert_line --regexp "^latency,$m,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,,\$"
         assert_line --regexp "^latency99,$m,[0-9]+,30,[0-9.]+,[0-9.]+,[0-9.]+,,3,,,,\$"
     done
@@ -119,7 +119,7 @@ nonempty() {
     run --separate-stderr timeout 60 "$BUILD/bench/peers" --only idle --start 1000 --count 4 --reps 1
     assert_success
     assert_line --regexp '^idle,thread_pool,[0-9]+,4,[0-9]+,[0-9]+,[0-9]+,,1,[0-9.]+,,,$'
-    assert_line --regexp '^idle,thread_pool_spin,[0-9]+,4,[0-9]+,[0-9]+,[0-9]+,,1,[0-9.]+,,,$'
+    assert_line --regexp '^idle,thread_pool_park,[0-9]+,4,[0-9]+,[0-9]+,[0-9]+,,1,[0-9.]+,,,$'
     refute_output --regexp '(^|'$'\n'')(sumsq|dispatch),'
     # the window is a second of sleep: never shorter
     printf '%s\n' "${lines[@]}" | awk -F, '$1 == "idle" && $5 < 1e9 { bad = 1 } END { exit bad }' ||

@@ -534,7 +534,7 @@ class Fixture(unittest.TestCase):
                     self.assertIn(f"http.{figure}.{server}.c{c}", names)
         self.assertIn("idle.cpu.pct.thread_pool", names)
         self.assertIn("latency.p50.ns.thread_pool", names)
-        self.assertIn("latency.p99.ns.thread_pool_spin", names)
+        self.assertIn("latency.p99.ns.thread_pool_park", names)
         for prefix in ("small.speedup.", "dispatch.ns.", "crossover.us.", "cpu.s.small.",
                        "cpu.s.peers.", "metg50.us.", "metg80.us."):
             self.assertTrue(any(n.startswith(prefix) for n in names), prefix)

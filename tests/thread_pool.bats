@@ -33,6 +33,10 @@ assert_all_passed() {
     assert_line --regexp '^ok - spin edge, 1 worker\(s\): 20000 submits around the end of a worker.s 1 us spin, each finishing around the end of its waiter.s, none lost'
     assert_line --regexp '^ok - spin edge, 2 worker\(s\): 20000 submits around the end of a worker.s 1 us spin, each finishing around the end of its waiter.s, none lost'
     assert_line --regexp '^ok - hand-over: 200 submits to a spinning worker, each claimed before the submit returned \(0 pending, 0 cancelled\), each run once and right \(200 spins found work\)$'
+    # the default policy: spin on 2+ CPUs (nproc counts those this process may use)
+    if [ -z "${TP_WAIT_POLICY:-}" ] && [ "$(nproc)" -ge 2 ]; then
+        assert_line --regexp '^ok - wait: default policy spin \(TP_WAIT_POLICY=unset\); [1-9][0-9]* spins'
+    fi
 }
 
 @test "each group passes on its own" {
@@ -76,10 +80,15 @@ assert_all_passed() {
     assert_line --partial "usage: thread_pool_test"
 }
 
-@test "spin, then park (TP_WAIT_POLICY=spin): every check and a stress run pass, TSan and helgrind too" {
-    export TP_WAIT_POLICY=spin
+# The tests above run the default policy (spin, then park, on 2+ CPUs); this one the other.
+@test "park at once (TP_WAIT_POLICY=park): every check and the stress run pass, TSan and helgrind too" {
+    export TP_WAIT_POLICY=park
     run_lesson 60 "$PROG"
     assert_all_passed
+    assert_line 'ok - wait: default policy park (TP_WAIT_POLICY=park); 0 spins, 0 found work'
+    run_lesson 60 "$PROG" stress --rounds 2000
+    assert_all_passed
+    assert_line --regexp '^ok - stress: 2000 rounds, 400000 tasks: [0-9]+ ran \+ [0-9]+ cancelled, none lost or run twice, every callback once'
     run_lesson 60 "$PROG" stress --rounds 1000 --workers 4
     assert_all_passed
     build -j2 tsan

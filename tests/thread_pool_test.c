@@ -14,6 +14,7 @@
  * gate is shut, so nothing can finish in time). The harness is tests/harness.h.
  */
 #include "harness.h"
+#include "cpu.h"
 #include "thread_pool.h"
 
 #include <sched.h>
@@ -199,9 +200,12 @@ static void test_create(void)
     check_rc(tp_destroy(NULL), TP_OK, "create: destroy(NULL) is a no-op");
 
     /* The wait policy: the explicit option wins; TP_WAIT_DEFAULT follows $TP_WAIT_POLICY
-     * (park unless it says spin). A spinning pool's idle worker spins before it parks. */
+     * (park or spin), and without it spins on 2+ CPUs. A spinning pool's idle worker spins
+     * before it parks. */
     const char *env = getenv("TP_WAIT_POLICY");
-    bool want_spin = env && strcmp(env, "spin") == 0;
+    bool want_spin = env && strcmp(env, "park") == 0   ? false
+                     : env && strcmp(env, "spin") == 0 ? true
+                                                       : cpus_allowed() >= 2;
     tp_stats st;
     tp_create(&p, &(tp_options){ .workers = 2 });
     for (int i = 0; i < 50; i++)

@@ -34,6 +34,7 @@
 #include "thread_pool.h"
 
 #include "core.h"
+#include "cpu.h"
 #include "trace.h"
 
 #include <stdatomic.h>
@@ -136,7 +137,7 @@ struct tp_pool {
 
     /* Set by tp_create, read-only afterwards. */
     int64_t spin_ns;     /* 0: park at once (TP_WAIT_PARK) */
-    int cpus;            /* online when the pool was made: a waiter spins only if one is free */
+    int cpus;            /* allowed when the pool was made: a waiter spins only if one is free */
     bool caller_helps;   /* tp_map's caller claims chunks too (help_map), an untimed
                           * waiter runs queued work (help_queue) */
     int nworkers;
@@ -841,6 +842,22 @@ static void join_workers(tp_pool *p, int n)
         PT_CHECK(pthread_join(p->workers[i].thread, NULL));
 }
 
+/* The wait policy in force (thread_pool.h, WAITING): an explicit .wait wins; otherwise
+ * $TP_WAIT_POLICY=park or =spin, as OMP_WAIT_POLICY does for OpenMP; otherwise spin, except
+ * on a single CPU (cpus: those the pool may run on), where a spinner would hold the very
+ * CPU its submitter needs. */
+static tp_wait_policy wait_policy(tp_wait_policy asked, int cpus)
+{
+    if (asked != TP_WAIT_DEFAULT)
+        return asked;
+    const char *env = getenv("TP_WAIT_POLICY");
+    if (env && strcmp(env, "park") == 0)
+        return TP_WAIT_PARK;
+    if (env && strcmp(env, "spin") == 0)
+        return TP_WAIT_SPIN;
+    return cpus >= 2 ? TP_WAIT_SPIN : TP_WAIT_PARK;
+}
+
 int tp_create(tp_pool **out, const tp_options *opts)
 {
     static const tp_options defaults = { 0 };
@@ -880,14 +897,11 @@ int tp_create(tp_pool **out, const tp_options *opts)
     cond_init_monotonic(&p->state_cv);
     p->cap = cap;
     p->bounded = opts->queue_capacity > 0;
-    tp_wait_policy wait = opts->wait;
-    const char *env = getenv("TP_WAIT_POLICY");
-    if (wait == TP_WAIT_DEFAULT)
-        wait = env && strcmp(env, "spin") == 0 ? TP_WAIT_SPIN : TP_WAIT_PARK;
-    double spin_us = opts->spin_us > 0 ? opts->spin_us : DEFAULT_SPIN_US;
-    p->spin_ns = wait == TP_WAIT_PARK ? 0 : (int64_t)(spin_us * 1e3);
+    p->cpus = cpus_allowed(); /* those its workers may run on: 1 under `taskset -c 0` */
+    p->spin_ns = wait_policy(opts->wait, p->cpus) == TP_WAIT_PARK
+                     ? 0
+                     : (int64_t)((opts->spin_us > 0 ? opts->spin_us : DEFAULT_SPIN_US) * 1e3);
     p->caller_helps = opts->caller_helps;
-    p->cpus = online_cpus();
     atomic_init(&p->work_seq, 0);
     HELGRIND_IGNORE(p->work_seq);
     atomic_init(&p->done_seq, 0);

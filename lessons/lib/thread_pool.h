@@ -86,10 +86,10 @@
  *                  |                              |
  *                  +--initializer fails--> exit   +--pool CLOSED and queue empty--> exit
  *
- *     Waiting for work, under TP_WAIT_SPIN (see WAITING): spinning (at most one worker,
- *     for up to spin_us) --nothing came--> parked on the condition variable; work or the
- *     close ends either, and a submit may hand the spinner its task directly. Under
- *     TP_WAIT_PARK (the default) a worker parks at once.
+ *     Waiting for work, under TP_WAIT_SPIN (the default on 2+ CPUs; see WAITING): spinning
+ *     (at most one worker, for up to spin_us) --nothing came--> parked on the condition
+ *     variable; work or the close ends either, and a submit may hand the spinner its task
+ *     directly. Under TP_WAIT_PARK a worker parks at once.
  *
  *     A failing initializer breaks the pool once and for all: tp_create waits for every
  *     worker's initializer, and if one fails it stops the others and returns TP_EINIT. No
@@ -140,23 +140,22 @@
  * What it burns: up to spin_us of one CPU each time the queue runs dry (a 50 us spin after
  * every burst), and up to spin_us per wait for a future. TP_WAIT_PARK parks at once (no
  * spinning, a wake-up per burst and per wait).
- * The default is still park: in one full `make bench` on that VM (bench/peers, both pools
- * in the same run, 9 processes), spinning cut an empty task's round trip (tp_apply) from
- * 40.9 us (37.0-45.9 between processes) to 8.1 us (6.7-15.1), left fire-and-forget
- * dispatch as it was (168 against 166 ns per task), but made 20 tasks of 30 us slower:
- * 0.91x against 1.64x over serial (quartiles 0.90-1.67 against 1.45-1.66, the spin's
- * distribution split in two). With the hand-over and the waiter's CPU check, paired runs
- * of bench/peers on that VM (spin as the default against park in one process) gave:
- * submit-to-start p50 163-178 ns against 14-30 us, a tp_apply round trip 0.56-0.57 us
- * against 61-85 us, but fire-and-forget dispatch 15-30% slower (188-202 against 154-172 ns
- * per task: the submitter, a running worker and the spinning one share 2 CPUs), and 20
- * tasks of 30 us no faster. Five full `make bench` runs since (7 processes each) did not
- * reproduce the dispatch gap: spin 164-226 ns, park 185-231, spin faster in 3 of the 5;
- * small tasks level within the noise. Which should be the default is open; for now,
- * spinning is for latency-bound use: a task handed over now and then, its answer awaited.
- * The environment variable
- * TP_WAIT_POLICY=park|spin overrides .wait = TP_WAIT_DEFAULT, as OMP_WAIT_POLICY does for
- * OpenMP. valgrind's helgrind does not see C11 atomics: the spins' two counters and each
+ * The default is spin, on 2+ CPUs. Five full `make bench` runs on that VM (bench/peers,
+ * both pools in each run, 7 processes each) measured spin against park: submit-to-start
+ * p50 182-199 ns against 13-15 us; fire-and-forget dispatch 164-226 against 185-231 ns per
+ * task, spin faster in 3 of the 5; 20 tasks of 30 us level within the noise; and, in the
+ * last three, a tp_apply round trip of 0.9-1.1 us against 77-79 us (two of them) and an
+ * idle pool at 0.03-0.05% of a CPU against 0.008%. Spinning bought latency at every size
+ * and cost nothing the benchmarks could see. (Earlier, before the hand-over and the
+ * waiter's CPU check, it did cost: 20 tasks of 30 us ran at 0.91x against park's 1.64x in
+ * one full run. Paired runs inside one process later put spin's dispatch 15-30% behind;
+ * the full runs did not reproduce that.) Choose TP_WAIT_PARK where a CPU spent waiting is
+ * worth more than the wake-up: a pool sharing its CPUs with other busy programs, or a
+ * battery. On one CPU (the CPUs the creating thread may run on, cpus_allowed: `taskset -c
+ * 0` makes one) the default parks: a spinner would hold the very CPU its submitter needs.
+ * The environment variable TP_WAIT_POLICY=park|spin overrides .wait = TP_WAIT_DEFAULT (any
+ * other value is ignored), as OMP_WAIT_POLICY does for OpenMP.
+ * valgrind's helgrind does not see C11 atomics: the spins' two counters and each
  * worker's hand-over flag are excluded from its checks, and the hand-over through that flag
  * is announced to it as one (client requests, when valgrind's headers are installed);
  * ThreadSanitizer checks them as they are.
@@ -254,7 +253,8 @@ typedef enum { TP_WAIT_DEFAULT, TP_WAIT_SPIN, TP_WAIT_PARK } tp_wait_policy;
 
 typedef struct tp_options {
     int workers;            /* number of threads; 0 = online CPUs (sysconf) */
-    tp_wait_policy wait;    /* TP_WAIT_DEFAULT: $TP_WAIT_POLICY if set, else park */
+    tp_wait_policy wait;    /* TP_WAIT_DEFAULT: $TP_WAIT_POLICY if set, else spin (park
+                             * on a single CPU) */
     double spin_us;         /* TP_WAIT_SPIN: the longest spin, microseconds; 0 = 50 */
     bool caller_helps;      /* tp_map, tp_starmap and untimed waits for a future: the
                              * caller runs queued work too (THE CALLER HELPS); false = it
