@@ -118,20 +118,21 @@ $(BENCH_BINS): $(BUILD)/bench/%: bench/%.c $(HEADERS) $(BENCH_HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-# bench/peers compares our pools with GLib's GThreadPool and OpenMP. Each peer is built in
-# only when this toolchain has it (the program prints which ones it left out): OpenMP when
-# $(CC) accepts -fopenmp (gcc: libgomp1; clang: libomp-dev), GLib when pkg-config finds it.
-# `private` keeps these flags off the library objects peers depends on.
+# bench/peers and bench/granularity compare our pools with GLib's GThreadPool and OpenMP.
+# Each peer is built in only when this toolchain has it (the programs print which ones they
+# left out): OpenMP when $(CC) accepts -fopenmp (gcc: libgomp1; clang: libomp-dev), GLib
+# when pkg-config finds it. `private` keeps these flags off the library objects they use.
 PEERS_OPENMP = $(shell printf '\043include <omp.h>\nint main(void) { return omp_get_max_threads() < 1; }\n' \
                  | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo -fopenmp)
 PEERS_GLIB   = $(shell pkg-config --exists glib-2.0 2>/dev/null && echo -DHAVE_GLIB $$(pkg-config --cflags glib-2.0))
-$(BUILD)/bench/peers: private EXTRA = $(PEERS_OPENMP) $(PEERS_GLIB)
-$(BUILD)/bench/peers: private LDLIBS += $(shell pkg-config --libs glib-2.0 2>/dev/null)
-# The peers this toolchain offers, as a stamp peers depends on: its recipe runs every time
+PEER_BINS = $(BUILD)/bench/peers $(BUILD)/bench/granularity
+$(PEER_BINS): private EXTRA = $(PEERS_OPENMP) $(PEERS_GLIB)
+$(PEER_BINS): private LDLIBS += $(shell pkg-config --libs glib-2.0 2>/dev/null)
+# The peers this toolchain offers, as a stamp both depend on: its recipe runs every time
 # but rewrites the file only when the set changes (GLib installed since the last build, say),
-# and only then is peers rebuilt. Without it, a peers built before `make bench` installed
+# and only then are they rebuilt. Without it, a peers built before `make bench` installed
 # GLib would look up to date and leave GThreadPool out.
-$(BUILD)/bench/peers: $(BUILD)/bench/peers.features
+$(PEER_BINS): $(BUILD)/bench/peers.features
 $(BUILD)/bench/peers.features: FORCE
 	@mkdir -p $(@D)
 	@new='openmp=$(if $(PEERS_OPENMP),yes,no) glib=$(if $(PEERS_GLIB),yes,no)'; \
@@ -139,15 +140,15 @@ $(BUILD)/bench/peers.features: FORCE
 .PHONY: FORCE
 FORCE:
 
-# bench/peers_tbb: oneTBB (task_group, parallel_for) on peers' two tables, a C++ program of
-# its own (peers stays C). Built by $(CXX) only where pkg-config finds tbb (Debian:
+# bench/peers_tbb: oneTBB (task_group, parallel_for) on peers' two tables and granularity's
+# sweep, a C++ program of its own (peers stays C). Built by $(CXX) only where pkg-config finds tbb (Debian:
 # libtbb-dev, scripts/install-deps.sh bench); `benches` then includes it. Its stamp says
 # whether tbb was found and which version, rewritten only when that changes: `benches`
 # always brings it up to date (bench.sh and machine.txt read it), and peers_tbb depends on
 # it, so a libtbb-dev installed or upgraded since the last build is picked up by the next
 # `make benches`. It links libconc.a for the command line, the clocks and median.
 $(BUILD)/bench/peers_tbb: private EXTRA = $(shell pkg-config --cflags tbb 2>/dev/null)
-$(BUILD)/bench/peers_tbb: bench/peers_tbb.cpp $(HEADERS) $(LIB) $(BUILD)/bench/peers_tbb.features
+$(BUILD)/bench/peers_tbb: bench/peers_tbb.cpp $(HEADERS) $(BENCH_HEADERS) $(LIB) $(BUILD)/bench/peers_tbb.features
 	@test -n '$(PEERS_TBB)' || { echo "pkg-config finds no tbb: run scripts/install-deps.sh bench" >&2; exit 1; }
 	@mkdir -p $(@D)
 	$(CXX) $(ALL_CXXFLAGS) -o $@ $< $(LIB) $(shell pkg-config --libs tbb 2>/dev/null) $(LDLIBS)

@@ -6,13 +6,18 @@
  *   burn(start, count)        the CPU-bound kernel: squares summed modulo a prime, called
  *                             through a pointer so that every caller runs the same code
  *   calibrate_burn(ns)        how many numbers burn() must square to take about ns
+ *   gran_sweep(m, n, opts)    the granularity sweep: one batch of burn() tasks per size,
+ *                             from large to small, mechanisms taking turns; CSV rows
+ *                             (bench/granularity, and bench/peers_tbb's oneTBB rows)
  *   run_threads(n, fn, args)  n threads released together; returns their wall time in ns,
  *                             and leaves in run_threads_overlap how much of it they all ran
  *   tp_check(rc, what)        a thread-pool call that must succeed
+ *   parse_group(arg, ...)     --group ours|omp, for the programs with OpenMP rows
  *
  * The rules every benchmark here follows (see STYLE.md, "Benchmarks"): warm up first,
  * repeat, report the median with the range (min, max), and time with core.h's now_ns()
- * (CLOCK_MONOTONIC). Progress goes to stderr, data lines to stdout.
+ * (CLOCK_MONOTONIC). Progress goes to stderr, data lines to stdout. It compiles as C and
+ * as C++ (bench/peers_tbb.cpp includes it), so no implicit conversions from void *.
  */
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
@@ -102,6 +107,143 @@ static inline uint64_t calibrate_burn(double ns)
     return count < 1 ? 1 : (uint64_t)count;
 }
 
+/* --group WHOSE of the programs with OpenMP rows (peers, granularity): "ours" (our pools,
+ * threads, GLib) or "omp" (OpenMP's rows, whose idle threads spin, with the serial batches
+ * they pair with); anything else is a usage error. */
+static inline void parse_group(const char *arg, bool *ours, bool *omp)
+{
+    if (strcmp(arg, "ours") != 0 && strcmp(arg, "omp") != 0)
+        usage_error("--group: expected ours or omp, got '%s'", escaped(arg));
+    *ours = strcmp(arg, "ours") == 0;
+    *omp = !*ours;
+}
+
+/* ---- granularity: the same work cut into ever smaller tasks -------------------------- */
+
+/* One batch: `tasks` tasks; task i squares `count` numbers from i * count (burn) and puts
+ * the result in results[i]. */
+typedef struct {
+    long tasks;
+    uint64_t count;
+    int workers;
+    uint64_t *results;
+} gran_batch;
+
+static inline void gran_task(const gran_batch *b, long i)
+{
+    b->results[i] = burn((uint64_t)i * b->count, b->count);
+}
+
+/* A way of running every task of a batch once; the first of a sweep's is serial. */
+typedef struct {
+    const char *name;
+    void (*run)(const gran_batch *b);
+} gran_mechanism;
+
+typedef struct {
+    int workers, reps, per_decade;
+    double total_ms, max_us, min_us;
+    long max_tasks;
+    void (*prepare)(const gran_batch *b); /* NULL, or called with each size's batch first */
+} gran_options;
+
+/* The sweep's command line, the same in every program that runs one: options, the usage
+ * lines, gran_option(), which takes one parsed option and says if it was one of these,
+ * gran_check() for what no single option can tell, and the defaults. */
+#define GRAN_LONGOPTS                                                                  \
+    {"total-ms", required_argument, NULL, 'T'}, {"max-tasks", required_argument, NULL, 'N'}, \
+    {"max-us", required_argument, NULL, 'M'}, {"min-us", required_argument, NULL, 'm'},      \
+    {"per-decade", required_argument, NULL, 'k'}
+#define GRAN_USAGE                                                                        \
+    "  --total-ms MS   serial CPU work per task size, in milliseconds (default 200)\n"       \
+    "  --max-tasks N   at most this many tasks per batch; small tasks do less work\n"        \
+    "                  (default 20000)\n"                                                    \
+    "  --max-us US     the largest task, in microseconds (default 100000 = 100 ms)\n"       \
+    "  --min-us US     the smallest task, in microseconds (default 1)\n"                    \
+    "  --per-decade K  task sizes per factor of ten (default 2)\n"
+
+static inline gran_options gran_defaults(void)
+{
+    gran_options o = {online_cpus(), 5, 2, 200, 100000, 1, 20000, NULL};
+    return o;
+}
+
+/* After the command line: --min-us above --max-us is a usage error. */
+static inline void gran_check(const gran_options *o)
+{
+    if (o->min_us > o->max_us)
+        usage_error("--min-us %g is larger than --max-us %g", o->min_us, o->max_us);
+}
+
+static inline bool gran_option(int opt, const char *arg, gran_options *o)
+{
+    switch (opt) {
+    case 'T': o->total_ms = parse_double("--total-ms", arg, 0.001, 1e6); return true;
+    case 'N': o->max_tasks = parse_long("--max-tasks", arg, 1, 10000000); return true;
+    case 'M': o->max_us = parse_double("--max-us", arg, 0.01, 1e7); return true;
+    case 'm': o->min_us = parse_double("--min-us", arg, 0.01, 1e7); return true;
+    case 'k': o->per_decade = (int)parse_long("--per-decade", arg, 1, 10); return true;
+    default: return false;
+    }
+}
+
+/* For each task size, from max_us down to min_us (per_decade sizes per factor of ten), one
+ * batch of about total_ms of serial work (at least `workers` tasks, at most max_tasks): an
+ * untimed warm-up of every mechanism, then `reps` rounds in which the mechanisms take
+ * turns, each batch starting from zeroed results and checked against serial's sum. Prints
+ * per mechanism and size
+ *   mechanism,task_ns,tasks,workers,median_ns,min_ns,max_ns,speedup,reps
+ * (the time of the whole batch; speedup: serial's median over this one's), serial's row
+ * only if print_serial, and a progress line on stderr. m[0] must be serial. */
+static inline void gran_sweep(const gran_mechanism *m, int n, const gran_options *o,
+                              bool print_serial)
+{
+    uint64_t *results = (uint64_t *)xcalloc((size_t)o->max_tasks, sizeof *results);
+    double *samples = (double *)xcalloc((size_t)n * (size_t)o->reps, sizeof *samples);
+    int steps = (int)floor(log10(o->max_us / o->min_us) * o->per_decade + 1e-9);
+    for (int step = 0; step <= steps; step++) {
+        double task_ns = o->max_us * 1e3 * pow(10, -(double)step / o->per_decade);
+        long tasks = lround(o->total_ms * 1e6 / task_ns);
+        if (tasks < o->workers)
+            tasks = o->workers; /* every worker gets at least one task */
+        if (tasks > o->max_tasks)
+            tasks = o->max_tasks;
+        gran_batch b = {tasks, calibrate_burn(task_ns), o->workers, results};
+        if (o->prepare)
+            o->prepare(&b);
+        uint64_t expected = 0;
+        for (int r = -1; r < o->reps; r++)
+            for (int i = 0; i < n; i++) {
+                memset(results, 0, (size_t)tasks * sizeof *results);
+                int64_t t0 = now_ns();
+                m[i].run(&b);
+                int64_t dt = now_ns() - t0;
+                uint64_t got = 0;
+                for (long k = 0; k < tasks; k++)
+                    got += results[k];
+                if (r < 0 && i == 0)
+                    expected = got;
+                else if (got != expected)
+                    die("%s: sum %llu, serial %llu", m[i].name, (unsigned long long)got,
+                        (unsigned long long)expected);
+                if (r >= 0)
+                    samples[i * o->reps + r] = (double)dt;
+            }
+        double serial = stats_of(&samples[0], o->reps).median;
+        for (int i = print_serial ? 0 : 1; i < n; i++) {
+            stats_t s = stats_of(&samples[i * o->reps], o->reps);
+            printf("%s,%.0f,%ld,%d,%.0f,%.0f,%.0f,%.3f,%d\n", m[i].name, task_ns, tasks,
+                   o->workers, s.median, s.min, s.max, serial / s.median, o->reps);
+            if (i > 0)
+                warn_line("task %10.3f us x %-6ld %-20s speedup %.2f", task_ns / 1e3, tasks,
+                          m[i].name, serial / s.median);
+        }
+        fflush(stdout);
+    }
+    free(results);
+    free(samples);
+}
+
 /* ---- threads released together --------------------------------------------------- */
 
 typedef struct {
@@ -113,7 +255,7 @@ typedef struct {
 
 static void *starter(void *p)
 {
-    starter_t *s = p;
+    starter_t *s = (starter_t *)p;
     int rc = pthread_barrier_wait(s->start);
     if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
         die_rc("pthread_barrier_wait", rc);
@@ -143,7 +285,8 @@ static inline int64_t run_threads(int n, void *(*fn)(void *), void **args)
         die("run_threads: %d threads", n);
     PT_CHECK(pthread_barrier_init(&start, NULL, (unsigned)n));
     for (int i = 0; i < n; i++) {
-        st[i] = (starter_t){&start, fn, args ? args[i] : NULL, 0, 0};
+        starter_t one = {&start, fn, args ? args[i] : NULL, 0, 0};
+        st[i] = one;
         PT_CHECK(pthread_create(&tid[i], NULL, starter, &st[i]));
     }
     int64_t began = INT64_MAX, ended = 0, last_began = 0, first_ended = INT64_MAX;

@@ -3,6 +3,7 @@
  *
  *   make benches && ./build/bench/granularity > granularity.csv
  *   ./build/bench/granularity --total-ms 40 --reps 3 --per-decade 1     # quick
+ *   OMP_WAIT_POLICY=active ./build/bench/granularity --group omp       # OpenMP's rows alone
  *
  * For each task size, from --max-us down to --min-us, the same batch of tasks (about
  * --total-ms of CPU work, at most --max-tasks tasks) runs serially and then through each
@@ -17,6 +18,18 @@
  *                      .caller_helps and workers - 1 threads: the waiting caller runs
  *                      queued tasks itself and makes the workers-th thread (thread_pool.h,
  *                      THE CALLER HELPS)
+ *   gthreadpool        GLib: g_thread_pool_push for every task, then free with wait
+ *   omp_task           OpenMP: one thread makes a task of each (omp task), the team runs
+ *                      them, the region's end waits for all; the creating thread runs
+ *                      tasks too, as thread_pool_helping's caller does
+ *   omp_dynamic        OpenMP: parallel for, schedule(dynamic, 1): one task per hand-over
+ *
+ * The peers (GLib, OpenMP) are built in where the toolchain has them, as in bench/peers;
+ * oneTBB's rows come from bench/peers_tbb --only granularity, with the same sweep (bench.h,
+ * gran_sweep) and options. OpenMP's idle threads spin a while after each region, so its
+ * rows take turns among themselves and with serial batches, after the others' whole sweep;
+ * `make bench` runs them in processes of their own under OMP_WAIT_POLICY=passive and
+ * =active (--group omp), as it does for bench/peers.
  *
  * A task is burn() from bench.h, calibrated to last the task size. The mechanisms take
  * turns inside each repetition, so a disturbance hits all of them alike. Output CSV:
@@ -35,64 +48,44 @@
 
 #include "thread_pool.h"
 #include "process_pool.h"
+#ifdef HAVE_GLIB
+#include <glib.h>
+#endif
 
 static const char usage[] =
     "[--workers N] [--total-ms MS] [--max-tasks N] [--max-us US] [--min-us US]\n"
-    "       [--per-decade K] [--reps R] [--help]\n"
+    "       [--per-decade K] [--reps R] [--group WHOSE] [--help]\n"
     "  --workers N     threads or processes per mechanism (default: the CPUs online)\n"
-    "  --total-ms MS   serial CPU work per task size, in milliseconds (default 200)\n"
-    "  --max-tasks N   at most this many tasks per batch; small tasks do less work\n"
-    "                  (default 20000)\n"
-    "  --max-us US     the largest task, in microseconds (default 100000 = 100 ms)\n"
-    "  --min-us US     the smallest task, in microseconds (default 1)\n"
-    "  --per-decade K  task sizes per factor of ten (default 2)\n"
+    GRAN_USAGE
     "  --reps R        repetitions; the median and range are over these (default 5)\n"
+    "  --group WHOSE   ours (our pools, threads, GLib) or omp (OpenMP's rows, with the\n"
+    "                  serial batches they pair with): those alone (default: both)\n"
     "Prints CSV on stdout: mechanism,task_ns,tasks,workers,median_ns,min_ns,max_ns,speedup,reps\n";
 
-/* ---- one batch of tasks ---------------------------------------------------------------- */
+/* ---- the mechanisms ------------------------------------------------------------------- */
 
-/* Task i squares `count` numbers starting at i * count; its result goes to results[i]. */
-typedef struct {
-    long tasks;
-    uint64_t count;
-    int workers;
-    uint64_t *results;
-} batch_t;
-
-static uint64_t batch_sum(const batch_t *b)
-{
-    uint64_t sum = 0;
-    for (long i = 0; i < b->tasks; i++)
-        sum += b->results[i];
-    return sum;
-}
-
-static void run_task(const batch_t *b, long i)
-{
-    b->results[i] = burn((uint64_t)i * b->count, b->count);
-}
-
-static void run_serial(const batch_t *b)
+/* A batch and its tasks are bench.h's (gran_batch, gran_task). */
+static void run_serial(const gran_batch *b)
 {
     for (long i = 0; i < b->tasks; i++)
-        run_task(b, i);
+        gran_task(b, i);
 }
 
 /* threads: one new thread per task, `workers` alive at a time. This is the Python
  * threading lesson's pattern; its cost per task is a thread create and join. */
 typedef struct {
-    const batch_t *batch;
+    const gran_batch *batch;
     long index;
 } one_task_t;
 
 static void *one_task(void *arg)
 {
     one_task_t *t = arg;
-    run_task(t->batch, t->index);
+    gran_task(t->batch, t->index);
     return NULL;
 }
 
-static void run_threads_per_task(const batch_t *b)
+static void run_threads_per_task(const gran_batch *b)
 {
     pthread_t tid[1024];
     one_task_t arg[1024];
@@ -135,7 +128,7 @@ static void tpool_teardown(void)
     tp_check(tp_destroy(tpool), "tp_destroy");
 }
 
-static void submit_then_wait(tp_pool *pool, const batch_t *b)
+static void submit_then_wait(tp_pool *pool, const gran_batch *b)
 {
     for (long i = 0; i < b->tasks; i++)
         tp_check(tp_submit(pool, pool_task, task_args[i], &futures[i]), "tp_submit");
@@ -145,7 +138,7 @@ static void submit_then_wait(tp_pool *pool, const batch_t *b)
     }
 }
 
-static void run_thread_pool(const batch_t *b)
+static void run_thread_pool(const gran_batch *b)
 {
     submit_then_wait(tpool, b);
 }
@@ -167,12 +160,12 @@ static void thelp_teardown(void)
     tp_check(tp_destroy(tpool_helping), "tp_destroy");
 }
 
-static void run_thread_pool_helping(const batch_t *b)
+static void run_thread_pool_helping(const gran_batch *b)
 {
     submit_then_wait(tpool_helping, b);
 }
 
-static void run_thread_pool_map(const batch_t *b)
+static void run_thread_pool_map(const gran_batch *b)
 {
     tp_check(tp_map(tpool, pool_task, task_args, (size_t)b->tasks, 0, NULL, NULL), "tp_map");
 }
@@ -196,7 +189,7 @@ static void pp_task(const void *arg, size_t len, pp_reply *reply)
     pp_reply_bytes(reply, &sum, sizeof sum);
 }
 
-static void take_result(const batch_t *b, long i, pp_result *r)
+static void take_result(const gran_batch *b, long i, pp_result *r)
 {
     if (r->status != PP_OK || r->len != sizeof b->results[i])
         die("process pool: task %ld: %s %s", i, pp_status_name(r->status), r->error);
@@ -218,7 +211,7 @@ static void ppool_teardown(void)
     pp_destroy(ppool);
 }
 
-static void fill_pp_args(const batch_t *b)
+static void fill_pp_args(const gran_batch *b)
 {
     for (long i = 0; i < b->tasks; i++) {
         pp_args[i][0] = (uint64_t)i * b->count;
@@ -226,7 +219,7 @@ static void fill_pp_args(const batch_t *b)
     }
 }
 
-static void run_process_pool(const batch_t *b)
+static void run_process_pool(const gran_batch *b)
 {
     fill_pp_args(b);
     for (long i = 0; i < b->tasks; i++)
@@ -237,7 +230,7 @@ static void run_process_pool(const batch_t *b)
     }
 }
 
-static void run_process_pool_map(const batch_t *b)
+static void run_process_pool_map(const gran_batch *b)
 {
     fill_pp_args(b);
     pp_map(ppool, pp_task, pp_args, sizeof pp_args[0], (size_t)b->tasks, 0, pp_results);
@@ -245,121 +238,135 @@ static void run_process_pool_map(const batch_t *b)
         take_result(b, i, &pp_results[i]);
 }
 
-/* ---- the mechanisms, each timed the same way ------------------------------------------- */
+/* gthreadpool: GLib's pool, new per batch, as bench/peers uses it: push every task (GLib
+ * refuses NULL data, so the index travels as i + 1), then g_thread_pool_free(pool, FALSE,
+ * TRUE), which waits for all of them: the idiomatic "submit all, wait all". */
+#ifdef HAVE_GLIB
+static const gran_batch *gt_batch;
 
-typedef struct {
-    const char *name;
-    void (*setup)(int workers); /* outside the timing: start the pool's workers */
-    void (*run)(const batch_t *b);
-    void (*teardown)(void);
-} mechanism_t;
+static void gt_task(gpointer data, gpointer user_data)
+{
+    (void)user_data;
+    gran_task(gt_batch, (long)GPOINTER_TO_SIZE(data) - 1);
+}
 
-static const mechanism_t mechanisms[] = {
-    {"serial", NULL, run_serial, NULL},
-    {"threads", NULL, run_threads_per_task, NULL},
-    {"process_pool", ppool_setup, run_process_pool, ppool_teardown},
-    {"process_pool_map", NULL, run_process_pool_map, NULL},
-    {"thread_pool", tpool_setup, run_thread_pool, tpool_teardown},
-    {"thread_pool_map", NULL, run_thread_pool_map, NULL},
-    {"thread_pool_helping", thelp_setup, run_thread_pool_helping, thelp_teardown},
-};
-enum { N_MECH = sizeof mechanisms / sizeof mechanisms[0] };
+static void run_gthreadpool(const gran_batch *b)
+{
+    GError *err = NULL;
+    gt_batch = b;
+    GThreadPool *pool = g_thread_pool_new(gt_task, NULL, b->workers, FALSE, &err);
+    if (!pool)
+        die("g_thread_pool_new: %s", err ? err->message : "failed");
+    for (long i = 0; i < b->tasks; i++)
+        if (!g_thread_pool_push(pool, GSIZE_TO_POINTER((gsize)i + 1), &err))
+            die("g_thread_pool_push: %s", err ? err->message : "failed");
+    g_thread_pool_free(pool, FALSE, TRUE);
+}
+#endif
+
+#ifdef _OPENMP
+/* omp_task: one thread of the team makes a task of each (single), the others take them;
+ * the region's closing barrier waits for all, and the thread that made them runs some too. */
+static void run_omp_task(const gran_batch *b)
+{
+#pragma omp parallel num_threads(b->workers)
+#pragma omp single
+    for (long i = 0; i < b->tasks; i++) {
+#pragma omp task firstprivate(i)
+        gran_task(b, i);
+    }
+}
+
+/* omp_dynamic: the loop handed out one iteration at a time. */
+static void run_omp_dynamic(const gran_batch *b)
+{
+#pragma omp parallel for num_threads(b->workers) schedule(dynamic, 1)
+    for (long i = 0; i < b->tasks; i++)
+        gran_task(b, i);
+}
+#endif
+
+/* Each size's batch, before it runs: the pools' task arguments point into it. */
+static void prepare(const gran_batch *b)
+{
+    for (long i = 0; i < b->tasks; i++) {
+        descs[i] = (one_task_t){b, i};
+        task_args[i] = &descs[i];
+    }
+}
 
 /* ---- main ------------------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
 {
     cli_setup(argv[0], usage);
-    int workers = online_cpus(), reps = 5, per_decade = 2;
-    double total_ms = 200, max_us = 100000, min_us = 1;
-    long max_tasks = 20000;
+    gran_options o = gran_defaults();
+    bool do_ours = true, do_omp = true;
     static const struct option longopts[] = {
         {"workers", required_argument, NULL, 'w'},
-        {"total-ms", required_argument, NULL, 't'},
-        {"max-tasks", required_argument, NULL, 'n'},
-        {"max-us", required_argument, NULL, 'M'},
-        {"min-us", required_argument, NULL, 'm'},
-        {"per-decade", required_argument, NULL, 'k'},
         {"reps", required_argument, NULL, 'r'},
-        CLI_HELP, CLI_END,
+        {"group", required_argument, NULL, 'g'},
+        GRAN_LONGOPTS, CLI_HELP, CLI_END,
     };
     for (int opt; (opt = cli_next(argc, argv, longopts)) != -1;) {
+        if (gran_option(opt, optarg, &o))
+            continue;
         switch (opt) {
-        case 'w': workers = (int)parse_long("--workers", optarg, 1, 1024); break;
-        case 't': total_ms = parse_double("--total-ms", optarg, 0.001, 1e6); break;
-        case 'n': max_tasks = parse_long("--max-tasks", optarg, 1, 10000000); break;
-        case 'M': max_us = parse_double("--max-us", optarg, 0.01, 1e7); break;
-        case 'm': min_us = parse_double("--min-us", optarg, 0.01, 1e7); break;
-        case 'k': per_decade = (int)parse_long("--per-decade", optarg, 1, 10); break;
-        case 'r': reps = (int)parse_long("--reps", optarg, 1, 1001); break;
+        case 'w': o.workers = (int)parse_long("--workers", optarg, 1, 1024); break;
+        case 'r': o.reps = (int)parse_long("--reps", optarg, 1, 1001); break;
+        case 'g': parse_group(optarg, &do_ours, &do_omp); break;
         }
     }
-    if (min_us > max_us)
-        usage_error("--min-us %g is larger than --max-us %g", min_us, max_us);
+    gran_check(&o);
 
     warn_line("calibrating the task kernel ...");
     calibrate_burn(1000);
-    uint64_t *results = xcalloc((size_t)max_tasks, sizeof *results);
-    descs = xcalloc((size_t)max_tasks, sizeof *descs);
-    task_args = xcalloc((size_t)max_tasks, sizeof *task_args);
-    futures = xcalloc((size_t)max_tasks, sizeof *futures);
-    jobs = xcalloc((size_t)max_tasks, sizeof *jobs);
-    pp_results = xcalloc((size_t)max_tasks, sizeof *pp_results);
-    pp_args = xcalloc((size_t)max_tasks, sizeof *pp_args);
-    for (int m = 0; m < N_MECH; m++)
-        if (mechanisms[m].setup)
-            mechanisms[m].setup(workers);
+    descs = xcalloc((size_t)o.max_tasks, sizeof *descs);
+    task_args = xcalloc((size_t)o.max_tasks, sizeof *task_args);
+    futures = xcalloc((size_t)o.max_tasks, sizeof *futures);
+    jobs = xcalloc((size_t)o.max_tasks, sizeof *jobs);
+    pp_results = xcalloc((size_t)o.max_tasks, sizeof *pp_results);
+    pp_args = xcalloc((size_t)o.max_tasks, sizeof *pp_args);
+    o.prepare = prepare;
 
     printf("mechanism,task_ns,tasks,workers,median_ns,min_ns,max_ns,speedup,reps\n");
-    int steps = (int)floor(log10(max_us / min_us) * per_decade + 1e-9);
-    for (int step = 0; step <= steps; step++) {
-        double task_ns = max_us * 1e3 * pow(10, -(double)step / per_decade);
-        long tasks = lround(total_ms * 1e6 / task_ns);
-        if (tasks < workers)
-            tasks = workers; /* every worker gets at least one task */
-        if (tasks > max_tasks)
-            tasks = max_tasks;
-        batch_t b = {tasks, calibrate_burn(task_ns), workers, results};
-        for (long i = 0; i < tasks; i++) {
-            descs[i] = (one_task_t){&b, i};
-            task_args[i] = &descs[i];
-        }
-
-        /* One untimed warm-up batch each, then the timed ones, the mechanisms taking turns.
-         * Every batch starts from zeroed results and must reproduce the serial sum. */
-        double samples[N_MECH][1001];
-        uint64_t expected = 0;
-        for (int r = -1; r < reps; r++)
-            for (int m = 0; m < N_MECH; m++) {
-                memset(results, 0, (size_t)tasks * sizeof *results);
-                int64_t t0 = now_ns();
-                mechanisms[m].run(&b);
-                int64_t dt = now_ns() - t0;
-                uint64_t got = batch_sum(&b);
-                if (r < 0 && m == 0)
-                    expected = got;
-                else if (got != expected)
-                    die("%s: sum %llu, serial %llu", mechanisms[m].name,
-                        (unsigned long long)got, (unsigned long long)expected);
-                if (r >= 0)
-                    samples[m][r] = (double)dt;
-            }
-        stats_t s[N_MECH];
-        for (int m = 0; m < N_MECH; m++)
-            s[m] = stats_of(samples[m], reps);
-        for (int m = 0; m < N_MECH; m++) {
-            double speedup = s[0].median / s[m].median;
-            printf("%s,%.0f,%ld,%d,%.0f,%.0f,%.0f,%.3f,%d\n", mechanisms[m].name, task_ns, tasks,
-                   workers, s[m].median, s[m].min, s[m].max, speedup, reps);
-            if (m > 0)
-                warn_line("task %10.3f us x %-6ld %-13s speedup %.2f", task_ns / 1e3, tasks,
-                         mechanisms[m].name, speedup);
-        }
+    if (do_ours) {
+        ppool_setup(o.workers); /* first, while this program has one thread (fork) */
+        tpool_setup(o.workers);
+        thelp_setup(o.workers);
+        const gran_mechanism ours[] = {
+            {"serial", run_serial},
+            {"threads", run_threads_per_task},
+            {"process_pool", run_process_pool},
+            {"process_pool_map", run_process_pool_map},
+            {"thread_pool", run_thread_pool},
+            {"thread_pool_map", run_thread_pool_map},
+            {"thread_pool_helping", run_thread_pool_helping},
+#ifdef HAVE_GLIB
+            {"gthreadpool", run_gthreadpool},
+#endif
+        };
+        gran_sweep(ours, (int)(sizeof ours / sizeof ours[0]), &o, true);
+        thelp_teardown();
+        tpool_teardown();
+        ppool_teardown();
+#ifndef HAVE_GLIB
+        warn_line("left out gthreadpool: built without GLib (pkg-config glib-2.0 not found)");
+#endif
     }
-    for (int m = 0; m < N_MECH; m++)
-        if (mechanisms[m].teardown)
-            mechanisms[m].teardown();
-    free(results);
+#ifdef _OPENMP
+    if (do_omp) {
+        const gran_mechanism omp[] = {
+            {"serial", run_serial},
+            {"omp_task", run_omp_task},
+            {"omp_dynamic", run_omp_dynamic},
+        };
+        gran_sweep(omp, 3, &o, !do_ours); /* alone, it prints its own serial rows */
+    }
+#else
+    if (do_omp)
+        warn_line("left out openmp: built without OpenMP (the compiler refused -fopenmp)");
+#endif
     free(descs);
     free(task_args);
     free(futures);

@@ -846,12 +846,7 @@ int main(int argc, char **argv)
                 usage_error("--only: expected sumsq, dispatch, latency or idle, got '%s'",
                             escaped(optarg));
             break;
-        case 'g':
-            if (strcmp(optarg, "ours") != 0 && strcmp(optarg, "omp") != 0)
-                usage_error("--group: expected ours or omp, got '%s'", escaped(optarg));
-            do_ours = strcmp(optarg, "ours") == 0;
-            do_omp = !do_ours;
-            break;
+        case 'g': parse_group(optarg, &do_ours, &do_omp); break;
         }
     }
 

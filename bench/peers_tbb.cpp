@@ -16,6 +16,10 @@
  *   dispatch  --tasks empty tasks: tbb_task_group (run each, then wait) and tbb_parallel_for
  *             (the same grainsize 1); ns per task
  *
+ * and, asked for alone (--only granularity), bench/granularity's sweep (bench.h, gran_sweep:
+ * its options, its method, its CSV) with the same two, one burn() task each: how small a
+ * task oneTBB can still run with profit, beside our pool's and OpenMP's.
+ *
  * Both inside a tbb::task_arena of --workers threads: the calling thread and --workers - 1
  * of TBB's, as with OpenMP's num_threads (the thread that starts the work works too);
  * global_control lets TBB create that many even beyond the CPUs.
@@ -45,6 +49,7 @@
  */
 #define _Noreturn [[noreturn]] /* the C headers' C11 spelling, in C++ */
 extern "C" {
+#include "bench.h"
 #include "cpu.h"
 #include "program.h"
 #include "sum_squares.h"
@@ -70,15 +75,18 @@ static const char usage[] =
     "  --count C     sumsq: how many tasks (default 20)\n"
     "  --tasks N     dispatch: empty tasks per batch (default 100000)\n"
     "  --reps R      repetitions; the median and range are over these (default 5)\n"
-    "  --only TABLE  sumsq or dispatch: measure that table alone (default: both)\n"
+    "  --only TABLE  sumsq or dispatch: measure that table alone (default: both);\n"
+    "                granularity: bench/granularity's sweep instead, with its options:\n"
+    GRAN_USAGE
     "Prints CSV on stdout:\n"
     "  bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,speedup_q1,\n"
-    "  speedup_q3,one_cpu\n";
+    "  speedup_q3,one_cpu\n"
+    "  (granularity: mechanism,task_ns,tasks,workers,median_ns,min_ns,max_ns,speedup,reps)\n";
 
 static int workers = 2, reps = 5;
 static uint64_t start_n = 5000000;
 static long count = 20, empty_tasks = 100000;
-static bool do_sumsq = true, do_dispatch = true;
+static bool do_sumsq = true, do_dispatch = true, do_granularity = false;
 
 /* ---- the work: bench/peers' ------------------------------------------------------------ */
 
@@ -152,6 +160,28 @@ static void sumsq_parallel_for(void) { parallel_for_of(count, sumsq_task); }
 static void dispatch_task_group(long n) { task_group_of(n, empty_task); }
 static void dispatch_parallel_for(long n) { parallel_for_of(n, empty_task); }
 
+/* The granularity sweep's tasks: task k of the batch being run (bench.h, gran_task). */
+static const gran_batch *gran_now;
+static void gran_one(long k) { gran_task(gran_now, k); }
+
+static void gran_serial(const gran_batch *b)
+{
+    for (long k = 0; k < b->tasks; k++)
+        gran_task(b, k);
+}
+
+static void gran_task_group(const gran_batch *b)
+{
+    gran_now = b;
+    task_group_of(b->tasks, gran_one);
+}
+
+static void gran_parallel_for(const gran_batch *b)
+{
+    gran_now = b;
+    parallel_for_of(b->tasks, gran_one);
+}
+
 /* ---- timing: every mechanism takes its turn in each round (peers.c's run_rounds) ------- */
 
 struct mechanism {
@@ -210,29 +240,10 @@ static void run_rounds(const mechanism *m, int n, samples_t &samples, samples_t 
     }
 }
 
-/* bench.h's stats_of: core.h's median (it sorts), then the quartiles interpolated like
- * Python's statistics.quantiles(method="inclusive"). */
-struct stats_t {
-    double median, min, max, q1, q3;
-};
-
-static double quantile_sorted(const std::vector<double> &sorted, double p)
-{
-    double at = p * (double)(sorted.size() - 1);
-    size_t lo = (size_t)at;
-    return lo + 1 < sorted.size() ? sorted[lo] + (at - (double)lo) * (sorted[lo + 1] - sorted[lo])
-                                  : sorted[lo];
-}
-
+/* bench.h's stats_of on a copy: it sorts what it is given. */
 static stats_t stats_of(std::vector<double> v)
 {
-    stats_t s;
-    s.median = median(v.data(), (long)v.size());
-    s.min = v.front();
-    s.max = v.back();
-    s.q1 = quantile_sorted(v, 0.25);
-    s.q3 = quantile_sorted(v, 0.75);
-    return s;
+    return stats_of(v.data(), (int)v.size());
 }
 
 /* Mechanism 0 is serial; a speedup is the median of per-round ratios serial / this one. */
@@ -283,9 +294,12 @@ try {
         {"tasks", required_argument, NULL, 't'},
         {"reps", required_argument, NULL, 'r'},
         {"only", required_argument, NULL, 'o'},
-        CLI_HELP, CLI_END,
+        GRAN_LONGOPTS, CLI_HELP, CLI_END,
     };
+    gran_options gran = gran_defaults();
     for (int opt; (opt = cli_next(argc, argv, longopts)) != -1;) {
+        if (gran_option(opt, optarg, &gran))
+            continue;
         switch (opt) {
         case 'w': workers = (int)parse_long("--workers", optarg, 1, 256); break;
         case 's': start_n = (uint64_t)parse_long("--start", optarg, 0, 1000000000); break;
@@ -293,13 +307,16 @@ try {
         case 't': empty_tasks = parse_long("--tasks", optarg, 20, 1000000); break;
         case 'r': reps = (int)parse_long("--reps", optarg, 1, 1001); break;
         case 'o':
-            if (strcmp(optarg, "sumsq") != 0 && strcmp(optarg, "dispatch") != 0)
-                usage_error("--only: expected sumsq or dispatch, got '%s'", escaped(optarg));
             do_sumsq = strcmp(optarg, "sumsq") == 0;
-            do_dispatch = !do_sumsq;
+            do_dispatch = strcmp(optarg, "dispatch") == 0;
+            do_granularity = strcmp(optarg, "granularity") == 0;
+            if (!do_sumsq && !do_dispatch && !do_granularity)
+                usage_error("--only: expected sumsq, dispatch or granularity, got '%s'",
+                            escaped(optarg));
             break;
         }
     }
+    gran_check(&gran);
     sums.resize((size_t)count);
     task_cpu.assign((size_t)count, -1);
 
@@ -309,6 +326,20 @@ try {
     tbb::task_arena threads(workers);
     arena = &threads;
 
+    if (do_granularity) {
+        warn_line("calibrating the task kernel ...");
+        calibrate_burn(1000);
+        gran.workers = workers;
+        gran.reps = reps;
+        const gran_mechanism sweep[] = {
+            {"serial", gran_serial},
+            {"tbb_task_group", gran_task_group},
+            {"tbb_parallel_for", gran_parallel_for},
+        };
+        printf("mechanism,task_ns,tasks,workers,median_ns,min_ns,max_ns,speedup,reps\n");
+        gran_sweep(sweep, 3, &gran, true);
+        return EXIT_OK;
+    }
     printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,"
            "speedup_q1,speedup_q3,one_cpu\n");
     const mechanism sumsq[] = {

@@ -250,16 +250,51 @@ step_primitives() {
     "$BUILD/bench/primitives" "${PRIM_ARGS[@]}" >"$RESULTS/primitives.csv"
 }
 
-step_granularity() {
-    need bench/granularity
-    "$BUILD/bench/granularity" "${GRAN_ARGS[@]}" >"$RESULTS/granularity.csv"
+# peers_built: whether the peers this machine offers (GLib or tbb found by pkg-config, a
+# compiler that takes -fopenmp) are built in, for the granularity and peers steps; sets TBB
+# when oneTBB's rows can run. A peer that is there but was left out is an error: make
+# rebuilds peers and granularity when the set changes (build/bench/peers.features) and
+# builds peers_tbb once tbb is there, so a missing row means a broken build, not a fact
+# about the machine. Without oneTBB (libtbb-dev) the steps go on without its rows.
+TBB=0
+peers_built() {
+    local features
+    features=$(cat "$BUILD/bench/peers.features" 2>/dev/null || echo unknown)
+    if pkg-config --exists glib-2.0 2>/dev/null && [[ "$features" != *glib=yes* ]]; then
+        say "      GLib is installed but $BUILD/bench/peers was built without it ($features): make benches"
+        return 1
+    fi
+    if ! pkg-config --exists tbb 2>/dev/null; then
+        say "      no oneTBB rows: pkg-config finds no tbb (scripts/install-deps.sh bench)"
+    elif ! have bench/peers_tbb; then
+        say "      oneTBB is installed but $BUILD/bench/peers_tbb is not built: make benches"
+        return 1
+    else
+        TBB=1
+    fi
 }
 
-# Our pools beside GThreadPool, OpenMP and oneTBB. A peer this machine offers (GLib or tbb
-# found by pkg-config, a compiler that takes -fopenmp) but that the programs were built
-# without is an error: make rebuilds peers when the set changes (build/bench/peers.features)
-# and builds peers_tbb once tbb is there, so a missing row means a broken build, not a fact
-# about the machine. Without oneTBB (libtbb-dev) the step goes on without its rows.
+# Where concurrency stops paying: our mechanisms and GThreadPool (bench/granularity), then
+# the peers whose idle threads spin, each in processes of their own as in the peers step:
+# OpenMP's rows under each wait policy, renamed omp_X_POLICY, and oneTBB's (bench/peers_tbb
+# --only granularity, the same sweep); the serial rows they were paired with come along as
+# serial_omp_POLICY and serial_tbb.
+step_granularity() {
+    need bench/granularity
+    peers_built
+    "$BUILD/bench/granularity" --group ours "${GRAN_ARGS[@]}" >"$RESULTS/granularity.csv"
+    local policy
+    for policy in passive active; do
+        OMP_WAIT_POLICY=$policy "$BUILD/bench/granularity" --group omp "${GRAN_ARGS[@]}" |
+            sed -n "s/^serial,/serial_omp_$policy,/p; s/^\(omp_[a-z]*\),/\1_$policy,/p"
+    done >>"$RESULTS/granularity.csv"
+    if [ "$TBB" = 1 ]; then
+        "$BUILD/bench/peers_tbb" --only granularity "${GRAN_ARGS[@]}" |
+            sed -n '/^tbb_[a-z_]*,/p; s/^serial,/serial_tbb,/p' >>"$RESULTS/granularity.csv"
+    fi
+}
+
+# Our pools beside GThreadPool, OpenMP and oneTBB (peers_built says which).
 # omp_rows TABLE POLICY ARGS...: OpenMP's rows of bench/peers (--only TABLE) under
 # OMP_WAIT_POLICY=POLICY (passive: an idle thread parks at once; active: it spins), in a
 # process of their own, renamed omp_X_POLICY; the serial row they were paired with comes
@@ -278,7 +313,6 @@ omp_rows() {
 # tbb_parallel_for), in a process of their own like OpenMP's (TBB's idle workers spin a
 # while too); the serial row they were paired with comes along as serial_tbb, as above.
 # Nothing without oneTBB.
-TBB=0
 tbb_rows() {
     [ "$TBB" = 1 ] || return 0
     local table=$1
@@ -289,20 +323,7 @@ tbb_rows() {
 
 step_peers() {
     need bench/peers
-    local features
-    features=$(cat "$BUILD/bench/peers.features" 2>/dev/null || echo unknown)
-    if pkg-config --exists glib-2.0 2>/dev/null && [[ "$features" != *glib=yes* ]]; then
-        say "      GLib is installed but $BUILD/bench/peers was built without it ($features): make benches"
-        return 1
-    fi
-    if ! pkg-config --exists tbb 2>/dev/null; then
-        say "      no oneTBB rows: pkg-config finds no tbb (scripts/install-deps.sh bench)"
-    elif ! have bench/peers_tbb; then
-        say "      oneTBB is installed but $BUILD/bench/peers_tbb is not built: make benches"
-        return 1
-    else
-        TBB=1
-    fi
+    peers_built
     # Ours (our pools, pthreads, GLib), then OpenMP's rows in processes of their own under
     # each wait policy (omp_rows): under active its idle threads spin until the process
     # ends, and would share the cores with whatever peers measured next.

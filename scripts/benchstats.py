@@ -540,11 +540,11 @@ def size_where(pts, level):
 
 def granularity_curves(results):
     """{mechanism: [(task_ns, speedup), ...] largest first}, and the workers, from
-    granularity.csv (serial left out)."""
+    granularity.csv (the serial rows left out: ours, and those the peers paired with)."""
     by, workers = {}, 0
     for r in read_csv(os.path.join(results, "granularity.csv")):
         workers = max(workers, int(r["workers"]))
-        if r["mechanism"] != "serial":
+        if not r["mechanism"].startswith("serial"):
             by.setdefault(r["mechanism"], []).append((float(r["task_ns"]), float(r["speedup"])))
     for pts in by.values():
         pts.sort(reverse=True)
@@ -758,9 +758,10 @@ def merge_processes(rows):
 
 
 def program_of(mechanism):
-    """The program a peers row was measured in: bench/peers' own process ("ours"), OpenMP's
-    under a wait policy ("omp_passive", "omp_active": omp_*_POLICY and serial_omp_POLICY) or
-    oneTBB's ("tbb": tbb_* and serial_tbb); bench.sh, omp_rows and tbb_rows."""
+    """The program a peers or granularity row was measured in: bench/peers' or
+    bench/granularity's own process ("ours"), OpenMP's under a wait policy ("omp_passive",
+    "omp_active": omp_*_POLICY and serial_omp_POLICY) or oneTBB's ("tbb": tbb_* and
+    serial_tbb); bench.sh, step_granularity, omp_rows and tbb_rows."""
     m = mechanism.removeprefix("serial_")
     if m.startswith("tbb"):
         return "tbb"
@@ -785,6 +786,27 @@ def not_same_work(rows):
             if not 1 / SAME_WORK <= ratio <= SAME_WORK:
                 out[(r["bench"], program_of(r["mechanism"]))] = (
                     f"not the same work: its serial batch took {ratio:.2f}× bench/peers' own")
+    return out
+
+
+def gran_not_same_work(results):
+    """{program: words} for each program of granularity.csv (program_of: OpenMP's under a
+    wait policy, oneTBB's) whose serial batches took, in the median over the task sizes,
+    more than SAME_WORK times as long as bench/granularity's own at the same size, or less
+    than 1 / SAME_WORK (not_same_work, for the peers table)."""
+    rows = read_csv(os.path.join(results, "granularity.csv"))
+    ours = {r["task_ns"]: float(r["median_ns"]) for r in rows if r["mechanism"] == "serial"}
+    ratios = {}
+    for r in rows:
+        base = ours.get(r["task_ns"])
+        if r["mechanism"].startswith("serial_") and base:
+            ratios.setdefault(program_of(r["mechanism"]), []).append(float(r["median_ns"]) / base)
+    out = {}
+    for program, rs in ratios.items():
+        ratio = statistics.median(rs)
+        if not 1 / SAME_WORK <= ratio <= SAME_WORK:
+            out[program] = (f"not the same work: its serial batches took {ratio:.2f}× "
+                            "bench/granularity's own")
     return out
 
 
@@ -842,13 +864,18 @@ def tables(results):
     t["http_targets"] = http_targets(results, t["http_best"])
     t["crossovers"] = crossovers(results)
     gran_workers = {int(r["workers"]) for r in read_csv(os.path.join(results, "granularity.csv"))}
+    other_work = gran_not_same_work(results)
+
+    def with_work(flag, mechanism):
+        why = other_work.get(program_of(mechanism))
+        return f"{flag}; {why}" if flag and why else (why or flag)
     for r in t["crossovers"]:
         best = max(r["speedup_largest"], r["speedup_smallest"])
-        r["flag"] = flags({"speedup": best}, max(gran_workers, default=0), cores,
-                          busy.get("granularity"))
+        r["flag"] = with_work(flags({"speedup": best}, max(gran_workers, default=0), cores,
+                                    busy.get("granularity")), r["mechanism"])
     t["metg"] = metg(results, cores)
     for r in t["metg"]:
-        r["flag"] = flags({}, 0, cores, busy.get("granularity"))
+        r["flag"] = with_work(flags({}, 0, cores, busy.get("granularity")), r["mechanism"])
     t["primitives"] = read_csv(os.path.join(results, "primitives.csv"))
     t["peers"] = peers_rows(results, busy, cores)
     fit = amdahl_fit([(r["workers"], r["speedup"]) for r in t["hf-sumsq"]
@@ -1330,21 +1357,28 @@ def plotdata(results, data):
     # granularity: gran-MECH.dat task_ns speedup median min max; crossover.dat
     gran = {}
     for r in read_csv(os.path.join(results, "granularity.csv")):
-        if r["mechanism"] != "serial":
+        if not r["mechanism"].startswith("serial"):
             gran.setdefault(r["mechanism"], []).append(r)
             var["gworkers"] = int(r["workers"])
     for mech, rows in gran.items():
         write(f"gran-{mech}.dat", [f"{r['task_ns']} {r['speedup']} {r['median_ns']} "
                                    f"{r['min_ns']} {r['max_ns']}" for r in rows])
-    var["mechs"] = " ".join(gran)
-    write("crossover.dat", [f"{r['mechanism']} {r['crossover_ns']}" for r in t["crossovers"]
+    # ours in the granularity plot; the peers (GThreadPool, OpenMP's, oneTBB's) beside our
+    # thread pool's rows in granularity-peers
+    def peer(m):
+        return m == "gthreadpool" or program_of(m) != "ours"
+    var["mechs"] = " ".join(m for m in gran if not peer(m))
+    var["pmechs"] = " ".join([m for m in ("thread_pool", "thread_pool_helping", "thread_pool_map")
+                              if m in gran] + [m for m in gran if peer(m)])
+    ours = [r for r in t["crossovers"] if not peer(r["mechanism"])]
+    write("crossover.dat", [f"{r['mechanism']} {r['crossover_ns']}" for r in ours
                             if r["kind"] == "crossover"])
     human = lambda x: fmt_ns(x)
     var["crosstext"] = "task size below which the speedup is < 1:" + "".join(
         f"\\n{r['mechanism']}: " + {"crossover": human(r["crossover_ns"]),
                                     "below_range": "< " + human(r["crossover_ns"]),
                                     "above_range": "> " + human(r["crossover_ns"]) + " (never paid)"
-                                    }[r["kind"]] for r in t["crossovers"])
+                                    }[r["kind"]] for r in ours)
     # primitives.dat: index "label" median min max "human"
     prims = t["primitives"]
     write("primitives.dat", [f"{i} \"{r['primitive']}{' x' + r['threads'] if int(r['threads']) > 1 else ''}\" "
@@ -1414,6 +1448,7 @@ def plotdata(results, data):
         "time-downloads": bool(var.get("modes_downloads")),
         "time-portscan": bool(var.get("modes_portscan")),
         "granularity": bool(gran),
+        "granularity-peers": bool(gran) and any(m not in var["mechs"].split() for m in gran),
         "primitives": bool(prims),
         "c-vs-python": bool(py) or bool(c),
         "peers": bool(t["peers"]),

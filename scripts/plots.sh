@@ -72,6 +72,7 @@ draw time-sumsq time "bench='sumsq'; io=0; modes='$(v modes_sumsq)'; serial=$(v 
 draw time-downloads time "bench='downloads'; io=1; modes='$(v modes_downloads)'; serial=$(v serial_downloads); ptitle='Simulated downloads (lesson 13)'; pxlabel='concurrent downloads (threads: one per download)'"
 draw time-portscan time "bench='portscan'; io=1; modes='$(v modes_portscan)'; serial=$(v serial_portscan); ptitle='Port scan of 127.0.0.1 (lesson 12)'; pxlabel='pool workers (concurrent probes)'"
 draw granularity granularity "mechs='$(v mechs)'; gworkers=$(v gworkers); crosstext=\"$(v crosstext)\""
+draw granularity-peers granularity-peers "pmechs='$(v pmechs)'; gworkers=$(v gworkers)"
 draw primitives primitives "nrows=$(v nrows)"
 draw c-vs-python python ""
 draw peers peers "pworkers=$(v pworkers); floor=$(v floor); havelatency=$(v havelatency); height=$(($(v havelatency) == 1 ? 1500 : 1000))"

@@ -171,23 +171,62 @@ nonempty() {
     assert_line --regexp '^pool_submit_wait,1,'
 }
 
-@test "granularity: every mechanism reproduces the serial sums at every size" {
-    run --separate-stderr timeout 60 "$BUILD/bench/granularity" --total-ms 2 --reps 2 \
+# tiny_sweep PROGRAM ARGS...: a granularity sweep of 3 sizes, 2 reps and 3 workers, its CSV
+# kept in $BATS_TEST_TMPDIR/g.csv: the program succeeds (it dies if a mechanism's sum differs
+# from serial's), the header, 9 fields a row, and serial's row at each size.
+tiny_sweep() {
+    run --separate-stderr timeout 60 "$BUILD/bench/$1" "${@:2}" --total-ms 2 --reps 2 \
         --per-decade 1 --max-us 1000 --min-us 10 --max-tasks 50 --workers 3
-    assert_success # the program dies if a mechanism's sum differs from serial
+    assert_success
     assert_line --index 0 "mechanism,task_ns,tasks,workers,median_ns,min_ns,max_ns,speedup,reps"
     printf '%s\n' "${lines[@]}" >"$BATS_TEST_TMPDIR/g.csv"
     csv_ok "$BATS_TEST_TMPDIR/g.csv" 9
+    local size
     for size in 1000000 100000 10000; do
         assert_line --regexp "^serial,$size,[0-9]+,3,[0-9]+,[0-9]+,[0-9]+,1\.000,2$"
+    done
+}
+
+@test "granularity: every mechanism reproduces the serial sums at every size" {
+    tiny_sweep granularity
+    for size in 1000000 100000 10000; do
         assert_line --regexp "^threads,$size,"
     done
     mechs=" $(awk -F, 'NR > 1 { print $1 }' "$BATS_TEST_TMPDIR/g.csv" | sort -u | tr '\n' ' ')"
     for m in thread_pool thread_pool_map thread_pool_helping process_pool process_pool_map; do
         [[ "$mechs" == *" $m "* ]] || fail "no $m rows: $mechs"
     done
+    # the peers built in: GThreadPool, and OpenMP's two after ours, serial not printed twice
+    local peers=""
+    grep -q 'glib=yes' "$BUILD/bench/peers.features" && peers+=" gthreadpool"
+    grep -q 'openmp=yes' "$BUILD/bench/peers.features" && peers+=" omp_task omp_dynamic"
+    for m in $peers; do
+        [[ "$mechs" == *" $m "* ]] || fail "no $m rows: $mechs"
+    done
+    assert_equal "$(grep -c '^serial,' "$BATS_TEST_TMPDIR/g.csv")" 3
     # no more than --max-tasks tasks, and at least one per worker
     awk -F, 'NR > 1 && ($3 > 50 || $3 < 3) { bad = 1 } END { exit bad }' "$BATS_TEST_TMPDIR/g.csv"
+}
+
+@test "granularity --group: ours or OpenMP's rows alone, OpenMP's with their own serial rows" {
+    local args=(--total-ms 2 --reps 1 --per-decade 1 --max-us 100 --min-us 10 --max-tasks 20)
+    run --separate-stderr timeout 60 "$BUILD/bench/granularity" --group ours "${args[@]}"
+    assert_success
+    assert_line --regexp '^serial,100000,'
+    assert_line --regexp '^thread_pool,100000,'
+    refute_output --regexp '(^|'$'\n'')omp_'
+    grep -q 'openmp=yes' "$BUILD/bench/peers.features" || skip "granularity was built without OpenMP"
+    run --separate-stderr env OMP_WAIT_POLICY=active timeout 60 "$BUILD/bench/granularity" --group omp "${args[@]}"
+    assert_success
+    for size in 100000 10000; do
+        assert_line --regexp "^serial,$size,"
+        assert_line --regexp "^omp_task,$size,"
+        assert_line --regexp "^omp_dynamic,$size,"
+    done
+    refute_output --regexp '(^|'$'\n'')(thread_pool|threads|process_pool|gthreadpool)'
+    run --separate-stderr timeout 10 "$BUILD/bench/granularity" --group theirs
+    assert_failure 2
+    [[ "$stderr" == *"--group: expected ours or omp"* ]] || fail "$stderr"
 }
 
 @test "peers: every mechanism gets the exact sum of squares; dispatch rows per task" {
@@ -259,6 +298,16 @@ nonempty() {
     assert_line --regexp '^dispatch,tbb_task_group,'
 }
 
+@test "peers_tbb --only granularity: granularity's sweep and CSV, TBB's rows reproduce serial's sums" {
+    need_peers_tbb
+    tiny_sweep peers_tbb --only granularity
+    for size in 1000000 100000 10000; do
+        assert_line --regexp "^tbb_task_group,$size,[0-9]+,3,[0-9]+,[0-9]+,[0-9]+,[0-9.]+,2$"
+        assert_line --regexp "^tbb_parallel_for,$size,[0-9]+,3,[0-9]+,[0-9]+,[0-9]+,[0-9.]+,2$"
+    done
+    assert_equal "$(grep -c . "$BATS_TEST_TMPDIR/g.csv")" 10 # the header, 3 sizes x 3 rows
+}
+
 @test "peers_tbb: --help, and bad input is a usage error (exit 2)" {
     need_peers_tbb
     run --separate-stderr "$BUILD/bench/peers_tbb" --help
@@ -270,8 +319,10 @@ nonempty() {
         run --separate-stderr timeout 10 "$BUILD/bench/peers_tbb" $args
         assert_usage_error ""
     done
+    run --separate-stderr timeout 10 "$BUILD/bench/peers_tbb" --only granularity --min-us 10 --max-us 1
+    assert_usage_error "--min-us"
     run --separate-stderr timeout 10 "$BUILD/bench/peers_tbb" --only both
-    assert_usage_error "--only: expected sumsq or dispatch"
+    assert_usage_error "--only: expected sumsq, dispatch or granularity"
     [ "$(grep -c . <<<"$stderr")" -gt 1 ] && [[ "${stderr%%$'\n'*}" == "peers_tbb: --only: "* ]] ||
         fail "not one line naming the problem, then the usage: $stderr"
 }
@@ -333,7 +384,23 @@ nonempty() {
             sumsq_small,serial_omp_active; do
             grep -q "^$row," "$res/peers.csv" || fail "peers.csv has no $row row"
         done
+        # granularity's too, each policy in a process of its own, with the serial rows
+        for m in omp_task_passive omp_dynamic_passive omp_task_active omp_dynamic_active; do
+            grep -q "^$m,10000," "$res/granularity.csv" || fail "granularity.csv has no $m row"
+            grep -q "^$m,0\.8," "$res/metg.csv" || fail "metg.csv has no 80% row for $m"
+        done
+        for m in serial_omp_passive serial_omp_active; do
+            grep -q "^$m,10000," "$res/granularity.csv" || fail "granularity.csv has no $m row"
+        done
     fi
+    if pkg-config --exists tbb 2>/dev/null; then
+        for m in tbb_task_group tbb_parallel_for serial_tbb; do
+            grep -q "^$m,10000," "$res/granularity.csv" || fail "granularity.csv has no $m row"
+        done
+        grep -q '^tbb_task_group,0\.8,' "$res/metg.csv" || fail "metg.csv has no 80% row for tbb_task_group"
+    fi
+    assert_equal "$(grep -c '^serial,10000,' "$res/granularity.csv")" 1
+    ! grep -q '^serial' "$res/metg.csv" || fail "a serial row has a METG"
     # every measuring step has its row: the load, the share others used (0..1), the probe
     for step in primitives granularity peers sumsq mpi python downloads portscan server http; do
         grep -qE "^$step,[0-9]+,[0-9.]+,[0-9.]*,(settled|not settled),[01]\.[0-9]+(,[0-9]+\.[0-9]+){3}$" "$res/steps.csv" ||
@@ -417,6 +484,9 @@ nonempty() {
         primitives c-vs-python peers server-rps; do
         nonempty "$res/plots/$name.png" "$res/plots/$name.svg"
     done
+    if grep -q '=yes' "$BUILD/bench/peers.features"; then # a peer in granularity.csv
+        nonempty "$res/plots/granularity-peers.png" "$res/plots/granularity-peers.svg"
+    fi
 }
 
 @test "a run writes nothing that git tracks" {

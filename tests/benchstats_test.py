@@ -188,6 +188,31 @@ class Pairing(unittest.TestCase):
         self.assertNotIn("cpu.s.small.serial_tbb", head)
         self.assertIn("cpu.s.small.serial", head)
 
+    def test_granularity_peers_with_other_work_are_flagged_and_serial_rows_are_no_mechanism(self):
+        # granularity's peers run in processes of their own, each beside its own serial
+        # batches: oneTBB's took 2x ours at every size (other work), OpenMP's 1.1x (the same);
+        # every speedup falls from 1.9x to 1.0x, so each crosses 80% efficiency (1.6x)
+        rows = ["mechanism,task_ns,tasks,workers,median_ns,min_ns,max_ns,speedup,reps"]
+        for size, tasks, x in ((100000, 4, 1.9), (10000, 40, 1.0)):
+            rows += [f"serial,{size},{tasks},2,400000,400000,400000,1.000,5",
+                     f"thread_pool,{size},{tasks},2,{400000 / x:.0f},1,1,{x},5",
+                     f"serial_omp_passive,{size},{tasks},2,440000,440000,440000,1.000,5",
+                     f"omp_task_passive,{size},{tasks},2,{440000 / x:.0f},1,1,{x},5",
+                     f"serial_tbb,{size},{tasks},2,800000,800000,800000,1.000,5",
+                     f"tbb_task_group,{size},{tasks},2,{800000 / x:.0f},1,1,{x},5"]
+        with open(os.path.join(self.d, "granularity.csv"), "w") as f:
+            f.write("\n".join(rows) + "\n")
+        t = bs.tables(self.d)
+        mechs = {r["mechanism"] for r in t["metg"]}
+        self.assertEqual(mechs, {"thread_pool", "omp_task_passive", "tbb_task_group"})
+        words = "not the same work: its serial batches took 2.00× bench/granularity's own"
+        for r in t["metg"] + t["crossovers"]:
+            self.assertEqual(words in r["flag"], r["mechanism"] == "tbb_task_group", r)
+        head = {r["name"]: r for r in bs.headline(self.d, t)}
+        self.assertIn("metg80.us.omp_task_passive", head)
+        self.assertEqual(head["metg80.us.tbb_task_group"]["flag"], words)
+        self.assertFalse(any(n.startswith(("metg", "crossover")) and "serial" in n for n in head))
+
     def test_batches_on_one_cpu_are_the_share_of_all_batches_and_get_a_column(self):
         # 10 of 20 batches on one CPU in one process, none of 20 in another: 25% of all
         self.write_peers("sumsq_small,serial,2,20,700000,650000,800000,1.000,20,0.0007,1.000,1.000,1.000",

@@ -7,7 +7,7 @@ load helper
 
 FIXTURE=tests/fixtures/bench-results/example-20250101-000000
 PLOTS=(speedup-sumsq speedup-mpi time-sumsq time-downloads time-portscan granularity
-    primitives c-vs-python peers server-rps http)
+    granularity-peers primitives c-vs-python peers server-rps http)
 
 need_gnuplot() {
     command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed (scripts/install-deps.sh bench)"
