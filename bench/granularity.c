@@ -13,6 +13,9 @@
  *   process_pool       pp_apply_async for every task, then pp_get each (process_pool.h)
  *   process_pool_map   pp_map with Python's default chunk size: tasks travel in chunks
  *   thread_pool        tp_submit for every task, then each future's result (thread_pool.h)
+ *   thread_pool_detached  tp_submit_detached for every task, then tp_drain: wait for all
+ *                      at once, as the peers' rows below do, where thread_pool's waiter
+ *                      may be woken once per future
  *   thread_pool_map    tp_map with Python's default chunk size
  *   thread_pool_helping  thread_pool's submits and waits, in a pool made with
  *                      .caller_helps and workers - 1 threads: the waiting caller runs
@@ -141,6 +144,14 @@ static void submit_then_wait(tp_pool *pool, const gran_batch *b)
 static void run_thread_pool(const gran_batch *b)
 {
     submit_then_wait(tpool, b);
+}
+
+/* thread_pool_detached: fire and forget, then one wait for the pool to be idle. */
+static void run_thread_pool_detached(const gran_batch *b)
+{
+    for (long i = 0; i < b->tasks; i++)
+        tp_check(tp_submit_detached(tpool, pool_task, task_args[i]), "tp_submit_detached");
+    tp_check(tp_drain(tpool, -1), "tp_drain");
 }
 
 /* thread_pool_helping: the same submits and waits; each wait runs queued tasks in the
@@ -340,6 +351,7 @@ int main(int argc, char **argv)
             {"process_pool", run_process_pool},
             {"process_pool_map", run_process_pool_map},
             {"thread_pool", run_thread_pool},
+            {"thread_pool_detached", run_thread_pool_detached},
             {"thread_pool_map", run_thread_pool_map},
             {"thread_pool_helping", run_thread_pool_helping},
 #ifdef HAVE_GLIB

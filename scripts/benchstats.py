@@ -1368,8 +1368,8 @@ def plotdata(results, data):
     def peer(m):
         return m == "gthreadpool" or program_of(m) != "ours"
     var["mechs"] = " ".join(m for m in gran if not peer(m))
-    var["pmechs"] = " ".join([m for m in ("thread_pool", "thread_pool_helping", "thread_pool_map")
-                              if m in gran] + [m for m in gran if peer(m)])
+    ours_beside = ("thread_pool", "thread_pool_detached", "thread_pool_helping", "thread_pool_map")
+    var["pmechs"] = " ".join([m for m in ours_beside if m in gran] + [m for m in gran if peer(m)])
     ours = [r for r in t["crossovers"] if not peer(r["mechanism"])]
     write("crossover.dat", [f"{r['mechanism']} {r['crossover_ns']}" for r in ours
                             if r["kind"] == "crossover"])

@@ -193,7 +193,8 @@ tiny_sweep() {
         assert_line --regexp "^threads,$size,"
     done
     mechs=" $(awk -F, 'NR > 1 { print $1 }' "$BATS_TEST_TMPDIR/g.csv" | sort -u | tr '\n' ' ')"
-    for m in thread_pool thread_pool_map thread_pool_helping process_pool process_pool_map; do
+    for m in thread_pool thread_pool_detached thread_pool_map thread_pool_helping process_pool \
+        process_pool_map; do
         [[ "$mechs" == *" $m "* ]] || fail "no $m rows: $mechs"
     done
     # the peers built in: GThreadPool, and OpenMP's two after ours, serial not printed twice
