@@ -5,7 +5,7 @@
 # building (bench/, lessons 12, 13, 14, 20, 23, and 21 with mpicc); run by hand, it expects
 # the programs built already.
 #
-#   scripts/bench.sh                  the full run (about 9½ minutes on 2 cores)
+#   scripts/bench.sh                  the full run (about 10 minutes on 2 cores)
 #   QUICK=1 scripts/bench.sh          smaller sizes, fewer runs, no warm-up (80 to 100 s)
 #   BENCH_SMOKE=1 scripts/bench.sh    tiny sizes, a few seconds: checks the machinery only
 #
@@ -107,7 +107,7 @@ else
     PY_START=5000000 PY_COUNT=4 PY_ROUNDS=3 PY_RUNS=1
     IO_ROUNDS=5 IO_RUNS=2 MPI_ROUNDS=4 MPI_RUNS=2
     PRIM_ARGS=(--reps 11 --rep-ms 20)
-    GRAN_ARGS=(--total-ms 200 --reps 5 --per-decade 2)
+    GRAN_ARGS=(--total-ms 200 --reps 5 --per-decade 2 --min-us 0.1)
     PEER_ARGS=(--reps 7)
     SMALL_ARGS=(--start 50000 --count 20 --reps 21) SMALL_PROCS=7
     DISPATCH_ARGS=(--tasks 10000 --reps 21) DISPATCH_PROCS=7
