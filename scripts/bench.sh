@@ -5,7 +5,7 @@
 # building (bench/, lessons 12, 13, 14, 20, 23, and 21 with mpicc); run by hand, it expects
 # the programs built already.
 #
-#   scripts/bench.sh                  the full run (about 10 minutes on 2 cores)
+#   scripts/bench.sh                  the full run (about 11 minutes on 2 cores)
 #   QUICK=1 scripts/bench.sh          smaller sizes, fewer runs, no warm-up (80 to 100 s)
 #   BENCH_SMOKE=1 scripts/bench.sh    tiny sizes, a few seconds: checks the machinery only
 #
