@@ -141,12 +141,13 @@ $(BUILD)/bench/peers.features: FORCE
 FORCE:
 
 # bench/peers_tbb: oneTBB (task_group, parallel_for) on peers' two tables and granularity's
-# sweep, a C++ program of its own (peers stays C). Built by $(CXX) only where pkg-config finds tbb (Debian:
-# libtbb-dev, scripts/install-deps.sh bench); `benches` then includes it. Its stamp says
-# whether tbb was found and which version, rewritten only when that changes: `benches`
-# always brings it up to date (bench.sh and machine.txt read it), and peers_tbb depends on
-# it, so a libtbb-dev installed or upgraded since the last build is picked up by the next
-# `make benches`. It links libconc.a for the command line, the clocks and median.
+# sweep, a C++ program of its own (peers stays C). Built by $(CXX) only where pkg-config
+# finds tbb (Debian: libtbb-dev, scripts/install-deps.sh bench); `benches` then includes
+# it. Its stamp says whether tbb was found and which version, rewritten only when that
+# changes: `benches` always brings it up to date (bench.sh and machine.txt read it), and
+# peers_tbb depends on it, so a libtbb-dev installed or upgraded since the last build is
+# picked up by the next `make benches`. It links libconc.a for the command line, the
+# clocks and median.
 $(BUILD)/bench/peers_tbb: private EXTRA = $(shell pkg-config --cflags tbb 2>/dev/null)
 $(BUILD)/bench/peers_tbb: bench/peers_tbb.cpp $(HEADERS) $(BENCH_HEADERS) $(LIB) $(BUILD)/bench/peers_tbb.features
 	@test -n '$(PEERS_TBB)' || { echo "pkg-config finds no tbb: run scripts/install-deps.sh bench" >&2; exit 1; }

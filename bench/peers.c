@@ -262,7 +262,8 @@ static void dispatch_tp_detached_park(long n)
     detached_on(tpool_park, n);
 }
 
-/* One empty task's round trip, n times in a row: the latency a wake-up costs. */
+/* One empty task's round trip, n times in a row: a hand-over to a spinning worker, or
+ * under TP_WAIT_PARK the latency a wake-up costs. */
 static void apply_on(tp_pool *pool, long n)
 {
     for (long i = 0; i < n; i++)
@@ -878,10 +879,10 @@ int main(int argc, char **argv)
     printf("bench,mechanism,workers,items,median_ns,min_ns,max_ns,speedup,reps,cpu_s,"
            "speedup_q1,speedup_q3,one_cpu\n");
     /* Two groups take turns within themselves: the mechanisms whose idle workers sleep (ours
-     * after at most 50 us of spinning), and OpenMP's, whose idle threads spin for a while after each region (they would steal a
-     * core from whoever ran next). OpenMP's rounds include serial batches to pair with, run
-     * between its regions as a program's serial code would; their row is not printed
-     * again. */
+     * after at most 50 us of spinning), and OpenMP's, whose idle threads spin for a while
+     * after each region (they would steal a core from whoever ran next). OpenMP's rounds
+     * include serial batches to pair with, run between its regions as a program's serial
+     * code would; their row is not printed again. */
     const mechanism sumsq[] = {
         {"serial", sumsq_serial, NULL, 0, CPU_SELF},
         {"pthreads", sumsq_pthreads, NULL, 0, CPU_SELF},
