@@ -465,13 +465,15 @@ static point judge(const outcome *out)
         printf("  The point needs serial and a mode with 2+ workers on 2+ CPUs: n/a here.\n");
         return POINT_NA;
     }
+    /* One doubt is given, the most basic first: a run too short says so whatever else it
+     * measured, since its share of a CPU is then a reading of a millisecond or less. */
     if (timing_tool()) /* a sanitizer or valgrind (program.h) */
         snprintf(doubt, sizeof doubt, "%s slows every thread its own way", timing_tool());
+    else if (serial->seconds < 0.010)
+        snprintf(doubt, sizeof doubt, "serial took under 10 ms, too short to compare");
     else if (serial->cpu < 0.8 * serial->seconds) /* NAN: no doubt */
         snprintf(doubt, sizeof doubt, "serial had %.0f%% of a CPU while it was timed",
                  100 * serial->cpu / serial->seconds);
-    else if (serial->seconds < 0.010)
-        snprintf(doubt, sizeof doubt, "serial took under 10 ms, too short to compare");
     else if (!had_cpus)
         snprintf(doubt, sizeof doubt, "threads and pool each kept under 80%% of their CPUs busy");
     if (doubt[0]) {
